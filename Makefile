@@ -1,0 +1,37 @@
+# cardagent — see README.md. `make run` to try it, `make test` to test everything.
+GO      ?= go
+BIN     := bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: all deps build run test bench lint clean
+
+all: build
+
+## deps: install the Debian packages needed to build and test (idempotent) and the Go modules
+deps:
+	@scripts/deps.sh
+	@$(GO) mod download
+
+## build: the agent, the virtual card and the identity backend into bin/
+build: deps
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
+
+## run: build and start the desktop agent (demo mode with no configuration)
+run: build
+	$(BIN)/cardagent
+
+## test: install what is missing, start the rigs, run every test, stop the rigs
+test: deps
+	@scripts/test.sh
+
+## bench: the benchmarks whose figures the issues ask for
+bench: deps
+	@scripts/bench.sh
+
+## lint: gofmt and go vet
+lint:
+	@scripts/lint.sh
+
+clean:
+	rm -rf $(BIN)

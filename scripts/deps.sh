@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the Debian packages cardagent needs to build and test, skipping what is present.
+# Idempotent: with everything installed it runs no apt-get at all.
+set -euo pipefail
+
+packages=(
+	pcscd libpcsclite-dev vsmartcard-vpcd # PC/SC daemon, headers for ebfe/scard, virtual reader
+	opensc yubico-piv-tool openssl        # independent PIV clients for the conformance tests
+	gcc pkg-config                        # cgo
+	xorg-dev libgl1-mesa-dev xvfb         # Fyne build headers and a headless X server
+	postgresql                            # the PostgreSQL store is tested for real
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# make test: start the rigs, run every test, stop the rigs even on failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+rig=$(mktemp -d /tmp/cardagent-rig.XXXXXX)
+cleanup() {
+	scripts/pcsc-rig.sh stop "$rig/pcsc" >/dev/null 2>&1
+	[ -x scripts/pg-rig.sh ] && scripts/pg-rig.sh stop "$rig/pg" >/dev/null 2>&1
+	rm -rf "$rig"
+}
+trap cleanup EXIT INT TERM
+
+set -e
+eval "$(scripts/pcsc-rig.sh start "$rig/pcsc" 35963)"
+if [ -x scripts/pg-rig.sh ]; then
+	eval "$(scripts/pg-rig.sh start "$rig/pg")"
+fi
+set +e
+export CARDAGENT_RIGS=1 CARDAGENT_RIG_DIR="$rig"
+
+status=0
+step() {
+	echo "== $*"
+	"$@" || status=1
+}
+step scripts/lint.sh
+step go test -race -count=1 -timeout 15m ./...
+step go test -race -count=1 -timeout 15m -tags e2e ./e2e/...
+if [ $status -ne 0 ]; then
+	echo "make test: FAILED"
+else
+	echo "make test: all passed"
+fi
+exit $status
