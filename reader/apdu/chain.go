@@ -117,6 +117,9 @@ func (cl *Client) roundTrip(c Command) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
+	if c.Sensitive {
+		defer clear(raw) // our copy of a passcode or key response
+	}
 	cl.trace("apdu >", c, raw)
 	rawResp, err := cl.T.Transmit(raw)
 	if err != nil {

@@ -1,0 +1,136 @@
+//go:build e2e
+
+// Package e2e tests cardagent across processes: a real pcscd with vpcd
+// readers, virtual cards plugged into them over TCP, and (later) identityd
+// and the agent itself.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/cardagent/cardagent/internal/testrig"
+	"github.com/cardagent/cardagent/reader"
+	"github.com/cardagent/cardagent/reader/vcard"
+)
+
+var (
+	rig    *testrig.PCSC
+	rigErr error
+)
+
+func TestMain(m *testing.M) {
+	rig, rigErr = testrig.StartPCSC()
+	if rigErr != nil {
+		fmt.Fprintln(os.Stderr, "e2e: PC/SC rig:", rigErr)
+	}
+	code := m.Run()
+	if rig != nil {
+		rig.Close()
+	}
+	os.Exit(code)
+}
+
+// slot is a virtual card plugged into one vpcd reader; Pull removes it.
+type slot struct {
+	card   *vcard.Card
+	n      int
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// insert plugs card into reader slot n of the rig.
+func insert(t testing.TB, card *vcard.Card, n int) *slot {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &slot{card: card, n: n, cancel: cancel, done: make(chan error, 1)}
+	go func() { s.done <- card.Attach(ctx, rig.VPCDAddr(n), true) }()
+	t.Cleanup(s.Pull)
+	return s
+}
+
+// Pull closes the card's socket, as pulling a card out of a reader does,
+// and waits until pcscd has seen it go, so the next test starts with an
+// empty reader.
+func (s *slot) Pull() {
+	s.cancel()
+	<-s.done
+	s.done <- nil // later Pulls return at once
+	waitEmpty(rig.ReaderName(s.n))
+}
+
+// waitEmpty waits (bounded) until PC/SC reports no card in the reader.
+func waitEmpty(name string) {
+	for end := time.Now().Add(pcscdPoll); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		readers, err := reader.List()
+		if err != nil {
+			return
+		}
+		present := false
+		for _, r := range readers {
+			present = present || r.Name == name && r.Present
+		}
+		if !present {
+			return
+		}
+	}
+}
+
+// waitEvent returns the next event of one of kinds, skipping others.
+func waitEvent(t testing.TB, ch <-chan reader.Event, timeout time.Duration, kinds ...reader.EventKind) reader.Event {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case e, ok := <-ch:
+			if !ok {
+				t.Fatal("event channel closed")
+			}
+			for _, k := range kinds {
+				if e.Kind == k {
+					return e
+				}
+			}
+		case <-deadline:
+			t.Fatalf("no %v event within %v", kinds, timeout)
+		}
+	}
+}
+
+// waitCard waits for a card event of kind in the named reader.
+func waitCard(t testing.TB, ch <-chan reader.Event, kind reader.EventKind, readerName string) reader.Event {
+	t.Helper()
+	deadline := time.Now().Add(pcscdPoll)
+	for {
+		e := waitEvent(t, ch, time.Until(deadline), kind)
+		if e.Reader == readerName {
+			return e
+		}
+	}
+}
+
+// startMonitor runs a reader.Monitor for the test's lifetime.
+func startMonitor(t testing.TB) (*reader.Monitor, <-chan reader.Event) {
+	t.Helper()
+	m := reader.NewMonitor(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	ch, unsub := m.Subscribe()
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		unsub()
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("monitor: %v", err)
+		}
+	})
+	return m, ch
+}
+
+func testrigNeed(t testing.TB) {
+	t.Helper()
+	testrig.Need(t, rigErr)
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# make bench: the benchmarks whose figures the issues ask for. Results go to stdout and to
+# bench-results.txt. BENCH_PULLS sets the card pulls for the latency run (default 200);
+# BENCH_SHORT=1 makes every run short (a smoke test of the measuring code).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=bench-results.txt
+pulls=${BENCH_PULLS:-200}
+short=()
+[ "${BENCH_SHORT:-0}" = 1 ] && { pulls=5; short=(-short); }
+export CARDAGENT_RIGS=1
+
+{
+	echo "# cardagent benchmarks, $(date -u +%FT%TZ), $(nproc) cores, $(go version | cut -d' ' -f3)"
+	echo "## pure-Go benchmarks (apdu, piv against the in-process card, backend)"
+	go test -run '^$' -bench . -benchmem "${short[@]}" ./... 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)' || true
+	echo "## removal/insert latency through pcscd + vpcd, $pulls pulls"
+	go test -tags e2e -run '^$' -bench RemovalInsertLatency -benchtime "${pulls}x" -timeout 30m ./reader/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
+	echo "## monitor idle CPU (60 s; 5 s with BENCH_SHORT=1)"
+	go test -tags e2e -run '^$' -bench MonitorIdleCPU -benchtime 1x "${short[@]}" ./reader/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
+	if [ -x scripts/bench-backend.sh ]; then
+		echo "## identityd"
+		scripts/bench-backend.sh
+	fi
+} | tee "$out"
