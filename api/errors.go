@@ -1,0 +1,84 @@
+package api
+
+import "fmt"
+
+// ErrorCode is a stable, machine-readable reason. Clients switch on codes,
+// never on messages, so a code once published is never renamed.
+type ErrorCode string
+
+// Request-shape errors (400, 413, 415).
+const (
+	CodeMalformedBody        ErrorCode = "malformed_body"
+	CodeUnknownField         ErrorCode = "unknown_field"
+	CodeBodyTooLarge         ErrorCode = "body_too_large"
+	CodeUnsupportedMediaType ErrorCode = "unsupported_media_type"
+	CodeInvalidRequest       ErrorCode = "invalid_request"
+	CodeNotFound             ErrorCode = "not_found"
+	CodeMethodNotAllowed     ErrorCode = "method_not_allowed"
+)
+
+// Login and resume refusals (401 unless noted).
+const (
+	CodeChallengeInvalid     ErrorCode = "challenge_invalid"
+	CodeChallengeExpired     ErrorCode = "challenge_expired"
+	CodeChallengeReplayed    ErrorCode = "challenge_replayed"
+	CodeCertificateInvalid   ErrorCode = "certificate_invalid"
+	CodeCertificateUntrusted ErrorCode = "certificate_untrusted"
+	CodeCertificateExpired   ErrorCode = "certificate_expired"
+	CodeCertificateMismatch  ErrorCode = "certificate_card_mismatch"
+	CodeSignatureInvalid     ErrorCode = "signature_invalid"
+	CodeCardUnknown          ErrorCode = "card_unknown"
+	CodeCardCancelled        ErrorCode = "card_cancelled" // 403
+	CodeCardLocked           ErrorCode = "card_locked"    // 403
+	CodeUserDisabled         ErrorCode = "user_disabled"  // 403
+)
+
+// Session refusals.
+const (
+	CodeUnauthenticated     ErrorCode = "unauthenticated"      // 401: no or unknown token
+	CodeWorkstationMismatch ErrorCode = "workstation_mismatch" // 401: token of another workstation
+	CodeSessionEnded        ErrorCode = "session_ended"        // 401: ended or expired
+	CodeSessionSuspended    ErrorCode = "session_suspended"    // 409: resume first
+	CodeSessionNotSuspended ErrorCode = "session_not_suspended"
+	CodeCardNotSessionCard  ErrorCode = "card_not_session_card" // 403: resume with another card
+	CodeTermsNotAccepted    ErrorCode = "terms_not_accepted"    // 403
+	CodeTermsVersion        ErrorCode = "terms_version_mismatch"
+	CodeRoleNotHeld         ErrorCode = "role_not_held" // 403
+)
+
+// Server-side errors.
+const (
+	CodeInternal    ErrorCode = "internal"    // 500
+	CodeUnavailable ErrorCode = "unavailable" // 503
+)
+
+// Error is the body of every non-2xx response.
+type Error struct {
+	Code    ErrorCode `json:"code"`
+	Message string    `json:"message"`
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// ValidationError says which field of a request is wrong and why.
+type ValidationError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Reason }
+
+func invalid(field, reason string) error { return &ValidationError{Field: field, Reason: reason} }
+
+// AllErrorCodes lists every code above; openapi.yaml must name each.
+var AllErrorCodes = []ErrorCode{
+	CodeMalformedBody, CodeUnknownField, CodeBodyTooLarge, CodeUnsupportedMediaType,
+	CodeInvalidRequest, CodeNotFound, CodeMethodNotAllowed,
+	CodeChallengeInvalid, CodeChallengeExpired, CodeChallengeReplayed,
+	CodeCertificateInvalid, CodeCertificateUntrusted, CodeCertificateExpired,
+	CodeCertificateMismatch, CodeSignatureInvalid, CodeCardUnknown,
+	CodeCardCancelled, CodeCardLocked, CodeUserDisabled,
+	CodeUnauthenticated, CodeWorkstationMismatch, CodeSessionEnded, CodeSessionSuspended,
+	CodeSessionNotSuspended, CodeCardNotSessionCard, CodeTermsNotAccepted,
+	CodeTermsVersion, CodeRoleNotHeld, CodeInternal, CodeUnavailable,
+}

@@ -1,0 +1,27 @@
+package api
+
+// Routes of the protocol, in net/http ServeMux pattern form. The server
+// registers exactly these and openapi.yaml documents exactly these; tests keep
+// the three in step.
+const (
+	RouteCreateChallenge = "POST /v1/challenges"
+	RouteCreateSession   = "POST /v1/sessions"
+	RouteGetSession      = "GET /v1/sessions/{id}"
+	RouteEndSession      = "DELETE /v1/sessions/{id}"
+	RouteAcceptTerms     = "POST /v1/sessions/{id}/terms"
+	RouteSelectRole      = "PUT /v1/sessions/{id}/role"
+	RouteSuspendSession  = "POST /v1/sessions/{id}/suspend"
+	RouteResumeSession   = "POST /v1/sessions/{id}/resume"
+	RouteGetPolicy       = "GET /v1/policy"
+	RoutePing            = "GET /v1/ping"
+	RouteHealthz         = "GET /healthz"
+	RouteReadyz          = "GET /readyz"
+	RouteMetrics         = "GET /metrics"
+)
+
+// Routes lists every route above.
+var Routes = []string{
+	RouteCreateChallenge, RouteCreateSession, RouteGetSession, RouteEndSession,
+	RouteAcceptTerms, RouteSelectRole, RouteSuspendSession, RouteResumeSession,
+	RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz, RouteMetrics,
+}

@@ -1,0 +1,131 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/cardagent/cardagent/api"
+)
+
+// Ticket identifies a backend session: its id and bearer token. The token is
+// a secret: it is never logged.
+type Ticket struct {
+	ID    string
+	Token string
+}
+
+// Policy returns the public policy (passcode rule, renewal window, modes).
+func (c *Client) Policy(ctx context.Context) (api.Policy, error) {
+	var p api.Policy
+	return p, c.do(ctx, http.MethodGet, "/v1/policy", nil, nil, &p)
+}
+
+// Ping calls the no-op endpoint: reachability and trust in one round trip.
+func (c *Client) Ping(ctx context.Context) error {
+	return c.do(ctx, http.MethodGet, "/v1/ping", nil, nil, &api.Pong{})
+}
+
+// Challenge asks for a single-use login nonce bound to this workstation.
+func (c *Client) Challenge(ctx context.Context) (api.Challenge, error) {
+	var ch api.Challenge
+	return ch, c.do(ctx, http.MethodPost, "/v1/challenges", nil, api.ChallengeRequest{WorkstationID: c.ws}, &ch)
+}
+
+// Login redeems a challenge with the card's proof and opens a session.
+func (c *Client) Login(ctx context.Context, proof api.CardProof) (api.Session, error) {
+	var s api.Session
+	return s, c.do(ctx, http.MethodPost, "/v1/sessions", nil, api.CreateSessionRequest{CardProof: proof}, &s)
+}
+
+// Session reads a session's current state.
+func (c *Client) Session(ctx context.Context, t Ticket) (api.Session, error) {
+	var s api.Session
+	return s, c.do(ctx, http.MethodGet, "/v1/sessions/"+t.ID, &t, nil, &s)
+}
+
+// AcceptTerms records acceptance of a terms version.
+func (c *Client) AcceptTerms(ctx context.Context, t Ticket, version int) (api.Session, error) {
+	var s api.Session
+	return s, c.do(ctx, http.MethodPost, "/v1/sessions/"+t.ID+"/terms", &t, api.AcceptTermsRequest{Version: version}, &s)
+}
+
+// SelectRole chooses the role to work in (idempotent: retried).
+func (c *Client) SelectRole(ctx context.Context, t Ticket, roleID string) (api.Session, error) {
+	var s api.Session
+	return s, c.do(ctx, http.MethodPut, "/v1/sessions/"+t.ID+"/role", &t, api.SelectRoleRequest{RoleID: roleID}, &s)
+}
+
+// Suspend parks the session until the same card comes back (Session Lock
+// Persistence).
+func (c *Client) Suspend(ctx context.Context, t Ticket) (api.Session, error) {
+	var s api.Session
+	return s, c.do(ctx, http.MethodPost, "/v1/sessions/"+t.ID+"/suspend", &t, nil, &s)
+}
+
+// Resume reopens a suspended session with a fresh proof from the same card.
+func (c *Client) Resume(ctx context.Context, t Ticket, proof api.CardProof) (api.Session, error) {
+	var s api.Session
+	return s, c.do(ctx, http.MethodPost, "/v1/sessions/"+t.ID+"/resume", &t, api.ResumeRequest{CardProof: proof}, &s)
+}
+
+// End ends the session for good (idempotent: retried).
+func (c *Client) End(ctx context.Context, t Ticket) error {
+	return c.do(ctx, http.MethodDelete, "/v1/sessions/"+t.ID, &t, nil, nil)
+}
+
+// do runs one call and turns every failure into *APIError, ErrUntrusted or
+// ErrUnreachable.
+func (c *Client) do(ctx context.Context, method, path string, t *Ticket, body, out any) error {
+	req := c.r.R().SetContext(ctx)
+	if t != nil {
+		req.SetAuthToken(t.Token)
+	}
+	if body != nil {
+		req.SetHeader("Content-Type", "application/json").SetBody(body)
+	}
+	if out != nil {
+		req.SetResult(out)
+	}
+	resp, err := req.Execute(method, path)
+	if err != nil {
+		if errors.Is(err, ErrUntrusted) {
+			return err
+		}
+		if resp != nil && resp.RawResponse != nil && ctx.Err() == nil {
+			// An answer came but its body did not decode.
+			return &APIError{Status: resp.StatusCode(), Code: api.CodeInternal, Message: "the backend's answer could not be read: " + err.Error()}
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %v", ErrUnreachable, ctx.Err())
+		}
+		return fmt.Errorf("%w: %s %s: %v", ErrUnreachable, method, path, err)
+	}
+	if resp.IsError() {
+		return apiError(resp)
+	}
+	if out != nil && resp.StatusCode() != http.StatusNoContent && !isJSON(resp) {
+		return &APIError{Status: resp.StatusCode(), Code: api.CodeInternal, Message: "the backend answered with " + resp.Header().Get("Content-Type") + ", not JSON"}
+	}
+	return nil
+}
+
+func apiError(resp *resty.Response) error {
+	e, ok := resp.Error().(*api.Error)
+	if !ok || e == nil || e.Code == "" {
+		code := api.CodeInternal
+		if resp.StatusCode() == http.StatusServiceUnavailable {
+			code = api.CodeUnavailable
+		}
+		return &APIError{Status: resp.StatusCode(), Code: code, Message: http.StatusText(resp.StatusCode())}
+	}
+	return &APIError{Status: resp.StatusCode(), Code: e.Code, Message: e.Message}
+}
+
+func isJSON(resp *resty.Response) bool {
+	ct := resp.Header().Get("Content-Type")
+	return len(ct) >= 16 && ct[:16] == "application/json"
+}

@@ -1,0 +1,117 @@
+// Package client is the agent's side of the identityd protocol (api), on
+// resty v2: one base URL, the backend's CA pinned by fingerprint, timeouts on
+// every call, retries only for idempotent calls, typed errors, and no
+// headers or bodies in any log.
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/cardagent/cardagent/api"
+)
+
+// Config says where the backend is and how far to trust it.
+type Config struct {
+	BaseURL       string        // https://host:port
+	CAPin         string        // SHA-256 of the backend's CA certificate, hex (colons optional)
+	WorkstationID string        // sent with every call; sessions are bound to it
+	Timeout       time.Duration // per attempt; default 10 s
+	Retries       int           // extra attempts for idempotent calls; default 2
+	Logger        *slog.Logger  // nil discards
+}
+
+// Client talks to identityd. It is safe for concurrent use.
+type Client struct {
+	r   *resty.Client
+	ws  string
+	log *slog.Logger
+}
+
+// New checks cfg and builds a Client; it makes no network call.
+func New(cfg Config) (*Client, error) {
+	if !strings.HasPrefix(cfg.BaseURL, "https://") && !strings.HasPrefix(cfg.BaseURL, "http://") {
+		return nil, fmt.Errorf("client: backend URL %q must start with https://", cfg.BaseURL)
+	}
+	if cfg.WorkstationID == "" {
+		return nil, errors.New("client: a workstation id is required")
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Retries < 0 {
+		cfg.Retries = 0
+	} else if cfg.Retries == 0 {
+		cfg.Retries = 2
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if strings.HasPrefix(cfg.BaseURL, "https://") {
+		pin, err := parsePin(cfg.CAPin)
+		if err != nil {
+			return nil, err
+		}
+		tlsCfg = pinnedTLS(pin)
+	}
+	r := resty.New().
+		SetBaseURL(strings.TrimRight(cfg.BaseURL, "/")).
+		SetTimeout(cfg.Timeout).
+		SetTLSClientConfig(tlsCfg).
+		SetHeader(api.WorkstationHeader, cfg.WorkstationID).
+		SetHeader("Accept", "application/json").
+		SetError(&api.Error{}).
+		SetLogger(restyLogger{log}).
+		SetRetryCount(cfg.Retries).
+		SetRetryWaitTime(200 * time.Millisecond).
+		SetRetryMaxWaitTime(2 * time.Second).
+		// With a condition set, resty retries only when a condition says so:
+		// this one never lets a POST (challenge, login, suspend) go twice.
+		AddRetryCondition(retryIdempotent)
+	r.SetDebug(false) // never: resty's debug log prints headers (the token) and bodies
+	return &Client{r: r, ws: cfg.WorkstationID, log: log}, nil
+}
+
+// WorkstationID is the id this client sends.
+func (c *Client) WorkstationID() string { return c.ws }
+
+func retryIdempotent(resp *resty.Response, err error) bool {
+	if resp == nil || resp.Request == nil {
+		return false
+	}
+	switch resp.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete:
+	default:
+		return false
+	}
+	if err != nil {
+		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	}
+	switch resp.StatusCode() {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// restyLogger sends resty's own messages (retries, warnings) to slog at
+// debug level. They carry no headers or bodies with debug mode off.
+type restyLogger struct{ l *slog.Logger }
+
+func (r restyLogger) Errorf(format string, v ...any) {
+	r.l.Debug("resty: " + fmt.Sprintf(format, v...))
+}
+func (r restyLogger) Warnf(format string, v ...any) { r.l.Debug("resty: " + fmt.Sprintf(format, v...)) }
+func (r restyLogger) Debugf(format string, v ...any) {
+	r.l.Debug("resty: " + fmt.Sprintf(format, v...))
+}

@@ -1,0 +1,45 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/cardagent/cardagent/api"
+)
+
+// APIError is a refusal from the backend: the HTTP status and the stable
+// code of the api package. Use errors.As and switch on Code.
+type APIError struct {
+	Status  int
+	Code    api.ErrorCode
+	Message string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("backend refused (%d %s): %s", e.Status, e.Code, e.Message)
+}
+
+// Temporary reports whether trying again later may succeed.
+func (e *APIError) Temporary() bool { return e.Status >= 500 }
+
+// ErrUnreachable wraps every failure to get an answer at all: connection
+// refused, DNS, TLS, timeouts. The backend may be down or slow.
+var ErrUnreachable = errors.New("the identity service cannot be reached")
+
+// ErrUntrusted means the server's certificate does not chain to the pinned
+// CA: a misconfiguration or an attack, never retried.
+var ErrUntrusted = errors.New("the identity service's certificate is not the pinned one")
+
+// IsCode reports whether err is an APIError with one of codes.
+func IsCode(err error, codes ...api.ErrorCode) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	for _, c := range codes {
+		if ae.Code == c {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cardagent/cardagent/session"
+)
+
+// activeView is the signed-in session: who, which role and organisation,
+// for how long; the certificate expiry alert when there is one; Lock and
+// Log out.
+type activeView struct {
+	now func() time.Time
+
+	banner  *fyne.Container
+	expiry  *widget.Label
+	user    *widget.Label
+	uuid    *widget.Label
+	role    *widget.Label
+	org     *widget.Label
+	elapsed *widget.Label
+	message *widget.Label
+	lock    *widget.Button
+	logout  *widget.Button
+	since   time.Time
+	root    fyne.CanvasObject
+}
+
+func newActiveView(sess Session, now func() time.Time) *activeView {
+	v := &activeView{
+		now:     now,
+		expiry:  newText(""),
+		user:    newHeading(""),
+		uuid:    newText(""),
+		role:    newText(""),
+		org:     newText(""),
+		elapsed: newText(""),
+		message: newMessage(),
+	}
+	v.expiry.TextStyle.Bold = true
+	for _, l := range []*widget.Label{v.uuid, v.role, v.org, v.elapsed} {
+		l.TextStyle.Bold = true
+	}
+	v.lock = widget.NewButtonWithIcon("Lock", lockIcon, sess.Lock)
+	v.logout = widget.NewButtonWithIcon("Log out", theme.LogoutIcon(), sess.Logout)
+	v.logout.Importance = widget.HighImportance
+
+	warn := newPanel(theme.ColorNameWarning)
+	warn.minSize = fyne.NewSize(6, 0)
+	warn.square = true
+	tint := newPanel(theme.ColorNameWarning)
+	tint.fillAlpha = 0x30
+	icon := widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon()))
+	v.banner = container.NewStack(tint, container.NewBorder(nil, nil,
+		container.NewHBox(warn, container.NewCenter(icon)), nil, v.expiry))
+	v.banner.Hide()
+
+	signedIn := widget.NewLabel("Signed in")
+	signedIn.TextStyle.Bold = true
+	tick := widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+
+	details := container.New(layout.NewFormLayout(),
+		fieldName("UUID"), v.uuid,
+		fieldName("Role"), v.role,
+		fieldName("Organisation"), v.org,
+		fieldName("Session time"), v.elapsed,
+	)
+	v.root = page(narrow,
+		v.banner,
+		container.NewHBox(tick, signedIn),
+		v.user,
+		container.NewStack(boxBackground(), details),
+		v.message,
+		container.NewHBox(layout.NewSpacer(), v.lock, v.logout),
+	)
+	return v
+}
+
+func fieldName(s string) *widget.Label { return widget.NewLabel(s) }
+
+func (v *activeView) content() fyne.CanvasObject { return v.root }
+
+func (v *activeView) render(st session.State) {
+	a := st.Active
+	if a == nil {
+		a = &session.Active{}
+	}
+	setText(v.user, a.User)
+	setText(v.uuid, a.UUID)
+	setText(v.role, a.Role)
+	setText(v.org, a.Organisation)
+	v.since = a.Since
+	v.tick(v.now())
+
+	if e := st.Expiry; e != nil {
+		setText(v.expiry, e.Text())
+		v.banner.Show()
+	} else {
+		v.banner.Hide()
+	}
+	setText(v.message, st.Message)
+}
+
+// tick redraws the session clock.
+func (v *activeView) tick(now time.Time) {
+	s := ""
+	if !v.since.IsZero() {
+		s = sessionTime(now.Sub(v.since))
+	}
+	if v.elapsed.Text != s {
+		v.elapsed.SetText(s)
+	}
+}
+
+// sessionTime is h:mm:ss.
+func sessionTime(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d / time.Second)
+	return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+}

@@ -1,0 +1,63 @@
+package ui
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cardagent/cardagent/session"
+)
+
+// termsView shows the terms and conditions to accept before signing in.
+// Cancel means no session.
+type termsView struct {
+	version *widget.Label
+	text    *widget.Label
+	scroll  *container.Scroll
+	message *widget.Label
+	accept  *widget.Button
+	cancel  *widget.Button
+	shown   *session.Terms
+	root    fyne.CanvasObject
+}
+
+func newTermsView(sess Session) *termsView {
+	v := &termsView{
+		version: newCaption(""),
+		text:    newText(""),
+		message: newMessage(),
+	}
+	v.accept = widget.NewButtonWithIcon("Accept", theme.ConfirmIcon(), sess.AcceptTerms)
+	v.accept.Importance = widget.HighImportance
+	v.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), sess.DeclineTerms)
+	v.scroll = container.NewVScroll(v.text)
+
+	intro := newText("Please read and accept the terms and conditions of smartcard use to continue. Cancel does not sign you in.")
+	top := container.NewVBox(newHeading("Terms and conditions"), v.version, intro)
+	bottom := container.NewVBox(v.message, container.NewHBox(layout.NewSpacer(), v.cancel, v.accept))
+	v.root = fullPage(wide, container.NewBorder(top, bottom, nil, nil, container.NewStack(boxBackground(), v.scroll)))
+	return v
+}
+
+func (v *termsView) content() fyne.CanvasObject { return v.root }
+
+func (v *termsView) render(st session.State) {
+	if st.Terms != v.shown {
+		v.shown = st.Terms
+		var text, version string
+		if t := st.Terms; t != nil {
+			text = t.Text
+			if t.Version > 0 {
+				version = fmt.Sprintf("Version %d", t.Version)
+			}
+		}
+		setText(v.version, version)
+		v.text.SetText(text)
+		v.scroll.ScrollToTop()
+	}
+	setText(v.message, st.Message)
+}

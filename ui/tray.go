@@ -1,0 +1,98 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"github.com/cardagent/cardagent/assets"
+	"github.com/cardagent/cardagent/session"
+)
+
+// tray is the system tray icon: a status line, Show, Lock, Log out, Quit.
+type tray struct {
+	u      *UI
+	menu   *fyne.Menu
+	status *fyne.MenuItem
+	show   *fyne.MenuItem
+	lock   *fyne.MenuItem
+	logout *fyne.MenuItem
+	quit   *fyne.MenuItem
+
+	desk desktop.App // nil where there is no tray (tests, mobile)
+}
+
+func newTray(u *UI) *tray {
+	t := &tray{u: u}
+	t.status = fyne.NewMenuItem("Starting", nil)
+	t.status.Disabled = true
+	t.show = fyne.NewMenuItem("Show window", func() {
+		u.hidden = false
+		u.win.Show()
+		u.win.RequestFocus()
+	})
+	t.lock = fyne.NewMenuItem("Lock", u.sess.Lock)
+	t.logout = fyne.NewMenuItem("Log out", u.sess.Logout)
+	t.quit = fyne.NewMenuItem("Quit", u.quit)
+	t.quit.IsQuit = true
+	t.menu = fyne.NewMenu(Title, t.status, fyne.NewMenuItemSeparator(), t.show, t.lock, t.logout,
+		fyne.NewMenuItemSeparator(), t.quit)
+	t.desk, _ = u.app.(desktop.App)
+	return t
+}
+
+// install puts the icon in the tray, where there is one. Closing the window
+// then hides it to the tray; without a tray closing it quits.
+func (t *tray) install() {
+	if t.desk == nil {
+		t.u.win.SetCloseIntercept(t.u.quit)
+		return
+	}
+	t.desk.SetSystemTrayIcon(assets.TrayIcon)
+	t.desk.SetSystemTrayMenu(t.menu)
+	t.desk.SetSystemTrayWindow(t.u.win)
+	t.u.win.SetCloseIntercept(func() {
+		t.u.hidden = true
+		t.u.win.Hide()
+	})
+}
+
+func (t *tray) render(st session.State) {
+	status := statusLine(st)
+	lock := st.Screen != session.ScreenActive
+	logout := st.Active == nil
+	if status == t.status.Label && lock == t.lock.Disabled && logout == t.logout.Disabled {
+		return
+	}
+	t.status.Label = status
+	t.lock.Disabled = lock
+	t.logout.Disabled = logout
+	if t.desk != nil {
+		t.menu.Refresh()
+	}
+}
+
+// statusLine says in a few words what the agent is doing.
+func statusLine(st session.State) string {
+	switch st.Screen {
+	case session.ScreenInsertCard:
+		return "Waiting for a smartcard"
+	case session.ScreenReadingCard:
+		return "Reading the card"
+	case session.ScreenPasscode:
+		return "Waiting for the passcode"
+	case session.ScreenSigningIn, session.ScreenTerms, session.ScreenRoles:
+		return "Signing in"
+	case session.ScreenActive:
+		if a := st.Active; a != nil {
+			return "Signed in: " + a.User + " — " + a.Role
+		}
+		return "Signed in"
+	case session.ScreenLocked:
+		return "Locked — card removed"
+	case session.ScreenNoService, session.ScreenNoReader, session.ScreenCardProblem,
+		session.ScreenBlocked, session.ScreenBackendError:
+		return "Problem: " + problemTitle(st.Screen)
+	default:
+		return "Starting"
+	}
+}

@@ -1,0 +1,231 @@
+// Package ui is the cardagent desktop window: Fyne screens that render
+// session.State snapshots and send the user's intents back to the session.
+//
+// The package holds no logic. Which screen shows is State.Screen; every text
+// comes from the State or is a fixed caption; nothing here talks to a card or
+// to the backend. States arrive on the Subscribe channel and are applied on
+// the Fyne goroutine by bridge.go, the package's only use of fyne.Do.
+package ui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+
+	"github.com/cardagent/cardagent/assets"
+	"github.com/cardagent/cardagent/session"
+)
+
+// Session is what the UI needs from the agent: a stream of States and the
+// intents a user can express. session.Agent (or whatever the session package
+// calls it) satisfies it; tests use a fake.
+type Session interface {
+	Subscribe() (<-chan session.State, func()) // first value is the current state
+	SubmitPasscode(p []byte)                   // takes ownership; the session wipes it
+	AcceptTerms()
+	DeclineTerms()
+	SelectRole(index int)
+	Lock()
+	Logout()
+	Retry()
+	Quit() // log out and end the agent
+}
+
+// Title is the main window's title.
+const Title = "NHS Smartcard"
+
+// view is one screen. content is built once; render updates it in place
+// from a State and must be cheap.
+type view interface {
+	content() fyne.CanvasObject
+	render(st session.State)
+}
+
+// focuser is a view that puts the keyboard somewhere when it is rendered
+// (the passcode field, the role list).
+type focuser interface {
+	focus(c fyne.Canvas)
+}
+
+// leaver is a view that must let go of something when another screen
+// replaces it (the passcode field is cleared, animations stop).
+type leaver interface {
+	leave()
+}
+
+// UI is the main window and the tray icon of the agent.
+type UI struct {
+	app  fyne.App
+	sess Session
+	win  fyne.Window
+	now  func() time.Time
+
+	chrome *chrome
+	body   *fyne.Container
+	tray   *tray
+
+	starting, reading, signingIn *progressView
+	insert                       *insertView
+	problem                      *problemView
+	passcode                     *passcodeView
+	terms                        *termsView
+	roles                        *rolesView
+	active                       *activeView
+	locked                       *lockedView
+
+	current view
+	state   session.State
+	hidden  bool // the user closed the window to the tray
+
+	onApplied func(session.State) // tests: called after each State is applied
+}
+
+// New builds the main window (not yet shown) for sess. It sets the app's
+// icon and theme; call Run to show it and run the app.
+func New(app fyne.App, sess Session) *UI {
+	app.SetIcon(assets.IconPNG)
+	app.Settings().SetTheme(newTheme())
+
+	u := &UI{app: app, sess: sess, now: time.Now}
+	u.win = app.NewWindow(Title)
+	u.win.SetIcon(assets.IconPNG)
+	u.win.SetPadded(false) // the header bar runs edge to edge
+
+	u.starting = newProgressView("Starting…")
+	u.reading = newProgressView("Reading your card…")
+	u.signingIn = newProgressView("Signing you in…")
+	u.insert = newInsertView()
+	u.problem = newProblemView(sess)
+	u.passcode = newPasscodeView(sess)
+	u.terms = newTermsView(sess)
+	u.roles = newRolesView(sess)
+	u.active = newActiveView(sess, func() time.Time { return u.now() })
+	u.locked = newLockedView()
+
+	u.chrome = newChrome()
+	u.body = container.NewStack()
+	u.win.SetContent(container.NewBorder(u.chrome.header, u.chrome.footer, nil, nil, u.body))
+	u.win.Resize(fyne.NewSize(960, 680))
+
+	u.tray = newTray(u)
+	u.tray.install()
+	u.apply(session.State{}) // "Starting…" until the first State arrives
+	return u
+}
+
+// Window is the main window (for the screenshot script and tests).
+func (u *UI) Window() fyne.Window { return u.win }
+
+// Run shows the window, follows the session's States and runs the Fyne
+// event loop until the app quits.
+func (u *UI) Run() {
+	stop := u.start()
+	defer stop()
+	u.win.ShowAndRun()
+}
+
+// start subscribes to the session and starts the bridge.
+func (u *UI) start() (stop func()) {
+	states, cancel := u.sess.Subscribe()
+	done := make(chan struct{})
+	go u.bridge(states, done)
+	return func() {
+		close(done)
+		cancel()
+	}
+}
+
+// viewFor maps a Screen to the view that shows it.
+func (u *UI) viewFor(s session.Screen) view {
+	switch s {
+	case session.ScreenInsertCard:
+		return u.insert
+	case session.ScreenReadingCard:
+		return u.reading
+	case session.ScreenNoService, session.ScreenNoReader, session.ScreenCardProblem,
+		session.ScreenBlocked, session.ScreenBackendError:
+		return u.problem
+	case session.ScreenPasscode:
+		return u.passcode
+	case session.ScreenSigningIn:
+		return u.signingIn
+	case session.ScreenTerms:
+		return u.terms
+	case session.ScreenRoles:
+		return u.roles
+	case session.ScreenActive:
+		return u.active
+	case session.ScreenLocked:
+		return u.locked
+	default:
+		return u.starting
+	}
+}
+
+// apply renders st. It runs on the Fyne goroutine.
+func (u *UI) apply(st session.State) {
+	prev := u.state
+	u.state = st
+
+	v := u.viewFor(st.Screen)
+	v.render(st)
+	if v != u.current {
+		if l, ok := u.current.(leaver); ok {
+			l.leave()
+		}
+		u.current = v
+		u.body.Objects = []fyne.CanvasObject{v.content()}
+		u.body.Refresh()
+		if u.hidden && st.Screen != session.ScreenActive {
+			u.hidden = false
+			u.win.Show()
+		}
+	}
+	if f, ok := v.(focuser); ok {
+		f.focus(u.win.Canvas())
+	}
+
+	u.chrome.render(st)
+	if st.Demo != prev.Demo || u.win.Title() == "" {
+		title := Title
+		if st.Demo {
+			title += " — Demo"
+		}
+		u.win.SetTitle(title)
+	}
+	u.tray.render(st)
+	u.notify(prev, st)
+
+	if u.onApplied != nil {
+		u.onApplied(st)
+	}
+}
+
+// tick updates what changes with time (the session clock).
+func (u *UI) tick(now time.Time) {
+	if u.current == u.active {
+		u.active.tick(now)
+	}
+}
+
+// notify sends a system notification when a State first carries a
+// certificate expiry notice (the alert at login).
+func (u *UI) notify(prev, st session.State) {
+	if st.Expiry == nil || prev.Expiry != nil {
+		return
+	}
+	u.app.SendNotification(fyne.NewNotification("Smartcard certificates", st.Expiry.Text()))
+}
+
+// quit is the Quit intent: the session logs out and ends, and the window
+// goes.
+func (u *UI) quit() {
+	u.sess.Quit()
+	u.app.Quit()
+}
+
+// sessionEnded runs when the session closes the State channel.
+func (u *UI) sessionEnded() {
+	u.app.Quit()
+}

@@ -1,0 +1,419 @@
+package ui
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cardagent/cardagent/session"
+)
+
+func TestStartsOnStartingScreen(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	assertShows(t, u, "NHS Smartcard", "Starting…")
+	if u.win.Title() != "NHS Smartcard" {
+		t.Errorf("title %q", u.win.Title())
+	}
+}
+
+func TestInsertCardScreen(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.apply(sample(t, "insert-card"))
+	assertShows(t, u, "Insert your smartcard", "Reader: Alcor Micro AU9540 00 00")
+	assertHides(t, u, "DEMO")
+}
+
+func TestProgressScreens(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.apply(sample(t, "reading-card"))
+	assertShows(t, u, "Reading your card…")
+	if !u.reading.bar.Running() {
+		t.Error("reading card: progress bar not running")
+	}
+	u.apply(sample(t, "signing-in"))
+	assertShows(t, u, "Signing you in…", "Dr Amara Okafor")
+	if u.reading.bar.Running() {
+		t.Error("reading card progress still running after the screen changed")
+	}
+}
+
+func TestProblemScreens(t *testing.T) {
+	cases := map[string]struct {
+		title string
+		retry bool
+	}{
+		"no-service":    {"Smartcard service not running", false},
+		"no-reader":     {"No card reader found", false},
+		"card-problem":  {"This card cannot be used", false},
+		"blocked":       {"Your smartcard is locked", false},
+		"backend-error": {"Cannot sign you in", true},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			u, f := newTestUI(t, normalSize)
+			st := sample(t, name)
+			u.apply(st)
+			assertShows(t, u, c.title, st.Problem, "What to do", st.Fix)
+			if got := isShown(u, u.problem.retry); got != c.retry {
+				t.Errorf("Retry button shown = %v, want %v", got, c.retry)
+			}
+			if isShown(u, u.passcode.entry) {
+				t.Error("a passcode field is shown on a problem screen")
+			}
+			if c.retry {
+				test.Tap(u.problem.retry)
+				if got := f.got(); !slices.Equal(got, []string{"Retry"}) {
+					t.Errorf("intents %q, want Retry", got)
+				}
+			}
+		})
+	}
+}
+
+func TestBlockedShowsHowToUnlockAndNoPasscodeField(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.apply(sample(t, "passcode"))
+	u.apply(sample(t, "blocked"))
+	assertShows(t, u, "Your smartcard is locked", "3 wrong passcodes", "self-service", "Local Smartcard Administrator")
+	assertHides(t, u, "Enter your passcode", "attempts left")
+	if isShown(u, u.passcode.entry) {
+		t.Error("blocked card: the passcode field is shown")
+	}
+}
+
+func TestPasscodeScreenBeforeTyping(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.apply(sample(t, "passcode"))
+	assertShows(t, u,
+		"Dr Amara Okafor",
+		"UUID 555000123456",
+		"Enter your passcode",
+		"3 attempts left",
+		"Your passcode is 4 to 8 characters.",
+		session.TermsNotice,
+		"Sign in",
+	)
+	if u.passcode.entry.Text != "" {
+		t.Errorf("entry holds %q before typing", u.passcode.entry.Text)
+	}
+	if c := u.win.Canvas(); c.Focused() != u.passcode.entry {
+		t.Errorf("focused %v, want the passcode entry", c.Focused())
+	}
+	if !u.passcode.entry.Password {
+		t.Error("passcode entry does not mask input")
+	}
+	if u.passcode.photoSrc == nil {
+		t.Error("photo not shown")
+	}
+}
+
+func TestPasscodeMessageAndLastTry(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.apply(sample(t, "passcode-wrong"))
+	assertShows(t, u, "Wrong passcode: 1 attempt left.", "1 attempt left", "Your passcode is 6 to 8 digits.")
+	if u.passcode.message.Importance != widget.DangerImportance {
+		t.Errorf("message importance %v, want danger (error colour)", u.passcode.message.Importance)
+	}
+}
+
+func TestPasscodeEnterSubmitsAndClears(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "passcode"))
+	c := u.win.Canvas()
+	if c.Focused() != u.passcode.entry {
+		t.Fatalf("focused %v, want the passcode entry", c.Focused())
+	}
+	test.Type(c.Focused(), "s3cr3t") // types into whatever has the focus
+	if u.passcode.entry.Text != "s3cr3t" {
+		t.Fatalf("entry holds %q", u.passcode.entry.Text)
+	}
+	c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+
+	if got := f.got(); !slices.Equal(got, []string{"SubmitPasscode"}) {
+		t.Fatalf("intents %q", got)
+	}
+	if string(f.passcodes[0]) != "s3cr3t" {
+		t.Errorf("submitted %q", f.passcodes[0])
+	}
+	if u.passcode.entry.Text != "" {
+		t.Errorf("entry still holds %q after submit", u.passcode.entry.Text)
+	}
+	u.passcode.entry.Undo()
+	if u.passcode.entry.Text != "" {
+		t.Errorf("undo brought back %q", u.passcode.entry.Text)
+	}
+}
+
+func TestPasscodeSignInButton(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "passcode"))
+	test.Tap(u.passcode.submit) // nothing typed: nothing sent
+	test.Type(u.passcode.entry, "1234")
+	test.Tap(u.passcode.submit)
+	if got := f.got(); !slices.Equal(got, []string{"SubmitPasscode"}) || string(f.passcodes[0]) != "1234" {
+		t.Fatalf("intents %q passcodes %q", got, f.passcodes)
+	}
+	if u.passcode.entry.Text != "" {
+		t.Errorf("entry still holds %q", u.passcode.entry.Text)
+	}
+}
+
+func TestPasscodeInputLimitedByRule(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.apply(sample(t, "passcode-wrong")) // 6 to 8 digits
+	test.Type(u.passcode.entry, "12a34b5678901")
+	if got := u.passcode.entry.Text; got != "12345678" {
+		t.Errorf("digits-only max 8: entry holds %q", got)
+	}
+}
+
+func TestPasscodeClearedWhenScreenChanges(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.apply(sample(t, "passcode"))
+	test.Type(u.passcode.entry, "12")
+	u.apply(sample(t, "locked"))
+	if u.passcode.entry.Text != "" {
+		t.Errorf("entry kept %q after the card was pulled", u.passcode.entry.Text)
+	}
+}
+
+func TestPasscodeRefocusedAfterWrongPasscode(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.apply(sample(t, "passcode"))
+	u.win.Canvas().Unfocus()
+	u.apply(sample(t, "signing-in"))
+	u.apply(sample(t, "passcode-wrong"))
+	if u.win.Canvas().Focused() != u.passcode.entry {
+		t.Error("passcode entry not focused after a wrong passcode")
+	}
+}
+
+func TestTermsAcceptAndCancel(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "terms"))
+	assertShows(t, u, "Terms and conditions", "Version 3", "Your smartcard and passcode are for your use only", "Accept", "Cancel")
+	test.Tap(u.terms.accept)
+	test.Tap(u.terms.cancel)
+	if got := f.got(); !slices.Equal(got, []string{"AcceptTerms", "DeclineTerms"}) {
+		t.Errorf("intents %q", got)
+	}
+}
+
+func TestRolesPreselectedAndListed(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "roles")) // RoleIndex 1
+	assertShows(t, u, "Choose your role")
+	for _, r := range sampleRoles {
+		assertShows(t, u, r.Name, r.Organisation)
+	}
+	if u.roles.list.selected != 1 {
+		t.Errorf("preselected %d, want 1", u.roles.list.selected)
+	}
+	if u.win.Canvas().Focused() != u.roles.list {
+		t.Error("role list not focused")
+	}
+	test.Tap(u.roles.cont)
+	if !slices.Equal(f.roles, []int{1}) {
+		t.Errorf("Continue selected %v, want [1]", f.roles)
+	}
+}
+
+func TestRolesKeyboard(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	st := sample(t, "roles")
+	st.RoleIndex = 0
+	u.apply(st)
+	c := u.win.Canvas()
+	for _, k := range []fyne.KeyName{fyne.KeyDown, fyne.KeyDown, fyne.KeyDown, fyne.KeyReturn} {
+		c.Focused().TypedKey(&fyne.KeyEvent{Name: k}) // the third Down stops at the last role
+	}
+	if !slices.Equal(f.roles, []int{2}) {
+		t.Errorf("Down, Down, Enter selected %v, want [2]", f.roles)
+	}
+	c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnter})
+	if !slices.Equal(f.roles, []int{2, 1}) {
+		t.Errorf("Up, Enter selected %v, want [2 1]", f.roles)
+	}
+}
+
+func TestRolesSameStateKeepsUsersMove(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	st := sample(t, "roles")
+	u.apply(st)
+	u.roles.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	st.Seq++
+	u.apply(st)
+	if u.roles.list.selected != 2 {
+		t.Errorf("selected %d after an unrelated State, want 2", u.roles.list.selected)
+	}
+}
+
+func TestActiveScreen(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "active"))
+	assertShows(t, u,
+		"Signed in",
+		"Dr Amara Okafor",
+		"555000123456",
+		"Clinical Practitioner Access Role",
+		"Leeds Teaching Hospitals NHS Trust (RR8)",
+		"1:02:03",
+		"Your certificates expire in 23 days. Renew them now.",
+	)
+	u.tick(fixedNow.Add(time.Minute))
+	assertShows(t, u, "1:03:03")
+
+	test.Tap(u.active.lock)
+	test.Tap(u.active.logout)
+	if got := f.got(); !slices.Equal(got, []string{"Lock", "Logout"}) {
+		t.Errorf("intents %q", got)
+	}
+}
+
+func TestActiveExpiryReason(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.apply(sample(t, "active-ra"))
+	assertShows(t, u, "Your certificates expire in 5 days. This is your third renewal: see your Registration Authority in person.")
+	st := sample(t, "active")
+	st.Expiry = nil
+	u.apply(st)
+	if isShown(u, u.active.banner) {
+		t.Error("expiry banner shown without an Expiry")
+	}
+}
+
+func TestLockedScreen(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.apply(sample(t, "active"))
+	u.apply(sample(t, "locked"))
+	assertShows(t, u, "Session locked — card removed", "Dr Amara Okafor", "Insert your card to continue")
+	assertHides(t, u, "Log out", "expire")
+}
+
+func TestDemoBadge(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.apply(sample(t, "insert-card"))
+	if isShown(u, u.chrome.demo) {
+		t.Error("Demo badge shown outside demo mode")
+	}
+	u.apply(sample(t, "demo-insert"))
+	if !isShown(u, u.chrome.demo) {
+		t.Error("Demo badge not shown")
+	}
+	assertShows(t, u, "DEMO", "Demo: virtual card and test data")
+	if u.win.Title() != "NHS Smartcard — Demo" {
+		t.Errorf("title %q", u.win.Title())
+	}
+}
+
+func TestExpiryNotification(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.apply(sample(t, "roles"))
+	want := &fyne.Notification{Title: "Smartcard certificates", Content: "Your certificates expire in 23 days. Renew them now."}
+	test.AssertNotificationSent(t, want, func() { u.apply(sample(t, "active")) })
+	st := sample(t, "active")
+	st.Seq++
+	test.AssertNotificationSent(t, nil, func() { u.apply(st) }) // once per login
+}
+
+func TestTrayMenu(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "insert-card"))
+	if u.tray.status.Label != "Waiting for a smartcard" || !u.tray.lock.Disabled || !u.tray.logout.Disabled {
+		t.Errorf("tray at insert card: %q lock disabled %v logout disabled %v",
+			u.tray.status.Label, u.tray.lock.Disabled, u.tray.logout.Disabled)
+	}
+	u.apply(sample(t, "active"))
+	if u.tray.status.Label != "Signed in: Dr Amara Okafor — Clinical Practitioner Access Role" || u.tray.lock.Disabled || u.tray.logout.Disabled {
+		t.Errorf("tray when active: %q lock disabled %v logout disabled %v",
+			u.tray.status.Label, u.tray.lock.Disabled, u.tray.logout.Disabled)
+	}
+	u.tray.lock.Action()
+	u.tray.logout.Action()
+	u.tray.quit.Action()
+	if got := f.got(); !slices.Equal(got, []string{"Lock", "Logout", "Quit"}) {
+		t.Errorf("intents %q", got)
+	}
+}
+
+func TestEveryScreenHasAView(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	for s := session.ScreenStarting; s <= session.ScreenBackendError; s++ {
+		if s != session.ScreenStarting && u.viewFor(s) == u.starting {
+			t.Errorf("screen %v falls back to Starting", s)
+		}
+	}
+}
+
+func TestBridge(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	applied := make(chan session.State, 1)
+	u.onApplied = func(st session.State) { applied <- st }
+	stop := u.start()
+
+	for _, name := range []string{"insert-card", "passcode", "active", "locked"} {
+		st := sample(t, name)
+		f.states <- st
+		if got := <-applied; got.Screen != st.Screen {
+			t.Fatalf("applied %v, want %v", got.Screen, st.Screen)
+		}
+	}
+	assertShows(t, u, "Session locked — card removed")
+
+	stop()
+	f.mu.Lock()
+	cancelled := f.cancelled
+	f.mu.Unlock()
+	if !cancelled {
+		t.Error("stop did not cancel the subscription")
+	}
+}
+
+func TestBridgeEndsWhenSessionCloses(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	done := make(chan struct{})
+	states, _ := f.Subscribe()
+	go func() {
+		u.bridge(states, nil)
+		close(done)
+	}()
+	close(f.states)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("bridge did not end when the State channel closed")
+	}
+}
+
+func TestSessionTime(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0:                          "0:00:00",
+		-time.Second:               "0:00:00",
+		59 * time.Second:           "0:00:59",
+		time.Hour + 2*time.Minute:  "1:02:00",
+		12*time.Hour + time.Second: "12:00:01",
+	} {
+		if got := sessionTime(d); got != want {
+			t.Errorf("sessionTime(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// BenchmarkLock measures the UI's share of "card pulled → locked screen":
+// applying the Locked State over the Active one (headless; no painting).
+func BenchmarkLock(b *testing.B) {
+	a := test.NewTempApp(b)
+	u := New(a, newFakeSession())
+	u.win.Resize(normalSize)
+	active := session.State{Screen: session.ScreenActive, Active: sampleActive}
+	locked := session.State{Screen: session.ScreenLocked, Active: sampleActive}
+	for b.Loop() {
+		u.apply(active)
+		u.apply(locked)
+	}
+}
