@@ -1,0 +1,301 @@
+package session
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/client"
+	"github.com/cardagent/cardagent/reader/piv"
+)
+
+// Mode says what a card removal does to the backend session.
+type Mode string
+
+const (
+	ModeFromPolicy Mode = ""        // the backend policy decides
+	ModeNormal     Mode = "normal"  // removal ends the session
+	ModeSLP        Mode = "persist" // Session Lock Persistence: removal suspends; the same card resumes
+)
+
+// Config shapes an Agent. Zero values take the defaults.
+type Config struct {
+	Mode           Mode
+	Demo           bool
+	ReaderPrefer   string        // use this reader when several hold cards (substring match)
+	BackendURL     string        // recorded in the keyring ticket for other apps
+	CardTimeout    time.Duration // one card transaction; default 10 s
+	BackendTimeout time.Duration // one backend step; default 15 s
+	EndTimeout     time.Duration // ending a session on quit; default 3 s
+	Logger         *slog.Logger
+	TraceAPDUs     bool // log APDUs at debug level (never passcodes)
+}
+
+// Agent is the state machine. Intents are methods; States come out of
+// Subscribe. Run drives it.
+type Agent struct {
+	cfg     Config
+	log     *slog.Logger
+	backend Backend
+	open    OpenCard
+	events  Events
+	tickets TicketStore
+	prefs   RolePrefs
+	cache   *cardCache
+	trace   piv.Option
+
+	intents chan func()
+	results chan result
+	stopped chan struct{} // closed when Run stops taking results
+
+	// Published state, readable from any goroutine.
+	pubMu sync.Mutex
+	pub   State
+	subs  map[*subscriber]struct{}
+
+	// Everything below is owned by the Run goroutine.
+	st       State
+	gen      uint64             // bumps whenever the card situation changes; stale results are dropped
+	cancel   context.CancelFunc // cancels the job of the current gen
+	policy   *api.Policy
+	readers  map[string]bool // reader → holds a card
+	cardIn   string          // the reader whose card we are working with
+	conn     CardConn
+	id       *cardIdentity
+	sess     *api.Session   // the backend session, once logged in
+	ticket   *client.Ticket // its ticket
+	parked   *parkedSession // a suspended session waiting for its card (SLP)
+	retry    func()         // what Retry does on ScreenBackendError
+	lastGUID [16]byte       // the card of the current session, for parking after removal
+	jobs     sync.WaitGroup
+	quitting bool
+
+	keyringMu   sync.Mutex
+	keyringTail chan struct{}
+}
+
+// parkedSession is a session suspended on card removal, kept for its card.
+type parkedSession struct {
+	ticket   client.Ticket
+	sess     api.Session
+	guid     [16]byte
+	settled  chan struct{} // closed when the suspend call has finished
+	suspendE error
+}
+
+// result is a job's outcome, applied on the Run goroutine if still current.
+type result struct {
+	gen   uint64
+	apply func()
+}
+
+// New makes an Agent. tickets and prefs may be nil (then nothing is stored
+// in a keyring and role choices are remembered in memory).
+func New(cfg Config, backend Backend, events Events, open OpenCard, tickets TicketStore, prefs RolePrefs) *Agent {
+	if cfg.CardTimeout <= 0 {
+		cfg.CardTimeout = 10 * time.Second
+	}
+	if cfg.BackendTimeout <= 0 {
+		cfg.BackendTimeout = 15 * time.Second
+	}
+	if cfg.EndTimeout <= 0 {
+		cfg.EndTimeout = 3 * time.Second
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if prefs == nil {
+		prefs = &memPrefs{}
+	}
+	trace := func(*piv.Card) {}
+	if cfg.TraceAPDUs {
+		trace = piv.WithTrace(log)
+	}
+	a := &Agent{
+		cfg: cfg, log: log, backend: backend, events: events, open: open, tickets: tickets, prefs: prefs,
+		cache: newCardCache(), trace: trace,
+		intents: make(chan func(), 16), results: make(chan result, 16), stopped: make(chan struct{}),
+		subs: map[*subscriber]struct{}{}, readers: map[string]bool{},
+	}
+	a.st = State{Screen: ScreenStarting, Demo: cfg.Demo, Rule: defaultRule}
+	a.pub = a.st
+	return a
+}
+
+// defaultRule applies until the backend's policy is known: the seeds' 4–8
+// characters.
+var defaultRule = PasscodeRule{MinLength: 4, MaxLength: 8}
+
+// Run processes events, intents and job results until ctx ends, then ends
+// any session (bounded by EndTimeout) and clears the keyring.
+func (a *Agent) Run(ctx context.Context) error {
+	a.clearStaleTicket()
+	a.fetchPolicy(ctx)
+	events := a.events
+	for {
+		select {
+		case <-ctx.Done():
+			a.shutdown()
+			return nil
+		case e, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			a.onReaderEvent(e)
+		case f := <-a.intents:
+			f()
+		case r := <-a.results:
+			if r.gen == a.gen {
+				r.apply()
+			}
+		}
+		if a.quitting {
+			a.shutdown()
+			return nil
+		}
+	}
+}
+
+// Current returns the latest published State.
+func (a *Agent) Current() State {
+	a.pubMu.Lock()
+	defer a.pubMu.Unlock()
+	return a.pub
+}
+
+// do posts an intent to the Run goroutine. It never blocks for long (the
+// UI goroutine must stay responsive); after Run has stopped it is a no-op.
+func (a *Agent) do(f func()) {
+	select {
+	case a.intents <- f:
+	case <-a.stopped:
+	}
+}
+
+// publish makes a.st the new published State.
+func (a *Agent) publish() {
+	a.st.Seq++
+	a.pubMu.Lock()
+	a.pub = a.st
+	for s := range a.subs {
+		s.offer(a.st)
+	}
+	a.pubMu.Unlock()
+	a.log.Debug("state", "screen", a.st.Screen.String(), "seq", a.st.Seq)
+}
+
+// show replaces the screen-specific part of the state and publishes it.
+// Fields that describe the situation (Demo, Reader, Card, Rule, Active) are
+// kept; the rest starts empty.
+func (a *Agent) show(screen Screen, set func(*State)) {
+	next := State{
+		Screen: screen, Seq: a.st.Seq, Demo: a.st.Demo, Reader: a.st.Reader,
+		Card: a.st.Card, Rule: a.st.Rule, TriesLeft: a.st.TriesLeft, Active: a.st.Active, Expiry: a.st.Expiry,
+	}
+	if set != nil {
+		set(&next)
+	}
+	a.st = next
+	a.publish()
+}
+
+// newGen starts a new card situation: the running job is cancelled and its
+// result will be dropped. It returns the context for the next job.
+func (a *Agent) newGen() context.Context {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.gen++
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	return ctx
+}
+
+// job runs work off the Run goroutine; its result applies only if the card
+// situation has not changed meanwhile.
+func (a *Agent) job(ctx context.Context, work func(ctx context.Context) func()) {
+	gen := a.gen
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		apply := work(ctx)
+		if apply != nil {
+			select {
+			case a.results <- result{gen: gen, apply: apply}:
+			case <-a.stopped:
+			}
+		}
+	}()
+}
+
+// background runs work that must finish whatever the card does next
+// (ending or suspending a session), with its own timeout.
+func (a *Agent) background(timeout time.Duration, work func(ctx context.Context)) {
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		work(ctx)
+	}()
+}
+
+func (a *Agent) fetchPolicy(ctx context.Context) {
+	a.job(ctx, func(ctx context.Context) func() {
+		ctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
+		defer cancel()
+		p, err := a.backend.Policy(ctx)
+		if err != nil {
+			a.log.Warn("backend policy not available; using defaults", "err", err)
+			return nil
+		}
+		return func() { a.setPolicy(p) }
+	})
+}
+
+func (a *Agent) setPolicy(p api.Policy) {
+	a.policy = &p
+	if p.PasscodeMinLength > 0 && p.PasscodeMaxLength >= p.PasscodeMinLength {
+		a.st.Rule = PasscodeRule{MinLength: p.PasscodeMinLength, MaxLength: p.PasscodeMaxLength, DigitsOnly: p.PasscodeDigitsOnly}
+		a.publish()
+	}
+}
+
+func (a *Agent) mode() Mode {
+	if a.cfg.Mode != ModeFromPolicy {
+		return a.cfg.Mode
+	}
+	if a.policy != nil && a.policy.SessionLockPersistence {
+		return ModeSLP
+	}
+	return ModeNormal
+}
+
+func (a *Agent) clearStaleTicket() {
+	if a.tickets == nil {
+		return
+	}
+	if err := a.tickets.Delete(); err != nil {
+		a.log.Warn("clearing a stale session ticket from the keyring failed", "err", err)
+	}
+}
+
+// shutdown ends the session (bounded) and waits for jobs.
+func (a *Agent) shutdown() {
+	close(a.stopped)
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.endSession(false)
+	a.endParked()
+	a.jobs.Wait()
+	if a.conn != nil {
+		a.conn.Close()
+		a.conn = nil
+	}
+	a.closeSubscribers()
+}

@@ -1,0 +1,165 @@
+package session
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/cardagent/cardagent/reader/apdu"
+	"github.com/cardagent/cardagent/reader/piv"
+)
+
+// cardIdentity is what the agent reads from a card before the passcode.
+type cardIdentity struct {
+	guid      [16]byte
+	cert      *x509.Certificate // slot 9A
+	triesLeft int               // -1 when the card would not say
+	blocked   bool
+	photo     []byte
+}
+
+func (c cardIdentity) holder() *CardHolder {
+	return &CardHolder{
+		Name:  c.cert.Subject.CommonName,
+		UUID:  c.cert.Subject.SerialNumber,
+		Photo: c.photo,
+		GUID:  hex.EncodeToString(c.guid[:]),
+	}
+}
+
+// errNoLoginCert means the card has no slot 9A certificate.
+var errNoLoginCert = errors.New("no login certificate on the card")
+
+// cardCache remembers, per card GUID, what does not change between
+// insertions: the 9A certificate (saves two or more APDUs per login) and the
+// facial image once read after a passcode (PIV protects it with the PIN).
+// In memory only: nothing personal is written to a shared workstation's disk.
+type cardCache struct {
+	mu    sync.Mutex
+	certs map[[16]byte][]byte
+	photo map[[16]byte][]byte
+}
+
+func newCardCache() *cardCache {
+	return &cardCache{certs: map[[16]byte][]byte{}, photo: map[[16]byte][]byte{}}
+}
+
+func (c *cardCache) cert(guid [16]byte) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.certs[guid]
+}
+
+func (c *cardCache) putCert(guid [16]byte, der []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.certs[guid] = der
+}
+
+func (c *cardCache) photoOf(guid [16]byte) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.photo[guid]
+}
+
+func (c *cardCache) putPhoto(guid [16]byte, img []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.photo[guid] = img
+}
+
+// forget drops a card whose cached certificate the card no longer holds.
+func (c *cardCache) forget(guid [16]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.certs, guid)
+}
+
+// readIdentity reads GUID, passcode tries (empty VERIFY: no try used), the
+// 9A certificate (cached) and, if the card allows it without a passcode,
+// the facial image: one transaction, 3 APDUs with the certificate cached.
+func readIdentity(ctx context.Context, conn CardConn, cache *cardCache, trace piv.Option) (cardIdentity, error) {
+	var id cardIdentity
+	err := conn.Do(ctx, func(tx apdu.Transmitter) error {
+		p := piv.New(tx, piv.WithATR(conn.ATR()), trace)
+		if err := p.Select(); err != nil {
+			return err
+		}
+		guid, err := p.GUID()
+		if err != nil {
+			return fmt.Errorf("reading the card id: %w", err)
+		}
+		id.guid = guid
+		switch n, err := p.Retries(); {
+		case err == nil:
+			id.triesLeft = n
+		case errors.Is(err, piv.ErrBlocked):
+			id.blocked = true
+		case errors.Is(err, piv.ErrAlreadyVerified):
+			id.triesLeft = -1
+		default:
+			return fmt.Errorf("reading passcode tries: %w", err)
+		}
+		der := cache.cert(guid)
+		if der == nil {
+			der, err = p.CertificateDER(piv.SlotAuthentication)
+			if errors.Is(err, piv.ErrNotFound) {
+				return errNoLoginCert
+			}
+			if err != nil {
+				return fmt.Errorf("reading the login certificate: %w", err)
+			}
+		}
+		if id.cert, err = x509.ParseCertificate(der); err != nil {
+			return fmt.Errorf("the login certificate is damaged: %w", err)
+		}
+		cache.putCert(guid, der)
+		if id.photo = cache.photoOf(guid); id.photo == nil {
+			if img, err := p.FacialImage(); err == nil {
+				id.photo = img
+				cache.putPhoto(guid, img)
+			}
+		}
+		return nil
+	})
+	return id, err
+}
+
+// signLogin verifies the passcode on the card and has the 9A key sign
+// digest, in one transaction. The passcode is wiped whatever happens. When
+// the photo is not cached yet it is read now that the PIN allows it.
+func signLogin(ctx context.Context, conn CardConn, id cardIdentity, passcode, digest []byte, cache *cardCache, trace piv.Option) ([]byte, error) {
+	defer clear(passcode)
+	var sig []byte
+	err := conn.Do(ctx, func(tx apdu.Transmitter) error {
+		p := piv.New(tx, piv.WithATR(conn.ATR()), trace)
+		if err := p.Select(); err != nil {
+			return err
+		}
+		if err := p.Verify(passcode); err != nil {
+			return err
+		}
+		signer, err := p.Signer(piv.SlotAuthentication, id.cert.PublicKey)
+		if err != nil {
+			return err
+		}
+		if sig, err = signer.Sign(rand.Reader, digest, crypto.SHA256); err != nil {
+			if errors.Is(err, piv.ErrBadSignature) {
+				cache.forget(id.guid) // the card's key changed (renewed elsewhere)
+			}
+			return fmt.Errorf("the card could not sign: %w", err)
+		}
+		if cache.photoOf(id.guid) == nil {
+			if img, err := p.FacialImage(); err == nil {
+				cache.putPhoto(id.guid, img)
+			}
+		}
+		return nil
+	})
+	return sig, err
+}

@@ -1,0 +1,65 @@
+package session
+
+import (
+	"context"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/client"
+	"github.com/cardagent/cardagent/reader"
+	"github.com/cardagent/cardagent/reader/apdu"
+)
+
+// Backend is what the agent needs of identityd; *client.Client implements
+// it, and tests may pass a client aimed at an in-process identityd.
+type Backend interface {
+	WorkstationID() string
+	Policy(ctx context.Context) (api.Policy, error)
+	Challenge(ctx context.Context) (api.Challenge, error)
+	Login(ctx context.Context, proof api.CardProof) (api.Session, error)
+	AcceptTerms(ctx context.Context, t client.Ticket, version int) (api.Session, error)
+	SelectRole(ctx context.Context, t client.Ticket, roleID string) (api.Session, error)
+	Suspend(ctx context.Context, t client.Ticket) (api.Session, error)
+	Resume(ctx context.Context, t client.Ticket, proof api.CardProof) (api.Session, error)
+	End(ctx context.Context, t client.Ticket) error
+}
+
+var _ Backend = (*client.Client)(nil)
+
+// CardConn is an open card: one exclusive transaction per operation.
+// *reader.Card implements it.
+type CardConn interface {
+	Do(ctx context.Context, fn func(apdu.Transmitter) error) error
+	ATR() []byte
+	Close() error
+}
+
+var _ CardConn = (*reader.Card)(nil)
+
+// OpenCard connects to the card in the named reader (reader.Open).
+type OpenCard func(readerName string) (CardConn, error)
+
+// Events is a stream of reader events (reader.Monitor.Subscribe).
+type Events <-chan reader.Event
+
+// TicketStore keeps the session ticket where other local apps find it (the
+// OS keyring). It never sees the passcode.
+type TicketStore interface {
+	Save(t StoredTicket) error
+	Delete() error
+}
+
+// StoredTicket is what the keyring holds while a session is active.
+type StoredTicket struct {
+	SessionID     string `json:"session_id"`
+	Token         string `json:"token"`
+	Backend       string `json:"backend"`
+	WorkstationID string `json:"workstation_id"`
+	UserID        string `json:"user_id"`
+	RoleID        string `json:"role_id"`
+}
+
+// RolePrefs remembers the last role each user chose on this workstation.
+type RolePrefs interface {
+	LastRole(userID string) string
+	SetLastRole(userID, roleID string) error
+}

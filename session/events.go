@@ -1,0 +1,190 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/cardagent/cardagent/reader"
+)
+
+// onReaderEvent keeps the reader picture and reacts to our card coming and
+// going. A removal is handled before anything else and never waits for the
+// network.
+func (a *Agent) onReaderEvent(e reader.Event) {
+	switch e.Kind {
+	case reader.ServiceLost:
+		a.readers = map[string]bool{}
+		if a.cardIn != "" {
+			a.cardGone()
+		}
+		a.show(ScreenNoService, func(s *State) { s.Problem, s.Fix, s.Reader, s.Card = msgNoService, fixNoService, "", nil })
+	case reader.ServiceBack:
+		a.showWaiting()
+	case reader.ReaderAdded:
+		a.readers[e.Reader] = false
+		if a.cardIn == "" && a.st.Screen != ScreenLocked {
+			a.showWaiting()
+		}
+	case reader.ReaderRemoved:
+		delete(a.readers, e.Reader)
+		if e.Reader == a.cardIn {
+			a.cardGone()
+		}
+		if a.cardIn == "" && a.st.Screen != ScreenLocked {
+			a.showWaiting()
+		}
+	case reader.CardInserted:
+		a.readers[e.Reader] = true
+		if a.cardIn == "" && e.Reader == a.pickReader() {
+			a.startCard(e.Reader, e.Mute)
+		}
+	case reader.CardRemoved:
+		a.readers[e.Reader] = false
+		if e.Reader == a.cardIn {
+			a.cardGone()
+			if next := a.pickReader(); next != "" && a.readers[next] {
+				a.startCard(next, false)
+			}
+		}
+	}
+}
+
+// pickReader chooses the reader to work with: the preferred one if it is
+// connected, else the first (by name) holding a card, else the first.
+func (a *Agent) pickReader() string {
+	names := make([]string, 0, len(a.readers))
+	for n := range a.readers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if p := a.cfg.ReaderPrefer; p != "" {
+		for _, n := range names {
+			if strings.Contains(n, p) {
+				return n
+			}
+		}
+	}
+	for _, n := range names {
+		if a.readers[n] {
+			return n
+		}
+	}
+	if len(names) > 0 {
+		return names[0]
+	}
+	return ""
+}
+
+// showWaiting shows what the user must do when no card is in use.
+func (a *Agent) showWaiting() {
+	r := a.pickReader()
+	switch {
+	case r == "":
+		a.show(ScreenNoReader, func(s *State) { s.Problem, s.Fix, s.Reader, s.Card = msgNoReader, fixNoReader, "", nil })
+	case a.readers[r]:
+		a.startCard(r, false)
+	default:
+		a.show(ScreenInsertCard, func(s *State) { s.Reader, s.Card = r, nil })
+	}
+}
+
+// startCard reads who the card in readerName belongs to.
+func (a *Agent) startCard(readerName string, mute bool) {
+	ctx := a.newGen()
+	a.cardIn = readerName
+	a.id = nil
+	if mute {
+		a.show(ScreenCardProblem, func(s *State) { s.Reader, s.Card, s.Problem, s.Fix = readerName, nil, msgMute, fixMute })
+		return
+	}
+	a.show(ScreenReadingCard, func(s *State) { s.Reader, s.Card = readerName, nil })
+	a.job(ctx, func(ctx context.Context) func() {
+		conn, err := a.open(readerName)
+		if err != nil {
+			return func() { a.cardFailed(err) }
+		}
+		cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout)
+		id, err := readIdentity(cctx, conn, a.cache, a.trace)
+		cancel()
+		if err != nil || ctx.Err() != nil {
+			conn.Close()
+			return func() { a.cardFailed(err) }
+		}
+		return func() { a.cardRead(conn, id) }
+	})
+}
+
+func (a *Agent) cardFailed(err error) {
+	if err == nil || errors.Is(err, reader.ErrRemoved) || errors.Is(err, reader.ErrNoCard) || errors.Is(err, context.Canceled) {
+		return // the removal event does the rest
+	}
+	a.log.Info("card unusable", "reader", a.cardIn, "err", err)
+	problem, fix := cardProblem(err)
+	readerName := a.cardIn
+	a.retry = func() {
+		if a.cardIn == readerName {
+			a.startCard(readerName, false)
+		}
+	}
+	a.show(ScreenCardProblem, func(s *State) { s.Problem, s.Fix, s.Retryable = problem, fix, true })
+}
+
+// cardRead shows the passcode prompt (or the locked-card screen).
+func (a *Agent) cardRead(conn CardConn, id cardIdentity) {
+	a.conn = conn
+	a.id = &id
+	if a.parked != nil && a.parked.guid != id.guid {
+		a.endParked() // another person's card: the old session will not resume here
+	}
+	holder := id.holder()
+	if id.blocked {
+		a.show(ScreenBlocked, func(s *State) { s.Card, s.TriesLeft, s.Problem, s.Fix = holder, 0, msgBlocked, fixBlocked })
+		return
+	}
+	a.show(ScreenPasscode, func(s *State) {
+		s.Card, s.TriesLeft = holder, id.triesLeft
+		if a.parked != nil {
+			s.Message = "Your session is locked. Enter your passcode to continue."
+		}
+	})
+}
+
+// cardGone handles our card leaving: lock first, then tell the backend in
+// the background (end, or suspend in Session Lock Persistence mode).
+func (a *Agent) cardGone() {
+	a.newGen() // cancels whatever the card was doing
+	if a.conn != nil {
+		a.conn.Close()
+		a.conn = nil
+	}
+	a.cardIn, a.id, a.retry = "", nil, nil
+	if a.sess == nil {
+		if a.parked != nil {
+			a.show(ScreenLocked, func(s *State) { s.Message = "" })
+			return
+		}
+		a.show(ScreenInsertCard, func(s *State) { s.Card, s.Message, s.Active, s.Expiry = nil, "", nil, nil })
+		return
+	}
+	a.lockSession()
+}
+
+// lockSession locks the screen at once and then ends or parks the session.
+func (a *Agent) lockSession() {
+	active := a.st.Active
+	persist := a.mode() == ModeSLP && a.sess.RoleID != "" && active != nil
+	if active != nil {
+		locked := *active
+		locked.Suspended = persist
+		active = &locked
+	}
+	a.show(ScreenLocked, func(s *State) { s.Active, s.Expiry, s.Message = active, nil, "" })
+	if persist {
+		a.deleteTicket()
+		a.park()
+	} else {
+		a.endSession(true)
+	}
+}

@@ -1,0 +1,103 @@
+package session
+
+// The intents: what a person can ask of the agent. Each is posted to the
+// Run goroutine and returns at once; the answer is the next State.
+
+// SubmitPasscode hands the passcode to the card. The agent takes ownership
+// of p and wipes it; it goes to the card and nowhere else. A passcode that
+// does not match the rule is refused here, without costing a card try.
+func (a *Agent) SubmitPasscode(p []byte) {
+	a.do(func() {
+		if a.st.Screen != ScreenPasscode || a.id == nil || a.conn == nil {
+			clear(p)
+			return
+		}
+		if msg := ruleProblem(p, a.st.Rule); msg != "" {
+			clear(p)
+			a.show(ScreenPasscode, func(s *State) { s.Message = msg })
+			return
+		}
+		a.login(p)
+	})
+}
+
+// AcceptTerms accepts the terms shown on ScreenTerms.
+func (a *Agent) AcceptTerms() {
+	a.do(func() {
+		if a.st.Screen == ScreenTerms {
+			a.acceptTerms()
+		}
+	})
+}
+
+// DeclineTerms refuses them: no session.
+func (a *Agent) DeclineTerms() {
+	a.do(func() {
+		if a.st.Screen != ScreenTerms {
+			return
+		}
+		a.endSession(true)
+		a.backToPasscodeWith(msgTermsDeclined)
+	})
+}
+
+// SelectRole chooses role i of State.Roles.
+func (a *Agent) SelectRole(i int) {
+	a.do(func() {
+		if a.st.Screen == ScreenRoles {
+			a.selectRole(i)
+		}
+	})
+}
+
+// Lock locks the session now, as if the card had been removed; the card
+// owner unlocks it with the passcode.
+func (a *Agent) Lock() {
+	a.do(func() {
+		if a.sess == nil || a.st.Screen != ScreenActive {
+			return
+		}
+		a.lockSession()
+		if a.cardIn != "" {
+			readerName := a.cardIn
+			if a.conn != nil {
+				a.conn.Close()
+				a.conn = nil
+			}
+			a.startCard(readerName, false)
+		}
+	})
+}
+
+// Logout ends the session.
+func (a *Agent) Logout() {
+	a.do(func() {
+		if a.sess == nil {
+			return
+		}
+		a.endSession(true)
+		a.st.Active, a.st.Expiry = nil, nil
+		if a.id != nil && a.conn != nil {
+			a.newGen()
+			a.backToPasscodeWith(msgLoggedOut)
+			return
+		}
+		a.showWaiting()
+	})
+}
+
+// Retry repeats the step that failed on ScreenBackendError or
+// ScreenCardProblem.
+func (a *Agent) Retry() {
+	a.do(func() {
+		if r := a.retry; r != nil {
+			a.retry = nil
+			r()
+		}
+	})
+}
+
+// Quit logs out and stops Run (bounded by Config.EndTimeout).
+func (a *Agent) Quit() {
+	a.do(func() { a.quitting = true })
+}

@@ -1,0 +1,56 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/zalando/go-keyring"
+)
+
+// Keyring stores the ticket in the OS keyring (Secret Service on Linux)
+// under service "cardagent".
+type Keyring struct {
+	Service string // default "cardagent"
+	User    string // default "session"
+}
+
+func (k Keyring) names() (string, string) {
+	s, u := k.Service, k.User
+	if s == "" {
+		s = "cardagent"
+	}
+	if u == "" {
+		u = "session"
+	}
+	return s, u
+}
+
+// Save writes the ticket as JSON.
+func (k Keyring) Save(t StoredTicket) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	s, u := k.names()
+	return keyring.Set(s, u, string(b))
+}
+
+// Delete removes the ticket; a missing one is not an error.
+func (k Keyring) Delete() error {
+	s, u := k.names()
+	if err := keyring.Delete(s, u); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// Load reads the ticket (for other local apps and tests).
+func (k Keyring) Load() (StoredTicket, error) {
+	s, u := k.names()
+	v, err := keyring.Get(s, u)
+	if err != nil {
+		return StoredTicket{}, err
+	}
+	var t StoredTicket
+	return t, json.Unmarshal([]byte(v), &t)
+}

@@ -1,0 +1,149 @@
+package session
+
+import (
+	"fmt"
+	"time"
+)
+
+// Screen is which question the agent is putting to the user, or what it is
+// waiting for. The UI shows one screen per value.
+type Screen int
+
+const (
+	ScreenStarting     Screen = iota // before the first reader event
+	ScreenNoService                  // pcscd is not running: Problem/Fix say what to do
+	ScreenNoReader                   // no reader connected
+	ScreenInsertCard                 // waiting for a card
+	ScreenReadingCard                // a card is in: reading who it belongs to
+	ScreenCardProblem                // the card cannot be used (upside down, not PIV, no certificate): Problem/Fix
+	ScreenPasscode                   // asking for the passcode: Card, TriesLeft, Rule
+	ScreenBlocked                    // the card is locked: Problem/Fix explain how to unlock
+	ScreenSigningIn                  // card verified the passcode; proving the card to the backend
+	ScreenTerms                      // terms and conditions to accept: Terms
+	ScreenRoles                      // choose a role: Roles, RoleIndex
+	ScreenActive                     // logged in: Active, Expiry
+	ScreenLocked                     // the card was removed: the session is locked
+	ScreenBackendError               // the backend failed: Problem, Retryable
+)
+
+var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-card", "reading-card", "card-problem",
+	"passcode", "blocked", "signing-in", "terms", "roles", "active", "locked", "backend-error"}
+
+func (s Screen) String() string {
+	if int(s) < len(screenNames) {
+		return screenNames[s]
+	}
+	return fmt.Sprintf("Screen(%d)", int(s))
+}
+
+// State is one immutable snapshot of the agent. The UI renders it and
+// nothing else; a new State replaces the old one whole. Slices and pointers
+// in a published State are never modified afterwards.
+type State struct {
+	Screen Screen
+	Seq    uint64 // increases with every published State
+
+	Demo   bool   // running against the embedded demo backend and virtual card
+	Reader string // the reader in use (or the one waiting for a card)
+
+	Card      *CardHolder  // who the inserted card belongs to, as read from the card
+	TriesLeft int          // passcode tries left, read before typing (ScreenPasscode, ScreenBlocked)
+	Rule      PasscodeRule // what a passcode must look like
+	Message   string       // a one-line notice on the current screen ("Wrong passcode: 2 attempts left")
+
+	Problem   string // what is wrong (ScreenNoService, ScreenCardProblem, ScreenBlocked, ScreenBackendError)
+	Fix       string // what the user can do about it
+	Retryable bool   // ScreenBackendError: a Retry intent may help
+
+	Terms     *Terms // ScreenTerms
+	Roles     []Role // ScreenRoles
+	RoleIndex int    // ScreenRoles: the preselected role (last used on this workstation, else 0)
+
+	Active *Active       // ScreenActive and ScreenLocked (the session behind the lock)
+	Expiry *ExpiryNotice // certificate expiry alert, when one is due at this login
+}
+
+// TermsNotice is the line from the smartcard terms that every passcode
+// prompt shows: entering the passcode accepts the terms of use.
+const TermsNotice = "By entering your passcode you confirm your acceptance of the terms and conditions of smartcard use."
+
+// CardHolder is what the card says about its owner.
+type CardHolder struct {
+	Name  string
+	UUID  string // 12-digit user identity number
+	Photo []byte // JPEG or PNG facial image, nil when the card has none
+	GUID  string // card identity, hex
+}
+
+// PasscodeRule is the backend policy for passcodes.
+type PasscodeRule struct {
+	MinLength  int
+	MaxLength  int
+	DigitsOnly bool
+}
+
+// Describe says the rule in words, for the passcode prompt.
+func (r PasscodeRule) Describe() string {
+	kind := "characters"
+	if r.DigitsOnly {
+		kind = "digits"
+	}
+	if r.MinLength == r.MaxLength {
+		return fmt.Sprintf("%d %s", r.MinLength, kind)
+	}
+	return fmt.Sprintf("%d to %d %s", r.MinLength, r.MaxLength, kind)
+}
+
+// Terms is one version of the terms and conditions.
+type Terms struct {
+	Version int
+	Text    string
+}
+
+// Role is an access position the user can work in.
+type Role struct {
+	ID           string
+	Name         string
+	Organisation string
+}
+
+// Active is the logged-in session.
+type Active struct {
+	User         string
+	UUID         string
+	Role         string
+	Organisation string
+	Since        time.Time
+	Suspended    bool // Session Lock Persistence: the backend session waits for the same card
+}
+
+// ExpiryNotice is the certificate expiry alert shown at login inside the
+// renewal window.
+type ExpiryNotice struct {
+	DaysLeft     int
+	NotAfter     time.Time
+	CanSelfRenew bool
+	Reason       string // why self-renewal is not possible, in words, when it is not
+}
+
+// Text is the alert as the user reads it.
+func (e ExpiryNotice) Text() string {
+	var s string
+	switch {
+	case e.DaysLeft < 0:
+		s = "Your certificates have expired."
+	case e.DaysLeft == 0:
+		s = "Your certificates expire today."
+	case e.DaysLeft == 1:
+		s = "Your certificates expire tomorrow."
+	default:
+		s = fmt.Sprintf("Your certificates expire in %d days.", e.DaysLeft)
+	}
+	if e.CanSelfRenew {
+		return s + " Renew them now."
+	}
+	if e.Reason != "" {
+		return s + " " + e.Reason
+	}
+	return s
+}
