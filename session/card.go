@@ -61,10 +61,13 @@ func (c *cardCache) putCert(guid [16]byte, der []byte) {
 	c.certs[guid] = der
 }
 
-func (c *cardCache) photoOf(guid [16]byte) []byte {
+// photoOf returns the cached facial image; known is false when the card
+// has not been asked yet (an empty image means the card has none).
+func (c *cardCache) photoOf(guid [16]byte) (img []byte, known bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.photo[guid]
+	img, known = c.photo[guid]
+	return img, known
 }
 
 func (c *cardCache) putPhoto(guid [16]byte, img []byte) {
@@ -119,11 +122,9 @@ func readIdentity(ctx context.Context, conn CardConn, cache *cardCache, trace pi
 			return fmt.Errorf("the login certificate is damaged: %w", err)
 		}
 		cache.putCert(guid, der)
-		if id.photo = cache.photoOf(guid); id.photo == nil {
-			if img, err := p.FacialImage(); err == nil {
-				id.photo = img
-				cache.putPhoto(guid, img)
-			}
+		var known bool
+		if id.photo, known = cache.photoOf(guid); !known {
+			id.photo = readPhoto(p, guid, cache) // most cards want the PIN first: then it comes with the login
 		}
 		return nil
 	})
@@ -154,12 +155,25 @@ func signLogin(ctx context.Context, conn CardConn, id cardIdentity, passcode, di
 			}
 			return fmt.Errorf("the card could not sign: %w", err)
 		}
-		if cache.photoOf(id.guid) == nil {
-			if img, err := p.FacialImage(); err == nil {
-				cache.putPhoto(id.guid, img)
-			}
+		if _, known := cache.photoOf(id.guid); !known {
+			readPhoto(p, id.guid, cache)
 		}
 		return nil
 	})
 	return sig, err
+}
+
+// readPhoto reads the facial image and caches the answer: the image, or
+// "none" when the card has no such object. A refusal for want of the PIN is
+// not cached, so the image is read again once the PIN is verified.
+func readPhoto(p *piv.Card, guid [16]byte, cache *cardCache) []byte {
+	img, err := p.FacialImage()
+	switch {
+	case err == nil:
+		cache.putPhoto(guid, img)
+		return img
+	case errors.Is(err, piv.ErrNotFound):
+		cache.putPhoto(guid, []byte{})
+	}
+	return nil
 }

@@ -180,7 +180,12 @@ func (a *Agent) lockSession() {
 		locked.Suspended = persist
 		active = &locked
 	}
-	a.show(ScreenLocked, func(s *State) { s.Active, s.Expiry, s.Message = active, nil, "" })
+	a.show(ScreenLocked, func(s *State) {
+		s.Active, s.Message = active, ""
+		if !persist {
+			s.Expiry = nil // a new login will say it again; a resume keeps it
+		}
+	})
 	if persist {
 		a.deleteTicket()
 		a.park()

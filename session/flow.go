@@ -126,7 +126,7 @@ func (a *Agent) loggedIn(sess api.Session, resumed bool) {
 		a.parked = nil
 	}
 	if a.id != nil {
-		if photo := a.cache.photoOf(a.id.guid); photo != nil {
+		if photo, _ := a.cache.photoOf(a.id.guid); len(photo) > 0 && a.st.Card != nil {
 			h := *a.st.Card
 			h.Photo = photo
 			a.st.Card = &h

@@ -2,7 +2,6 @@ package session
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
@@ -34,12 +33,13 @@ const (
 	fixRetry         = "Check the network connection and try again. Your card and passcode are fine."
 )
 
-// wrongPasscode is the notice after a wrong passcode.
+// wrongPasscode is the notice after a wrong passcode; the prompt shows the
+// tries left beside it.
 func wrongPasscode(left int) string {
 	if left == 1 {
-		return "Wrong passcode: 1 attempt left before your card locks."
+		return "Wrong passcode. One more wrong passcode locks your card."
 	}
-	return fmt.Sprintf("Wrong passcode: %d attempts left.", left)
+	return "Wrong passcode."
 }
 
 // ruleProblem says why a passcode does not match the rule, without

@@ -1,0 +1,413 @@
+package session
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/reader"
+)
+
+var twoYears = time.Now().AddDate(2, 0, 0)
+
+func TestJourney(t *testing.T) {
+	r := newRig(t, Config{})
+	r.backend.set(func(b *fakeBackend) { b.termsRequired = true })
+	alice := newTestCard(t, "Alice Example", "123456789012", twoYears)
+	r.insert("Reader 0", alice)
+
+	s := r.waitScreen(ScreenPasscode)
+	if s.Card == nil || s.Card.Name != "Alice Example" || s.Card.UUID != "123456789012" || s.TriesLeft != 3 {
+		t.Fatalf("passcode prompt %+v card %+v", s, s.Card)
+	}
+	if s.Rule != (PasscodeRule{MinLength: 6, MaxLength: 8}) || s.Reader != "Reader 0" {
+		t.Fatalf("rule %+v reader %q", s.Rule, s.Reader)
+	}
+
+	// Wrong passcode: the card says 2 tries left.
+	r.agent.SubmitPasscode([]byte("999999"))
+	s = r.waitFor("wrong passcode", func(s State) bool { return s.Screen == ScreenPasscode && s.Message != "" })
+	if s.TriesLeft != 2 || !strings.Contains(s.Message, "Wrong passcode") {
+		t.Fatalf("after a wrong passcode: %+v", s)
+	}
+
+	pin := []byte("123456")
+	r.agent.SubmitPasscode(pin)
+	s = r.waitScreen(ScreenTerms)
+	if s.Terms == nil || s.Terms.Version != 3 {
+		t.Fatalf("terms %+v", s.Terms)
+	}
+	if !allZero(pin) {
+		t.Fatalf("passcode buffer not wiped: %q", pin)
+	}
+	r.agent.AcceptTerms()
+	s = r.waitScreen(ScreenRoles)
+	if len(s.Roles) != 2 || s.Roles[1].Organisation != "Hillside Surgery" || s.RoleIndex != 0 {
+		t.Fatalf("roles %+v pre %d", s.Roles, s.RoleIndex)
+	}
+	r.agent.SelectRole(1)
+	s = r.waitScreen(ScreenActive)
+	if s.Active == nil || s.Active.Role != "Nurse" || s.Active.Organisation != "Hillside Surgery" || s.Active.User != "Alice Example" {
+		t.Fatalf("active %+v", s.Active)
+	}
+	eventually(t, "ticket in the keyring", func() bool { tk := r.tickets.get(); return tk != nil && tk.Token == "token-1" && tk.RoleID == "r2" })
+
+	// Pull the card: locked at once, session ended, ticket gone.
+	r.pull("Reader 0")
+	s = r.waitScreen(ScreenLocked)
+	if s.Active == nil || s.Active.Suspended {
+		t.Fatalf("locked %+v", s.Active)
+	}
+	eventually(t, "session ended", func() bool { return r.backend.called("end") == 1 })
+	eventually(t, "ticket deleted", func() bool { return r.tickets.get() == nil })
+
+	// Next login of the same user preselects the role used last.
+	r.backend.set(func(b *fakeBackend) { b.termsRequired = false })
+	r.insert("Reader 0", alice)
+	r.waitScreen(ScreenPasscode)
+	r.agent.SubmitPasscode([]byte("123456"))
+	if s = r.waitScreen(ScreenRoles); s.RoleIndex != 1 {
+		t.Fatalf("last role not preselected: %d", s.RoleIndex)
+	}
+}
+
+func allZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func TestRuleCheckedBeforeTheCard(t *testing.T) {
+	r := newRig(t, Config{})
+	c := newTestCard(t, "Bob", "222222222222", twoYears)
+	r.insert("Reader 0", c)
+	r.waitScreen(ScreenPasscode)
+	before := c.conn.apdus
+	r.agent.SubmitPasscode([]byte("12"))
+	s := r.waitFor("rule message", func(s State) bool { return s.Message != "" })
+	if !strings.Contains(s.Message, "6 to 8 characters") || s.TriesLeft != 3 {
+		t.Fatalf("%+v", s)
+	}
+	if c.conn.apdus != before {
+		t.Fatalf("%d APDUs sent for a passcode that breaks the rule", c.conn.apdus-before)
+	}
+}
+
+func TestBlockedCardSendsNoMoreVerify(t *testing.T) {
+	r := newRig(t, Config{})
+	c := newTestCard(t, "Carol", "333333333333", twoYears)
+	r.insert("Reader 0", c)
+	r.waitScreen(ScreenPasscode)
+	for i := 0; i < 2; i++ {
+		r.agent.SubmitPasscode([]byte("000000"))
+		r.waitFor("wrong", func(s State) bool { return s.Screen == ScreenPasscode && s.TriesLeft == 2-i })
+	}
+	r.agent.SubmitPasscode([]byte("000000"))
+	s := r.waitScreen(ScreenBlocked)
+	if !strings.Contains(s.Fix, "self-service unlock") || !strings.Contains(s.Fix, "Local Smartcard Administrator") {
+		t.Fatalf("blocked fix %q", s.Fix)
+	}
+	n := c.conn.apdus
+	r.agent.SubmitPasscode([]byte("123456")) // ignored: no prompt on this screen
+	time.Sleep(50 * time.Millisecond)
+	if c.conn.apdus != n {
+		t.Fatal("a VERIFY was sent to a blocked card")
+	}
+	// Re-inserting a blocked card goes straight to the blocked screen.
+	r.pull("Reader 0")
+	r.waitScreen(ScreenInsertCard)
+	r.insert("Reader 0", c)
+	r.waitScreen(ScreenBlocked)
+}
+
+func TestSingleRoleIsSelectedAutomatically(t *testing.T) {
+	r := newRig(t, Config{})
+	r.backend.roles = r.backend.roles[:1]
+	s := r.loginAs(newTestCard(t, "Dan", "444444444444", twoYears), "123456", 0)
+	if s.Active.Role != "Clinical Practitioner" || r.backend.called("role:r1") != 1 {
+		t.Fatalf("%+v", s.Active)
+	}
+}
+
+func TestExpiryAlert(t *testing.T) {
+	r := newRig(t, Config{})
+	r.backend.cert = api.CertificateStatus{DaysLeft: 23, ExpiryAlert: true, SelfRenewalAllowed: true}
+	s := r.loginAs(newTestCard(t, "Eve", "555555555555", time.Now().AddDate(0, 0, 23)), "123456", 0)
+	if s.Expiry == nil || s.Expiry.Text() != "Your certificates expire in 23 days. Renew them now." {
+		t.Fatalf("expiry %+v", s.Expiry)
+	}
+	r2 := newRig(t, Config{})
+	r2.backend.cert = api.CertificateStatus{DaysLeft: 40, ExpiryAlert: true, RenewalRefusal: api.RenewalRADue}
+	s = r2.loginAs(newTestCard(t, "Fay", "666666666666", time.Now().AddDate(0, 0, 40)), "123456", 0)
+	if s.Expiry == nil || !strings.Contains(s.Expiry.Text(), "Every third renewal") {
+		t.Fatalf("RA due: %+v", s.Expiry)
+	}
+}
+
+func TestSessionLockPersistence(t *testing.T) {
+	r := newRig(t, Config{Mode: ModeSLP})
+	alice := newTestCard(t, "Alice", "123456789012", twoYears)
+	active := r.loginAs(alice, "123456", 0)
+
+	r.pull("Reader 0")
+	s := r.waitScreen(ScreenLocked)
+	if s.Active == nil || !s.Active.Suspended {
+		t.Fatalf("locked %+v", s.Active)
+	}
+	eventually(t, "suspended", func() bool { return r.backend.called("suspend") == 1 })
+	eventually(t, "ticket deleted", func() bool { return r.tickets.get() == nil })
+
+	r.insert("Reader 0", alice)
+	s = r.waitScreen(ScreenPasscode)
+	if !strings.Contains(s.Message, "locked") {
+		t.Fatalf("resume prompt %q", s.Message)
+	}
+	r.agent.SubmitPasscode([]byte("123456"))
+	s = r.waitScreen(ScreenActive)
+	if r.backend.called("resume") != 1 || r.backend.called("login") != 1 {
+		t.Fatalf("calls %v", r.backend.calls)
+	}
+	if !s.Active.Since.Equal(active.Active.Since) {
+		t.Fatal("resume started a new session time")
+	}
+
+	// Another card while a session is parked: that session is ended, the
+	// newcomer logs in afresh.
+	r.pull("Reader 0")
+	r.waitScreen(ScreenLocked)
+	eventually(t, "suspended again", func() bool { return r.backend.called("suspend") == 2 })
+	r.insert("Reader 0", newTestCard(t, "Bob", "222222222222", twoYears))
+	r.waitScreen(ScreenPasscode)
+	eventually(t, "parked session ended", func() bool { return r.backend.called("end") == 1 })
+	r.agent.SubmitPasscode([]byte("123456"))
+	r.waitFor("roles or active", func(s State) bool { return s.Screen == ScreenRoles })
+	if r.backend.called("login") != 2 {
+		t.Fatalf("calls %v", r.backend.calls)
+	}
+}
+
+func TestBackendDownThenRetry(t *testing.T) {
+	r := newRig(t, Config{})
+	r.backend.failChallenge = errDown
+	c := newTestCard(t, "Gus", "777777777777", twoYears)
+	r.insert("Reader 0", c)
+	r.waitScreen(ScreenPasscode)
+	r.agent.SubmitPasscode([]byte("123456"))
+	s := r.waitScreen(ScreenBackendError)
+	if !s.Retryable || !strings.Contains(s.Problem, "cannot be reached") {
+		t.Fatalf("%+v", s)
+	}
+	if n := c.card.Info().PINTriesLeft; n != 3 {
+		t.Fatalf("a try was used while the backend was down: %d left", n)
+	}
+	r.backend.set(func(b *fakeBackend) { b.failChallenge = nil })
+	r.agent.Retry()
+	r.waitScreen(ScreenPasscode)
+	r.agent.SubmitPasscode([]byte("123456"))
+	r.waitScreen(ScreenRoles)
+}
+
+// The lock never waits for the network: a backend stuck in Login or End
+// does not delay the locked screen.
+func TestLockDoesNotWaitForTheBackend(t *testing.T) {
+	r := newRig(t, Config{})
+	c := newTestCard(t, "Hal", "888888888888", twoYears)
+	r.loginAs(c, "123456", 0)
+	r.backend.set(func(b *fakeBackend) { b.endDelay = 3 * time.Second })
+	start := time.Now()
+	r.pull("Reader 0")
+	r.waitScreen(ScreenLocked)
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("lock took %v", d)
+	}
+
+	// Pulled while the backend is still deciding on the login: the screen
+	// changes at once, and the session the backend then opens is ended.
+	release := make(chan struct{})
+	r.backend.set(func(b *fakeBackend) { b.endDelay, b.loginDelay = 0, release })
+	r.insert("Reader 0", c)
+	r.waitScreen(ScreenPasscode)
+	r.agent.SubmitPasscode([]byte("123456"))
+	r.waitScreen(ScreenSigningIn)
+	eventually(t, "login called", func() bool { return r.backend.called("login") == 2 })
+	ends := r.backend.called("end")
+	r.pull("Reader 0")
+	r.waitScreen(ScreenInsertCard)
+	close(release)
+	eventually(t, "orphan session ended", func() bool { return r.backend.called("end") == ends+1 })
+}
+
+func TestCardPulledDuringPasscodeAndRoles(t *testing.T) {
+	r := newRig(t, Config{})
+	c := newTestCard(t, "Ida", "999999999999", twoYears)
+	r.insert("Reader 0", c)
+	r.waitScreen(ScreenPasscode)
+	r.pull("Reader 0")
+	r.waitScreen(ScreenInsertCard)
+
+	r.insert("Reader 0", c)
+	r.waitScreen(ScreenPasscode)
+	r.agent.SubmitPasscode([]byte("123456"))
+	r.waitScreen(ScreenRoles)
+	r.pull("Reader 0")
+	r.waitScreen(ScreenLocked)
+	eventually(t, "session ended", func() bool { return r.backend.called("end") == 1 })
+	r.agent.SelectRole(0) // too late: ignored
+	time.Sleep(20 * time.Millisecond)
+	if r.backend.called("role:r1") != 0 {
+		t.Fatal("a role was chosen after the card left")
+	}
+}
+
+func TestServiceLostLocksAndRecovers(t *testing.T) {
+	r := newRig(t, Config{})
+	c := newTestCard(t, "Jo", "101010101010", twoYears)
+	r.loginAs(c, "123456", 0)
+	r.events <- reader.Event{Kind: reader.ServiceLost, Err: errors.New("pcscd died")}
+	s := r.waitScreen(ScreenNoService)
+	if s.Problem == "" || s.Fix == "" {
+		t.Fatalf("%+v", s)
+	}
+	eventually(t, "session ended", func() bool { return r.backend.called("end") == 1 })
+	r.events <- reader.Event{Kind: reader.ServiceBack}
+	r.events <- reader.Event{Kind: reader.ReaderAdded, Reader: "Reader 0"}
+	r.insert("Reader 0", c)
+	r.waitScreen(ScreenPasscode)
+}
+
+func TestTwoReadersPreferred(t *testing.T) {
+	r := newRig(t, Config{ReaderPrefer: "Reader 1"})
+	c := newTestCard(t, "Kim", "121212121212", twoYears)
+	r.insert("Reader 0", c) // not the preferred reader: ignored while Reader 1 exists
+	time.Sleep(50 * time.Millisecond)
+	if r.agent.Current().Screen != ScreenInsertCard {
+		t.Fatalf("used the other reader: %v", r.agent.Current().Screen)
+	}
+	r.insert("Reader 1", newTestCard(t, "Lee", "131313131313", twoYears))
+	if s := r.waitScreen(ScreenPasscode); s.Reader != "Reader 1" || s.Card.Name != "Lee" {
+		t.Fatalf("%+v", s)
+	}
+}
+
+func TestDeclineTerms(t *testing.T) {
+	r := newRig(t, Config{})
+	r.backend.termsRequired = true
+	r.insert("Reader 0", newTestCard(t, "Max", "141414141414", twoYears))
+	r.waitScreen(ScreenPasscode)
+	r.agent.SubmitPasscode([]byte("123456"))
+	r.waitScreen(ScreenTerms)
+	r.agent.DeclineTerms()
+	s := r.waitFor("declined", func(s State) bool { return s.Screen == ScreenPasscode && s.Message != "" })
+	if !strings.Contains(s.Message, "terms") {
+		t.Fatalf("%q", s.Message)
+	}
+	eventually(t, "session ended", func() bool { return r.backend.called("end") == 1 })
+}
+
+func TestLogoutAndLockIntents(t *testing.T) {
+	r := newRig(t, Config{})
+	c := newTestCard(t, "Ned", "151515151515", twoYears)
+	r.loginAs(c, "123456", 0)
+	r.agent.Lock()
+	s := r.waitScreen(ScreenPasscode) // the card is still in: its owner unlocks with the passcode
+	if s.Card == nil || s.Card.Name != "Ned" {
+		t.Fatalf("%+v", s)
+	}
+	eventually(t, "ended on lock", func() bool { return r.backend.called("end") == 1 })
+	r.agent.SubmitPasscode([]byte("123456"))
+	r.waitScreen(ScreenRoles)
+	r.agent.SelectRole(0)
+	r.waitScreen(ScreenActive)
+	r.agent.Logout()
+	s = r.waitFor("logged out", func(s State) bool { return s.Screen == ScreenPasscode && s.Message == msgLoggedOut })
+	eventually(t, "ended on logout", func() bool { return r.backend.called("end") == 2 })
+	eventually(t, "no ticket", func() bool { return r.tickets.get() == nil })
+}
+
+func TestQuitEndsTheSession(t *testing.T) {
+	r := newRig(t, Config{})
+	r.loginAs(newTestCard(t, "Oli", "161616161616", twoYears), "123456", 0)
+	r.agent.Quit()
+	select {
+	case <-r.done:
+		r.done <- nil
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after Quit")
+	}
+	if r.backend.called("end") != 1 || r.tickets.get() != nil {
+		t.Fatalf("calls %v, ticket %v", r.backend.calls, r.tickets.get())
+	}
+}
+
+// The passcode reaches the card and nowhere else: not the logs (APDU trace
+// on), not the backend's requests, not the keyring.
+func TestPasscodeGoesNowhereButTheCard(t *testing.T) {
+	r := newRig(t, Config{})
+	const pin = "864213"
+	c := newTestCard(t, "Pat", "171717171717", twoYears)
+	if err := c.card.SetPIN([]byte(pin)); err != nil {
+		t.Fatal(err)
+	}
+	r.loginAs(c, pin, 0)
+	logs := r.logs.String()
+	for _, leak := range []string{pin, "383634323133", "38 36 34 32 31 33"} {
+		if strings.Contains(strings.ToUpper(logs), strings.ToUpper(leak)) {
+			t.Fatalf("passcode in the logs:\n%s", logs)
+		}
+	}
+	if !strings.Contains(logs, "apdu") {
+		t.Fatal("the APDU trace was not on: the test proves nothing")
+	}
+	eventually(t, "ticket saved", func() bool { return r.tickets.get() != nil })
+	if tk := r.tickets.get(); strings.Contains(tk.Token+tk.SessionID+tk.UserID, pin) {
+		t.Fatalf("ticket %+v", tk)
+	}
+}
+
+// The login-shaped sequence with the certificate cached: APDUs per login.
+func TestAPDUsPerLogin(t *testing.T) {
+	r := newRig(t, Config{})
+	c := newTestCard(t, "Quin", "181818181818", twoYears)
+	r.loginAs(c, "123456", 0)
+	r.pull("Reader 0")
+	r.waitScreen(ScreenLocked)
+	r.insert("Reader 0", c) // a fresh conn counts from zero
+	r.waitScreen(ScreenPasscode)
+	r.agent.SubmitPasscode([]byte("123456"))
+	r.waitScreen(ScreenRoles)
+	if n := c.conn.apdus; n > 6 {
+		t.Fatalf("%d APDUs for a login with the certificate cached, want ≤ 6", n)
+	} else {
+		t.Logf("%d APDUs per login (certificate cached)", n)
+	}
+}
+
+// PIV protects the facial image with the PIN, so the first login reads it
+// after VERIFY; from then on the prompt shows it before typing.
+func TestPhotoShownFromTheSecondInsertion(t *testing.T) {
+	r := newRig(t, Config{})
+	c := newTestCard(t, "Ray", "191919191919", twoYears)
+	jpeg := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, make([]byte, 600)...)
+	if err := c.card.PutObject(0x5FC108, apduEncode(0xBC, jpeg)); err != nil {
+		t.Fatal(err)
+	}
+	r.insert("Reader 0", c)
+	if s := r.waitScreen(ScreenPasscode); len(s.Card.Photo) != 0 {
+		t.Fatal("photo read without the PIN")
+	}
+	r.agent.SubmitPasscode([]byte("123456"))
+	if s := r.waitScreen(ScreenRoles); len(s.Card.Photo) == 0 {
+		t.Fatal("no photo after the PIN")
+	}
+	r.pull("Reader 0")
+	r.waitScreen(ScreenLocked)
+	r.insert("Reader 0", c)
+	if s := r.waitScreen(ScreenPasscode); len(s.Card.Photo) == 0 {
+		t.Fatal("photo not shown at the second insertion")
+	}
+}

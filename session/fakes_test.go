@@ -1,0 +1,345 @@
+package session
+
+import (
+	"context"
+
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+
+	"fmt"
+	"math/big"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/client"
+	"github.com/cardagent/cardagent/reader"
+	"github.com/cardagent/cardagent/reader/apdu"
+	"github.com/cardagent/cardagent/reader/vcard"
+)
+
+// These fakes let the state machine be tested without pcscd or identityd.
+// The real chain (pcscd + vpcd + vcard + identityd) is tested in e2e/.
+
+// vcardConn is an in-process vcard behind the CardConn interface.
+type vcardConn struct {
+	card   *vcard.Card
+	mu     sync.Mutex
+	pulled bool
+	apdus  int
+}
+
+func (c *vcardConn) Transmit(cmd []byte) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pulled {
+		return nil, &reader.Error{Op: "sending to the card", Kind: reader.ErrRemoved}
+	}
+	c.apdus++
+	return c.card.Transmit(cmd)
+}
+
+func (c *vcardConn) Do(ctx context.Context, fn func(apdu.Transmitter) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fn(c)
+}
+
+func (c *vcardConn) ATR() []byte  { return c.card.ATR() }
+func (c *vcardConn) Close() error { return nil }
+
+func (c *vcardConn) pull() {
+	c.mu.Lock()
+	c.pulled = true
+	c.mu.Unlock()
+	c.card.Reset()
+}
+
+// testCard is an enrolled virtual card: a P-256 key and certificate in 9A.
+type testCard struct {
+	card *vcard.Card
+	conn *vcardConn
+	cert *x509.Certificate
+}
+
+func newTestCard(t *testing.T, name, uuid string, notAfter time.Time) *testCard {
+	t.Helper()
+	card, err := vcard.New(vcard.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: name, SerialNumber: uuid},
+		NotBefore:    time.Now().Add(-time.Hour), NotAfter: notAfter,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := card.Provision(0x9A, key, der); err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return &testCard{card: card, conn: &vcardConn{card: card}, cert: cert}
+}
+
+// fakeBackend plays identityd's protocol and checks the card's signatures
+// for real (the digest of api.LoginDigest, the certificate's key).
+type fakeBackend struct {
+	mu            sync.Mutex
+	roles         []api.Role
+	termsRequired bool
+	cert          api.CertificateStatus
+	nonces        map[string]bool
+	sessions      map[string]*api.Session
+	calls         []string
+	failChallenge error
+	loginDelay    chan struct{} // when set, Login waits for it to close
+	endDelay      time.Duration
+	n             int
+}
+
+func newFakeBackend() *fakeBackend {
+	return &fakeBackend{
+		roles: []api.Role{
+			{ID: "r1", Name: "Clinical Practitioner", OrganisationID: "RX1", OrganisationName: "Riverside Hospital"},
+			{ID: "r2", Name: "Nurse", OrganisationID: "GP2", OrganisationName: "Hillside Surgery"},
+		},
+		cert:     api.CertificateStatus{DaysLeft: 400},
+		nonces:   map[string]bool{},
+		sessions: map[string]*api.Session{},
+	}
+}
+
+// set changes the fake's knobs while the agent may be calling it.
+func (b *fakeBackend) set(f func(b *fakeBackend)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f(b)
+}
+
+func (b *fakeBackend) record(call string) {
+	b.mu.Lock()
+	b.calls = append(b.calls, call)
+	b.mu.Unlock()
+}
+
+func (b *fakeBackend) called(call string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, c := range b.calls {
+		if c == call {
+			n++
+		}
+	}
+	return n
+}
+
+func (b *fakeBackend) WorkstationID() string { return "ws-test" }
+
+func (b *fakeBackend) Policy(context.Context) (api.Policy, error) {
+	return api.Policy{PasscodeMinLength: 6, PasscodeMaxLength: 8}, nil
+}
+
+func (b *fakeBackend) Challenge(ctx context.Context) (api.Challenge, error) {
+	b.record("challenge")
+	b.mu.Lock()
+	fail := b.failChallenge
+	b.mu.Unlock()
+	if fail != nil {
+		return api.Challenge{}, fail
+	}
+	nonce := make([]byte, 32)
+	rand.Read(nonce)
+	s := base64.RawURLEncoding.EncodeToString(nonce)
+	b.mu.Lock()
+	b.nonces[s] = true
+	b.mu.Unlock()
+	return api.Challenge{Nonce: s, ExpiresAt: time.Now().Add(time.Minute)}, nil
+}
+
+func (b *fakeBackend) check(p api.CardProof) error {
+	b.mu.Lock()
+	ok := b.nonces[p.Nonce]
+	delete(b.nonces, p.Nonce)
+	b.mu.Unlock()
+	if !ok {
+		return &client.APIError{Status: 401, Code: api.CodeChallengeReplayed}
+	}
+	nonce, _ := p.NonceBytes()
+	guid, _ := p.GUID()
+	der, _ := p.CertificateDER()
+	sig, _ := p.SignatureBytes()
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return &client.APIError{Status: 401, Code: api.CodeCertificateInvalid}
+	}
+	digest := api.LoginDigest(nonce, p.WorkstationID, guid)
+	if !ecdsa.VerifyASN1(cert.PublicKey.(*ecdsa.PublicKey), digest, sig) {
+		return &client.APIError{Status: 401, Code: api.CodeSignatureInvalid}
+	}
+	return nil
+}
+
+func (b *fakeBackend) Login(ctx context.Context, p api.CardProof) (api.Session, error) {
+	b.record("login")
+	b.mu.Lock()
+	delay := b.loginDelay
+	b.mu.Unlock()
+	if delay != nil {
+		<-delay
+	}
+	if err := b.check(p); err != nil {
+		return api.Session{}, err
+	}
+	der, _ := p.CertificateDER()
+	cert, _ := x509.ParseCertificate(der)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.n++
+	s := &api.Session{
+		ID: fmt.Sprintf("s%d", b.n), Token: fmt.Sprintf("token-%d", b.n), State: api.SessionActive, CardGUID: p.CardGUID,
+		User:  api.User{ID: cert.Subject.SerialNumber, Name: cert.Subject.CommonName},
+		Roles: b.roles, TermsRequired: b.termsRequired, Certificate: b.cert,
+	}
+	if b.termsRequired {
+		s.Terms = &api.Terms{Version: 3, Text: "Never share your smartcard or passcode."}
+	}
+	b.sessions[s.ID] = s
+	return *s, nil
+}
+
+func (b *fakeBackend) get(t client.Ticket) (*api.Session, error) {
+	s, ok := b.sessions[t.ID]
+	if !ok || s.Token != t.Token {
+		return nil, &client.APIError{Status: 401, Code: api.CodeUnauthenticated}
+	}
+	if s.State == api.SessionEnded {
+		return nil, &client.APIError{Status: 401, Code: api.CodeSessionEnded}
+	}
+	return s, nil
+}
+
+func (b *fakeBackend) AcceptTerms(ctx context.Context, t client.Ticket, version int) (api.Session, error) {
+	b.record("terms")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, err := b.get(t)
+	if err != nil {
+		return api.Session{}, err
+	}
+	s.TermsRequired, s.Terms = false, nil
+	return *s, nil
+}
+
+func (b *fakeBackend) SelectRole(ctx context.Context, t client.Ticket, roleID string) (api.Session, error) {
+	b.record("role:" + roleID)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, err := b.get(t)
+	if err != nil {
+		return api.Session{}, err
+	}
+	if s.TermsRequired {
+		return api.Session{}, &client.APIError{Status: 403, Code: api.CodeTermsNotAccepted}
+	}
+	s.RoleID = roleID
+	return *s, nil
+}
+
+func (b *fakeBackend) Suspend(ctx context.Context, t client.Ticket) (api.Session, error) {
+	b.record("suspend")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, err := b.get(t)
+	if err != nil {
+		return api.Session{}, err
+	}
+	s.State = api.SessionSuspended
+	return *s, nil
+}
+
+func (b *fakeBackend) Resume(ctx context.Context, t client.Ticket, p api.CardProof) (api.Session, error) {
+	b.record("resume")
+	if err := b.check(p); err != nil {
+		return api.Session{}, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, err := b.get(t)
+	if err != nil {
+		return api.Session{}, err
+	}
+	if s.CardGUID != p.CardGUID {
+		return api.Session{}, &client.APIError{Status: 403, Code: api.CodeCardNotSessionCard}
+	}
+	s.State = api.SessionActive
+	return *s, nil
+}
+
+func (b *fakeBackend) End(ctx context.Context, t client.Ticket) error {
+	b.record("end")
+	b.mu.Lock()
+	delay := b.endDelay
+	b.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, err := b.get(t)
+	if err != nil {
+		return err
+	}
+	s.State = api.SessionEnded
+	return nil
+}
+
+// memTickets is a TicketStore in memory.
+type memTickets struct {
+	mu  sync.Mutex
+	t   *StoredTicket
+	ops []string
+}
+
+func (m *memTickets) Save(t StoredTicket) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.t = &t
+	m.ops = append(m.ops, "save")
+	return nil
+}
+
+func (m *memTickets) Delete() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.t = nil
+	m.ops = append(m.ops, "delete")
+	return nil
+}
+
+func (m *memTickets) get() *StoredTicket {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.t
+}
+
+var errDown = fmt.Errorf("%w: connection refused", client.ErrUnreachable)
+
+func apduEncode(tag uint32, v []byte) []byte { return apdu.Encode(apdu.Tag(tag), v) }
