@@ -87,7 +87,10 @@ func TestRetriesOnlyIdempotentCalls(t *testing.T) {
 		{"POST login", func() error { _, err := c.Login(context.Background(), api.CardProof{}); return err }, 1},
 		{"POST suspend", func() error { _, err := c.Suspend(context.Background(), Ticket{ID: "s", Token: "t"}); return err }, 1},
 		{"GET policy", func() error { _, err := c.Policy(context.Background()); return err }, 3},
-		{"PUT role", func() error { _, err := c.SelectRole(context.Background(), Ticket{ID: "s", Token: "t"}, "r"); return err }, 3},
+		{"PUT role", func() error {
+			_, err := c.SelectRole(context.Background(), Ticket{ID: "s", Token: "t"}, "r")
+			return err
+		}, 3},
 		{"DELETE session", func() error { return c.End(context.Background(), Ticket{ID: "s", Token: "t"}) }, 3},
 	}
 	for _, tc := range tests {
