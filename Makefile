@@ -3,6 +3,8 @@ GO      ?= go
 BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
+# Fyne: widget updates from other goroutines go through fyne.Do (FyneApp.toml fyneDo = true).
+TAGS    := migrated_fynedo
 
 .PHONY: all deps build run test bench lint clean
 
@@ -15,7 +17,7 @@ deps:
 
 ## build: the agent, the virtual card and the identity backend into bin/
 build: deps
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
+	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
 
 ## run: build and start the desktop agent (demo mode with no configuration)
 run: build

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/cardagent/cardagent/internal/testrig"
+	testrig "github.com/cardagent/cardagent/e2e/rig"
 	"github.com/cardagent/cardagent/reader"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cardagent/cardagent/internal/testrig"
+	testrig "github.com/cardagent/cardagent/e2e/rig"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/vcard"
 	"github.com/cardagent/cardagent/session/doctor"

@@ -23,7 +23,7 @@ import (
 
 	"github.com/ebfe/scard"
 
-	"github.com/cardagent/cardagent/internal/testrig"
+	testrig "github.com/cardagent/cardagent/e2e/rig"
 	"github.com/cardagent/cardagent/reader/apdu"
 	"github.com/cardagent/cardagent/reader/vcard"
 )

@@ -8,6 +8,8 @@ packages=(
 	opensc yubico-piv-tool openssl        # independent PIV clients for the conformance tests
 	gcc pkg-config                        # cgo
 	xorg-dev libgl1-mesa-dev xvfb         # Fyne build headers and a headless X server
+	xdotool imagemagick                   # drive the real window under Xvfb, take screenshots
+	dbus gnome-keyring libsecret-tools    # a real Secret Service for the session ticket
 	postgresql                            # the PostgreSQL store is tested for real
 )
 

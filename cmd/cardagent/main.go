@@ -1,5 +1,6 @@
-// Command cardagent is the desktop smartcard agent. This build has the
-// diagnostic subcommand; the desktop window comes with the agent issue.
+// Command cardagent is the desktop smartcard agent: with no command it
+// shows the window; `login --no-gui` runs the same journey in a terminal;
+// `doctor` diagnoses the workstation.
 package main
 
 import (
@@ -11,9 +12,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/session/doctor"
 )
 
@@ -41,16 +44,26 @@ func main() {
 const usage = `cardagent %s — NHS smartcard agent
 
 Usage:
-  cardagent doctor [--json]   check pcscd, readers and cards, and say how to fix problems
+  cardagent [flags]                       the desktop agent (embedded demo backend unless --backend)
+  cardagent login --no-gui [--role NAME]  log in from a terminal and print the session as JSON
+  cardagent doctor [--json]               check pcscd, readers and cards, and say how to fix problems
   cardagent version
+
+Flags: --backend URL --ca-pin SHA256 --mode normal|persist --reader NAME --workstation ID
+       --config FILE --log-level LEVEL --trace-apdus --no-demo-card
 `
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprintf(os.Stderr, usage, version)
-		return flag.ErrHelp
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintf(os.Stderr, usage, version)
+			return flag.ErrHelp
+		}
+		return runGUI(ctx, args)
 	}
 	switch args[0] {
+	case "login":
+		return runLogin(ctx, args[1:], os.Stdin, stdout, os.Stderr)
 	case "doctor":
 		return runDoctor(ctx, args[1:], stdout)
 	case "version":
@@ -64,10 +77,26 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 func runDoctor(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if err := fs.Parse(args); err != nil {
+	rest, err := splitFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	c, _, err := loadConfig("doctor", rest)
+	if err != nil {
 		return err
 	}
 	report := doctor.Run(ctx, time.Now())
+	if c.BackendURL != "" {
+		backend, err := client.New(client.Config{BaseURL: c.BackendURL, CAPin: c.CAPin, WorkstationID: c.WorkstationID, Retries: -1})
+		if err != nil {
+			return err
+		}
+		report.Backend = doctor.CheckBackend(ctx, backend, c.BackendURL, 5*time.Second)
+		if !report.Backend.OK && report.Usable {
+			report.Usable = false
+			report.Problem, report.Fix = report.Backend.Problem, report.Backend.Fix
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

@@ -20,11 +20,12 @@ import (
 // Report is what the doctor found. Usable is true when at least one reader
 // holds a card someone could log in with.
 type Report struct {
-	Service Finding        `json:"service"`
-	Readers []ReaderReport `json:"readers"`
-	Usable  bool           `json:"usable"`
-	Problem string         `json:"problem,omitempty"` // the overall problem when not usable
-	Fix     string         `json:"fix,omitempty"`
+	Service Finding         `json:"service"`
+	Backend *BackendFinding `json:"backend,omitempty"` // when a backend is configured
+	Readers []ReaderReport  `json:"readers"`
+	Usable  bool            `json:"usable"`
+	Problem string          `json:"problem,omitempty"` // the overall problem when not usable
+	Fix     string          `json:"fix,omitempty"`
 }
 
 // Finding is one check: ok, or a problem and how to fix it.

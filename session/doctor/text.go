@@ -16,6 +16,12 @@ func (r Report) WriteText(w io.Writer) error {
 		return "FAIL"
 	}
 	fmt.Fprintf(&b, "[%s] smartcard service (pcscd)\n", mark(r.Service.OK))
+	if be := r.Backend; be != nil {
+		fmt.Fprintf(&b, "[%s] identity service %s (%d ms)\n", mark(be.OK), be.URL, be.LatencyMS)
+		if !be.OK {
+			fmt.Fprintf(&b, "       problem: %s\n       fix: %s\n", be.Problem, be.Fix)
+		}
+	}
 	for _, rr := range r.Readers {
 		fmt.Fprintf(&b, "[%s] reader %q\n", mark(rr.OK), rr.Name)
 		if c := rr.Card; c != nil {

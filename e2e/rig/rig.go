@@ -1,10 +1,10 @@
-// Package testrig starts the real parts tests run against: an isolated pcscd
+// Package rig starts the real parts tests run against: an isolated pcscd
 // with two vpcd readers (scripts/pcsc-rig.sh). It is for tests only.
 //
 // pcsc-lite's client library reads PCSCLITE_CSOCK_NAME once per process, so
 // a test binary talks to one pcscd: start it in TestMain, before any PC/SC
 // call, and restart it in place (same socket, same ports) to test recovery.
-package testrig
+package rig
 
 import (
 	"errors"
