@@ -5,14 +5,14 @@ cd "$(dirname "$0")/.."
 
 rig=$(mktemp -d /tmp/cardagent-rig.XXXXXX)
 cleanup() {
-	scripts/pcsc-rig.sh stop "$rig/pcsc" >/dev/null 2>&1
 	[ -x scripts/pg-rig.sh ] && scripts/pg-rig.sh stop "$rig/pg" >/dev/null 2>&1
 	rm -rf "$rig"
 }
 trap cleanup EXIT INT TERM
 
+# Each test binary that needs pcscd starts its own isolated one on free ports
+# (internal/testrig), so only the shared database is started here.
 set -e
-eval "$(scripts/pcsc-rig.sh start "$rig/pcsc" 35963)"
 if [ -x scripts/pg-rig.sh ]; then
 	eval "$(scripts/pg-rig.sh start "$rig/pg")"
 fi
