@@ -33,7 +33,10 @@ func TestCheckBackend(t *testing.T) {
 			t.Errorf("%s: %+v", tc.name, f)
 		}
 	}
-	slow := pingFunc(func(ctx context.Context) error { <-ctx.Done(); return fmt.Errorf("%w: %v", client.ErrUnreachable, ctx.Err()) })
+	slow := pingFunc(func(ctx context.Context) error {
+		<-ctx.Done()
+		return fmt.Errorf("%w: %v", client.ErrUnreachable, ctx.Err())
+	})
 	if f := CheckBackend(context.Background(), slow, "u", 50*time.Millisecond); f.OK || !errors.Is(slowErr(slow), client.ErrUnreachable) {
 		t.Errorf("slow backend: %+v", f)
 	}
