@@ -27,6 +27,10 @@ type Config struct {
 	Timeout       time.Duration // per attempt; default 10 s
 	Retries       int           // extra attempts for idempotent calls; default 2
 	Logger        *slog.Logger  // nil discards
+
+	// WrapTransport, if set, wraps the HTTP transport (after TLS pinning is
+	// set up): for metrics, or for tests that inspect every request.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Client talks to identityd. It is safe for concurrent use.
@@ -64,10 +68,16 @@ func New(cfg Config) (*Client, error) {
 		}
 		tlsCfg = pinnedTLS(pin)
 	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tlsCfg
+	var rt http.RoundTripper = tr
+	if cfg.WrapTransport != nil {
+		rt = cfg.WrapTransport(tr)
+	}
 	r := resty.New().
+		SetTransport(rt).
 		SetBaseURL(strings.TrimRight(cfg.BaseURL, "/")).
 		SetTimeout(cfg.Timeout).
-		SetTLSClientConfig(tlsCfg).
 		SetHeader(api.WorkstationHeader, cfg.WorkstationID).
 		SetHeader("Accept", "application/json").
 		SetError(&api.Error{}).

@@ -18,8 +18,12 @@ export CARDAGENT_RIGS=1
 	go test -tags e2e -run '^$' -bench RemovalInsertLatency -benchtime "${pulls}x" -timeout 30m ./reader/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
 	echo "## monitor idle CPU (60 s; 5 s with BENCH_SHORT=1)"
 	go test -tags e2e -run '^$' -bench MonitorIdleCPU -benchtime 1x "${short[@]}" ./reader/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
-	if [ -x scripts/bench-backend.sh ]; then
-		echo "## identityd"
-		scripts/bench-backend.sh
-	fi
+	echo "## identityd: logins/s, no-op ratio, renewal storm (SQLite and PostgreSQL)"
+	rig=$(mktemp -d /tmp/cardagent-bench.XXXXXX)
+	eval "$(scripts/pg-rig.sh start "$rig/pg")"
+	storm=${BENCH_STORM:-30000}
+	[ "${BENCH_SHORT:-0}" = 1 ] && storm=1000
+	go run ./cmd/identityd-bench -duration "${BENCH_DURATION:-8s}" -storm "$storm" 2>&1
+	scripts/pg-rig.sh stop "$rig/pg" >/dev/null
+	rm -rf "$rig"
 } | tee "$out"

@@ -18,6 +18,7 @@ if [ -x scripts/pg-rig.sh ]; then
 fi
 set +e
 export CARDAGENT_RIGS=1 CARDAGENT_RIG_DIR="$rig"
+export LANG=${LANG:-C.UTF-8} # Fyne wants a parseable locale
 
 status=0
 step() {
@@ -26,7 +27,8 @@ step() {
 }
 step scripts/lint.sh
 step go test -race -count=1 -timeout 15m ./...
-step go test -race -count=1 -timeout 15m -tags e2e ./e2e/...
+# e2e runs in a private D-Bus session with an unlocked gnome-keyring: a real Secret Service.
+step dbus-run-session -- scripts/with-keyring.sh go test -race -count=1 -timeout 15m -tags e2e ./e2e/...
 if [ $status -ne 0 ]; then
 	echo "make test: FAILED"
 else

@@ -55,6 +55,8 @@ func runInit(args []string, out io.Writer) error {
 	mgmtKey := fs.String("mgmt-key", "", "management key in hex (default: the factory 3DES key)")
 	mgmtAlg := fs.String("mgmt-alg", "3des", "management key algorithm: 3des, aes128, aes192, aes256")
 	var opts vcard.Options
+	enrolDir := fs.String("enrol-dir", "", "personalise with a card enrolment from this directory (identityd demo -card-dir)")
+	enrolUser := fs.String("enrol-user", "", "with --enrol-dir: the user UUID whose card this is")
 	fs.IntVar(&opts.PINMinLen, "pin-min", 0, "shortest PIN accepted (default 6)")
 	fs.IntVar(&opts.PINMaxLen, "pin-max", 0, "longest PIN accepted (default 8)")
 	fs.BoolVar(&opts.PINDigitsOnly, "pin-digits", false, "PIN must be digits only")
@@ -87,12 +89,25 @@ func runInit(args []string, out io.Writer) error {
 	if err := configure(tmp, *pin, *puk, alg, key); err != nil {
 		return err
 	}
+	var enrolment *vcard.Enrolment
+	if *enrolDir != "" {
+		e, err := vcard.LoadEnrolment(*enrolDir, *enrolUser)
+		if err != nil {
+			return err
+		}
+		enrolment = &e
+	}
 	c, err := vcard.Create(*state, opts)
 	if err != nil {
 		return err
 	}
 	if err := configure(c, *pin, *puk, alg, key); err != nil {
 		return err
+	}
+	if enrolment != nil {
+		if err := c.Enrol(*enrolment); err != nil {
+			return err
+		}
 	}
 	g := c.GUID()
 	fmt.Fprintf(out, "created %s: GUID %x\n", *state, g[:])

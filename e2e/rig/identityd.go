@@ -91,7 +91,7 @@ func StartIdentityd(t testing.TB, serveFlags ...string) *Identityd {
 	}
 	t.Cleanup(d.Stop)
 	ready := make(chan error, 1)
-	go func() {
+	go func(ready chan error) {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			line := sc.Text()
@@ -110,7 +110,7 @@ func StartIdentityd(t testing.TB, serveFlags ...string) *Identityd {
 		if ready != nil {
 			ready <- fmt.Errorf("identityd exited before it was ready:\n%s", d.Logs.String())
 		}
-	}()
+	}(ready)
 	select {
 	case err := <-ready:
 		if err != nil {

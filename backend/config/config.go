@@ -1,0 +1,203 @@
+// Package config is identityd's configuration: defaults, flags and
+// IDENTITYD_* environment variables (flags win), and validation.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cardagent/cardagent/backend/policy"
+)
+
+// Config is everything identityd needs to start.
+type Config struct {
+	// DB is "sqlite:PATH" or "postgres://…".
+	DB string
+	// Listen is the HTTPS address.
+	Listen string
+	// DataDir holds the SQLite database and the secret file by default.
+	DataDir string
+	// SecretFile holds the root secret (created 0600 on first start);
+	// IDENTITYD_SECRET (base64) overrides it.
+	SecretFile string
+	// Secret is the IDENTITYD_SECRET value, if any. Never logged.
+	Secret string
+	// TLSHosts are the names and IPs in the server certificate.
+	TLSHosts []string
+	// Migrate runs the embedded migrations at start.
+	Migrate         bool
+	LogLevel        string
+	LogJSON         bool
+	ShutdownTimeout time.Duration
+	RequestTimeout  time.Duration
+	Policy          policy.Policy
+}
+
+// Default is the configuration with no flags and no environment.
+func Default() Config {
+	dir := defaultDataDir()
+	return Config{
+		DB:              "sqlite:" + filepath.Join(dir, "identityd.db"),
+		Listen:          "127.0.0.1:8443",
+		DataDir:         dir,
+		SecretFile:      filepath.Join(dir, "identityd.secret"),
+		TLSHosts:        []string{"localhost", "127.0.0.1", "::1"},
+		Migrate:         true,
+		LogLevel:        "info",
+		ShutdownTimeout: 15 * time.Second,
+		RequestTimeout:  10 * time.Second,
+		Policy:          policy.Default(),
+	}
+}
+
+func defaultDataDir() string {
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "cardagent", "identityd")
+	}
+	return filepath.Join(os.TempDir(), "cardagent-identityd")
+}
+
+// Flags registers the flags on fs, defaulting to c's values.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DB, "db", c.DB, "store: sqlite:PATH or postgres://… (env IDENTITYD_DB)")
+	fs.StringVar(&c.Listen, "listen", c.Listen, "HTTPS listen address (env IDENTITYD_LISTEN)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (env IDENTITYD_DATA_DIR)")
+	fs.StringVar(&c.SecretFile, "secret-file", c.SecretFile, "root secret file, created if missing (env IDENTITYD_SECRET_FILE; IDENTITYD_SECRET overrides)")
+	fs.Func("tls-hosts", "comma-separated names/IPs for the TLS certificate (env IDENTITYD_TLS_HOSTS)", func(s string) error {
+		c.TLSHosts = splitList(s)
+		return nil
+	})
+	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "run migrations at start (env IDENTITYD_MIGRATE)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env IDENTITYD_LOG_LEVEL)")
+	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "JSON logs (env IDENTITYD_LOG_JSON)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline of one request's work")
+	p := &c.Policy
+	fs.IntVar(&p.PasscodeMinLength, "passcode-min", p.PasscodeMinLength, "shortest passcode")
+	fs.IntVar(&p.PasscodeMaxLength, "passcode-max", p.PasscodeMaxLength, "longest passcode")
+	fs.BoolVar(&p.PasscodeDigitsOnly, "passcode-digits-only", p.PasscodeDigitsOnly, "passcodes are digits only")
+	fs.DurationVar(&p.RenewalWindow, "renewal-window", p.RenewalWindow, "self-renewal allowed this close to expiry")
+	fs.DurationVar(&p.SponsorRenewalWindow, "sponsor-renewal-window", p.SponsorRenewalWindow, "a sponsor may renew this close to expiry")
+	fs.DurationVar(&p.CertificateValidity, "cert-validity", p.CertificateValidity, "card certificate validity")
+	fs.IntVar(&p.RenewalsBeforeRA, "renewals-before-ra", p.RenewalsBeforeRA, "every Nth renewal needs an RA in person")
+	fs.StringVar(&p.SelfServiceUnlock, "self-service-unlock", p.SelfServiceUnlock, "off, email or email+questions")
+	fs.DurationVar(&p.UnlockCodeLifetime, "unlock-code-lifetime", p.UnlockCodeLifetime, "emailed unlock code lifetime")
+	fs.IntVar(&p.UnlockAttempts, "unlock-attempts", p.UnlockAttempts, "security question attempts before an RA is needed")
+	fs.DurationVar(&p.TermsResignInterval, "terms-resign", p.TermsResignInterval, "terms must be re-accepted after this long (0: only new versions)")
+	fs.DurationVar(&p.SessionLifetime, "session-lifetime", p.SessionLifetime, "session lifetime")
+	fs.BoolVar(&p.SessionLockPersistence, "session-lock-persistence", p.SessionLockPersistence, "suspend instead of end sessions on card removal")
+	fs.DurationVar(&p.ChallengeLifetime, "challenge-lifetime", p.ChallengeLifetime, "login challenge lifetime")
+}
+
+// Load builds the configuration: defaults, then environment, then args.
+// It returns the remaining arguments.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, []string, error) {
+	c := Default()
+	if err := c.applyEnv(getenv); err != nil {
+		return c, nil, err
+	}
+	c.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	// A data dir given without db/secret paths moves them along.
+	if c.DataDir != Default().DataDir {
+		def := Default()
+		if c.DB == def.DB {
+			c.DB = "sqlite:" + filepath.Join(c.DataDir, "identityd.db")
+		}
+		if c.SecretFile == def.SecretFile {
+			c.SecretFile = filepath.Join(c.DataDir, "identityd.secret")
+		}
+	}
+	return c, fs.Args(), c.Validate()
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	str("IDENTITYD_DB", &c.DB)
+	str("IDENTITYD_LISTEN", &c.Listen)
+	str("IDENTITYD_DATA_DIR", &c.DataDir)
+	str("IDENTITYD_SECRET_FILE", &c.SecretFile)
+	str("IDENTITYD_SECRET", &c.Secret)
+	str("IDENTITYD_LOG_LEVEL", &c.LogLevel)
+	if v := getenv("IDENTITYD_TLS_HOSTS"); v != "" {
+		c.TLSHosts = splitList(v)
+	}
+	for name, dst := range map[string]*bool{"IDENTITYD_MIGRATE": &c.Migrate, "IDENTITYD_LOG_JSON": &c.LogJSON} {
+		switch v := getenv(name); v {
+		case "":
+		case "1", "true", "yes":
+			*dst = true
+		case "0", "false", "no":
+			*dst = false
+		default:
+			return fmt.Errorf("%s=%q is not a boolean", name, v)
+		}
+	}
+	return nil
+}
+
+// Validate reports the first setting that cannot work.
+func (c *Config) Validate() error {
+	if _, _, err := c.Store(); err != nil {
+		return err
+	}
+	if c.Listen == "" {
+		return errors.New("config: listen address is empty")
+	}
+	if len(c.TLSHosts) == 0 {
+		return errors.New("config: no TLS hosts")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log level %q is not debug, info, warn or error", c.LogLevel)
+	}
+	if c.ShutdownTimeout <= 0 || c.RequestTimeout <= 0 {
+		return errors.New("config: timeouts must be positive")
+	}
+	return c.Policy.Validate()
+}
+
+// Store splits DB into its kind ("sqlite" or "postgres") and location.
+func (c *Config) Store() (kind, location string, err error) {
+	switch {
+	case strings.HasPrefix(c.DB, "sqlite:"):
+		if p := strings.TrimPrefix(c.DB, "sqlite:"); p != "" {
+			return "sqlite", p, nil
+		}
+	case strings.HasPrefix(c.DB, "postgres://"), strings.HasPrefix(c.DB, "postgresql://"):
+		return "postgres", c.DB, nil
+	}
+	return "", "", fmt.Errorf("config: db %q is not sqlite:PATH or postgres://…", redactDSN(c.DB))
+}
+
+// redactDSN hides a password in a DSN for error messages.
+func redactDSN(s string) string {
+	if i, j := strings.Index(s, "://"), strings.LastIndex(s, "@"); i >= 0 && j > i {
+		if k := strings.Index(s[i+3:j], ":"); k >= 0 {
+			return s[:i+3+k] + ":xxxxx" + s[j:]
+		}
+	}
+	return s
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

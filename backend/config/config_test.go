@@ -1,0 +1,51 @@
+package config
+
+import (
+	"flag"
+	"testing"
+	"time"
+)
+
+func TestLoad(t *testing.T) {
+	env := map[string]string{"IDENTITYD_DB": "postgres://u:pw@h/db", "IDENTITYD_LISTEN": "127.0.0.1:1"}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	c, rest, err := Load(fs, []string{"-listen", "127.0.0.1:2", "-renewal-window", "720h", "extra"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DB != env["IDENTITYD_DB"] || c.Listen != "127.0.0.1:2" || c.Policy.RenewalWindow != 720*time.Hour || len(rest) != 1 {
+		t.Fatalf("got %+v %v", c, rest)
+	}
+	if kind, _, _ := c.Store(); kind != "postgres" {
+		t.Fatalf("kind %q", kind)
+	}
+}
+
+func TestValidateRefuses(t *testing.T) {
+	for name, edit := range map[string]func(*Config){
+		"bad db":        func(c *Config) { c.DB = "mysql://x" },
+		"empty sqlite":  func(c *Config) { c.DB = "sqlite:" },
+		"bad log level": func(c *Config) { c.LogLevel = "loud" },
+		"bad policy":    func(c *Config) { c.Policy.PasscodeMinLength = 2 },
+	} {
+		c := Default()
+		edit(&c)
+		if c.Validate() == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	c := Default()
+	c.DB = "mysql://u:secret@h/db"
+	if err := c.Validate(); err == nil || contains(err.Error(), "secret") {
+		t.Errorf("DSN password in error: %v", err)
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}

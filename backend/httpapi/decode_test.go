@@ -1,0 +1,136 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/errs"
+)
+
+func TestDecodeBody(t *testing.T) {
+	tests := []struct {
+		name, ct, body string
+		status         int
+		code           api.ErrorCode
+	}{
+		{"ok", "application/json", `{"workstation_id":"ws-1"}`, 0, ""},
+		{"ok with charset", "application/json; charset=utf-8", `{"workstation_id":"ws-1"}`, 0, ""},
+		{"no content type", "", `{"workstation_id":"ws-1"}`, 415, api.CodeUnsupportedMediaType},
+		{"form", "application/x-www-form-urlencoded", `workstation_id=ws-1`, 415, api.CodeUnsupportedMediaType},
+		{"truncated", "application/json", `{"workstation_id":`, 400, api.CodeMalformedBody},
+		{"array", "application/json", `[1]`, 400, api.CodeMalformedBody},
+		{"two objects", "application/json", `{"workstation_id":"a"} {"workstation_id":"b"}`, 400, api.CodeMalformedBody},
+		{"unknown field", "application/json", `{"workstation_id":"a","x":1}`, 400, api.CodeUnknownField},
+		{"wrong type", "application/json", `{"workstation_id":7}`, 400, api.CodeMalformedBody},
+		{"invalid", "application/json", `{"workstation_id":""}`, 400, api.CodeInvalidRequest},
+		{"too large", "application/json", `{"workstation_id":"` + strings.Repeat("a", api.MaxRequestBody) + `"}`, 413, api.CodeBodyTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/v1/challenges", strings.NewReader(tt.body))
+			if tt.ct != "" {
+				r.Header.Set("Content-Type", tt.ct)
+			}
+			var req api.ChallengeRequest
+			err := decodeBody(httptest.NewRecorder(), r, &req)
+			if tt.code == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var e *errs.Error
+			if !errors.As(err, &e) || e.Status != tt.status || e.Code != tt.code {
+				t.Fatalf("decodeBody = %v, want %d %s", err, tt.status, tt.code)
+			}
+		})
+	}
+}
+
+// fuzzDecoder checks, for any input, that decoding never panics, that a
+// refusal is always a 4xx *errs.Error, and that an accepted request
+// round-trips: encode → decode again gives the same value.
+func fuzzDecoder[T any, P interface {
+	*T
+	validator
+}](t *testing.T, body []byte) {
+	var v T
+	err := decodeJSON(body, P(&v))
+	if err != nil {
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Status/100 != 4 {
+			t.Fatalf("refusal %v is not a 4xx errs.Error", err)
+		}
+		return
+	}
+	b, err := json.Marshal(&v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w T
+	if err := decodeJSON(b, P(&w)); err != nil {
+		t.Fatalf("re-decoding %s: %v", b, err)
+	}
+	if !reflect.DeepEqual(v, w) {
+		t.Fatalf("round trip changed %+v into %+v", v, w)
+	}
+}
+
+var proofSeed = `{"nonce":"AQID","workstation_id":"ws-1","card_guid":"00112233445566778899aabbccddeeff","certificate":"MIIB","signature":"MEUC"}`
+
+func FuzzDecodeCreateSession(f *testing.F) {
+	for _, s := range []string{proofSeed, `{}`, `{"nonce":null}`, `{"nonce":"AQID","extra":1}`, `[`, "\x00", `{"card_guid":"` + strings.Repeat("f", 32) + `"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzDecoder[api.CreateSessionRequest](t, b) })
+}
+
+func FuzzDecodeResume(f *testing.F) {
+	f.Add([]byte(proofSeed))
+	f.Add([]byte(`{"signature":"////"}`))
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzDecoder[api.ResumeRequest](t, b) })
+}
+
+func FuzzDecodeChallenge(f *testing.F) {
+	for _, s := range []string{`{"workstation_id":"ws-1"}`, `{"workstation_id":"a b"}`, `{"workstation_id":"\u00e9"}`, `{"Workstation_ID":"x"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzDecoder[api.ChallengeRequest](t, b) })
+}
+
+func FuzzDecodeTermsAndRole(f *testing.F) {
+	for _, s := range []string{`{"version":1}`, `{"version":-1}`, `{"version":1e3}`, `{"role_id":"demo-ada-gp"}`, `{"role_id":"../x"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fuzzDecoder[api.AcceptTermsRequest](t, b)
+		fuzzDecoder[api.SelectRoleRequest](t, b)
+	})
+}
+
+func TestRoutesMatchAPI(t *testing.T) {
+	h := New(nil)
+	got, want := slices.Clone(h.Routes()), slices.Clone(api.Routes)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("registered routes\n  %v\napi.Routes\n  %v", got, want)
+	}
+}
+
+func TestUnknownRouteIsTypedJSON(t *testing.T) {
+	h := New(nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/v2/nothing", nil))
+	var e api.Error
+	if rec.Code != http.StatusNotFound || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Code != api.CodeNotFound {
+		t.Fatalf("got %d %s", rec.Code, rec.Body)
+	}
+}

@@ -1,0 +1,109 @@
+// Package httpapi is identityd's HTTP face: it decodes and validates
+// requests, calls the identity service through a narrow interface and
+// renders typed errors as {code, message}. It owns no logic of its own.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/identity"
+)
+
+// Service is what the handlers need from the identity service.
+type Service interface {
+	Challenge(ctx context.Context, req *api.ChallengeRequest) (*api.Challenge, error)
+	Login(ctx context.Context, req *api.CreateSessionRequest, m identity.Meta) (*api.Session, error)
+	Session(ctx context.Context, id string, a identity.Auth, m identity.Meta) (*api.Session, error)
+	End(ctx context.Context, id string, a identity.Auth, m identity.Meta) error
+	AcceptTerms(ctx context.Context, id string, a identity.Auth, req *api.AcceptTermsRequest, m identity.Meta) (*api.Session, error)
+	SelectRole(ctx context.Context, id string, a identity.Auth, req *api.SelectRoleRequest, m identity.Meta) (*api.Session, error)
+	Suspend(ctx context.Context, id string, a identity.Auth, m identity.Meta) (*api.Session, error)
+	Resume(ctx context.Context, id string, req *api.ResumeRequest, m identity.Meta) (*api.Session, error)
+	APIPolicy() *api.Policy
+	// Refused audits a request refused before it reached the service.
+	Refused(ctx context.Context, action string, m identity.Meta, err error) error
+	Ready(ctx context.Context) error
+}
+
+var _ Service = (*identity.Service)(nil)
+
+// Handler serves the identityd API.
+type Handler struct {
+	svc            Service
+	log            *slog.Logger
+	metrics        *metrics
+	mux            *http.ServeMux
+	routes         []string
+	requestTimeout time.Duration
+	root           http.Handler
+}
+
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
+
+// WithRequestTimeout bounds each request's work (default 10 s).
+func WithRequestTimeout(d time.Duration) Option { return func(h *Handler) { h.requestTimeout = d } }
+
+// WithRegistry registers the metrics there instead of a fresh registry
+// (several handlers in one process need separate ones).
+func WithRegistry(r *prometheus.Registry) Option {
+	return func(h *Handler) { h.metrics = newMetrics(r) }
+}
+
+// New builds the handler and registers every route in api.Routes.
+func New(svc Service, opts ...Option) *Handler {
+	h := &Handler{svc: svc, log: slog.Default(), mux: http.NewServeMux(), requestTimeout: 10 * time.Second}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.metrics == nil {
+		h.metrics = newMetrics(prometheus.NewRegistry())
+	}
+	h.handle(api.RouteCreateChallenge, h.createChallenge)
+	h.handle(api.RouteCreateSession, h.createSession)
+	h.handle(api.RouteGetSession, h.getSession)
+	h.handle(api.RouteEndSession, h.endSession)
+	h.handle(api.RouteAcceptTerms, h.acceptTerms)
+	h.handle(api.RouteSelectRole, h.selectRole)
+	h.handle(api.RouteSuspendSession, h.suspendSession)
+	h.handle(api.RouteResumeSession, h.resumeSession)
+	h.handle(api.RouteGetPolicy, h.getPolicy)
+	h.handle(api.RoutePing, h.ping)
+	h.handle(api.RouteHealthz, h.healthz)
+	h.handle(api.RouteReadyz, h.readyz)
+	h.mux.Handle(api.RouteMetrics, promhttp.HandlerFor(h.metrics.gatherer, promhttp.HandlerOpts{}))
+	h.routes = append(h.routes, api.RouteMetrics)
+	h.mux.HandleFunc("/", h.notFound)
+	h.root = h.middleware(h.mux)
+	return h
+}
+
+func (h *Handler) handle(pattern string, fn http.HandlerFunc) {
+	h.routes = append(h.routes, pattern)
+	h.mux.HandleFunc(pattern, fn)
+}
+
+// Routes lists the registered API routes.
+func (h *Handler) Routes() []string { return h.routes }
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
+
+// auth reads the bearer token and workstation header of a session call.
+func auth(r *http.Request) identity.Auth {
+	a := identity.Auth{WorkstationID: r.Header.Get(api.WorkstationHeader)}
+	if v := r.Header.Get("Authorization"); len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+		a.Token = strings.TrimSpace(v[7:])
+	}
+	return a
+}

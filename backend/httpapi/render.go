@@ -1,0 +1,45 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/errs"
+)
+
+// respond renders v with status, or err.
+func (h *Handler) respond(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// fail renders err as {code, message}: an *errs.Error keeps its status, code
+// and message; anything else is a 500 whose cause is only logged.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := errs.As(err)
+	if rec, ok := w.(*recorder); ok {
+		rec.code = e.Code
+	}
+	log := h.log.With("request_id", requestID(r.Context()), "route", r.Pattern, "status", e.Status, "code", e.Code)
+	if e.Status >= 500 {
+		log.ErrorContext(r.Context(), "request failed", "err", e.Err)
+	} else {
+		log.InfoContext(r.Context(), "request refused", "reason", e.Msg)
+	}
+	writeJSON(w, e.Status, &api.Error{Code: e.Code, Message: e.Msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"code":"internal","message":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}

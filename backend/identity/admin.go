@@ -1,0 +1,233 @@
+package identity
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/audit"
+	"github.com/cardagent/cardagent/backend/ca"
+	"github.com/cardagent/cardagent/backend/cardkeys"
+	"github.com/cardagent/cardagent/backend/errs"
+	"github.com/cardagent/cardagent/backend/store"
+)
+
+// Admin operations are run by identityd's admin subcommands (and later by
+// RA endpoints); actor names who did it in the audit record.
+
+func (s *Service) adminRecord(action, actor, detail string) audit.Record {
+	return audit.Record{Action: action, Detail: fmt.Sprintf("by %s: %s", actor, detail)}
+}
+
+// CreateOrganisation adds an organisation.
+func (s *Service) CreateOrganisation(ctx context.Context, actor string, o store.Organisation) error {
+	rec := s.adminRecord("organisation.create", actor, o.ID+" "+o.Name)
+	return s.commit(ctx, &rec, func(tx store.Tx) error { return tx.CreateOrganisation(ctx, o) })
+}
+
+// CreateUser adds a user.
+func (s *Service) CreateUser(ctx context.Context, actor string, u store.User) error {
+	if len(u.ID) != 12 || u.Name == "" {
+		return errs.BadRequest(api.CodeInvalidRequest, "a user needs a 12-digit UUID and a name", nil)
+	}
+	rec := s.adminRecord("user.create", actor, u.Name)
+	rec.UserID = u.ID
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = s.now()
+	}
+	return s.commit(ctx, &rec, func(tx store.Tx) error { return tx.CreateUser(ctx, u) })
+}
+
+// GrantRole gives a user an access position.
+func (s *Service) GrantRole(ctx context.Context, actor string, p store.Position) error {
+	rec := s.adminRecord("role.grant", actor, p.RoleName+" at "+p.OrganisationID)
+	rec.UserID = p.UserID
+	if p.StartsAt.IsZero() {
+		p.StartsAt = s.now()
+	}
+	return s.commit(ctx, &rec, func(tx store.Tx) error { return tx.CreatePosition(ctx, p) })
+}
+
+// PublishTerms publishes the next version of the terms and returns it.
+func (s *Service) PublishTerms(ctx context.Context, actor, text string) (int, error) {
+	rec := s.adminRecord("terms.publish", actor, fmt.Sprintf("%d characters", len(text)))
+	var version int
+	err := s.commit(ctx, &rec, func(tx store.Tx) error {
+		latest, err := tx.LatestTerms(ctx)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		version = latest.Version + 1
+		return tx.PublishTerms(ctx, store.Terms{Version: version, Text: text, PublishedAt: s.now()})
+	})
+	return version, err
+}
+
+// CardKeys are the public keys a card generated in slots 9A and 9C.
+type CardKeys struct {
+	Authentication crypto.PublicKey
+	Signature      crypto.PublicKey
+}
+
+// IssuedPair is the certificate pair written to a card.
+type IssuedPair struct {
+	Authentication *x509.Certificate
+	Signature      *x509.Certificate
+}
+
+// EnrolCard registers a new card for a user and issues its certificate pair.
+// The card's PUK is generated here and kept sealed; the management key is
+// derived from the GUID at key version 1.
+func (s *Service) EnrolCard(ctx context.Context, actor, userID string, guid []byte, keys CardKeys) (IssuedPair, error) {
+	guidHex := api.FormatCardGUID(guid)
+	rec := s.adminRecord("card.enrol", actor, "issued 9a and 9c certificates")
+	rec.UserID, rec.CardGUID = userID, guidHex
+	puk := cardkeys.NewPUK()
+	defer clear(puk)
+	sealed, err := cardkeys.SealPUK(s.pukWrap, guid, puk)
+	if err != nil {
+		return IssuedPair{}, errs.Internal(err)
+	}
+	var pair IssuedPair
+	err = s.commit(ctx, &rec, func(tx store.Tx) error {
+		u, err := tx.User(ctx, userID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if err := tx.CreateCard(ctx, store.Card{GUID: guidHex, UserID: userID, State: store.CardActive, KeyVersion: 1, PUKSealed: sealed, CreatedAt: now}); err != nil {
+			return err
+		}
+		pair, err = s.issuePair(ctx, tx, u, guid, keys, 0)
+		return err
+	})
+	return pair, err
+}
+
+// RenewCard issues a new certificate pair for an active card. byRA resets the
+// count of self-renewals; otherwise it grows by one. This is the CA path
+// renewal uses.
+func (s *Service) RenewCard(ctx context.Context, actor string, guid []byte, keys CardKeys, byRA bool) (IssuedPair, error) {
+	guidHex := api.FormatCardGUID(guid)
+	rec := s.adminRecord("card.renew", actor, "issued 9a and 9c certificates")
+	rec.CardGUID = guidHex
+	var pair IssuedPair
+	err := s.commit(ctx, &rec, func(tx store.Tx) error {
+		card, err := tx.Card(ctx, guidHex)
+		if err != nil {
+			return err
+		}
+		rec.UserID = card.UserID
+		if card.State != store.CardActive {
+			return errs.Forbidden(api.CodeCardCancelled, "only an active card can be renewed", nil)
+		}
+		prev, err := tx.CurrentCertificate(ctx, guidHex, store.SlotAuthentication)
+		if err != nil {
+			return err
+		}
+		u, err := tx.User(ctx, card.UserID)
+		if err != nil {
+			return err
+		}
+		count := prev.RenewalsSinceRA + 1
+		if byRA {
+			count = 0
+		}
+		pair, err = s.issuePair(ctx, tx, u, guid, keys, count)
+		return err
+	})
+	return pair, err
+}
+
+func (s *Service) issuePair(ctx context.Context, tx store.Tx, u store.User, guid []byte, keys CardKeys, renewals int) (IssuedPair, error) {
+	now := s.now()
+	notBefore, notAfter := now.Add(-5*time.Minute), now.Add(s.policy.CertificateValidity)
+	var pair IssuedPair
+	for _, p := range []struct {
+		profile ca.Profile
+		pub     crypto.PublicKey
+		out     **x509.Certificate
+	}{
+		{ca.ProfileAuthentication, keys.Authentication, &pair.Authentication},
+		{ca.ProfileSignature, keys.Signature, &pair.Signature},
+	} {
+		cert, err := s.ca.IssueCard(ca.CardRequest{PublicKey: p.pub, Profile: p.profile, UserID: u.ID, Name: u.Name,
+			CardGUID: guid, NotBefore: notBefore, NotAfter: notAfter})
+		if err != nil {
+			return pair, errs.BadRequest(api.CodeInvalidRequest, "cannot issue the certificate: "+err.Error(), err)
+		}
+		err = tx.InsertCertificate(ctx, store.Certificate{Serial: ca.SerialHex(cert), CardGUID: api.FormatCardGUID(guid),
+			Slot: p.profile.Slot(), NotBefore: cert.NotBefore, NotAfter: cert.NotAfter, RenewalsSinceRA: renewals,
+			DER: cert.Raw, IssuedAt: now})
+		if err != nil {
+			return pair, err
+		}
+		*p.out = cert
+	}
+	return pair, nil
+}
+
+// CancelCard cancels a card for good.
+func (s *Service) CancelCard(ctx context.Context, actor string, guid []byte, reason string) error {
+	return s.setCardState(ctx, "card.cancel", actor, guid, store.CardCancelled, reason)
+}
+
+// LockCard marks a card locked (the card itself blocked its passcode).
+func (s *Service) LockCard(ctx context.Context, actor string, guid []byte, reason string) error {
+	return s.setCardState(ctx, "card.lock", actor, guid, store.CardLocked, reason)
+}
+
+func (s *Service) setCardState(ctx context.Context, action, actor string, guid []byte, state store.CardState, reason string) error {
+	guidHex := api.FormatCardGUID(guid)
+	rec := s.adminRecord(action, actor, reason)
+	rec.CardGUID = guidHex
+	return s.commit(ctx, &rec, func(tx store.Tx) error {
+		c, err := tx.Card(ctx, guidHex)
+		if err != nil {
+			return err
+		}
+		rec.UserID = c.UserID
+		if c.State == store.CardCancelled {
+			return errs.Conflict(api.CodeCardCancelled, "a cancelled card cannot change state", nil)
+		}
+		c.State = state
+		if state == store.CardCancelled {
+			c.CancelledAt = s.now()
+		}
+		return tx.UpdateCard(ctx, c)
+	})
+}
+
+// MgmtKey is the card's current 9B management key (for the renewal and
+// unlock flows; it never leaves the backend).
+func (s *Service) MgmtKey(ctx context.Context, guid []byte) ([]byte, error) {
+	var c store.Card
+	err := s.store.View(ctx, func(r store.Reader) (err error) {
+		c, err = r.Card(ctx, api.FormatCardGUID(guid))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.mgmt.MgmtKey(guid, c.KeyVersion)
+}
+
+// VerifyAudit proves the audit chain.
+func (s *Service) VerifyAudit(ctx context.Context) (audit.Summary, error) {
+	var sum audit.Summary
+	err := s.store.View(ctx, func(r store.Reader) (err error) {
+		sum, err = audit.Verify(ctx, r)
+		return err
+	})
+	return sum, err
+}
+
+// APIPolicy is the policy the agent sees.
+func (s *Service) APIPolicy() *api.Policy {
+	p := s.policy.API()
+	return &p
+}

@@ -1,0 +1,112 @@
+package identity_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cardagent/cardagent/backend/audit"
+	"github.com/cardagent/cardagent/backend/internal/testenv"
+	"github.com/cardagent/cardagent/backend/internal/testrig"
+	"github.com/cardagent/cardagent/backend/secret"
+	"github.com/cardagent/cardagent/backend/store"
+)
+
+// clock is a settable clock shared by the service and the test.
+type clock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.off += d
+}
+
+// forEachStore runs fn once on SQLite and once on PostgreSQL.
+func forEachStore(t *testing.T, fn func(t *testing.T, db string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite:"+filepath.Join(t.TempDir(), "identityd.db")) })
+	t.Run("postgres", func(t *testing.T) { fn(t, testrig.Postgres(t)) })
+}
+
+type world struct {
+	env   *testenv.Env
+	clock *clock
+	ada   *testenv.Card // ECDSA P-256
+	adaR  *testenv.Card // RSA-2048
+	sam   *testenv.Card
+}
+
+func start(t *testing.T, db string, root *secret.Root) *world {
+	t.Helper()
+	ctx := context.Background()
+	w := &world{clock: &clock{}}
+	env, err := testenv.Start(ctx, testenv.Options{DB: db, Clock: w.clock.Now, Secret: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := env.Close(); err != nil {
+			t.Errorf("closing: %v", err)
+		}
+	})
+	w.env = env
+	if err := env.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		dst  **testenv.Card
+		user string
+		rsa  bool
+	}{{&w.ada, "555000000001", false}, {&w.adaR, "555000000001", true}, {&w.sam, "555000000002", false}} {
+		key, err := testenv.NewKey(c.rsa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *c.dst, err = env.EnrolCard(ctx, c.user, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// lastAudit is the newest audit record.
+func lastAudit(t *testing.T, s store.Store) audit.Record {
+	t.Helper()
+	ctx := context.Background()
+	var rec audit.Record
+	err := s.View(ctx, func(r store.Reader) error {
+		seq, _, err := r.AuditHead(ctx)
+		if err != nil {
+			return err
+		}
+		recs, err := r.AuditRecords(ctx, seq-1, 1)
+		if err != nil || len(recs) != 1 {
+			t.Fatalf("reading audit record %d: %v", seq, err)
+		}
+		rec = recs[0]
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+func verifyAudit(t *testing.T, w *world) audit.Summary {
+	t.Helper()
+	sum, err := w.env.Svc.VerifyAudit(context.Background())
+	if err != nil {
+		t.Fatalf("audit verify: %v", err)
+	}
+	return sum
+}

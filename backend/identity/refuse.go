@@ -1,0 +1,73 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/audit"
+	"github.com/cardagent/cardagent/backend/errs"
+	"github.com/cardagent/cardagent/backend/store"
+)
+
+// record starts an audit record for an action.
+func (s *Service) record(action string, m Meta, workstationID string) audit.Record {
+	if len(workstationID) > api.MaxWorkstationIDLen {
+		workstationID = workstationID[:api.MaxWorkstationIDLen]
+	}
+	detail := ""
+	if m.RequestID != "" {
+		detail = "request " + m.RequestID
+	}
+	return audit.Record{Action: action, WorkstationID: workstationID, Detail: detail}
+}
+
+// refuse writes the audit record of a refused or failed request in its own
+// transaction (the request's own one rolled back) and returns err as an
+// *errs.Error. The audit write survives the client going away.
+func (s *Service) refuse(ctx context.Context, rec audit.Record, err error) error {
+	e := errs.As(err)
+	rec.Outcome = string(e.Code)
+	if rec.Detail != "" {
+		rec.Detail += ": "
+	}
+	rec.Detail += e.Msg
+	rec.At = s.now()
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	aerr := s.store.Update(actx, func(tx store.Tx) error {
+		_, err := audit.Append(actx, tx, rec)
+		return err
+	})
+	if aerr != nil {
+		s.log.ErrorContext(ctx, "writing refusal audit record", "action", rec.Action, "outcome", rec.Outcome, "err", aerr)
+		// An unaudited refusal must not look handled.
+		return errs.Internal(fmt.Errorf("auditing %s refusal: %w", e.Code, aerr))
+	}
+	return e
+}
+
+// Refused audits a request the transport refused before it reached the
+// service (malformed, oversized, unknown fields, wrong content type).
+func (s *Service) Refused(ctx context.Context, action string, m Meta, err error) error {
+	return s.refuse(ctx, s.record(action, m, ""), err)
+}
+
+// commit runs fn and appends rec in the same transaction; on failure it
+// audits the refusal instead. fn may fill in rec as it learns who is acting.
+func (s *Service) commit(ctx context.Context, rec *audit.Record, fn func(tx store.Tx) error) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		r := *rec
+		r.At, r.Outcome = s.now(), audit.OutcomeOK
+		_, err := audit.Append(ctx, tx, r)
+		return err
+	})
+	if err != nil {
+		return s.refuse(ctx, *rec, err)
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+// Package identity is identityd's service: login by card proof, sessions,
+// terms, roles, certificate status and the admin operations, each state
+// change committed together with its audit record.
+package identity
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cardagent/cardagent/backend/ca"
+	"github.com/cardagent/cardagent/backend/cardkeys"
+	"github.com/cardagent/cardagent/backend/config"
+	"github.com/cardagent/cardagent/backend/policy"
+	"github.com/cardagent/cardagent/backend/secret"
+	"github.com/cardagent/cardagent/backend/store"
+	"github.com/cardagent/cardagent/backend/store/postgres"
+	"github.com/cardagent/cardagent/backend/store/sqlite"
+)
+
+// Service is the identity backend's logic over a store.
+type Service struct {
+	cfg          config.Config
+	policy       policy.Policy
+	store        store.Store
+	ownsStore    bool
+	root         *secret.Root
+	ca           *ca.CA
+	challengeKey []byte
+	pukWrap      []byte
+	mgmt         *cardkeys.Deriver
+	now          func() time.Time
+	log          *slog.Logger
+	certs        *verifiedCerts
+}
+
+// Option configures New; an option that cannot apply returns an error.
+type Option func(*Service) error
+
+// WithStore uses s instead of opening cfg.DB; the caller closes it.
+func WithStore(s store.Store) Option {
+	return func(svc *Service) error {
+		if s == nil {
+			return errors.New("identity: nil store")
+		}
+		svc.store = s
+		return nil
+	}
+}
+
+// WithClock replaces time.Now (tests).
+func WithClock(now func() time.Time) Option {
+	return func(svc *Service) error {
+		svc.now = now
+		return nil
+	}
+}
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option {
+	return func(svc *Service) error {
+		svc.log = l
+		return nil
+	}
+}
+
+// WithSecret uses root instead of cfg.Secret / cfg.SecretFile.
+func WithSecret(root *secret.Root) Option {
+	return func(svc *Service) error {
+		if root == nil {
+			return errors.New("identity: nil secret")
+		}
+		svc.root = root
+		return nil
+	}
+}
+
+// New opens the store (unless given), migrates it if cfg.Migrate, loads the
+// root secret and loads or creates the CA.
+func New(ctx context.Context, cfg config.Config, opts ...Option) (*Service, error) {
+	svc := &Service{cfg: cfg, policy: cfg.Policy, now: time.Now, log: slog.Default(), certs: newVerifiedCerts()}
+	for _, o := range opts {
+		if err := o(svc); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := svc.open(ctx); err != nil {
+		if svc.ownsStore {
+			svc.store.Close()
+		}
+		return nil, err
+	}
+	return svc, nil
+}
+
+func (s *Service) open(ctx context.Context) error {
+	if s.store == nil {
+		st, err := OpenStore(ctx, s.cfg)
+		if err != nil {
+			return err
+		}
+		s.store, s.ownsStore = st, true
+	}
+	if s.cfg.Migrate {
+		if err := s.store.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	if s.root == nil {
+		root, err := loadSecret(s.cfg)
+		if err != nil {
+			return err
+		}
+		s.root = root
+	}
+	s.challengeKey = s.root.Derive(secret.PurposeChallengeMAC)
+	s.pukWrap = s.root.Derive(secret.PurposePUKWrap)
+	mgmt, err := cardkeys.NewDeriver(s.root.Derive(secret.PurposeCardMgmt))
+	if err != nil {
+		return err
+	}
+	s.mgmt = mgmt
+	c, err := s.loadCA(ctx)
+	if err != nil {
+		return err
+	}
+	s.ca = c
+	return nil
+}
+
+// OpenStore opens the store cfg.DB names, without migrating.
+func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	kind, loc, err := cfg.Store()
+	if err != nil {
+		return nil, err
+	}
+	if kind == "postgres" {
+		return postgres.Open(ctx, loc)
+	}
+	return sqlite.Open(ctx, loc)
+}
+
+func loadSecret(cfg config.Config) (*secret.Root, error) {
+	if cfg.Secret != "" {
+		return secret.Parse(cfg.Secret)
+	}
+	return secret.LoadFile(cfg.SecretFile, true)
+}
+
+// loadCA reads the CA from the store or, on first start, creates one; two
+// instances racing both end up with the one stored first.
+func (s *Service) loadCA(ctx context.Context) (*ca.CA, error) {
+	wrap := s.root.Derive(secret.PurposeCAKeyWrap)
+	defer clear(wrap)
+	var stored store.CA
+	err := s.store.View(ctx, func(r store.Reader) (err error) {
+		stored, err = r.CA(ctx)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		der, key, err := ca.Generate("cardagent identityd CA", s.now())
+		if err != nil {
+			return nil, err
+		}
+		sealed, err := ca.SealKey(key, wrap)
+		if err != nil {
+			return nil, err
+		}
+		err = s.store.Update(ctx, func(tx store.Tx) error {
+			if _, err := tx.InsertCA(ctx, store.CA{CertDER: der, KeySealed: sealed, CreatedAt: s.now()}); err != nil {
+				return err
+			}
+			var err error
+			stored, err = tx.CA(ctx)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("storing the new CA: %w", err)
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	key, err := ca.OpenKey(stored.KeySealed, wrap)
+	if err != nil {
+		return nil, err
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, errors.New("CA key is not a signer")
+	}
+	return ca.New(stored.CertDER, signer)
+}
+
+// Close closes the store if New opened it.
+func (s *Service) Close() error {
+	if s.ownsStore {
+		return s.store.Close()
+	}
+	return nil
+}
+
+// CA is the service's certificate authority.
+func (s *Service) CA() *ca.CA { return s.ca }
+
+// Store is the service's store (admin tools, readiness).
+func (s *Service) Store() store.Store { return s.store }
+
+// Policy is the policy in force.
+func (s *Service) Policy() policy.Policy { return s.policy }
+
+// Ready reports whether the store answers and its migrations are current.
+func (s *Service) Ready(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return fmt.Errorf("store unreachable: %w", err)
+	}
+	ok, err := s.store.MigrationsCurrent(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("store migrations pending: run identityd migrate")
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"slices"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/errs"
+	"github.com/cardagent/cardagent/backend/store"
+)
+
+// Auth is how a session call authenticates: the bearer token and the
+// workstation it comes from.
+type Auth struct {
+	Token         string
+	WorkstationID string
+}
+
+func randomID(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// newSession makes an active session and its token; only the hash is kept.
+func (s *Service) newSession(pc provenCard, workstationID string) (string, store.Session, error) {
+	id, err := randomID(16)
+	if err != nil {
+		return "", store.Session{}, err
+	}
+	token, err := randomID(32)
+	if err != nil {
+		return "", store.Session{}, err
+	}
+	now := s.now()
+	return token, store.Session{
+		ID: id, TokenHash: hashToken(token), UserID: pc.user.ID, CardGUID: pc.card.GUID, CertSerial: pc.cert.Serial,
+		WorkstationID: workstationID, State: store.SessionActive, CreatedAt: now, UpdatedAt: now,
+		ExpiresAt: now.Add(s.policy.SessionLifetime),
+	}, nil
+}
+
+// authSession loads session id and checks the caller may use it. Refusals
+// are typed; the caller audits them.
+func (s *Service) authSession(ctx context.Context, r store.Reader, id string, a Auth) (store.Session, error) {
+	unauth := errs.Unauthorized(api.CodeUnauthenticated, "no valid session token", nil)
+	if a.Token == "" || !api.ValidID(id) {
+		return store.Session{}, unauth
+	}
+	sess, err := r.Session(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return sess, unauth
+	} else if err != nil {
+		return sess, err
+	}
+	if subtle.ConstantTimeCompare(sess.TokenHash, hashToken(a.Token)) != 1 {
+		return sess, unauth
+	}
+	if sess.WorkstationID != a.WorkstationID {
+		return sess, errs.Unauthorized(api.CodeWorkstationMismatch, "this session belongs to another workstation", nil)
+	}
+	if sess.State == store.SessionEnded || !s.now().Before(sess.ExpiresAt) {
+		return sess, errs.Unauthorized(api.CodeSessionEnded, "the session has ended: log in again", nil)
+	}
+	return sess, nil
+}
+
+// sessionCall is the shape of every authenticated session change: load and
+// authorise the session, let change edit it inside the transaction, audit
+// the outcome either way, and return the session as the client sees it.
+func (s *Service) sessionCall(ctx context.Context, action, id string, a Auth, m Meta,
+	change func(tx store.Tx, sess *store.Session) error) (*api.Session, error) {
+	rec := s.record(action, m, a.WorkstationID)
+	rec.SessionID = trimID(id)
+	var sess store.Session
+	err := s.commit(ctx, &rec, func(tx store.Tx) error {
+		var err error
+		sess, err = s.authSession(ctx, tx, id, a)
+		rec.UserID, rec.CardGUID = sess.UserID, sess.CardGUID
+		if err != nil {
+			return err
+		}
+		if err := change(tx, &sess); err != nil {
+			return err
+		}
+		sess.UpdatedAt = s.now()
+		return tx.UpdateSession(ctx, sess)
+	})
+	if err != nil {
+		return nil, err
+	}
+	view, err := s.sessionView(ctx, sess, nil, nil)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return view, nil
+}
+
+func trimID(id string) string {
+	if len(id) > 64 {
+		return id[:64]
+	}
+	return id
+}
+
+func activeOnly(sess *store.Session) error {
+	if sess.State == store.SessionSuspended {
+		return errs.Conflict(api.CodeSessionSuspended, "the session is suspended: resume it with the card first", nil)
+	}
+	return nil
+}
+
+// AcceptTerms records that the user accepted the terms version shown.
+func (s *Service) AcceptTerms(ctx context.Context, id string, a Auth, req *api.AcceptTermsRequest, m Meta) (*api.Session, error) {
+	return s.sessionCall(ctx, "terms.accept", id, a, m, func(tx store.Tx, sess *store.Session) error {
+		if err := activeOnly(sess); err != nil {
+			return err
+		}
+		latest, err := tx.LatestTerms(ctx)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && latest.Version != req.Version) {
+			return errs.Conflict(api.CodeTermsVersion, "that is not the current terms version", err)
+		} else if err != nil {
+			return err
+		}
+		return tx.AcceptTerms(ctx, sess.UserID, req.Version, s.now())
+	})
+}
+
+// SelectRole sets the session's role: one the user holds now, and only once
+// the terms are accepted.
+func (s *Service) SelectRole(ctx context.Context, id string, a Auth, req *api.SelectRoleRequest, m Meta) (*api.Session, error) {
+	return s.sessionCall(ctx, "session.role", id, a, m, func(tx store.Tx, sess *store.Session) error {
+		if err := activeOnly(sess); err != nil {
+			return err
+		}
+		due, _, err := s.termsDue(ctx, tx, sess.UserID)
+		if err != nil {
+			return err
+		}
+		if due {
+			return errs.Forbidden(api.CodeTermsNotAccepted, "accept the terms and conditions first", nil)
+		}
+		ps, err := tx.Positions(ctx, sess.UserID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if !slices.ContainsFunc(ps, func(p store.Position) bool { return p.ID == req.RoleID && p.ActiveAt(now) }) {
+			return errs.Forbidden(api.CodeRoleNotHeld, "the user does not hold that role", nil)
+		}
+		sess.RoleID = req.RoleID
+		return nil
+	})
+}
+
+// Suspend keeps the session for the same card to resume (Session Lock
+// Persistence). Suspending a suspended session is a no-op.
+func (s *Service) Suspend(ctx context.Context, id string, a Auth, m Meta) (*api.Session, error) {
+	return s.sessionCall(ctx, "session.suspend", id, a, m, func(tx store.Tx, sess *store.Session) error {
+		sess.State = store.SessionSuspended
+		return nil
+	})
+}
+
+// End ends the session for good.
+func (s *Service) End(ctx context.Context, id string, a Auth, m Meta) error {
+	_, err := s.sessionCall(ctx, "session.end", id, a, m, func(tx store.Tx, sess *store.Session) error {
+		sess.State = store.SessionEnded
+		return nil
+	})
+	return err
+}
+
+// Session returns the session as it stands.
+func (s *Service) Session(ctx context.Context, id string, a Auth, m Meta) (*api.Session, error) {
+	var sess store.Session
+	err := s.store.View(ctx, func(r store.Reader) (err error) {
+		sess, err = s.authSession(ctx, r, id, a)
+		return err
+	})
+	if err != nil {
+		rec := s.record("session.get", m, a.WorkstationID)
+		rec.SessionID, rec.UserID, rec.CardGUID = trimID(id), sess.UserID, sess.CardGUID
+		return nil, s.refuse(ctx, rec, err)
+	}
+	view, err := s.sessionView(ctx, sess, nil, nil)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return view, nil
+}
+
+// Resume reactivates a suspended session with a fresh proof from the card
+// that opened it, and issues a new token.
+func (s *Service) Resume(ctx context.Context, id string, req *api.ResumeRequest, m Meta) (*api.Session, error) {
+	rec := s.record("session.resume", m, req.WorkstationID)
+	rec.SessionID, rec.CardGUID = trimID(id), normalGUID(req.CardGUID)
+	pc, err := s.checkProof(ctx, &req.CardProof)
+	if err != nil {
+		rec.UserID = pc.user.ID
+		return nil, s.refuse(ctx, rec, err)
+	}
+	rec.UserID = pc.user.ID
+	token, err := randomID(32)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	var sess store.Session
+	err = s.commit(ctx, &rec, func(tx store.Tx) error {
+		var err error
+		if sess, err = tx.Session(ctx, id); errors.Is(err, store.ErrNotFound) {
+			return errs.Unauthorized(api.CodeSessionEnded, "no such session: log in again", err)
+		} else if err != nil {
+			return err
+		}
+		switch {
+		case sess.CardGUID != pc.card.GUID:
+			return errs.Forbidden(api.CodeCardNotSessionCard, "only the card that opened the session can resume it", nil)
+		case sess.WorkstationID != req.WorkstationID:
+			return errs.Unauthorized(api.CodeWorkstationMismatch, "this session belongs to another workstation", nil)
+		case sess.State == store.SessionEnded || !s.now().Before(sess.ExpiresAt):
+			return errs.Unauthorized(api.CodeSessionEnded, "the session has ended: log in again", nil)
+		case sess.State != store.SessionSuspended:
+			return errs.Conflict(api.CodeSessionNotSuspended, "the session is not suspended", nil)
+		}
+		if err := redeem(ctx, tx, pc.challenge); err != nil {
+			return err
+		}
+		sess.State, sess.TokenHash, sess.CertSerial, sess.UpdatedAt = store.SessionActive, hashToken(token), pc.cert.Serial, s.now()
+		return tx.UpdateSession(ctx, sess)
+	})
+	if err != nil {
+		return nil, err
+	}
+	view, err := s.sessionView(ctx, sess, &pc.user, &pc.cert)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	view.Token = token
+	return view, nil
+}

@@ -1,0 +1,180 @@
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/cardagent/cardagent/backend/config"
+	"github.com/cardagent/cardagent/backend/embedded"
+	"github.com/cardagent/cardagent/backend/identity"
+	"github.com/cardagent/cardagent/backend/internal/testenv"
+	"github.com/cardagent/cardagent/backend/secret"
+	"github.com/cardagent/cardagent/backend/store"
+)
+
+// BenchUser is the demo user every bench card belongs to.
+const BenchUser = "555000000001"
+
+// Fixture is a prepared database: demo data, terms accepted, cards enrolled.
+type Fixture struct {
+	DB        string
+	Secret    *secret.Root
+	Cards     []*testenv.Card
+	ClientTLS *tls.Config
+}
+
+// Prepare seeds db and enrols n ECDSA P-256 software cards for BenchUser.
+func Prepare(ctx context.Context, db string, n int) (*Fixture, error) {
+	f := &Fixture{DB: db, Secret: secret.Generate()}
+	cfg := config.Default()
+	cfg.DB = db
+	svc, err := identity.New(ctx, cfg, identity.WithSecret(f.Secret))
+	if err != nil {
+		return nil, err
+	}
+	defer svc.Close()
+	if err := svc.SeedDemo(ctx); err != nil {
+		return nil, err
+	}
+	// Terms accepted up front: the bench measures login + role.
+	err = svc.Store().Update(ctx, func(tx store.Tx) error {
+		t, err := tx.LatestTerms(ctx)
+		if err != nil {
+			return err
+		}
+		return tx.AcceptTerms(ctx, BenchUser, t.Version, time.Now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	for range n {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		guid := make([]byte, 16)
+		rand.Read(guid)
+		pair, err := svc.EnrolCard(ctx, "bench", BenchUser, guid, identity.CardKeys{Authentication: key.Public(), Signature: key.Public()})
+		if err != nil {
+			return nil, err
+		}
+		f.Cards = append(f.Cards, &testenv.Card{GUID: guid, Key: key, Cert: pair.Authentication, UserID: BenchUser})
+	}
+	f.ClientTLS = svc.ClientTLS()
+	return f, nil
+}
+
+// Environment variables of the server child process.
+const (
+	childEnvDB      = "CARDAGENT_BENCH_CHILD_DB"
+	childEnvSecret  = "IDENTITYD_SECRET"
+	childEnvProfile = "CARDAGENT_BENCH_CHILD_CPUPROFILE"
+)
+
+// Server is identityd serving f's database in a child process (the bench
+// binary re-executed), so its CPU time can be measured apart from the load
+// generator's.
+type Server struct {
+	URL   string
+	Pid   int
+	cmd   *exec.Cmd
+	stdin io.Closer
+}
+
+// StartServer re-executes the current binary in server mode. The binary's
+// main must call MaybeServeChild first.
+// A non-empty cpuProfile makes the child write a CPU profile there.
+func StartServer(f *Fixture, cpuProfile string) (*Server, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), childEnvDB+"="+f.DB, childEnvSecret+"="+f.Secret.Encode(), childEnvProfile+"="+cpuProfile)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "URL ") {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, fmt.Errorf("server child did not start: %q %v", line, err)
+	}
+	return &Server{URL: strings.TrimSpace(line[4:]), Pid: cmd.Process.Pid, cmd: cmd, stdin: stdin}, nil
+}
+
+// CPU is the server's CPU time so far.
+func (s *Server) CPU() (time.Duration, error) { return ProcessCPU(s.Pid) }
+
+// Stop closes the child's stdin (its signal to shut down) and waits.
+func (s *Server) Stop() error {
+	s.stdin.Close()
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		return errors.New("server child did not stop in 30 s")
+	}
+}
+
+// MaybeServeChild serves and exits when this process is a server child.
+func MaybeServeChild() {
+	db := os.Getenv(childEnvDB)
+	if db == "" {
+		return
+	}
+	root, err := secret.Parse(os.Getenv(childEnvSecret))
+	if err == nil {
+		err = serveChild(db, root)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench server:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+func serveChild(db string, root *secret.Root) error {
+	b, err := embedded.Start(context.Background(), embedded.Options{DB: db, Secret: root, NoDemo: true})
+	if err != nil {
+		return err
+	}
+	if path := os.Getenv(childEnvProfile); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Printf("URL %s\n", b.URL)
+	io.Copy(io.Discard, os.Stdin) // until the parent closes it
+	return b.Close()
+}

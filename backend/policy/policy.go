@@ -1,0 +1,112 @@
+// Package policy holds the rules identityd applies — passcode rule, renewal
+// window, certificate validity, when an RA must renew, unlock limits — with
+// defaults taken from the NHS smartcard guidance, and the pure decisions
+// made from them.
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cardagent/cardagent/api"
+)
+
+// Self-service unlock modes.
+const (
+	UnlockOff            = "off"
+	UnlockEmail          = "email"
+	UnlockEmailQuestions = "email+questions"
+)
+
+// Policy is every configurable rule. The zero value is not useful: start
+// from Default.
+type Policy struct {
+	PasscodeMinLength      int
+	PasscodeMaxLength      int
+	PasscodeDigitsOnly     bool
+	PasscodeRetries        int
+	RenewalWindow          time.Duration // self-renewal allowed this close to expiry
+	SponsorRenewalWindow   time.Duration // a sponsor may renew this close to expiry
+	CertificateValidity    time.Duration
+	RenewalsBeforeRA       int // every Nth renewal needs an RA in person
+	SelfServiceUnlock      string
+	UnlockCodeLifetime     time.Duration
+	UnlockAttempts         int
+	TermsResignInterval    time.Duration // 0: only when a new version is published
+	SessionLifetime        time.Duration
+	SessionLockPersistence bool
+	ChallengeLifetime      time.Duration
+}
+
+const day = 24 * time.Hour
+
+// Default is the policy from the seeds: passcode 4–8 characters, 3 tries,
+// certificates valid 2 years, self-renewal in the last 90 days, a sponsor in
+// the last 30, every third renewal with an RA, unlock codes valid 15 minutes
+// with 3 attempts.
+func Default() Policy {
+	return Policy{
+		PasscodeMinLength:    4,
+		PasscodeMaxLength:    8,
+		PasscodeRetries:      3,
+		RenewalWindow:        90 * day,
+		SponsorRenewalWindow: 30 * day,
+		CertificateValidity:  730 * day,
+		RenewalsBeforeRA:     3,
+		SelfServiceUnlock:    UnlockEmail,
+		UnlockCodeLifetime:   15 * time.Minute,
+		UnlockAttempts:       3,
+		TermsResignInterval:  365 * day,
+		SessionLifetime:      12 * time.Hour,
+		ChallengeLifetime:    60 * time.Second,
+	}
+}
+
+// Validate reports the first rule that makes no sense.
+func (p *Policy) Validate() error {
+	switch {
+	case p.PasscodeMinLength < 4 || p.PasscodeMaxLength > 8 || p.PasscodeMinLength > p.PasscodeMaxLength:
+		return errors.New("policy: passcode length must be within 4–8 (PIV PIN) and min ≤ max")
+	case p.PasscodeRetries < 1 || p.PasscodeRetries > 15:
+		return errors.New("policy: passcode retries must be 1–15")
+	case p.CertificateValidity < day:
+		return errors.New("policy: certificate validity must be at least a day")
+	case p.RenewalWindow <= 0 || p.RenewalWindow >= p.CertificateValidity:
+		return errors.New("policy: renewal window must be positive and shorter than the validity")
+	case p.SponsorRenewalWindow <= 0 || p.SponsorRenewalWindow > p.RenewalWindow:
+		return errors.New("policy: sponsor renewal window must be positive and within the renewal window")
+	case p.RenewalsBeforeRA < 1:
+		return errors.New("policy: renewals before RA must be at least 1")
+	case p.SelfServiceUnlock != UnlockOff && p.SelfServiceUnlock != UnlockEmail && p.SelfServiceUnlock != UnlockEmailQuestions:
+		return fmt.Errorf("policy: self-service unlock %q is not off, email or email+questions", p.SelfServiceUnlock)
+	case p.UnlockCodeLifetime < time.Minute || p.UnlockAttempts < 1:
+		return errors.New("policy: unlock code lifetime ≥ 1 minute and attempts ≥ 1")
+	case p.TermsResignInterval < 0:
+		return errors.New("policy: terms re-sign interval must not be negative")
+	case p.SessionLifetime < time.Minute:
+		return errors.New("policy: session lifetime must be at least a minute")
+	case p.ChallengeLifetime < 5*time.Second || p.ChallengeLifetime > 10*time.Minute:
+		return errors.New("policy: challenge lifetime must be 5 s – 10 min")
+	}
+	return nil
+}
+
+// API is the public view the agent receives.
+func (p *Policy) API() api.Policy {
+	return api.Policy{
+		PasscodeMinLength:        p.PasscodeMinLength,
+		PasscodeMaxLength:        p.PasscodeMaxLength,
+		PasscodeDigitsOnly:       p.PasscodeDigitsOnly,
+		PasscodeRetries:          p.PasscodeRetries,
+		RenewalWindowDays:        int(p.RenewalWindow / day),
+		SponsorRenewalWindowDays: int(p.SponsorRenewalWindow / day),
+		CertificateValidityDays:  int(p.CertificateValidity / day),
+		RenewalsBeforeRA:         p.RenewalsBeforeRA,
+		SelfServiceUnlock:        p.SelfServiceUnlock,
+		UnlockCodeLifetimeSecs:   int(p.UnlockCodeLifetime / time.Second),
+		UnlockAttempts:           p.UnlockAttempts,
+		SessionLockPersistence:   p.SessionLockPersistence,
+		ChallengeLifetimeSecs:    int(p.ChallengeLifetime / time.Second),
+	}
+}

@@ -1,0 +1,28 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/cardagent/cardagent/backend/internal/testrig"
+	"github.com/cardagent/cardagent/backend/store/postgres"
+	"github.com/cardagent/cardagent/backend/store/sqlstore"
+	"github.com/cardagent/cardagent/backend/store/storetest"
+)
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Opener {
+		dsn := testrig.Postgres(t)
+		return func(t *testing.T) *sqlstore.DB {
+			db, err := postgres.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			if err := db.Migrate(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			return db
+		}
+	})
+}

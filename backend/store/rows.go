@@ -1,0 +1,115 @@
+package store
+
+import "time"
+
+// Organisation is an NHS organisation (e.g. an ODS code and name).
+type Organisation struct {
+	ID   string
+	Name string
+}
+
+// User is a person with a 12-digit UUID.
+type User struct {
+	ID        string
+	Name      string
+	Email     string
+	Mobile    string
+	Disabled  bool
+	CreatedAt time.Time
+}
+
+// Position is an access position: user × organisation × role name, valid
+// from StartsAt until EndsAt (zero: open-ended).
+type Position struct {
+	ID               string
+	UserID           string
+	OrganisationID   string
+	OrganisationName string // filled by reads
+	RoleName         string
+	StartsAt         time.Time
+	EndsAt           time.Time
+}
+
+// ActiveAt reports whether the position is held at t.
+func (p *Position) ActiveAt(t time.Time) bool {
+	return !t.Before(p.StartsAt) && (p.EndsAt.IsZero() || t.Before(p.EndsAt))
+}
+
+// CardState is the life-cycle state of a card.
+type CardState string
+
+// Card states. Cancelled is final.
+const (
+	CardActive    CardState = "active"
+	CardLocked    CardState = "locked"
+	CardCancelled CardState = "cancelled"
+)
+
+// Card is a smartcard, identified by its CHUID GUID (lower-case hex).
+type Card struct {
+	GUID        string
+	UserID      string
+	State       CardState
+	KeyVersion  int    // diversified management key version
+	PUKSealed   []byte // current PUK, sealed
+	PUKNext     []byte // PUK being rotated in, sealed, until the card confirms it
+	CreatedAt   time.Time
+	CancelledAt time.Time
+}
+
+// Card slots with certificates.
+const (
+	SlotAuthentication = "9a"
+	SlotSignature      = "9c"
+)
+
+// Certificate is a certificate issued to a card.
+type Certificate struct {
+	Serial          string // lower-case hex
+	CardGUID        string
+	Slot            string
+	NotBefore       time.Time
+	NotAfter        time.Time
+	RenewalsSinceRA int
+	DER             []byte
+	IssuedAt        time.Time
+}
+
+// Terms is one published version of the terms of smartcard use.
+type Terms struct {
+	Version     int
+	Text        string
+	PublishedAt time.Time
+}
+
+// SessionState mirrors api.SessionState.
+type SessionState string
+
+// Session states.
+const (
+	SessionActive    SessionState = "active"
+	SessionSuspended SessionState = "suspended"
+	SessionEnded     SessionState = "ended"
+)
+
+// Session is a login at a workstation. Only the token's hash is stored.
+type Session struct {
+	ID            string
+	TokenHash     []byte
+	UserID        string
+	CardGUID      string
+	CertSerial    string
+	WorkstationID string
+	RoleID        string
+	State         SessionState
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ExpiresAt     time.Time
+}
+
+// CA is the certificate authority's certificate and sealed private key.
+type CA struct {
+	CertDER   []byte
+	KeySealed []byte
+	CreatedAt time.Time
+}

@@ -1,0 +1,74 @@
+// Package sqlite opens identityd's store in a SQLite file (modernc.org/sqlite,
+// pure Go): WAL, synchronous=NORMAL, a busy timeout, one writer connection
+// and a pool of readers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/pressly/goose/v3"
+	sqlitedrv "modernc.org/sqlite"
+
+	"github.com/cardagent/cardagent/backend/store/migrations"
+	"github.com/cardagent/cardagent/backend/store/sqlstore"
+)
+
+// Open opens (creating if needed) the database at path. It does not migrate.
+func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating the database directory: %w", err)
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	// BEGIN IMMEDIATE: a write transaction takes the lock when it starts, so
+	// it never fails to upgrade a read lock half way.
+	write, err := sql.Open("sqlite", base+"?_pragma=journal_mode(WAL)&"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("opening sqlite %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxIdleTime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("opening sqlite %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("opening sqlite %s for reading: %w", path, err)
+	}
+	n := 2 * runtime.GOMAXPROCS(0)
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	return sqlstore.New(write, read, sqlstore.Dialect{
+		Name:            "sqlite",
+		Goose:           goose.DialectSQLite3,
+		Migrations:      migrations.SQLite(),
+		IsConflict:      isConflict,
+		CacheStatements: true,
+	})
+}
+
+// SQLite extended result codes for unique and primary-key violations.
+const (
+	sqliteConstraintPrimaryKey = 1555
+	sqliteConstraintUnique     = 2067
+)
+
+func isConflict(err error) bool {
+	var e *sqlitedrv.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqliteConstraintUnique || e.Code() == sqliteConstraintPrimaryKey ||
+		(e.Code()&0xff == 19 && strings.Contains(e.Error(), "UNIQUE"))
+}

@@ -1,0 +1,143 @@
+// Package sqlstore implements store.Store over database/sql. The sqlite and
+// postgres packages open the databases and supply a Dialect; the SQL text is
+// shared ($N placeholders work in both, times are BIGINT microseconds).
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/cardagent/cardagent/backend/store"
+)
+
+// Dialect is what differs between the databases.
+type Dialect struct {
+	Name       string // "sqlite" or "postgres"
+	Goose      goose.Dialect
+	Migrations fs.FS
+	// ForUpdate is appended to the chain-head read so that it locks the row
+	// until commit (" FOR UPDATE"); empty where the database has a single
+	// writer anyway.
+	ForUpdate string
+	// IsConflict recognises a unique-constraint violation.
+	IsConflict func(error) bool
+	// GooseOptions, e.g. a session locker so that several instances starting
+	// together migrate once.
+	GooseOptions []goose.ProviderOption
+	// CacheStatements prepares each query once per pool (SQLite; pgx
+	// already caches prepared statements per connection).
+	CacheStatements bool
+}
+
+// DB is a store.Store. Writes go through write, reads through read; SQLite
+// uses a one-connection writer pool (no lock contention, no SQLITE_BUSY)
+// and a separate reader pool, PostgreSQL one pool for both.
+type DB struct {
+	write, read           *sql.DB
+	writeStmts, readStmts *stmtCache
+	d                     Dialect
+	migrations            *goose.Provider
+}
+
+var _ store.Store = (*DB)(nil)
+
+// New wraps open pools. read may be the same pool as write.
+func New(write, read *sql.DB, d Dialect) (*DB, error) {
+	p, err := goose.NewProvider(d.Goose, write, d.Migrations, d.GooseOptions...)
+	if err != nil {
+		return nil, fmt.Errorf("loading %s migrations: %w", d.Name, err)
+	}
+	db := &DB{write: write, read: read, d: d, migrations: p}
+	if d.CacheStatements {
+		db.writeStmts, db.readStmts = &stmtCache{db: write}, &stmtCache{db: read}
+	}
+	return db, nil
+}
+
+// Kind implements store.Store.
+func (db *DB) Kind() string { return db.d.Name }
+
+// Migrate implements store.Store.
+func (db *DB) Migrate(ctx context.Context) error {
+	if _, err := db.migrations.Up(ctx); err != nil {
+		return fmt.Errorf("migrating %s: %w", db.d.Name, err)
+	}
+	return nil
+}
+
+// MigrationsCurrent implements store.Store.
+func (db *DB) MigrationsCurrent(ctx context.Context) (bool, error) {
+	pending, err := db.migrations.HasPending(ctx)
+	if err != nil {
+		return false, fmt.Errorf("reading %s migration state: %w", db.d.Name, err)
+	}
+	return !pending, nil
+}
+
+// Ping implements store.Store.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Close implements store.Store.
+func (db *DB) Close() error {
+	if db.d.CacheStatements {
+		db.writeStmts.close()
+		db.readStmts.close()
+	}
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// View implements store.Store.
+func (db *DB) View(ctx context.Context, fn func(store.Reader) error) error {
+	if db.d.CacheStatements {
+		return fn(&tx{q: cachedPool{db.readStmts}, d: &db.d})
+	}
+	return fn(&tx{q: db.read, d: &db.d})
+}
+
+// Update implements store.Store.
+func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
+	t, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning %s transaction: %w", db.d.Name, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = t.Rollback()
+		}
+		if db.d.CacheStatements {
+			// The connection is free again: prepare what ran unprepared.
+			db.writeStmts.preparePending(context.WithoutCancel(ctx))
+		}
+	}()
+	var q querier = t
+	if db.d.CacheStatements {
+		q = cachedTx{tx: t, c: db.writeStmts}
+	}
+	if err := fn(&tx{q: q, d: &db.d}); err != nil {
+		return err
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("committing %s transaction: %w", db.d.Name, db.mapErr(err))
+	}
+	return nil
+}
+
+func (db *DB) mapErr(err error) error {
+	if db.d.IsConflict(err) {
+		return fmt.Errorf("%w: %v", store.ErrConflict, err)
+	}
+	return err
+}
+
+// Raw is the write pool, for tests that tamper with rows and for admin
+// tools; identityd itself goes through Update.
+func (db *DB) Raw() *sql.DB { return db.write }

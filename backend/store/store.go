@@ -1,0 +1,78 @@
+// Package store is identityd's persistence: the Store interface, the rows it
+// holds, and (in sqlstore) one SQL implementation shared by the sqlite and
+// postgres packages. Every write happens in Update, so an audit record is
+// committed with the change it describes or not at all.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cardagent/cardagent/backend/audit"
+)
+
+// Errors every implementation returns, matched with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("already exists")
+)
+
+// Store is a database holding identityd's state.
+type Store interface {
+	// View runs fn against a consistent-enough read view (no transaction
+	// guarantees across calls); fn must not keep r.
+	View(ctx context.Context, fn func(r Reader) error) error
+	// Update runs fn in one write transaction, committed if fn returns nil.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	// Migrate brings the schema to the newest embedded version.
+	Migrate(ctx context.Context) error
+	// MigrationsCurrent reports whether every embedded migration is applied.
+	MigrationsCurrent(ctx context.Context) (bool, error)
+	Ping(ctx context.Context) error
+	// Kind is "sqlite" or "postgres".
+	Kind() string
+	Close() error
+}
+
+// Reader reads rows. Missing rows are ErrNotFound.
+type Reader interface {
+	audit.Source
+	Organisation(ctx context.Context, id string) (Organisation, error)
+	User(ctx context.Context, id string) (User, error)
+	Users(ctx context.Context) ([]User, error)
+	Positions(ctx context.Context, userID string) ([]Position, error)
+	Card(ctx context.Context, guid string) (Card, error)
+	Cards(ctx context.Context, userID string) ([]Card, error)
+	Certificate(ctx context.Context, serial string) (Certificate, error)
+	// CurrentCertificate is the newest certificate of a card in a slot.
+	CurrentCertificate(ctx context.Context, cardGUID, slot string) (Certificate, error)
+	LatestTerms(ctx context.Context) (Terms, error)
+	// TermsAcceptedAt is when userID accepted version, ErrNotFound if never.
+	TermsAcceptedAt(ctx context.Context, userID string, version int) (time.Time, error)
+	Session(ctx context.Context, id string) (Session, error)
+	CA(ctx context.Context) (CA, error)
+}
+
+// Tx reads and writes inside one transaction.
+type Tx interface {
+	Reader
+	audit.Chain
+	CreateOrganisation(ctx context.Context, o Organisation) error
+	CreateUser(ctx context.Context, u User) error
+	CreatePosition(ctx context.Context, p Position) error
+	CreateCard(ctx context.Context, c Card) error
+	UpdateCard(ctx context.Context, c Card) error
+	InsertCertificate(ctx context.Context, c Certificate) error
+	PublishTerms(ctx context.Context, t Terms) error
+	AcceptTerms(ctx context.Context, userID string, version int, at time.Time) error
+	// UseChallenge records a redeemed challenge: ErrConflict if it was
+	// redeemed before.
+	UseChallenge(ctx context.Context, id []byte, expiresAt time.Time) error
+	// PruneChallenges forgets redeemed challenges that expired before t.
+	PruneChallenges(ctx context.Context, before time.Time) (int64, error)
+	CreateSession(ctx context.Context, s Session) error
+	UpdateSession(ctx context.Context, s Session) error
+	// InsertCA stores the CA unless one exists: false if one did.
+	InsertCA(ctx context.Context, ca CA) (bool, error)
+}

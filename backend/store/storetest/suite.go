@@ -1,0 +1,303 @@
+// Package storetest is the one test suite every store implementation runs.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cardagent/cardagent/backend/audit"
+	"github.com/cardagent/cardagent/backend/store"
+	"github.com/cardagent/cardagent/backend/store/sqlstore"
+)
+
+// Opener opens a fresh, migrated store; each call in one test must reach the
+// same database (a second "instance").
+type Opener func(t *testing.T) *sqlstore.DB
+
+// Run runs the suite.
+func Run(t *testing.T, open func(t *testing.T) Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, newDB func(t *testing.T) Opener)
+	}{
+		{"Migrations", testMigrations},
+		{"PeopleAndCards", testPeopleAndCards},
+		{"ChallengeSingleUse", testChallengeSingleUse},
+		{"Sessions", testSessions},
+		{"TermsAndCA", testTermsAndCA},
+		{"RollbackKeepsAuditUnchanged", testRollback},
+		{"AuditTamperDetected", testAuditTamper},
+		{"ConcurrentAuditAppendsTwoInstances", testConcurrentAppends},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
+	}
+}
+
+var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func seed(t *testing.T, s store.Store) {
+	t.Helper()
+	must(t, s.Update(context.Background(), func(tx store.Tx) error {
+		ctx := context.Background()
+		return errors.Join(
+			tx.CreateOrganisation(ctx, store.Organisation{ID: "RX1", Name: "Royal Example"}),
+			tx.CreateUser(ctx, store.User{ID: "555000111222", Name: "Ada Lovelace", Email: "ada@nhs.net", CreatedAt: t0}),
+			tx.CreatePosition(ctx, store.Position{ID: "p1", UserID: "555000111222", OrganisationID: "RX1", RoleName: "Clinician", StartsAt: t0}),
+			tx.CreatePosition(ctx, store.Position{ID: "p2", UserID: "555000111222", OrganisationID: "RX1", RoleName: "Admin", StartsAt: t0, EndsAt: t0.Add(time.Hour)}),
+			tx.CreateCard(ctx, store.Card{GUID: "00112233445566778899aabbccddeeff", UserID: "555000111222", State: store.CardActive, KeyVersion: 1, PUKSealed: []byte{1, 2}, CreatedAt: t0}),
+			tx.InsertCertificate(ctx, store.Certificate{Serial: "01", CardGUID: "00112233445566778899aabbccddeeff", Slot: store.SlotAuthentication, NotBefore: t0, NotAfter: t0.AddDate(2, 0, 0), DER: []byte{0x30}, IssuedAt: t0}),
+			tx.InsertCertificate(ctx, store.Certificate{Serial: "02", CardGUID: "00112233445566778899aabbccddeeff", Slot: store.SlotAuthentication, NotBefore: t0, NotAfter: t0.AddDate(2, 0, 0), RenewalsSinceRA: 1, DER: []byte{0x30}, IssuedAt: t0.Add(time.Minute)}),
+		)
+	}))
+}
+
+func testMigrations(t *testing.T, newDB func(t *testing.T) Opener) {
+	open := newDB(t)
+	s := open(t)
+	ok, err := s.MigrationsCurrent(context.Background())
+	must(t, err)
+	if !ok {
+		t.Fatal("migrations not current after Migrate")
+	}
+	must(t, s.Migrate(context.Background())) // idempotent
+}
+
+func testPeopleAndCards(t *testing.T, newDB func(t *testing.T) Opener) {
+	open := newDB(t)
+	s := open(t)
+	seed(t, s)
+	ctx := context.Background()
+	must(t, s.View(ctx, func(r store.Reader) error {
+		u, err := r.User(ctx, "555000111222")
+		if err != nil || u.Name != "Ada Lovelace" || !u.CreatedAt.Equal(t0) {
+			return fmt.Errorf("User = %+v, %v", u, err)
+		}
+		if _, err := r.User(ctx, "000000000000"); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("missing user: %v, want ErrNotFound", err)
+		}
+		ps, err := r.Positions(ctx, u.ID)
+		if err != nil || len(ps) != 2 || ps[0].OrganisationName != "Royal Example" {
+			return fmt.Errorf("Positions = %+v, %v", ps, err)
+		}
+		if !ps[1].ActiveAt(t0.Add(2*time.Hour)) || ps[0].ActiveAt(t0.Add(2*time.Hour)) {
+			return fmt.Errorf("position windows wrong: %+v", ps)
+		}
+		c, err := r.Card(ctx, "00112233445566778899aabbccddeeff")
+		if err != nil || c.State != store.CardActive || !bytes.Equal(c.PUKSealed, []byte{1, 2}) || c.PUKNext != nil {
+			return fmt.Errorf("Card = %+v, %v", c, err)
+		}
+		cert, err := r.CurrentCertificate(ctx, c.GUID, store.SlotAuthentication)
+		if err != nil || cert.Serial != "02" || cert.RenewalsSinceRA != 1 {
+			return fmt.Errorf("CurrentCertificate = %+v, %v", cert, err)
+		}
+		return nil
+	}))
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		c, err := tx.Card(ctx, "00112233445566778899aabbccddeeff")
+		if err != nil {
+			return err
+		}
+		c.State, c.CancelledAt = store.CardCancelled, t0
+		return tx.UpdateCard(ctx, c)
+	}))
+	err := s.Update(ctx, func(tx store.Tx) error {
+		return tx.CreateUser(ctx, store.User{ID: "555000111222", Name: "dup", CreatedAt: t0})
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate user: %v, want ErrConflict", err)
+	}
+}
+
+func testChallengeSingleUse(t *testing.T, newDB func(t *testing.T) Opener) {
+	open := newDB(t)
+	a, b := open(t), open(t)
+	ctx := context.Background()
+	id := []byte("0123456789abcdef")
+	must(t, a.Update(ctx, func(tx store.Tx) error { return tx.UseChallenge(ctx, id, t0) }))
+	err := b.Update(ctx, func(tx store.Tx) error { return tx.UseChallenge(ctx, id, t0) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second redemption on another instance: %v, want ErrConflict", err)
+	}
+	must(t, a.Update(ctx, func(tx store.Tx) error {
+		n, err := tx.PruneChallenges(ctx, t0.Add(time.Second))
+		if n != 1 {
+			return fmt.Errorf("pruned %d, want 1 (%v)", n, err)
+		}
+		return err
+	}))
+}
+
+func testSessions(t *testing.T, newDB func(t *testing.T) Opener) {
+	open := newDB(t)
+	s := open(t)
+	seed(t, s)
+	ctx := context.Background()
+	sess := store.Session{ID: "s1", TokenHash: []byte{9, 9}, UserID: "555000111222", CardGUID: "00112233445566778899aabbccddeeff",
+		CertSerial: "02", WorkstationID: "ws-1", State: store.SessionActive, CreatedAt: t0, UpdatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.CreateSession(ctx, sess) }))
+	sess.RoleID, sess.State = "p1", store.SessionSuspended
+	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.UpdateSession(ctx, sess) }))
+	must(t, s.View(ctx, func(r store.Reader) error {
+		got, err := r.Session(ctx, "s1")
+		if err != nil || got.RoleID != "p1" || got.State != store.SessionSuspended || !got.ExpiresAt.Equal(sess.ExpiresAt) {
+			return fmt.Errorf("Session = %+v, %v", got, err)
+		}
+		return nil
+	}))
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.UpdateSession(ctx, store.Session{ID: "nope", TokenHash: []byte{1}}) })
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("updating a missing session: %v, want ErrNotFound", err)
+	}
+}
+
+func testTermsAndCA(t *testing.T, newDB func(t *testing.T) Opener) {
+	open := newDB(t)
+	s := open(t)
+	seed(t, s)
+	ctx := context.Background()
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		return errors.Join(
+			tx.PublishTerms(ctx, store.Terms{Version: 1, Text: "v1", PublishedAt: t0}),
+			tx.PublishTerms(ctx, store.Terms{Version: 2, Text: "v2", PublishedAt: t0}),
+			tx.AcceptTerms(ctx, "555000111222", 1, t0),
+			tx.AcceptTerms(ctx, "555000111222", 1, t0.Add(time.Hour)), // re-sign
+		)
+	}))
+	var inserted [2]bool
+	for i := range inserted {
+		must(t, s.Update(ctx, func(tx store.Tx) (err error) {
+			inserted[i], err = tx.InsertCA(ctx, store.CA{CertDER: []byte{byte(i)}, KeySealed: []byte{1}, CreatedAt: t0})
+			return err
+		}))
+	}
+	if inserted != [2]bool{true, false} {
+		t.Fatalf("InsertCA inserted %v, want only the first", inserted)
+	}
+	must(t, s.View(ctx, func(r store.Reader) error {
+		tm, err := r.LatestTerms(ctx)
+		if err != nil || tm.Version != 2 {
+			return fmt.Errorf("LatestTerms = %+v, %v", tm, err)
+		}
+		at, err := r.TermsAcceptedAt(ctx, "555000111222", 1)
+		if err != nil || !at.Equal(t0.Add(time.Hour)) {
+			return fmt.Errorf("TermsAcceptedAt = %v, %v", at, err)
+		}
+		if _, err := r.TermsAcceptedAt(ctx, "555000111222", 2); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("unaccepted version: %v", err)
+		}
+		ca, err := r.CA(ctx)
+		if err != nil || !bytes.Equal(ca.CertDER, []byte{0}) {
+			return fmt.Errorf("CA = %+v, %v", ca, err)
+		}
+		return nil
+	}))
+}
+
+func appendN(t *testing.T, s store.Store, n int, who string) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range n {
+		must(t, s.Update(ctx, func(tx store.Tx) error {
+			_, err := audit.Append(ctx, tx, audit.Record{At: time.Now(), Action: "test", Outcome: audit.OutcomeOK,
+				UserID: who, Detail: fmt.Sprint(i)})
+			return err
+		}))
+	}
+}
+
+func verify(t *testing.T, s store.Store) (audit.Summary, error) {
+	var sum audit.Summary
+	err := s.View(context.Background(), func(r store.Reader) (err error) {
+		sum, err = audit.Verify(context.Background(), r)
+		return err
+	})
+	return sum, err
+}
+
+func testRollback(t *testing.T, newDB func(t *testing.T) Opener) {
+	open := newDB(t)
+	s := open(t)
+	appendN(t, s, 2, "a")
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx store.Tx) error {
+		if _, err := audit.Append(ctx, tx, audit.Record{At: time.Now(), Action: "lost", Outcome: audit.OutcomeOK}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update = %v", err)
+	}
+	appendN(t, s, 1, "a")
+	sum, err := verify(t, s)
+	if err != nil || sum.Records != 3 {
+		t.Fatalf("Verify = %+v, %v; want 3 records", sum, err)
+	}
+}
+
+func testAuditTamper(t *testing.T, newDB func(t *testing.T) Opener) {
+	tampers := []struct {
+		name    string
+		sql     string
+		firstAt int64
+	}{
+		{"edit a field", `UPDATE audit SET outcome = 'forged' WHERE seq = 3`, 3},
+		{"edit the time", `UPDATE audit SET at = at + 1 WHERE seq = 2`, 2},
+		{"delete a middle row", `DELETE FROM audit WHERE seq = 4`, 4},
+		{"delete the last row", `DELETE FROM audit WHERE seq = 5`, 5},
+		{"rehash a row", `UPDATE audit SET hash = prev_hash WHERE seq = 1`, 1},
+		{"move the head back", `UPDATE audit_head SET seq = 4`, 5},
+	}
+	for _, tt := range tampers {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newDB(t)(t)
+			appendN(t, s, 5, "u")
+			if _, err := verify(t, s); err != nil {
+				t.Fatalf("untouched chain: %v", err)
+			}
+			if _, err := s.Raw().Exec(tt.sql); err != nil {
+				t.Fatal(err)
+			}
+			_, err := verify(t, s)
+			var be *audit.BrokenError
+			if !errors.As(err, &be) || be.Seq != tt.firstAt {
+				t.Fatalf("Verify after %q = %v, want broken at %d", tt.sql, err, tt.firstAt)
+			}
+		})
+	}
+}
+
+// testConcurrentAppends writes from two store instances (two pools, as two
+// identityd processes would have) at once; the chain must stay linear.
+func testConcurrentAppends(t *testing.T, newDB func(t *testing.T) Opener) {
+	open := newDB(t)
+	a, b := open(t), open(t)
+	const perWriter = 50
+	var wg sync.WaitGroup
+	for i, s := range []store.Store{a, b, a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			appendN(t, s, perWriter, fmt.Sprint("writer", i))
+		}()
+	}
+	wg.Wait()
+	sum, err := verify(t, a)
+	if err != nil || sum.Records != 4*perWriter {
+		t.Fatalf("Verify = %+v, %v; want %d records", sum, err, 4*perWriter)
+	}
+}

@@ -1,0 +1,349 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/identity"
+	"github.com/cardagent/cardagent/backend/store"
+)
+
+const actor = "identityd-cli"
+
+// sub splits "identityd user add …" into the action and its arguments.
+func sub(name string, args []string, actions ...string) (string, []string, error) {
+	if len(args) == 0 {
+		return "", nil, fmt.Errorf("usage: identityd %s %v [flags]", name, actions)
+	}
+	for _, a := range actions {
+		if args[0] == a {
+			return a, args[1:], nil
+		}
+	}
+	return "", nil, fmt.Errorf("identityd %s: unknown action %q (want one of %v)", name, args[0], actions)
+}
+
+func user(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	action, args, err := sub("user", args, "add", "list")
+	if err != nil {
+		return err
+	}
+	var u store.User
+	cfg, _, err := command("user "+action, args, stderr, func(fs *flag.FlagSet) {
+		if action == "add" {
+			fs.StringVar(&u.ID, "id", "", "12-digit UUID")
+			fs.StringVar(&u.Name, "name", "", "full name")
+			fs.StringVar(&u.Email, "email", "", "email")
+			fs.StringVar(&u.Mobile, "mobile", "", "mobile number")
+		}
+	})
+	if err != nil {
+		return err
+	}
+	svc, err := open(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if action == "add" {
+		return svc.CreateUser(ctx, actor, u)
+	}
+	return svc.Store().View(ctx, func(r store.Reader) error {
+		us, err := r.Users(ctx)
+		for _, u := range us {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\n", u.ID, u.Name, u.Email)
+		}
+		return err
+	})
+}
+
+func role(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	action, args, err := sub("role", args, "add-org", "grant", "list")
+	if err != nil {
+		return err
+	}
+	var o store.Organisation
+	var p store.Position
+	var days int
+	cfg, _, err := command("role "+action, args, stderr, func(fs *flag.FlagSet) {
+		switch action {
+		case "add-org":
+			fs.StringVar(&o.ID, "id", "", "organisation code (e.g. ODS code)")
+			fs.StringVar(&o.Name, "name", "", "organisation name")
+		case "grant":
+			fs.StringVar(&p.ID, "id", "", "position id (default: random)")
+			fs.StringVar(&p.UserID, "user", "", "user UUID")
+			fs.StringVar(&p.OrganisationID, "org", "", "organisation code")
+			fs.StringVar(&p.RoleName, "role", "", "role name")
+			fs.IntVar(&days, "days", 0, "end after this many days (0: open-ended)")
+		case "list":
+			fs.StringVar(&p.UserID, "user", "", "user UUID")
+		}
+	})
+	if err != nil {
+		return err
+	}
+	svc, err := open(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	switch action {
+	case "add-org":
+		return svc.CreateOrganisation(ctx, actor, o)
+	case "grant":
+		if p.ID == "" {
+			b := make([]byte, 6)
+			rand.Read(b)
+			p.ID = fmt.Sprintf("pos-%x", b)
+		}
+		if days > 0 {
+			p.EndsAt = time.Now().AddDate(0, 0, days)
+		}
+		if err := svc.GrantRole(ctx, actor, p); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, p.ID)
+		return nil
+	}
+	return svc.Store().View(ctx, func(r store.Reader) error {
+		ps, err := r.Positions(ctx, p.UserID)
+		for _, p := range ps {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", p.ID, p.OrganisationID, p.OrganisationName, p.RoleName)
+		}
+		return err
+	})
+}
+
+func card(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	action, args, err := sub("card", args, "enrol", "cancel", "lock", "list")
+	if err != nil {
+		return err
+	}
+	var userID, guidHex, authPub, signPub, out, reason string
+	cfg, _, err := command("card "+action, args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&userID, "user", "", "user UUID")
+		fs.StringVar(&guidHex, "guid", "", "card GUID (32 hex digits)")
+		switch action {
+		case "enrol":
+			fs.StringVar(&authPub, "auth-pub", "", "PEM public key of slot 9A")
+			fs.StringVar(&signPub, "sign-pub", "", "PEM public key of slot 9C")
+			fs.StringVar(&out, "out", ".", "directory for the issued certificates")
+		case "cancel", "lock":
+			fs.StringVar(&reason, "reason", "", "why (audited)")
+		}
+	})
+	if err != nil {
+		return err
+	}
+	svc, err := open(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if action == "list" {
+		return svc.Store().View(ctx, func(r store.Reader) error {
+			cs, err := r.Cards(ctx, userID)
+			for _, c := range cs {
+				fmt.Fprintf(stdout, "%s\t%s\t%s\tkey v%d\n", c.GUID, c.UserID, c.State, c.KeyVersion)
+			}
+			return err
+		})
+	}
+	guid, err := api.ParseCardGUID(guidHex)
+	if err != nil {
+		return err
+	}
+	switch action {
+	case "cancel":
+		return svc.CancelCard(ctx, actor, guid, reason)
+	case "lock":
+		return svc.LockCard(ctx, actor, guid, reason)
+	}
+	var keys identity.CardKeys
+	if keys.Authentication, err = readPublicKey(authPub); err != nil {
+		return err
+	}
+	if keys.Signature, err = readPublicKey(signPub); err != nil {
+		return err
+	}
+	pair, err := svc.EnrolCard(ctx, actor, userID, guid, keys)
+	if err != nil {
+		return err
+	}
+	return writeCerts(out, guidHex, pair, stdout)
+}
+
+func readPublicKey(path string) (crypto.PublicKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil, fmt.Errorf("%s: no PEM block", path)
+	}
+	return x509.ParsePKIXPublicKey(blk.Bytes)
+}
+
+func writeCerts(dir, name string, pair identity.IssuedPair, stdout io.Writer) error {
+	for slot, c := range map[string]*x509.Certificate{"9a": pair.Authentication, "9c": pair.Signature} {
+		path := filepath.Join(dir, name+"."+slot+".crt.pem")
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, path)
+	}
+	return nil
+}
+
+func terms(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	_, args, err := sub("terms", args, "publish")
+	if err != nil {
+		return err
+	}
+	cfg, rest, err := command("terms publish", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return errors.New("usage: identityd terms publish FILE")
+	}
+	text, err := os.ReadFile(rest[0])
+	if err != nil {
+		return err
+	}
+	svc, err := open(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	v, err := svc.PublishTerms(ctx, actor, string(text))
+	if err == nil {
+		fmt.Fprintf(stdout, "published terms version %d\n", v)
+	}
+	return err
+}
+
+func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	_, args, err := sub("audit", args, "verify")
+	if err != nil {
+		return err
+	}
+	cfg, _, err := command("audit verify", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	cfg.Migrate = false // verifying must not change the database
+	svc, err := open(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	sum, err := svc.VerifyAudit(ctx)
+	if err != nil {
+		return err // names the first broken record
+	}
+	fmt.Fprintf(stdout, "audit chain intact: %d records, head %x\n", sum.Records, sum.Head)
+	return nil
+}
+
+func caCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	action, args, err := sub("ca", args, "fingerprint", "cert")
+	if err != nil {
+		return err
+	}
+	cfg, _, err := command("ca "+action, args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	svc, err := open(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if action == "cert" {
+		return pem.Encode(stdout, &pem.Block{Type: "CERTIFICATE", Bytes: svc.CA().Certificate().Raw})
+	}
+	fmt.Fprintln(stdout, svc.CA().Fingerprint())
+	return nil
+}
+
+func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cardDir string
+	cfg, _, err := command("demo", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&cardDir, "card-dir", "", "also enrol one software demo card per demo user and write its key, GUID and certificates here")
+	})
+	if err != nil {
+		return err
+	}
+	svc, err := open(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if err := svc.SeedDemo(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "demo data seeded")
+	if cardDir == "" {
+		return nil
+	}
+	return enrolDemoCards(ctx, svc, cardDir, stdout)
+}
+
+// enrolDemoCards gives each demo user a software card (ECDSA P-256 in both
+// slots) unless its files exist. The key file stands in for the card's
+// private key: demo only.
+func enrolDemoCards(ctx context.Context, svc *identity.Service, dir string, stdout io.Writer) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: svc.CA().Certificate().Raw})
+	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), caPEM, 0o644); err != nil {
+		return err
+	}
+	for _, du := range identity.DemoUsers {
+		keyPath := filepath.Join(dir, du.User.ID+".key.pem")
+		if _, err := os.Stat(keyPath); err == nil {
+			continue
+		}
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return err
+		}
+		guid := make([]byte, 16)
+		rand.Read(guid)
+		pair, err := svc.EnrolCard(ctx, "demo", du.User.ID, guid, identity.CardKeys{Authentication: key.Public(), Signature: key.Public()})
+		if err != nil {
+			return err
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, du.User.ID+".guid"), []byte(api.FormatCardGUID(guid)+"\n"), 0o644); err != nil {
+			return err
+		}
+		if err := writeCerts(dir, du.User.ID, pair, stdout); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/cardagent/cardagent/backend/config"
+	"github.com/cardagent/cardagent/backend/identity"
+)
+
+// command parses the shared configuration flags plus the command's own
+// (added by extra) and returns the config and the remaining arguments.
+func command(name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (config.Config, []string, error) {
+	fs := flag.NewFlagSet("identityd "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if extra != nil {
+		extra(fs)
+	}
+	return config.Load(fs, args, os.Getenv)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// open starts the service for an admin command.
+func open(ctx context.Context, cfg config.Config, stderr io.Writer) (*identity.Service, error) {
+	return identity.New(ctx, cfg, identity.WithLogger(newLogger(cfg, stderr)))
+}

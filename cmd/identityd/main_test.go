@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while run writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func runOK(t *testing.T, args ...string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := run(context.Background(), args, &out, io.Discard); err != nil {
+		t.Fatalf("identityd %v: %v", args, err)
+	}
+	return out.String()
+}
+
+func TestServeShutsDownCleanly(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "-data-dir", dir, "-listen", "127.0.0.1:0"}, out, io.Discard)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "CA fingerprint") {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %q", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve after cancel: %v, want nil (clean shutdown)", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if fp := runOK(t, "ca", "fingerprint", "-data-dir", dir); !strings.Contains(out.String(), strings.TrimSpace(fp)) {
+		t.Fatalf("serve printed %q, ca fingerprint says %q", out.String(), fp)
+	}
+}
+
+func TestDemoAdminAndAuditVerify(t *testing.T) {
+	dir := t.TempDir()
+	cards := filepath.Join(dir, "cards")
+	runOK(t, "migrate", "-data-dir", dir)
+	runOK(t, "demo", "-data-dir", dir, "-card-dir", cards)
+	runOK(t, "demo", "-data-dir", dir, "-card-dir", cards) // idempotent
+	if _, err := os.Stat(filepath.Join(cards, "555000000001.9a.crt.pem")); err != nil {
+		t.Fatal(err)
+	}
+	runOK(t, "user", "add", "-data-dir", dir, "-id", "555000000099", "-name", "New Starter")
+	runOK(t, "role", "grant", "-data-dir", dir, "-user", "555000000099", "-org", "RDEMO1", "-role", "Nurse")
+	if out := runOK(t, "role", "list", "-data-dir", dir, "-user", "555000000099"); !strings.Contains(out, "Nurse") {
+		t.Fatalf("role list: %q", out)
+	}
+	guid, _ := os.ReadFile(filepath.Join(cards, "555000000002.guid"))
+	runOK(t, "card", "cancel", "-data-dir", dir, "-guid", strings.TrimSpace(string(guid)), "-reason", "lost")
+	if out := runOK(t, "card", "list", "-data-dir", dir); !strings.Contains(out, "cancelled") {
+		t.Fatalf("card list: %q", out)
+	}
+	if out := runOK(t, "audit", "verify", "-data-dir", dir); !strings.Contains(out, "intact") {
+		t.Fatalf("audit verify: %q", out)
+	}
+
+	// Tamper with one record: verify must fail and name it.
+	db, err := sql.Open("sqlite", filepath.Join(dir, "identityd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE audit SET user_id = '555000000001' WHERE seq = 7`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	err = run(context.Background(), []string{"audit", "verify", "-data-dir", dir}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "record 7") {
+		t.Fatalf("audit verify after tampering: %v, want a failure naming record 7", err)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	if err := run(context.Background(), []string{"frobnicate"}, io.Discard, io.Discard); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/cardagent/cardagent/backend/httpapi"
+	"github.com/cardagent/cardagent/backend/server"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := command("serve", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	svc, err := open(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	tlsCfg, err := svc.ServerTLS(cfg.TLSHosts)
+	if err != nil {
+		return fmt.Errorf("issuing the server certificate: %w", err)
+	}
+	h := httpapi.New(svc, httpapi.WithLogger(log), httpapi.WithRequestTimeout(cfg.RequestTimeout))
+	srv, err := server.Listen(cfg.Listen, h, tlsCfg, cfg.ShutdownTimeout, log)
+	if err != nil {
+		return err
+	}
+	kind, _, _ := cfg.Store()
+	fmt.Fprintf(stdout, "identityd listening on https://%s (store %s)\nCA fingerprint (SHA-256, pin this): %s\n",
+		srv.Addr(), kind, svc.CA().Fingerprint())
+	log.Info("serving", "addr", srv.Addr(), "store", kind)
+	return srv.Serve(ctx) // nil after a clean shutdown (http.ErrServerClosed)
+}
+
+func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := command("migrate", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	cfg.Migrate = true
+	svc, err := open(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	fmt.Fprintln(stdout, "migrations current")
+	return nil
+}
