@@ -19,9 +19,9 @@ deps:
 build: deps
 	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
 
-## run: build and start the desktop agent (demo mode with no configuration)
+## run: build and start the desktop agent (demo backend and demo card with no configuration)
 run: build
-	$(BIN)/cardagent
+	@scripts/run.sh
 
 ## test: install what is missing, start the rigs, run every test, stop the rigs
 test: deps

@@ -24,6 +24,7 @@ const (
 type Config struct {
 	Mode           Mode
 	Demo           bool
+	DemoHint       string        // shown on the passcode prompt in demo mode (the demo passcode)
 	ReaderPrefer   string        // use this reader when several hold cards (substring match)
 	BackendURL     string        // recorded in the keyring ticket for other apps
 	CardTimeout    time.Duration // one card transaction; default 10 s

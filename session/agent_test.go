@@ -164,8 +164,8 @@ func TestSessionLockPersistence(t *testing.T) {
 
 	r.insert("Reader 0", alice)
 	s = r.waitScreen(ScreenPasscode)
-	if !strings.Contains(s.Message, "locked") {
-		t.Fatalf("resume prompt %q", s.Message)
+	if !strings.Contains(s.Hint, "locked") {
+		t.Fatalf("resume prompt %q", s.Hint)
 	}
 	r.agent.SubmitPasscode([]byte("123456"))
 	s = r.waitScreen(ScreenActive)
@@ -324,7 +324,7 @@ func TestLogoutAndLockIntents(t *testing.T) {
 	r.agent.SelectRole(0)
 	r.waitScreen(ScreenActive)
 	r.agent.Logout()
-	s = r.waitFor("logged out", func(s State) bool { return s.Screen == ScreenPasscode && s.Message == msgLoggedOut })
+	s = r.waitFor("logged out", func(s State) bool { return s.Screen == ScreenPasscode && s.Hint == msgLoggedOut })
 	eventually(t, "ended on logout", func() bool { return r.backend.called("end") == 2 })
 	eventually(t, "no ticket", func() bool { return r.tickets.get() == nil })
 }

@@ -145,8 +145,11 @@ func (a *Agent) cardRead(conn CardConn, id cardIdentity) {
 	}
 	a.show(ScreenPasscode, func(s *State) {
 		s.Card, s.TriesLeft = holder, id.triesLeft
-		if a.parked != nil {
-			s.Message = "Your session is locked. Enter your passcode to continue."
+		switch {
+		case a.parked != nil:
+			s.Hint = "Your session is locked. Enter your passcode to continue."
+		case a.cfg.Demo:
+			s.Hint = a.cfg.DemoHint
 		}
 	})
 }

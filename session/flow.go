@@ -112,7 +112,12 @@ func (a *Agent) backToPasscodeWith(msg string) {
 		a.showWaiting()
 		return
 	}
-	a.show(ScreenPasscode, func(s *State) { s.TriesLeft, s.Message = a.id.triesLeft, msg })
+	a.show(ScreenPasscode, func(s *State) {
+		s.TriesLeft, s.Message = a.id.triesLeft, msg
+		if msg == "" && a.cfg.Demo {
+			s.Hint = a.cfg.DemoHint
+		}
+	})
 }
 
 // loggedIn takes the new (or resumed) session to its next step.

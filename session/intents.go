@@ -14,7 +14,7 @@ func (a *Agent) SubmitPasscode(p []byte) {
 		}
 		if msg := ruleProblem(p, a.st.Rule); msg != "" {
 			clear(p)
-			a.show(ScreenPasscode, func(s *State) { s.Message = msg })
+			a.show(ScreenPasscode, func(s *State) { s.Message, s.Hint = msg, "" })
 			return
 		}
 		a.login(p)
@@ -79,7 +79,7 @@ func (a *Agent) Logout() {
 		a.st.Active, a.st.Expiry = nil, nil
 		if a.id != nil && a.conn != nil {
 			a.newGen()
-			a.backToPasscodeWith(msgLoggedOut)
+			a.show(ScreenPasscode, func(s *State) { s.TriesLeft, s.Hint = a.id.triesLeft, msgLoggedOut })
 			return
 		}
 		a.showWaiting()

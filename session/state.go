@@ -49,7 +49,8 @@ type State struct {
 	Card      *CardHolder  // who the inserted card belongs to, as read from the card
 	TriesLeft int          // passcode tries left, read before typing (ScreenPasscode, ScreenBlocked)
 	Rule      PasscodeRule // what a passcode must look like
-	Message   string       // a one-line notice on the current screen ("Wrong passcode: 2 attempts left")
+	Message   string       // a one-line warning on the current screen ("Wrong passcode.")
+	Hint      string       // a neutral one-line notice ("Your session is locked. Enter your passcode to continue.")
 
 	Problem   string // what is wrong (ScreenNoService, ScreenCardProblem, ScreenBlocked, ScreenBackendError)
 	Fix       string // what the user can do about it

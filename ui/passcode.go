@@ -29,6 +29,7 @@ type passcodeView struct {
 	tries    *widget.Label
 	rule     *widget.Label
 	message  *widget.Label
+	hint     *widget.Label
 	entry    *passEntry
 	submit   *widget.Button
 	root     fyne.CanvasObject
@@ -48,8 +49,10 @@ func newPasscodeView(sess Session) *passcodeView {
 		tries:   newText(""),
 		rule:    newCaption(""),
 		message: newMessage(),
+		hint:    newText(""),
 		entry:   newPassEntry(),
 	}
+	v.hint.Hide()
 	v.tries.TextStyle.Bold = true
 	v.entry.OnSubmitted = func(string) { v.send() }
 	v.submit = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), v.send)
@@ -67,6 +70,7 @@ func newPasscodeView(sess Session) *passcodeView {
 		v.entry,
 		v.rule,
 		v.message,
+		v.hint,
 		container.NewHBox(layout.NewSpacer(), v.submit),
 		notice,
 	)
@@ -102,6 +106,7 @@ func (v *passcodeView) render(st session.State) {
 	}
 	setText(v.rule, rule)
 	setText(v.message, st.Message)
+	setText(v.hint, st.Hint)
 	v.entry.limit(st.Rule)
 }
 

@@ -45,6 +45,15 @@ func newTermsView(sess Session) *termsView {
 
 func (v *termsView) content() fyne.CanvasObject { return v.root }
 
+// focus puts the keyboard on Accept, as a dialog's default button: Space or
+// Enter accepts, Tab reaches Cancel. The passcode's Enter does not carry
+// over: it was consumed by the passcode screen.
+func (v *termsView) focus(c fyne.Canvas) {
+	if c.Focused() != v.accept {
+		c.Focus(v.accept)
+	}
+}
+
 func (v *termsView) render(st session.State) {
 	if st.Terms != v.shown {
 		v.shown = st.Terms

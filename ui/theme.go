@@ -26,8 +26,12 @@ type cardTheme struct {
 
 func newTheme() fyne.Theme { return cardTheme{theme.DefaultTheme()} }
 
-func (t cardTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	if v == theme.VariantLight {
+// Color always answers in the light variant: a shared clinical workstation
+// looks the same for everyone (and in the support screenshots), whatever
+// the desktop's dark-mode setting.
+func (t cardTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	v := theme.VariantLight
+	{
 		switch n {
 		case theme.ColorNamePrimary, theme.ColorNameHyperlink:
 			return nhsBlue

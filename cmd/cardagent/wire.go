@@ -53,7 +53,8 @@ func wire(ctx context.Context, c config) (*agentParts, error) {
 		prefs = &session.FilePrefs{Path: filepath.Join(dir, "cardagent", "last-role.json")}
 	}
 	p.agent = session.New(session.Config{
-		Mode: session.Mode(c.Mode), Demo: p.demo != nil, ReaderPrefer: c.Reader, BackendURL: c.BackendURL,
+		Mode: session.Mode(c.Mode), Demo: p.demo != nil, DemoHint: "Demo card: the passcode is " + demoPasscode + ".",
+		ReaderPrefer: c.Reader, BackendURL: c.BackendURL,
 		Logger: log, TraceAPDUs: c.TraceAPDUs,
 	}, backend, events, open, session.Keyring{}, prefs)
 	return p, nil
