@@ -121,14 +121,17 @@ func (a *Agent) cardFailed(err error) {
 		return // the removal event does the rest
 	}
 	a.log.Info("card unusable", "reader", a.cardIn, "err", err)
-	problem, fix := cardProblem(err)
+	problem, fix, retryable := cardProblem(err)
 	readerName := a.cardIn
-	a.retry = func() {
-		if a.cardIn == readerName {
-			a.startCard(readerName, false)
+	a.retry = nil
+	if retryable {
+		a.retry = func() {
+			if a.cardIn == readerName {
+				a.startCard(readerName, false)
+			}
 		}
 	}
-	a.show(ScreenCardProblem, func(s *State) { s.Problem, s.Fix, s.Retryable = problem, fix, true })
+	a.show(ScreenCardProblem, func(s *State) { s.Problem, s.Fix, s.Retryable = problem, fix, retryable })
 }
 
 // cardRead shows the passcode prompt (or the locked-card screen).

@@ -30,7 +30,7 @@ const (
 	msgResumeEnded   = "Your previous session has ended. Enter your passcode to log in again."
 	msgNoRoles       = "You have no role at any organisation on this system."
 	fixNoRoles       = "Ask your Registration Authority (RA) or sponsor to give you the access you need."
-	fixRetry         = "Check the network connection and try again. Your card and passcode are fine."
+	fixRetry         = "Check the network connection and try again. No passcode attempt was used."
 )
 
 // wrongPasscode is the notice after a wrong passcode; the prompt shows the
@@ -58,17 +58,18 @@ func ruleProblem(p []byte, r PasscodeRule) string {
 	return ""
 }
 
-// cardProblem explains an error from reading or using the card.
-func cardProblem(err error) (problem, fix string) {
+// cardProblem explains an error from reading or using the card; retry says
+// whether reading it again may help.
+func cardProblem(err error) (problem, fix string, retry bool) {
 	switch {
 	case errors.Is(err, piv.ErrNotPIV):
-		return msgNotPIV, fixNotPIV
+		return msgNotPIV, fixNotPIV, false
 	case errors.Is(err, errNoLoginCert):
-		return msgNoCert, fixRA
+		return msgNoCert, fixRA, false
 	case errors.Is(err, reader.ErrUnresponsive):
-		return msgMute, fixMute
+		return msgMute, fixMute, true
 	}
-	return msgUnreadable, fixUnreadable
+	return msgUnreadable, fixUnreadable, true
 }
 
 // refusal explains a backend refusal of a login; retryable says whether a

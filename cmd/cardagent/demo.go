@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
+	"syscall"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/ca"
@@ -67,15 +69,52 @@ func startDemo(ctx context.Context, log *slog.Logger, withCard bool) (*demoRig, 
 		b.Close()
 		return nil, fmt.Errorf("preparing the demo card: %w", err)
 	}
-	cardCtx, pull := context.WithCancel(context.Background())
+	stopCard := toggleDemoCard(card, log)
+	d.stop = func() { stopCard(); b.Close() }
+	return d, nil
+}
+
+// toggleDemoCard inserts the demo card in the virtual reader; each SIGUSR1
+// pulls it out or puts it back, as a hand would. It returns the stop func.
+func toggleDemoCard(card *vcard.Card, log *slog.Logger) func() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGUSR1)
+	quit := make(chan struct{})
+	done := make(chan struct{})
 	go func() {
-		if err := card.Attach(cardCtx, vpcdAddr(), true); err != nil {
-			log.Warn("demo card", "err", err)
+		defer close(done)
+		for {
+			ctx, pull := context.WithCancel(context.Background())
+			attached := make(chan struct{})
+			go func() {
+				defer close(attached)
+				if err := card.Attach(ctx, vpcdAddr(), true); err != nil {
+					log.Warn("demo card", "err", err)
+				}
+			}()
+			log.Info("demo card inserted (SIGUSR1 pulls it)", "addr", vpcdAddr())
+			select {
+			case <-sig:
+				pull()
+				<-attached
+				log.Info("demo card pulled (SIGUSR1 inserts it)")
+			case <-quit:
+				pull()
+				<-attached
+				return
+			}
+			select {
+			case <-sig:
+			case <-quit:
+				return
+			}
 		}
 	}()
-	d.stop = func() { pull(); b.Close() }
-	log.Info("demo card inserted in the virtual reader", "addr", vpcdAddr())
-	return d, nil
+	return func() {
+		signal.Stop(sig)
+		close(quit)
+		<-done
+	}
 }
 
 // physicalCardPresent reports whether a reader other than vpcd holds a card:
