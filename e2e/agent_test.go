@@ -32,7 +32,7 @@ const demoPasscode = "735193"
 
 // demoCard is a virtual card enrolled by identityd for a demo user, with
 // demoPasscode set.
-func demoCard(t *testing.T, id *testrig.Identityd, user string) *vcard.Card {
+func demoCard(t testing.TB, id *testrig.Identityd, user string) *vcard.Card {
 	t.Helper()
 	e, err := vcard.LoadEnrolment(id.CardDir, user)
 	if err != nil {

@@ -13,11 +13,15 @@ export CARDAGENT_RIGS=1
 {
 	echo "# cardagent benchmarks, $(date -u +%FT%TZ), $(nproc) cores, $(go version | cut -d' ' -f3)"
 	echo "## pure-Go benchmarks (apdu, piv against the in-process card, backend)"
-	go test -run '^$' -bench . -benchmem "${short[@]}" ./... 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)' || true
+	go test -run '^$' -bench . -benchmem "${short[@]}" ./... 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)' | grep -v 'no test files' || true
 	echo "## removal/insert latency through pcscd + vpcd, $pulls pulls"
 	go test -tags e2e -run '^$' -bench RemovalInsertLatency -benchtime "${pulls}x" -timeout 30m ./reader/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
 	echo "## monitor idle CPU (60 s; 5 s with BENCH_SHORT=1)"
 	go test -tags e2e -run '^$' -bench MonitorIdleCPU -benchtime 1x "${short[@]}" ./reader/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
+	echo "## agent through pcscd + vcard + session + Fyne UI + identityd"
+	go test -tags e2e -run '^$' -bench AgentLockInsertLogin -benchtime "$((pulls / 4 + 1))x" -timeout 30m ./e2e/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
+	echo "## the real cardagent binary under Xvfb: cold start, idle CPU, RSS"
+	BENCH_IDLE=$([ "${BENCH_SHORT:-0}" = 1 ] && echo 5 || echo 60) scripts/bench-agent.sh
 	echo "## identityd: logins/s, no-op ratio, renewal storm (SQLite and PostgreSQL)"
 	rig=$(mktemp -d /tmp/cardagent-bench.XXXXXX)
 	eval "$(scripts/pg-rig.sh start "$rig/pg")"

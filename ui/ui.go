@@ -117,6 +117,15 @@ func New(app fyne.App, sess Session) *UI {
 // Window is the main window (for the screenshot script and tests).
 func (u *UI) Window() fyne.Window { return u.win }
 
+// OnApplied registers f to run on the Fyne goroutine after each State is
+// rendered: instrumentation (benchmarks time "screen drawn" with it). Set it
+// before Run or Follow.
+func (u *UI) OnApplied(f func(session.State)) { u.onApplied = f }
+
+// Follow starts rendering the session's States without running the event
+// loop (for a driver that runs its own, such as fyne's test driver).
+func (u *UI) Follow() (stop func()) { return u.start() }
+
 // Run shows the window, follows the session's States and runs the Fyne
 // event loop until the app quits.
 func (u *UI) Run() {

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The real cardagent binary under Xvfb: cold start to window shown, idle CPU over a window of
+# BENCH_IDLE seconds (default 60), and RSS — on the insert-card screen and on the active screen.
+# Prints plain lines for bench-results.txt. Needs Xvfb, xdotool and the pcscd rig (make deps).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+idle=${BENCH_IDLE:-60}
+runs=${BENCH_STARTS:-10}
+export LANG=C.UTF-8
+work=$(mktemp -d /tmp/cardagent-benchagent.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	scripts/pcsc-rig.sh stop "$work/pcsc" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+go build -tags migrated_fynedo -o "$work/bin/" ./cmd/cardagent ./cmd/identityd ./cmd/vcard ./cmd/cardagent/internal/fynefloor
+bin=$work/bin
+port=$((40000 + RANDOM % 20000))
+eval "$(scripts/pcsc-rig.sh start "$work/pcsc" "$port")"
+idflags=(-data-dir "$work/id" -db "sqlite:$work/id/db" -secret-file "$work/id/secret")
+mkdir -p "$work/id"
+"$bin/identityd" demo -card-dir "$work/cards" "${idflags[@]}" >/dev/null
+"$bin/identityd" serve -listen "127.0.0.1:$((port + 2))" "${idflags[@]}" >"$work/identityd.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do grep -q 'pin this' "$work/identityd.out" && break; sleep 0.1; done
+url=$(grep -o 'https://[0-9.:]*' "$work/identityd.out" | head -1)
+pin=$(grep -o 'pin this): .*' "$work/identityd.out" | cut -d' ' -f3)
+disp=$((100 + RANDOM % 800))
+Xvfb ":$disp" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+pids+=($!)
+export DISPLAY=":$disp"
+for _ in $(seq 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
+mkdir -p "$work/home"
+agent() { exec env HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" "$bin/cardagent" --backend "$url" --ca-pin "$pin" --config "" "$@"; }
+
+# Cold start: exec → the window is mapped (xdotool --sync waits for it).
+starts=()
+for _ in $(seq "$runs"); do
+	t0=$(date +%s%N)
+	agent 2>/dev/null &
+	p=$!
+	xdotool search --sync --onlyvisible --name "NHS Smartcard" >/dev/null
+	t1=$(date +%s%N)
+	starts+=($(((t1 - t0) / 1000000)))
+	kill "$p"; wait "$p" 2>/dev/null || true
+done
+sorted=$(printf '%s\n' "${starts[@]}" | sort -n | tr '\n' ' ')
+echo "cold start to window shown (ms, $runs runs, sorted): $sorted"
+
+# cpu_ticks PID: utime+stime in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+measure() { # measure LABEL PID
+	local c0 c1 hz=$(getconf CLK_TCK)
+	c0=$(cpu_ticks "$2"); sleep "$idle"; c1=$(cpu_ticks "$2")
+	local rss=$(awk '/VmRSS/ {print $2}' "/proc/$2/status")
+	awk -v l="$1" -v d="$((c1 - c0))" -v hz="$hz" -v s="$idle" -v rss="$rss" \
+		'BEGIN { printf "idle %s: CPU %.3f %% over %d s, RSS %.1f MB\n", l, 100*d/hz/s, s, rss/1024 }'
+}
+# The floor: an empty Fyne window, measured the same way.
+"$bin/fynefloor" >/dev/null 2>&1 &
+fp=$!
+pids+=("$fp")
+xdotool search --sync --onlyvisible --name "fynefloor" >/dev/null
+sleep 2
+measure "empty Fyne window (the floor)" "$fp"
+kill "$fp"
+
+agent --log-level debug 2>"$work/agent.log" &
+ap=$!
+pids+=("$ap")
+xdotool search --sync --onlyvisible --name "NHS Smartcard" >/dev/null
+sleep 2
+measure "insert-card screen" "$ap"
+
+# Log in (demo card, passcode 735193) and idle on the active screen (the session clock ticks).
+"$bin/vcard" init --state "$work/card.json" --enrol-dir "$work/cards" --enrol-user 555000000001 --pin 735193 >/dev/null
+"$bin/vcard" attach --state "$work/card.json" --port "$port" >/dev/null 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do grep -q 'screen=passcode ' "$work/agent.log" && break; sleep 0.1; done
+sleep 0.5
+xdotool type --delay 30 735193; xdotool key Return
+for _ in $(seq 100); do grep -q 'screen=terms ' "$work/agent.log" && break; sleep 0.1; done
+sleep 0.5; xdotool key space
+for _ in $(seq 100); do grep -q 'screen=roles ' "$work/agent.log" && break; sleep 0.1; done
+sleep 0.5; xdotool key Return
+for _ in $(seq 100); do grep -q 'screen=active ' "$work/agent.log" && break; sleep 0.1; done
+sleep 2
+measure "active screen (clock ticking)" "$ap"
