@@ -3,6 +3,9 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"os"
+	"runtime"
+	"strings"
 
 	"github.com/cardagent/cardagent/assets"
 	"github.com/cardagent/cardagent/session"
@@ -37,7 +40,20 @@ func newTray(u *UI) *tray {
 	t.menu = fyne.NewMenu(Title, t.status, fyne.NewMenuItemSeparator(), t.show, t.lock, t.logout,
 		fyne.NewMenuItemSeparator(), t.quit)
 	t.desk, _ = u.app.(desktop.App)
+	if !trayHostReachable() {
+		t.desk = nil
+	}
 	return t
+}
+
+// trayHostReachable reports whether a system tray can exist here. On Linux
+// the tray (StatusNotifierItem) lives on the D-Bus session bus; without one
+// Fyne's systray cannot connect and, in v2.7.1, crashes when the app quits.
+func trayHostReachable() bool {
+	if runtime.GOOS != "linux" && !strings.HasSuffix(runtime.GOOS, "bsd") {
+		return true
+	}
+	return os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
 }
 
 // install puts the icon in the tray, where there is one. Closing the window
