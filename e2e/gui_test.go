@@ -1,0 +1,250 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/reader"
+)
+
+// xvfb starts a private X server for the test and returns its DISPLAY.
+func xvfb(t *testing.T) string {
+	t.Helper()
+	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if testrig.Required() {
+				t.Fatalf("%s missing: make deps installs it", tool)
+			}
+			t.Skipf("%s missing: run make deps", tool)
+		}
+	}
+	for n := 200 + os.Getpid()%500; n < 1000; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		display := fmt.Sprintf(":%d", n)
+		cmd := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+			if xdo(display, "getdisplaygeometry") == nil {
+				return display
+			}
+		}
+		t.Fatalf("Xvfb %s did not start", display)
+	}
+	t.Fatal("no free X display")
+	return ""
+}
+
+func xdo(display string, args ...string) error {
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	return cmd.Run()
+}
+
+// screenLog follows the agent's "state screen=NAME" debug lines.
+type screenLog struct {
+	t    *testing.T
+	logs *testrig.SyncBuffer
+	seen int // lines already consumed
+}
+
+var screenLine = regexp.MustCompile(`screen=([a-z-]+) `)
+
+// wait returns once a new line announces screen (or fails after 15 s).
+func (s *screenLog) wait(screen string) {
+	s.t.Helper()
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(30 * time.Millisecond) {
+		lines := strings.Split(s.logs.String(), "\n")
+		for i := s.seen; i < len(lines); i++ {
+			if m := screenLine.FindStringSubmatch(lines[i]); m != nil && m[1] == screen {
+				s.seen = i + 1
+				time.Sleep(300 * time.Millisecond) // let Fyne paint
+				return
+			}
+		}
+	}
+	s.t.Fatalf("no %q screen within 15 s; agent log tail:\n%s", screen, tail(s.logs.String(), 15))
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// lockShown reports whether the screenshot shows the lock icon. Both the
+// lock (locked screen) and the card icon (insert screen) are NHS-blue shapes
+// above the centre; the lock's body is solid but for a small keyhole, while
+// the card icon holds a wide white card. So: find the blue blob above the
+// centre and measure the widest non-blue run inside it, row by row.
+func lockShown(t *testing.T, path string) bool {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isBlue := func(x, y int) bool {
+		r, g, b, _ := img.At(x, y).RGBA()
+		return r>>8 < 0x20 && g>>8 > 0x40 && g>>8 < 0x80 && b>>8 > 0x90 // #005EB8
+	}
+	bounds := img.Bounds()
+	cx, cy := bounds.Dx()/2, bounds.Dy()/2
+	area := image.Rect(cx-80, max(60, cy-260), cx+80, cy-20).Intersect(bounds)
+	blob := image.Rectangle{}
+	for y := area.Min.Y; y < area.Max.Y; y++ {
+		for x := area.Min.X; x < area.Max.X; x++ {
+			if isBlue(x, y) {
+				blob = blob.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	if blob.Dx() < 30 || blob.Dy() < 30 {
+		return false // no icon at all
+	}
+	widestHole := 0
+	for y := blob.Min.Y + blob.Dy()*6/10; y < blob.Max.Y-2; y++ { // the lower part: the lock's body
+		run := 0
+		for x := blob.Min.X; x < blob.Max.X; x++ {
+			if isBlue(x, y) {
+				run = 0
+				continue
+			}
+			run++
+			widestHole = max(widestHole, run)
+		}
+	}
+	return widestHole < blob.Dx()/3
+}
+
+// TestGUIJourney: the real binary in a real X server, driven by keystrokes:
+// login, terms, role, the card pulled (a screenshot must show the lock),
+// the same card resumes the session (Session Lock Persistence). The keyring
+// holds the ticket only while the session is active; the passcode is in no
+// log and no keyring entry.
+func TestGUIJourney(t *testing.T) {
+	testrigNeed(t)
+	needKeyring(t)
+	display := xvfb(t)
+	id := testrig.StartIdentityd(t, "-session-lock-persistence")
+	_, ch := startMonitor(t)
+	card := demoCard(t, id, testrig.DemoClinician)
+
+	cmd, logs := agentCmd(t, id)
+	cmd.Env = append(cmd.Env, "DISPLAY="+display, "LANG=C.UTF-8")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	screens := &screenLog{t: t, logs: logs}
+	screens.wait("insert-card")
+	typeIn := func(s string) {
+		if err := xdo(display, "type", "--delay", "30", s); err != nil {
+			t.Fatal(err)
+		}
+		xdo(display, "key", "Return")
+	}
+
+	s := insert(t, card, 0)
+	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
+	screens.wait("passcode")
+	typeIn(demoPasscode)
+	screens.wait("terms")
+	xdo(display, "key", "space") // Accept has the focus
+	screens.wait("roles")
+	xdo(display, "key", "Down", "Return")
+	screens.wait("active")
+	var first string
+	for end := time.Now().Add(5 * time.Second); first == "" && time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if tk, ok := keyringTicket(t); ok {
+			first = tk.Token
+		}
+	}
+	if first == "" {
+		t.Fatal("no ticket in the keyring during the session")
+	}
+
+	s.Pull()
+	screens.wait("locked")
+	shot := filepath.Join(t.TempDir(), "locked.png")
+	find := exec.Command("xdotool", "search", "--name", "NHS Smartcard")
+	find.Env = append(os.Environ(), "DISPLAY="+display)
+	win, err := find.Output()
+	if err != nil {
+		t.Fatalf("window not found: %v", err)
+	}
+	imp := exec.Command("import", "-window", strings.Fields(string(win))[0], shot)
+	imp.Env = append(os.Environ(), "DISPLAY="+display)
+	if out, err := imp.CombinedOutput(); err != nil {
+		t.Fatalf("screenshot: %v %s", err, out)
+	}
+	if !lockShown(t, shot) {
+		t.Fatalf("the screenshot after the pull does not show the lock (%s)", shot)
+	}
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if _, ok := keyringTicket(t); !ok {
+			break
+		}
+	}
+	if _, ok := keyringTicket(t); ok {
+		t.Fatal("ticket still in the keyring while the session is locked")
+	}
+
+	// The same card resumes the suspended session.
+	insert(t, card, 0)
+	screens.wait("passcode")
+	typeIn(demoPasscode)
+	screens.wait("active")
+	if n := strings.Count(logs.String(), "screen=terms "); n != 1 {
+		t.Fatalf("terms shown %d times: resume must not ask again", n)
+	}
+	var resumed string
+	for end := time.Now().Add(5 * time.Second); resumed == "" && time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if tk, ok := keyringTicket(t); ok {
+			resumed = tk.Token
+		}
+	}
+	if resumed == "" || resumed == first {
+		t.Fatalf("after resume the keyring holds %q (before: a different token was expected)", resumed)
+	}
+	value, _ := keyring.Get("cardagent", "session")
+	for what, text := range map[string]string{"agent log": logs.String(), "identityd log": id.Logs.String(), "keyring": value} {
+		if strings.Contains(text, demoPasscode) || strings.Contains(strings.ToLower(text), "373335313933") {
+			t.Errorf("the passcode appears in the %s", what)
+		}
+	}
+}
+
+// The lock detector tells the locked screen from the others, on the
+// committed screenshots of the real binary.
+func TestLockShownDetector(t *testing.T) {
+	dir := filepath.Join(testrig.RepoRoot(), "docs", "screenshots")
+	for name, want := range map[string]bool{
+		"locked-1280x800.png": true, "locked-800x600.png": true,
+		"active-1280x800.png": false, "passcode-1280x800.png": false, "insert-card-1280x800.png": false, "blocked-800x600.png": false,
+	} {
+		if got := lockShown(t, filepath.Join(dir, name)); got != want {
+			t.Errorf("%s: lockShown = %v, want %v", name, got, want)
+		}
+	}
+}
