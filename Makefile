@@ -6,7 +6,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Fyne: widget updates from other goroutines go through fyne.Do (FyneApp.toml fyneDo = true).
 TAGS    := migrated_fynedo
 
-.PHONY: all deps build run test bench lint clean
+.PHONY: all deps build run test bench lint package screenshots clean
 
 all: build
 
@@ -31,9 +31,20 @@ test: deps
 bench: deps
 	@scripts/bench.sh
 
+## package: a Linux package (dist/cardagent.tar.xz: binary, .desktop file, icon) with fyne.io/tools
+FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
+package: build
+	mkdir -p dist
+	$(FYNE) package --os linux --exe $(BIN)/cardagent --name cardagent --icon assets/icon.png --release
+	mv cardagent.tar.xz dist/
+
+## screenshots: every screen of the real binary under Xvfb into docs/screenshots
+screenshots: deps
+	@scripts/screenshots.sh docs/screenshots
+
 ## lint: gofmt and go vet
 lint:
 	@scripts/lint.sh
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -185,8 +186,13 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // request: the passcode is in none. It also counts HTTP requests per login
 // and checks Session Lock Persistence end to end.
 func TestSessionOverRealParts(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { sessionOverRealParts(t, "") })
+	t.Run("postgres", func(t *testing.T) { sessionOverRealParts(t, testrig.FreshPostgres(t)) })
+}
+
+func sessionOverRealParts(t *testing.T, db string) {
 	testrigNeed(t)
-	id := testrig.StartIdentityd(t, "-session-lock-persistence")
+	id := testrig.StartIdentitydOn(t, db, "-session-lock-persistence")
 	m, ch := startMonitor(t)
 	_ = m
 	rec := &recorder{}
@@ -197,7 +203,8 @@ func TestSessionOverRealParts(t *testing.T) {
 	}
 	events, unsub := m.Subscribe()
 	defer unsub()
-	agent := session.New(session.Config{}, backend, events,
+	agentLog := &testrig.SyncBuffer{}
+	agent := session.New(session.Config{Logger: slog.New(slog.NewTextHandler(agentLog, nil))}, backend, events,
 		func(name string) (session.CardConn, error) { return reader.Open(name) }, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	runDone := make(chan error, 1)
@@ -246,7 +253,7 @@ func TestSessionOverRealParts(t *testing.T) {
 	// Pull: locked at once, suspended; the same card resumes.
 	s.Pull()
 	if l := wait(session.ScreenLocked); l.Active == nil || !l.Active.Suspended {
-		t.Fatalf("locked %+v", l.Active)
+		t.Fatalf("locked %+v\n%s", l.Active, agentLog.String())
 	}
 	insert(t, card, 0)
 	wait(session.ScreenPasscode)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cardagent/cardagent/api"
@@ -57,24 +58,26 @@ type Agent struct {
 	subs  map[*subscriber]struct{}
 
 	// Everything below is owned by the Run goroutine.
-	st       State
-	gen      uint64             // bumps whenever the card situation changes; stale results are dropped
-	cancel   context.CancelFunc // cancels the job of the current gen
-	policy   *api.Policy
-	readers  map[string]bool // reader → holds a card
-	cardIn   string          // the reader whose card we are working with
-	conn     CardConn
-	id       *cardIdentity
-	sess     *api.Session   // the backend session, once logged in
-	ticket   *client.Ticket // its ticket
-	parked   *parkedSession // a suspended session waiting for its card (SLP)
-	retry    func()         // what Retry does on ScreenBackendError
-	lastGUID [16]byte       // the card of the current session, for parking after removal
-	jobs     sync.WaitGroup
-	quitting bool
+	st            State
+	gen           uint64             // bumps whenever the card situation changes; stale results are dropped
+	cancel        context.CancelFunc // cancels the job of the current gen
+	policy        *api.Policy
+	policyPending bool
+	readers       map[string]bool // reader → holds a card
+	cardIn        string          // the reader whose card we are working with
+	conn          CardConn
+	id            *cardIdentity
+	sess          *api.Session   // the backend session, once logged in
+	ticket        *client.Ticket // its ticket
+	parked        *parkedSession // a suspended session waiting for its card (SLP)
+	retry         func()         // what Retry does on ScreenBackendError
+	lastGUID      [16]byte       // the card of the current session, for parking after removal
+	jobs          sync.WaitGroup
+	quitting      bool
 
-	keyringMu   sync.Mutex
-	keyringTail chan struct{}
+	keyringMu     sync.Mutex
+	keyringTail   chan struct{}
+	keyringWarned atomic.Bool
 }
 
 // parkedSession is a session suspended on card removal, kept for its card.
@@ -86,10 +89,12 @@ type parkedSession struct {
 	suspendE error
 }
 
-// result is a job's outcome, applied on the Run goroutine if still current.
+// result is a job's outcome, applied on the Run goroutine if still current
+// (or whatever happened meanwhile, when always is set).
 type result struct {
-	gen   uint64
-	apply func()
+	gen    uint64
+	always bool
+	apply  func()
 }
 
 // New makes an Agent. tickets and prefs may be nil (then nothing is stored
@@ -134,7 +139,7 @@ var defaultRule = PasscodeRule{MinLength: 4, MaxLength: 8}
 // any session (bounded by EndTimeout) and clears the keyring.
 func (a *Agent) Run(ctx context.Context) error {
 	a.clearStaleTicket()
-	a.fetchPolicy(ctx)
+	a.fetchPolicy()
 	events := a.events
 	for {
 		select {
@@ -150,7 +155,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		case f := <-a.intents:
 			f()
 		case r := <-a.results:
-			if r.gen == a.gen {
+			if r.gen == a.gen || r.always {
 				r.apply()
 			}
 		}
@@ -245,17 +250,33 @@ func (a *Agent) background(timeout time.Duration, work func(ctx context.Context)
 	}()
 }
 
-func (a *Agent) fetchPolicy(ctx context.Context) {
-	a.job(ctx, func(ctx context.Context) func() {
-		ctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
+// fetchPolicy asks the backend for its policy. It runs at start and, until
+// it succeeds, again at each card insertion: a backend that was down when
+// the agent started must not leave it on the defaults for good.
+func (a *Agent) fetchPolicy() {
+	if a.policy != nil || a.policyPending {
+		return
+	}
+	a.policyPending = true
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), a.cfg.BackendTimeout)
 		defer cancel()
 		p, err := a.backend.Policy(ctx)
-		if err != nil {
-			a.log.Warn("backend policy not available; using defaults", "err", err)
-			return nil
+		apply := func() {
+			a.policyPending = false
+			if err != nil {
+				a.log.Warn("backend policy not available yet; using defaults until the next card", "err", err)
+				return
+			}
+			a.setPolicy(p)
 		}
-		return func() { a.setPolicy(p) }
-	})
+		select {
+		case a.results <- result{always: true, apply: apply}:
+		case <-a.stopped:
+		}
+	}()
 }
 
 func (a *Agent) setPolicy(p api.Policy) {
@@ -280,9 +301,7 @@ func (a *Agent) clearStaleTicket() {
 	if a.tickets == nil {
 		return
 	}
-	if err := a.tickets.Delete(); err != nil {
-		a.log.Warn("clearing a stale session ticket from the keyring failed", "err", err)
-	}
+	a.ticketOps(a.tickets.Delete) // off the Run goroutine: D-Bus may be slow or absent
 }
 
 // shutdown ends the session (bounded) and waits for jobs.

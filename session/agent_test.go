@@ -411,3 +411,25 @@ func TestPhotoShownFromTheSecondInsertion(t *testing.T) {
 		t.Fatal("photo not shown at the second insertion")
 	}
 }
+
+// A backend that is down when the agent starts must not leave it on the
+// default policy for good: the next card fetches it again.
+func TestPolicyFetchedAgainAfterAFailure(t *testing.T) {
+	r := newRig(t, Config{}, func(b *fakeBackend) { b.failPolicy, b.slp = errDown, true })
+	eventually(t, "first policy call", func() bool { return r.backend.called("policy") == 1 })
+	if s := r.agent.Current(); s.Rule != defaultRule {
+		t.Fatalf("rule %+v before any policy", s.Rule)
+	}
+	r.backend.set(func(b *fakeBackend) { b.failPolicy = nil })
+	c := newTestCard(t, "Sue", "202020202020", twoYears)
+	r.insert("Reader 0", c)
+	r.waitFor("policy learned", func(s State) bool { return s.Screen == ScreenPasscode && s.Rule.MinLength == 6 })
+	r.agent.SubmitPasscode([]byte("123456"))
+	r.waitScreen(ScreenRoles)
+	r.agent.SelectRole(0)
+	r.waitScreen(ScreenActive)
+	r.pull("Reader 0")
+	if s := r.waitScreen(ScreenLocked); s.Active == nil || !s.Active.Suspended {
+		t.Fatalf("the policy's Session Lock Persistence was not applied: %+v", s.Active)
+	}
+}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/cardagent/cardagent/client"
@@ -105,7 +106,12 @@ func (a *Agent) ticketOps(op func() error) {
 			<-prev
 		}
 		if err := op(); err != nil {
-			a.log.Warn("keyring", "err", err)
+			// Said once: without a Secret Service every call fails the same way.
+			level := slog.LevelDebug
+			if a.keyringWarned.CompareAndSwap(false, true) {
+				level = slog.LevelWarn
+			}
+			a.log.Log(context.Background(), level, "the OS keyring is not available: other apps will not find the session ticket", "err", err)
 		}
 	})
 }

@@ -92,6 +92,7 @@ func (a *Agent) showWaiting() {
 
 // startCard reads who the card in readerName belongs to.
 func (a *Agent) startCard(readerName string, mute bool) {
+	a.fetchPolicy() // if the start-up fetch failed
 	ctx := a.newGen()
 	a.cardIn = readerName
 	a.id = nil
@@ -181,6 +182,7 @@ func (a *Agent) cardGone() {
 func (a *Agent) lockSession() {
 	active := a.st.Active
 	persist := a.mode() == ModeSLP && a.sess.RoleID != "" && active != nil
+	a.log.Info("session locked", "mode", string(a.mode()), "suspend", persist, "role_chosen", a.sess.RoleID != "")
 	if active != nil {
 		locked := *active
 		locked.Suspended = persist

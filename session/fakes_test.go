@@ -105,6 +105,8 @@ type fakeBackend struct {
 	sessions      map[string]*api.Session
 	calls         []string
 	failChallenge error
+	failPolicy    error
+	slp           bool
 	loginDelay    chan struct{} // when set, Login waits for it to close
 	endDelay      time.Duration
 	n             int
@@ -150,7 +152,13 @@ func (b *fakeBackend) called(call string) int {
 func (b *fakeBackend) WorkstationID() string { return "ws-test" }
 
 func (b *fakeBackend) Policy(context.Context) (api.Policy, error) {
-	return api.Policy{PasscodeMinLength: 6, PasscodeMaxLength: 8}, nil
+	b.record("policy")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.failPolicy != nil {
+		return api.Policy{}, b.failPolicy
+	}
+	return api.Policy{PasscodeMinLength: 6, PasscodeMaxLength: 8, SessionLockPersistence: b.slp}, nil
 }
 
 func (b *fakeBackend) Challenge(ctx context.Context) (api.Challenge, error) {

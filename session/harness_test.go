@@ -43,7 +43,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newRig(t *testing.T, cfg Config) *rig {
+func newRig(t *testing.T, cfg Config, setup ...func(*fakeBackend)) *rig {
 	t.Helper()
 	r := &rig{
 		t: t, backend: newFakeBackend(), events: make(chan reader.Event, 16), tickets: &memTickets{},
@@ -60,6 +60,9 @@ func newRig(t *testing.T, cfg Config) *rig {
 		}
 		return c.conn, nil
 	}
+	for _, f := range setup {
+		f(r.backend)
+	}
 	r.agent = New(cfg, r.backend, r.events, open, r.tickets, nil)
 	var cancelSub func()
 	r.states, cancelSub = r.agent.Subscribe()
@@ -74,7 +77,9 @@ func newRig(t *testing.T, cfg Config) *rig {
 	r.events <- reader.Event{Kind: reader.ReaderAdded, Reader: "Reader 0"}
 	r.events <- reader.Event{Kind: reader.ReaderAdded, Reader: "Reader 1"}
 	r.waitScreen(ScreenInsertCard)
-	r.waitFor("policy", func(s State) bool { return s.Rule.MinLength == 6 })
+	if r.backend.failPolicy == nil {
+		r.waitFor("policy", func(s State) bool { return s.Rule.MinLength == 6 })
+	}
 	return r
 }
 

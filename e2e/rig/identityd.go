@@ -23,6 +23,7 @@ type Identityd struct {
 	URL     string // https://127.0.0.1:PORT
 	Pin     string // CA fingerprint to pin
 	Dir     string // data directory (SQLite store, secret)
+	DB      string // the store: sqlite:PATH or postgres://…
 	CardDir string // demo card enrolments (vcard.LoadEnrolment)
 	Logs    *SyncBuffer
 	cmd     *exec.Cmd
@@ -67,14 +68,24 @@ var (
 	pinRE    = regexp.MustCompile(`pin this\): ([0-9A-Fa-f:]+)`)
 )
 
-// StartIdentityd seeds a fresh store with the demo data and serves it until
-// the test ends. serveFlags go to `identityd serve` (policy knobs).
+// StartIdentityd seeds a fresh SQLite store with the demo data and serves it
+// until the test ends. serveFlags go to `identityd serve` (policy knobs).
 func StartIdentityd(t testing.TB, serveFlags ...string) *Identityd {
+	t.Helper()
+	return StartIdentitydOn(t, "", serveFlags...)
+}
+
+// StartIdentitydOn is StartIdentityd on the given store ("" for a fresh
+// SQLite file, or a postgres:// URL such as FreshPostgres returns).
+func StartIdentitydOn(t testing.TB, db string, serveFlags ...string) *Identityd {
 	t.Helper()
 	bin := Binary(t, "identityd")
 	dir := t.TempDir()
-	common := []string{"-data-dir", dir, "-db", "sqlite:" + filepath.Join(dir, "identityd.db"), "-secret-file", filepath.Join(dir, "secret")}
-	d := &Identityd{Dir: dir, CardDir: filepath.Join(dir, "cards"), Logs: &SyncBuffer{}}
+	if db == "" {
+		db = "sqlite:" + filepath.Join(dir, "identityd.db")
+	}
+	common := []string{"-data-dir", dir, "-db", db, "-secret-file", filepath.Join(dir, "secret")}
+	d := &Identityd{Dir: dir, DB: db, CardDir: filepath.Join(dir, "cards"), Logs: &SyncBuffer{}}
 	seed := exec.Command(bin, append([]string{"demo", "-card-dir", d.CardDir}, common...)...)
 	if out, err := seed.CombinedOutput(); err != nil {
 		t.Fatalf("identityd demo: %v\n%s", err, out)
@@ -142,7 +153,7 @@ func (d *Identityd) Stop() {
 // Admin runs an identityd admin command against this instance's store.
 func (d *Identityd) Admin(ctx context.Context, args ...string) (string, error) {
 	bin := filepath.Join(binDir, "identityd")
-	full := append(append([]string{}, args...), "-data-dir", d.Dir, "-db", "sqlite:"+filepath.Join(d.Dir, "identityd.db"), "-secret-file", filepath.Join(d.Dir, "secret"))
+	full := append(append([]string{}, args...), "-data-dir", d.Dir, "-db", d.DB, "-secret-file", filepath.Join(d.Dir, "secret"))
 	out, err := exec.CommandContext(ctx, bin, full...).CombinedOutput()
 	return string(out), err
 }
