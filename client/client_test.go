@@ -148,3 +148,25 @@ func TestHeadersAndMalformedAnswers(t *testing.T) {
 		t.Fatalf("HTML answer: %v", err)
 	}
 }
+
+// The pinned CA is not enough: the certificate must also name the host
+// dialled, IP addresses included.
+func TestPinnedTLSChecksTheHost(t *testing.T) {
+	srv, pin := fakeBackend(t, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"ok":true}`) })
+	other := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) // httptest's certificate names 127.0.0.1, not localhost
+	if err := newClient(t, other, pin).Ping(context.Background()); !errors.Is(err, ErrUntrusted) {
+		t.Fatalf("certificate without the host name accepted: %v", err)
+	}
+}
+
+func TestPlainHTTPOnlyToLoopback(t *testing.T) {
+	for url, ok := range map[string]bool{
+		"http://127.0.0.1:8080": true, "http://localhost:8080": true, "http://[::1]:8080": true,
+		"http://id.example:8080": false, "http://10.0.0.5": false, "ftp://x": false, "not a url": false,
+	} {
+		_, err := New(Config{BaseURL: url, WorkstationID: "w"})
+		if (err == nil) != ok {
+			t.Errorf("%s: err = %v", url, err)
+		}
+	}
+}

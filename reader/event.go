@@ -61,7 +61,7 @@ func diff(old, new map[string]ReaderStatus, at time.Time) []Event {
 	var ev []Event
 	for name, o := range old {
 		n, still := new[name]
-		if o.Present && (!still || !n.Present || atrChanged(o, n)) {
+		if o.Present && (!still || !n.Present || cardChanged(o, n)) {
 			ev = append(ev, Event{Kind: CardRemoved, Reader: name, At: at})
 		}
 		if !still {
@@ -73,7 +73,7 @@ func diff(old, new map[string]ReaderStatus, at time.Time) []Event {
 		if !was {
 			ev = append(ev, Event{Kind: ReaderAdded, Reader: name, At: at})
 		}
-		if n.Present && (!was || !o.Present || atrChanged(o, n)) {
+		if n.Present && (!was || !o.Present || cardChanged(o, n)) {
 			ev = append(ev, Event{Kind: CardInserted, Reader: name, ATR: n.ATR, Mute: n.Mute, At: at})
 		}
 	}
@@ -81,9 +81,13 @@ func diff(old, new map[string]ReaderStatus, at time.Time) []Event {
 	return ev
 }
 
-// atrChanged catches a card swapped between two looks at the reader.
-func atrChanged(o, n ReaderStatus) bool {
-	return o.Present && n.Present && string(o.ATR) != string(n.ATR) && len(n.ATR) > 0
+// cardChanged catches a card pulled and inserted (the same card or another)
+// between two looks at the reader: the event counter moved, or the ATR.
+func cardChanged(o, n ReaderStatus) bool {
+	if !o.Present || !n.Present {
+		return false
+	}
+	return o.Events != n.Events || (string(o.ATR) != string(n.ATR) && len(n.ATR) > 0)
 }
 
 // sortEvents orders removals first, then additions, each by reader name, so

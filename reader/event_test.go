@@ -14,6 +14,7 @@ func TestDiff(t *testing.T) {
 	card := ReaderStatus{Name: "A", Present: true, ATR: []byte{0x3B, 1}}
 	empty := ReaderStatus{Name: "A"}
 	other := ReaderStatus{Name: "A", Present: true, ATR: []byte{0x3B, 2}}
+	reinserted := ReaderStatus{Name: "A", Present: true, ATR: []byte{0x3B, 1}, Events: 2}
 	b := ReaderStatus{Name: "B"}
 	tests := []struct {
 		name     string
@@ -24,6 +25,7 @@ func TestDiff(t *testing.T) {
 		{"insert", map[string]ReaderStatus{"A": empty}, map[string]ReaderStatus{"A": card}, "[card inserted: A]"},
 		{"remove", map[string]ReaderStatus{"A": card}, map[string]ReaderStatus{"A": empty}, "[card removed: A]"},
 		{"swap between looks", map[string]ReaderStatus{"A": card}, map[string]ReaderStatus{"A": other}, "[card removed: A card inserted: A]"},
+		{"same card out and in between looks", map[string]ReaderStatus{"A": card}, map[string]ReaderStatus{"A": reinserted}, "[card removed: A card inserted: A]"},
 		{"reader unplugged with card", map[string]ReaderStatus{"A": card, "B": b}, map[string]ReaderStatus{"B": b}, "[card removed: A reader removed: A]"},
 		{"no change", map[string]ReaderStatus{"A": card}, map[string]ReaderStatus{"A": card}, "[]"},
 		{"all gone", map[string]ReaderStatus{"A": card, "B": b}, nil, "[card removed: A reader removed: A reader removed: B]"},

@@ -13,6 +13,11 @@ type ReaderStatus struct {
 	Mute    bool   // a card is in but does not answer (upside down, not a smartcard)
 	InUse   bool   // another program holds the card exclusively
 	ATR     []byte // the card's answer to reset, when present
+
+	// Events counts insertions and removals (pcsc-lite keeps it in the upper
+	// 16 bits of the event state): a card pulled and put back between two
+	// looks shows up here even when everything else is the same.
+	Events uint16
 }
 
 // List returns the readers and whether each holds a card. No readers is an
@@ -47,6 +52,7 @@ func statusOf(s scard.ReaderState) ReaderStatus {
 		Present: s.EventState&scard.StatePresent != 0,
 		Mute:    s.EventState&scard.StateMute != 0,
 		InUse:   s.EventState&scard.StateExclusive != 0,
+		Events:  uint16(s.EventState >> 16),
 	}
 	if st.Present {
 		st.ATR = append([]byte(nil), s.Atr...)

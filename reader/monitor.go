@@ -15,6 +15,9 @@ import (
 // go (PC/SC part 5; pcsc-lite supports it).
 const pnpReader = `\\?PnP?\Notification`
 
+// safetyWake bounds every wait for events (see watch).
+const safetyWake = time.Minute
+
 // Backoff while pcscd is away. There is no event for "pcscd started", so
 // this is the one place we poll, and only while the service is down.
 const (
@@ -131,7 +134,13 @@ func (m *Monitor) watch(ctx context.Context, sctx *scard.Context) error {
 	m.serviceBack()
 	m.update(states, time.Now())
 	for {
-		err := sctx.GetStatusChange(states, -1)
+		// A cancel that lands between two waits would be lost (SCardCancel
+		// only wakes a wait in progress): look first, and never wait for
+		// ever. One wake-up a minute costs nothing measurable.
+		if ctx.Err() != nil {
+			return nil
+		}
+		err := sctx.GetStatusChange(states, safetyWake)
 		at := time.Now()
 		switch {
 		case ctx.Err() != nil:

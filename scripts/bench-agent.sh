@@ -6,33 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 idle=${BENCH_IDLE:-60}
 runs=${BENCH_STARTS:-10}
-export LANG=C.UTF-8
-work=$(mktemp -d /tmp/cardagent-benchagent.XXXXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	scripts/pcsc-rig.sh stop "$work/pcsc" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-go build -tags migrated_fynedo -o "$work/bin/" ./cmd/cardagent ./cmd/identityd ./cmd/vcard ./cmd/cardagent/internal/fynefloor
-bin=$work/bin
-port=$((40000 + RANDOM % 20000))
-eval "$(scripts/pcsc-rig.sh start "$work/pcsc" "$port")"
-idflags=(-data-dir "$work/id" -db "sqlite:$work/id/db" -secret-file "$work/id/secret")
-mkdir -p "$work/id"
-"$bin/identityd" demo -card-dir "$work/cards" "${idflags[@]}" >/dev/null
-"$bin/identityd" serve -listen "127.0.0.1:$((port + 2))" "${idflags[@]}" >"$work/identityd.out" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do grep -q 'pin this' "$work/identityd.out" && break; sleep 0.1; done
-url=$(grep -o 'https://[0-9.:]*' "$work/identityd.out" | head -1)
-pin=$(grep -o 'pin this): .*' "$work/identityd.out" | cut -d' ' -f3)
-disp=$((100 + RANDOM % 800))
-Xvfb ":$disp" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=($!)
-export DISPLAY=":$disp"
-for _ in $(seq 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
-mkdir -p "$work/home"
+. scripts/lib/desktop-rig.sh
+rig_begin benchagent
+rig_pcscd
+export PCSCLITE_CSOCK_NAME="$work/pcsc/run/pcscd/pcscd.comm" CARDAGENT_VPCD_PORT=$port
+rig_identityd
+rig_xvfb
 agent() { exec env HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" "$bin/cardagent" --backend "$url" --ca-pin "$pin" --config "" "$@"; }
 
 # Cold start: exec → the window is mapped (xdotool --sync waits for it).
@@ -61,7 +40,7 @@ measure() { # measure LABEL PID
 # The floor: an empty Fyne window, measured the same way.
 "$bin/fynefloor" >/dev/null 2>&1 &
 fp=$!
-pids+=("$fp")
+rig_pids+=("$fp")
 xdotool search --sync --onlyvisible --name "fynefloor" >/dev/null
 sleep 2
 measure "empty Fyne window (the floor)" "$fp"
@@ -69,7 +48,7 @@ kill "$fp"
 
 agent --log-level debug 2>"$work/agent.log" &
 ap=$!
-pids+=("$ap")
+rig_pids+=("$ap")
 xdotool search --sync --onlyvisible --name "NHS Smartcard" >/dev/null
 sleep 2
 measure "insert-card screen" "$ap"
@@ -77,14 +56,13 @@ measure "insert-card screen" "$ap"
 # Log in (demo card, passcode 735193) and idle on the active screen (the session clock ticks).
 "$bin/vcard" init --state "$work/card.json" --enrol-dir "$work/cards" --enrol-user 555000000001 --pin 735193 >/dev/null
 "$bin/vcard" attach --state "$work/card.json" --port "$port" >/dev/null 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do grep -q 'screen=passcode ' "$work/agent.log" && break; sleep 0.1; done
-sleep 0.5
+rig_pids+=($!)
+wait_screen passcode
 xdotool type --delay 30 735193; xdotool key Return
-for _ in $(seq 100); do grep -q 'screen=terms ' "$work/agent.log" && break; sleep 0.1; done
-sleep 0.5; xdotool key space
-for _ in $(seq 100); do grep -q 'screen=roles ' "$work/agent.log" && break; sleep 0.1; done
-sleep 0.5; xdotool key Return
-for _ in $(seq 100); do grep -q 'screen=active ' "$work/agent.log" && break; sleep 0.1; done
+wait_screen terms
+xdotool key space
+wait_screen roles
+xdotool key Return
+wait_screen active
 sleep 2
 measure "active screen (clock ticking)" "$ap"

@@ -48,7 +48,7 @@ type Agent struct {
 	cache   *cardCache
 	trace   piv.Option
 
-	intents chan func()
+	intents chan intent
 	results chan result
 	stopped chan struct{} // closed when Run stops taking results
 
@@ -72,6 +72,7 @@ type Agent struct {
 	parked        *parkedSession // a suspended session waiting for its card (SLP)
 	retry         func()         // what Retry does on ScreenBackendError
 	lastGUID      [16]byte       // the card of the current session, for parking after removal
+	logins        uint64         // fresh logins so far (ExpiryNotice.Login)
 	jobs          sync.WaitGroup
 	quitting      bool
 
@@ -81,20 +82,27 @@ type Agent struct {
 }
 
 // parkedSession is a session suspended on card removal, kept for its card.
+// Its view (who, role, since, the expiry alert) stays here, not in the
+// State, while other cards are in use.
 type parkedSession struct {
 	ticket   client.Ticket
 	sess     api.Session
 	guid     [16]byte
+	active   *Active
+	expiry   *ExpiryNotice
 	settled  chan struct{} // closed when the suspend call has finished
 	suspendE error
 }
 
 // result is a job's outcome, applied on the Run goroutine if still current
-// (or whatever happened meanwhile, when always is set).
+// (or whatever happened meanwhile, when always is set). drop, if set, runs
+// instead when the result is not applied, to release what the job holds: a
+// backend session opened for a card that has gone, an open card.
 type result struct {
 	gen    uint64
 	always bool
 	apply  func()
+	drop   func()
 }
 
 // New makes an Agent. tickets and prefs may be nil (then nothing is stored
@@ -123,7 +131,7 @@ func New(cfg Config, backend Backend, events Events, open OpenCard, tickets Tick
 	a := &Agent{
 		cfg: cfg, log: log, backend: backend, events: events, open: open, tickets: tickets, prefs: prefs,
 		cache: newCardCache(), trace: trace,
-		intents: make(chan func(), 16), results: make(chan result, 16), stopped: make(chan struct{}),
+		intents: make(chan intent, 16), results: make(chan result, 16), stopped: make(chan struct{}),
 		subs: map[*subscriber]struct{}{}, readers: map[string]bool{},
 	}
 	a.st = State{Screen: ScreenStarting, Demo: cfg.Demo, Rule: defaultRule}
@@ -152,11 +160,14 @@ func (a *Agent) Run(ctx context.Context) error {
 				continue
 			}
 			a.onReaderEvent(e)
-		case f := <-a.intents:
-			f()
+		case in := <-a.intents:
+			in.run()
 		case r := <-a.results:
-			if r.gen == a.gen || r.always {
+			switch {
+			case r.gen == a.gen || r.always:
 				r.apply()
+			case r.drop != nil:
+				r.drop()
 			}
 		}
 		if a.quitting {
@@ -173,12 +184,23 @@ func (a *Agent) Current() State {
 	return a.pub
 }
 
+// intent is a request posted to the Run goroutine; cancel (optional) runs
+// instead if the agent stops before it is taken (it wipes a passcode).
+type intent struct {
+	run, cancel func()
+}
+
 // do posts an intent to the Run goroutine. It never blocks for long (the
-// UI goroutine must stay responsive); after Run has stopped it is a no-op.
-func (a *Agent) do(f func()) {
+// UI goroutine must stay responsive); after Run has stopped it cancels.
+func (a *Agent) do(run func()) { a.post(intent{run: run}) }
+
+func (a *Agent) post(in intent) {
 	select {
-	case a.intents <- f:
+	case a.intents <- in:
 	case <-a.stopped:
+		if in.cancel != nil {
+			in.cancel()
+		}
 	}
 }
 
@@ -224,15 +246,25 @@ func (a *Agent) newGen() context.Context {
 // job runs work off the Run goroutine; its result applies only if the card
 // situation has not changed meanwhile.
 func (a *Agent) job(ctx context.Context, work func(ctx context.Context) func()) {
+	a.jobOwning(ctx, func(ctx context.Context) (func(), func()) { return work(ctx), nil })
+}
+
+// jobOwning is job for work whose result holds something: drop releases it
+// when the result is not applied (the card left, or the agent stops).
+func (a *Agent) jobOwning(ctx context.Context, work func(ctx context.Context) (apply, drop func())) {
 	gen := a.gen
 	a.jobs.Add(1)
 	go func() {
 		defer a.jobs.Done()
-		apply := work(ctx)
-		if apply != nil {
-			select {
-			case a.results <- result{gen: gen, apply: apply}:
-			case <-a.stopped:
+		apply, drop := work(ctx)
+		if apply == nil {
+			return
+		}
+		select {
+		case a.results <- result{gen: gen, apply: apply, drop: drop}:
+		case <-a.stopped:
+			if drop != nil {
+				drop()
 			}
 		}
 	}()
@@ -297,6 +329,18 @@ func (a *Agent) mode() Mode {
 	return ModeNormal
 }
 
+// waitJobs waits for the jobs, but not for ever: a keyring prompt or a card
+// held by another program must not keep the agent from stopping.
+func (a *Agent) waitJobs() {
+	done := make(chan struct{})
+	go func() { a.jobs.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(a.cfg.EndTimeout + a.cfg.BackendTimeout):
+		a.log.Warn("stopping with work still running")
+	}
+}
+
 func (a *Agent) clearStaleTicket() {
 	if a.tickets == nil {
 		return
@@ -304,7 +348,7 @@ func (a *Agent) clearStaleTicket() {
 	a.ticketOps(a.tickets.Delete) // off the Run goroutine: D-Bus may be slow or absent
 }
 
-// shutdown ends the session (bounded) and waits for jobs.
+// shutdown ends the session and waits for the jobs, each bounded in time.
 func (a *Agent) shutdown() {
 	close(a.stopped)
 	if a.cancel != nil {
@@ -312,7 +356,22 @@ func (a *Agent) shutdown() {
 	}
 	a.endSession(false)
 	a.endParked()
-	a.jobs.Wait()
+	a.waitJobs()
+	for drained := false; !drained; { // what will never be taken now
+		select {
+		case r := <-a.results:
+			if r.drop != nil {
+				r.drop()
+			}
+		case in := <-a.intents:
+			if in.cancel != nil {
+				in.cancel()
+			}
+		default:
+			drained = true
+		}
+	}
+	a.waitJobs()
 	if a.conn != nil {
 		a.conn.Close()
 		a.conn = nil

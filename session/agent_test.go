@@ -182,13 +182,19 @@ func TestSessionLockPersistence(t *testing.T) {
 	r.waitScreen(ScreenLocked)
 	eventually(t, "suspended again", func() bool { return r.backend.called("suspend") == 2 })
 	r.insert("Reader 0", newTestCard(t, "Bob", "222222222222", twoYears))
-	r.waitScreen(ScreenPasscode)
-	eventually(t, "parked session ended", func() bool { return r.backend.called("end") == 1 })
+	if s := r.waitScreen(ScreenPasscode); s.Active != nil || strings.Contains(s.Hint, "locked") {
+		t.Fatalf("the previous user's session shows on Bob's prompt: %+v %q", s.Active, s.Hint)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if r.backend.called("end") != 0 {
+		t.Fatal("the parked session ended before anyone else logged in")
+	}
 	r.agent.SubmitPasscode([]byte("123456"))
 	r.waitFor("roles or active", func(s State) bool { return s.Screen == ScreenRoles })
 	if r.backend.called("login") != 2 {
 		t.Fatalf("calls %v", r.backend.calls)
 	}
+	eventually(t, "parked session ended once Bob logged in", func() bool { return r.backend.called("end") == 1 })
 }
 
 func TestBackendDownThenRetry(t *testing.T) {
@@ -431,5 +437,56 @@ func TestPolicyFetchedAgainAfterAFailure(t *testing.T) {
 	r.pull("Reader 0")
 	if s := r.waitScreen(ScreenLocked); s.Active == nil || !s.Active.Suspended {
 		t.Fatalf("the policy's Session Lock Persistence was not applied: %+v", s.Active)
+	}
+}
+
+// An LSA's own card pulled from reader 0 while a user's card sits in reader
+// 1: the LSA's parked session must survive the user's card being read.
+func TestParkedSessionSurvivesASecondReader(t *testing.T) {
+	r := newRig(t, Config{Mode: ModeSLP})
+	lsa := newTestCard(t, "Lee LSA", "303030303030", twoYears)
+	r.loginAs(lsa, "123456", 0)
+	r.insert("Reader 1", newTestCard(t, "Uma User", "313131313131", twoYears))
+	r.pull("Reader 0")
+	r.waitFor("user's card read", func(s State) bool { return s.Screen == ScreenPasscode && s.Reader == "Reader 1" })
+	eventually(t, "suspended", func() bool { return r.backend.called("suspend") == 1 })
+	time.Sleep(50 * time.Millisecond)
+	if n := r.backend.called("end"); n != 0 {
+		t.Fatalf("the LSA's parked session was ended (%d end calls)", n)
+	}
+}
+
+func TestRetryAfterAcceptTermsFailed(t *testing.T) {
+	r := newRig(t, Config{})
+	r.backend.set(func(b *fakeBackend) { b.termsRequired = true })
+	r.insert("Reader 0", newTestCard(t, "Vic", "323232323232", twoYears))
+	r.waitScreen(ScreenPasscode)
+	r.agent.SubmitPasscode([]byte("123456"))
+	r.waitScreen(ScreenTerms)
+	r.backend.set(func(b *fakeBackend) { b.failTerms = errDown })
+	r.agent.AcceptTerms()
+	r.waitScreen(ScreenBackendError)
+	r.backend.set(func(b *fakeBackend) { b.failTerms = nil })
+	r.agent.Retry()
+	r.waitScreen(ScreenRoles)
+	if r.backend.called("terms") != 2 {
+		t.Fatalf("calls %v", r.backend.calls)
+	}
+}
+
+// Behind a locked screen the card must not stay unlocked for other programs.
+func TestLockMakesTheCardForgetThePasscode(t *testing.T) {
+	r := newRig(t, Config{})
+	c := newTestCard(t, "Wyn", "333333333334", twoYears)
+	r.loginAs(c, "123456", 0)
+	r.agent.Lock()
+	s := r.waitScreen(ScreenPasscode)
+	if s.TriesLeft != 3 {
+		t.Fatalf("tries left %d after Lock: the card still holds the verified passcode", s.TriesLeft)
+	}
+	// A signature now needs the passcode again.
+	resp, _ := c.card.Transmit([]byte{0x00, 0x20, 0x00, 0x80})
+	if len(resp) != 2 || resp[0] != 0x63 {
+		t.Fatalf("empty VERIFY after Lock answered % X, want 63Cx (not verified)", resp)
 	}
 }

@@ -39,7 +39,7 @@ func (a *Agent) endInBackground(t client.Ticket) {
 
 // park suspends the session for its card (Session Lock Persistence).
 func (a *Agent) park() {
-	p := &parkedSession{ticket: *a.ticket, sess: *a.sess, settled: make(chan struct{})}
+	p := &parkedSession{ticket: *a.ticket, sess: *a.sess, settled: make(chan struct{}), active: a.st.Active, expiry: a.st.Expiry}
 	if a.id != nil {
 		p.guid = a.id.guid
 	} else {

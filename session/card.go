@@ -86,12 +86,19 @@ func (c *cardCache) forget(guid [16]byte) {
 // readIdentity reads GUID, passcode tries (empty VERIFY: no try used), the
 // 9A certificate (cached) and, if the card allows it without a passcode,
 // the facial image: one transaction, 3 APDUs with the certificate cached.
-func readIdentity(ctx context.Context, conn CardConn, cache *cardCache, trace piv.Option) (cardIdentity, error) {
+// With forget, the card first drops a verified passcode (VERIFY P1=FF), so
+// that behind a locked screen no program can use the card's keys.
+func readIdentity(ctx context.Context, conn CardConn, cache *cardCache, forget bool, trace piv.Option) (cardIdentity, error) {
 	var id cardIdentity
 	err := conn.Do(ctx, func(tx apdu.Transmitter) error {
 		p := piv.New(tx, piv.WithATR(conn.ATR()), trace)
 		if err := p.Select(); err != nil {
 			return err
+		}
+		if forget {
+			if err := p.Deauthenticate(); err != nil {
+				return fmt.Errorf("resetting the passcode state: %w", err)
+			}
 		}
 		guid, err := p.GUID()
 		if err != nil {

@@ -90,30 +90,55 @@ func (a *Agent) showWaiting() {
 	}
 }
 
+// notice is what the passcode prompt says after the card is read again.
+type notice struct{ message, hint string }
+
 // startCard reads who the card in readerName belongs to.
 func (a *Agent) startCard(readerName string, mute bool) {
+	a.readCard(readerName, mute, false, notice{})
+}
+
+// restartCard reads the card in use again after its session was locked or
+// ended with the card still in: the card forgets the passcode first.
+func (a *Agent) restartCard(n notice) {
+	readerName := a.cardIn
+	if a.conn != nil {
+		a.conn.Close()
+		a.conn = nil
+	}
+	if readerName == "" {
+		a.showWaiting()
+		return
+	}
+	a.readCard(readerName, false, true, n)
+}
+
+func (a *Agent) readCard(readerName string, mute, forget bool, n notice) {
 	a.fetchPolicy() // if the start-up fetch failed
 	ctx := a.newGen()
 	a.cardIn = readerName
 	a.id = nil
+	clearPrevious := func(s *State) { // nothing of the previous user stays in the State
+		s.Reader, s.Card, s.Active, s.Expiry = readerName, nil, nil, nil
+	}
 	if mute {
-		a.show(ScreenCardProblem, func(s *State) { s.Reader, s.Card, s.Problem, s.Fix = readerName, nil, msgMute, fixMute })
+		a.show(ScreenCardProblem, func(s *State) { clearPrevious(s); s.Problem, s.Fix = msgMute, fixMute })
 		return
 	}
-	a.show(ScreenReadingCard, func(s *State) { s.Reader, s.Card = readerName, nil })
-	a.job(ctx, func(ctx context.Context) func() {
+	a.show(ScreenReadingCard, clearPrevious)
+	a.jobOwning(ctx, func(ctx context.Context) (func(), func()) {
 		conn, err := a.open(readerName)
 		if err != nil {
-			return func() { a.cardFailed(err) }
+			return func() { a.cardFailed(err) }, nil
 		}
 		cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout)
-		id, err := readIdentity(cctx, conn, a.cache, a.trace)
+		id, err := readIdentity(cctx, conn, a.cache, forget, a.trace)
 		cancel()
-		if err != nil || ctx.Err() != nil {
+		if err != nil {
 			conn.Close()
-			return func() { a.cardFailed(err) }
+			return func() { a.cardFailed(err) }, nil
 		}
-		return func() { a.cardRead(conn, id) }
+		return func() { a.cardRead(conn, id, n) }, func() { conn.Close() }
 	})
 }
 
@@ -135,23 +160,25 @@ func (a *Agent) cardFailed(err error) {
 	a.show(ScreenCardProblem, func(s *State) { s.Problem, s.Fix, s.Retryable = problem, fix, retryable })
 }
 
-// cardRead shows the passcode prompt (or the locked-card screen).
-func (a *Agent) cardRead(conn CardConn, id cardIdentity) {
+// cardRead shows the passcode prompt (or the locked-card screen). A
+// session parked for another card stays parked: it ends only when someone
+// else actually logs in (an LSA's second card must not end it).
+func (a *Agent) cardRead(conn CardConn, id cardIdentity, n notice) {
 	a.conn = conn
 	a.id = &id
-	if a.parked != nil && a.parked.guid != id.guid {
-		a.endParked() // another person's card: the old session will not resume here
-	}
 	holder := id.holder()
 	if id.blocked {
 		a.show(ScreenBlocked, func(s *State) { s.Card, s.TriesLeft, s.Problem, s.Fix = holder, 0, msgBlocked, fixBlocked })
 		return
 	}
 	a.show(ScreenPasscode, func(s *State) {
-		s.Card, s.TriesLeft = holder, id.triesLeft
+		s.Card, s.TriesLeft, s.Message = holder, id.triesLeft, n.message
 		switch {
-		case a.parked != nil:
+		case n.hint != "":
+			s.Hint = n.hint
+		case a.parked != nil && a.parked.guid == id.guid:
 			s.Hint = "Your session is locked. Enter your passcode to continue."
+			s.Active, s.Expiry = a.parked.active, a.parked.expiry
 		case a.cfg.Demo:
 			s.Hint = a.cfg.DemoHint
 		}
@@ -168,8 +195,8 @@ func (a *Agent) cardGone() {
 	}
 	a.cardIn, a.id, a.retry = "", nil, nil
 	if a.sess == nil {
-		if a.parked != nil {
-			a.show(ScreenLocked, func(s *State) { s.Message = "" })
+		if p := a.parked; p != nil {
+			a.show(ScreenLocked, func(s *State) { s.Message, s.Card, s.Active, s.Expiry = "", nil, p.active, p.expiry })
 			return
 		}
 		a.show(ScreenInsertCard, func(s *State) { s.Card, s.Message, s.Active, s.Expiry = nil, "", nil, nil })

@@ -106,6 +106,7 @@ type fakeBackend struct {
 	calls         []string
 	failChallenge error
 	failPolicy    error
+	failTerms     error
 	slp           bool
 	loginDelay    chan struct{} // when set, Login waits for it to close
 	endDelay      time.Duration
@@ -244,6 +245,9 @@ func (b *fakeBackend) AcceptTerms(ctx context.Context, t client.Ticket, version 
 	b.record("terms")
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.failTerms != nil {
+		return api.Session{}, b.failTerms
+	}
 	s, err := b.get(t)
 	if err != nil {
 		return api.Session{}, err

@@ -22,31 +22,31 @@ func (a *Agent) login(passcode []byte) {
 		parked = nil
 	}
 	a.show(ScreenSigningIn, func(s *State) { s.Message = "" })
-	a.job(ctx, func(ctx context.Context) func() {
+	a.jobOwning(ctx, func(ctx context.Context) (func(), func()) {
 		defer clear(passcode)
 		if parked != nil {
 			select { // the suspend call must land before the resume
 			case <-parked.settled:
 			case <-ctx.Done():
-				return nil
+				return nil, nil
 			}
 		}
 		bctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
 		chal, err := a.backend.Challenge(bctx)
 		cancel()
 		if err != nil {
-			return func() { a.backendFailed(err, a.backToPasscode) }
+			return func() { a.backendFailed(err, a.backToPasscode) }, nil
 		}
 		nonce, err := base64.RawURLEncoding.DecodeString(chal.Nonce)
 		if err != nil {
-			return func() { a.backendFailed(err, a.backToPasscode) }
+			return func() { a.backendFailed(err, a.backToPasscode) }, nil
 		}
 		digest := api.LoginDigest(nonce, a.backend.WorkstationID(), id.guid[:])
 		cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout)
 		sig, err := signLogin(cctx, conn, id, passcode, digest, a.cache, a.trace)
 		cancel()
 		if err != nil {
-			return func() { a.signFailed(err) }
+			return func() { a.signFailed(err) }, nil
 		}
 		proof := api.CardProof{
 			Nonce:         chal.Nonce,
@@ -61,19 +61,20 @@ func (a *Agent) login(passcode []byte) {
 		if parked != nil && parked.suspendE == nil {
 			sess, err = a.backend.Resume(bctx, parked.ticket, proof)
 			if client.IsCode(err, api.CodeSessionEnded, api.CodeUnauthenticated, api.CodeSessionNotSuspended, api.CodeNotFound) {
-				return func() { a.parked = nil; a.backToPasscodeWith(msgResumeEnded) }
+				// Not resumable (ended, or somehow active again): make sure it ends.
+				a.endInBackground(parked.ticket)
+				return func() { a.parked = nil; a.backToPasscodeWith(msgResumeEnded) }, nil
 			}
 		} else {
 			sess, err = a.backend.Login(bctx, proof)
 		}
 		if err != nil {
-			return func() { a.backendFailed(err, a.backToPasscode) }
+			return func() { a.backendFailed(err, a.backToPasscode) }, nil
 		}
-		if ctx.Err() != nil { // the card left while we logged in: do not leave a session behind
-			a.endInBackground(client.Ticket{ID: sess.ID, Token: sess.Token})
-			return nil
-		}
-		return func() { a.loggedIn(sess, parked != nil) }
+		// If the card leaves (or the agent stops) before this result is
+		// applied, the session the backend just opened must not stay open.
+		opened := client.Ticket{ID: sess.ID, Token: sess.Token}
+		return func() { a.loggedIn(sess, parked != nil) }, func() { a.endInBackground(opened) }
 	})
 }
 
@@ -129,6 +130,8 @@ func (a *Agent) loggedIn(sess api.Session, resumed bool) {
 	}
 	if resumed {
 		a.parked = nil
+	} else {
+		a.endParked() // someone else logged in here: the parked session will not come back
 	}
 	if a.id != nil {
 		if photo, _ := a.cache.photoOf(a.id.guid); len(photo) > 0 && a.st.Card != nil {
@@ -137,7 +140,13 @@ func (a *Agent) loggedIn(sess api.Session, resumed bool) {
 			a.st.Card = &h
 		}
 	}
-	a.st.Expiry = expiryNotice(sess.Certificate)
+	login := a.logins + 1
+	if resumed && a.st.Expiry != nil {
+		login = a.st.Expiry.Login // the same login goes on: no second notification
+	} else {
+		a.logins++
+	}
+	a.st.Expiry = expiryNotice(sess.Certificate, login)
 	switch {
 	case sess.RoleID != "" && sess.State == api.SessionActive:
 		a.showActive(resumed)
@@ -200,12 +209,12 @@ func (a *Agent) selectRole(i int) {
 	})
 }
 
-// acceptTerms records acceptance and goes on to the role.
-func (a *Agent) acceptTerms() {
-	if a.sess == nil || a.st.Terms == nil {
+// acceptTerms records acceptance of a terms version and goes on to the role.
+func (a *Agent) acceptTerms(version int) {
+	if a.sess == nil {
 		return
 	}
-	version, ticket := a.st.Terms.Version, *a.ticket
+	ticket := *a.ticket
 	ctx := a.newGen()
 	a.show(ScreenSigningIn, nil)
 	a.job(ctx, func(ctx context.Context) func() {
@@ -213,7 +222,7 @@ func (a *Agent) acceptTerms() {
 		defer cancel()
 		sess, err := a.backend.AcceptTerms(bctx, ticket, version)
 		if err != nil {
-			return func() { a.backendFailed(err, a.acceptTerms) }
+			return func() { a.backendFailed(err, func() { a.acceptTerms(version) }) }
 		}
 		return func() {
 			a.sess = &sess

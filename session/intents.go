@@ -7,7 +7,7 @@ package session
 // of p and wipes it; it goes to the card and nowhere else. A passcode that
 // does not match the rule is refused here, without costing a card try.
 func (a *Agent) SubmitPasscode(p []byte) {
-	a.do(func() {
+	a.post(intent{cancel: func() { clear(p) }, run: func() {
 		if a.st.Screen != ScreenPasscode || a.id == nil || a.conn == nil {
 			clear(p)
 			return
@@ -18,26 +18,26 @@ func (a *Agent) SubmitPasscode(p []byte) {
 			return
 		}
 		a.login(p)
-	})
+	}})
 }
 
 // AcceptTerms accepts the terms shown on ScreenTerms.
 func (a *Agent) AcceptTerms() {
 	a.do(func() {
-		if a.st.Screen == ScreenTerms {
-			a.acceptTerms()
+		if a.st.Screen == ScreenTerms && a.st.Terms != nil {
+			a.acceptTerms(a.st.Terms.Version)
 		}
 	})
 }
 
-// DeclineTerms refuses them: no session.
+// DeclineTerms refuses them: no session, and the card forgets the passcode.
 func (a *Agent) DeclineTerms() {
 	a.do(func() {
 		if a.st.Screen != ScreenTerms {
 			return
 		}
 		a.endSession(true)
-		a.backToPasscodeWith(msgTermsDeclined)
+		a.restartCard(notice{message: msgTermsDeclined})
 	})
 }
 
@@ -51,25 +51,18 @@ func (a *Agent) SelectRole(i int) {
 }
 
 // Lock locks the session now, as if the card had been removed; the card
-// owner unlocks it with the passcode.
+// forgets the passcode, and its owner unlocks the session by typing it.
 func (a *Agent) Lock() {
 	a.do(func() {
 		if a.sess == nil || a.st.Screen != ScreenActive {
 			return
 		}
 		a.lockSession()
-		if a.cardIn != "" {
-			readerName := a.cardIn
-			if a.conn != nil {
-				a.conn.Close()
-				a.conn = nil
-			}
-			a.startCard(readerName, false)
-		}
+		a.restartCard(notice{})
 	})
 }
 
-// Logout ends the session.
+// Logout ends the session; the card forgets the passcode.
 func (a *Agent) Logout() {
 	a.do(func() {
 		if a.sess == nil {
@@ -77,12 +70,11 @@ func (a *Agent) Logout() {
 		}
 		a.endSession(true)
 		a.st.Active, a.st.Expiry = nil, nil
-		if a.id != nil && a.conn != nil {
-			a.newGen()
-			a.show(ScreenPasscode, func(s *State) { s.TriesLeft, s.Hint = a.id.triesLeft, msgLoggedOut })
+		if a.cardIn == "" {
+			a.showWaiting()
 			return
 		}
-		a.showWaiting()
+		a.restartCard(notice{hint: msgLoggedOut})
 	})
 }
 

@@ -107,11 +107,11 @@ func refusal(err error) (problem, fix string, retryable bool) {
 
 // expiryNotice turns the backend's certificate status into the alert shown
 // at every login inside the renewal window (and after expiry).
-func expiryNotice(c api.CertificateStatus) *ExpiryNotice {
+func expiryNotice(c api.CertificateStatus, login uint64) *ExpiryNotice {
 	if !c.ExpiryAlert && c.DaysLeft >= 0 {
 		return nil
 	}
-	n := &ExpiryNotice{DaysLeft: c.DaysLeft, NotAfter: c.NotAfter, CanSelfRenew: c.SelfRenewalAllowed}
+	n := &ExpiryNotice{Login: login, DaysLeft: c.DaysLeft, NotAfter: c.NotAfter, CanSelfRenew: c.SelfRenewalAllowed}
 	switch c.RenewalRefusal {
 	case api.RenewalExpired:
 		n.Reason = "Certificates cannot be renewed by yourself after they expire: see your Registration Authority (RA) in person."

@@ -119,8 +119,10 @@ type Active struct {
 }
 
 // ExpiryNotice is the certificate expiry alert shown at login inside the
-// renewal window.
+// renewal window. Login identifies the login it belongs to: the UI sends a
+// system notification once per Login (a resumed session keeps its Login).
 type ExpiryNotice struct {
+	Login        uint64
 	DaysLeft     int
 	NotAfter     time.Time
 	CanSelfRenew bool

@@ -79,6 +79,7 @@ type UI struct {
 	hidden  bool // the user closed the window to the tray
 
 	onApplied func(session.State) // tests: called after each State is applied
+	notified  uint64              // the login whose expiry alert was last notified
 }
 
 // New builds the main window (not yet shown) for sess. It sets the app's
@@ -221,9 +222,10 @@ func (u *UI) tick(now time.Time) {
 // notify sends a system notification when a State first carries a
 // certificate expiry notice (the alert at login).
 func (u *UI) notify(prev, st session.State) {
-	if st.Expiry == nil || prev.Expiry != nil {
+	if st.Expiry == nil || st.Expiry.Login == u.notified {
 		return
 	}
+	u.notified = st.Expiry.Login
 	u.app.SendNotification(fyne.NewNotification("Smartcard certificates", st.Expiry.Text()))
 }
 

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cardagent/cardagent/session"
 )
@@ -26,6 +27,24 @@ type config struct {
 	file          string
 }
 
+// configPath finds --config in args (it must be known before the other
+// flags, whose defaults come from the file), else the default path.
+func configPath(args []string) string {
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name != "config" || !strings.HasPrefix(a, "-") {
+			continue
+		}
+		if hasValue {
+			return value
+		}
+		if i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return defaultConfigPath()
+}
+
 func defaultConfigPath() string {
 	dir, err := os.UserConfigDir()
 	if err != nil {
@@ -34,56 +53,36 @@ func defaultConfigPath() string {
 	return filepath.Join(dir, "cardagent", "config.json")
 }
 
-// loadConfig reads the file (a missing one is fine) and then the flags.
+// loadConfig reads the file (a missing one is fine), then the flags, whose
+// defaults are the file's values: a flag given overrides the file.
 func loadConfig(fsName string, args []string) (config, *flag.FlagSet, error) {
-	fset := flag.NewFlagSet(fsName, flag.ContinueOnError)
-	path := fset.String("config", defaultConfigPath(), "configuration file (JSON)")
 	var c config
-	var flagsOnly config
-	fset.StringVar(&flagsOnly.BackendURL, "backend", "", "identity backend URL (default: the embedded demo backend)")
-	fset.StringVar(&flagsOnly.CAPin, "ca-pin", "", "SHA-256 fingerprint of the backend's CA (identityd prints it)")
-	fset.StringVar(&flagsOnly.Mode, "mode", "", `what removing the card does: "normal" ends the session, "persist" suspends it (default: backend policy)`)
-	fset.StringVar(&flagsOnly.Reader, "reader", "", "preferred reader (part of its name)")
-	fset.StringVar(&flagsOnly.WorkstationID, "workstation", "", "workstation id (default: host name)")
-	fset.StringVar(&flagsOnly.LogLevel, "log-level", "", "debug, info, warn or error (default info)")
-	fset.BoolVar(&flagsOnly.TraceAPDUs, "trace-apdus", false, "log every APDU at debug level (passcodes never appear)")
-	fset.BoolVar(&flagsOnly.NoDemoCard, "no-demo-card", false, "demo mode: do not insert the virtual demo card")
-	if err := fset.Parse(args); err != nil {
-		return c, fset, err
-	}
-	c.file = *path
-	if *path != "" {
-		b, err := os.ReadFile(*path)
+	c.file = configPath(args)
+	if c.file != "" {
+		b, err := os.ReadFile(c.file)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
-			return c, fset, err
+			return c, nil, err
 		default:
 			if err := json.Unmarshal(b, &c); err != nil {
-				return c, fset, fmt.Errorf("reading %s: %w", *path, err)
+				return c, nil, fmt.Errorf("reading %s: %w", c.file, err)
 			}
 		}
 	}
-	fset.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "backend":
-			c.BackendURL = flagsOnly.BackendURL
-		case "ca-pin":
-			c.CAPin = flagsOnly.CAPin
-		case "mode":
-			c.Mode = flagsOnly.Mode
-		case "reader":
-			c.Reader = flagsOnly.Reader
-		case "workstation":
-			c.WorkstationID = flagsOnly.WorkstationID
-		case "log-level":
-			c.LogLevel = flagsOnly.LogLevel
-		case "trace-apdus":
-			c.TraceAPDUs = flagsOnly.TraceAPDUs
-		case "no-demo-card":
-			c.NoDemoCard = flagsOnly.NoDemoCard
-		}
-	})
+	fset := flag.NewFlagSet(fsName, flag.ContinueOnError)
+	fset.String("config", c.file, "configuration file (JSON)")
+	fset.StringVar(&c.BackendURL, "backend", c.BackendURL, "identity backend URL (default: the embedded demo backend)")
+	fset.StringVar(&c.CAPin, "ca-pin", c.CAPin, "SHA-256 fingerprint of the backend's CA (identityd prints it)")
+	fset.StringVar(&c.Mode, "mode", c.Mode, `what removing the card does: "normal" ends the session, "persist" suspends it (default: backend policy)`)
+	fset.StringVar(&c.Reader, "reader", c.Reader, "preferred reader (part of its name)")
+	fset.StringVar(&c.WorkstationID, "workstation", c.WorkstationID, "workstation id (default: host name)")
+	fset.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (default info)")
+	fset.BoolVar(&c.TraceAPDUs, "trace-apdus", c.TraceAPDUs, "log every APDU at debug level (passcodes never appear)")
+	fset.BoolVar(&c.NoDemoCard, "no-demo-card", c.NoDemoCard, "demo mode: do not insert the virtual demo card")
+	if err := fset.Parse(args); err != nil {
+		return c, fset, err
+	}
 	if c.WorkstationID == "" {
 		c.WorkstationID, _ = os.Hostname()
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -95,8 +96,11 @@ func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr
 				fmt.Fprintln(stderr, s.Message)
 			}
 			fmt.Fprintf(stderr, "%s (%s): %d attempts left. %s\nPasscode (%s): ", s.Card.Name, s.Card.UUID, s.TriesLeft, session.TermsNotice, s.Rule.Describe())
-			p, err := readPasscode(stdin, lines, tty)
+			p, err := readPasscode(ctx, stdin, lines, tty)
 			fmt.Fprintln(stderr)
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
 			if err != nil {
 				return fmt.Errorf("reading the passcode: %w", err)
 			}
@@ -160,18 +164,43 @@ func splitFlags(fset *flag.FlagSet, args []string) ([]string, error) {
 
 func isBoolConfigFlag(name string) bool { return name == "trace-apdus" || name == "no-demo-card" }
 
-// readPasscode reads without echo from a terminal, else one line of stdin.
-func readPasscode(stdin *os.File, lines *bufio.Reader, tty bool) ([]byte, error) {
-	if tty {
-		return term.ReadPassword(int(stdin.Fd()))
+// readPasscode reads without echo from a terminal, else one line of stdin;
+// it gives up when ctx ends (Ctrl-C), putting the terminal's echo back.
+// The passcode stays in byte slices the agent wipes, never in a string.
+func readPasscode(ctx context.Context, stdin *os.File, lines *bufio.Reader, tty bool) ([]byte, error) {
+	type read struct {
+		p   []byte
+		err error
 	}
-	line, err := lines.ReadBytes('\n')
-	if err != nil && len(line) == 0 {
-		return nil, err
+	got := make(chan read, 1)
+	var restore func()
+	if tty { // before ReadPassword turns the echo off
+		if st, err := term.GetState(int(stdin.Fd())); err == nil {
+			restore = func() { term.Restore(int(stdin.Fd()), st) }
+		}
 	}
-	p := []byte(strings.TrimRight(string(line), "\r\n"))
-	clear(line)
-	return p, nil
+	go func() {
+		if tty {
+			p, err := term.ReadPassword(int(stdin.Fd()))
+			got <- read{p, err}
+			return
+		}
+		line, err := lines.ReadBytes('\n')
+		if err != nil && len(line) == 0 {
+			got <- read{nil, err}
+			return
+		}
+		got <- read{bytes.TrimRight(line, "\r\n"), nil}
+	}()
+	select {
+	case r := <-got:
+		return r.p, r.err
+	case <-ctx.Done():
+		if restore != nil {
+			restore()
+		}
+		return nil, context.Canceled
+	}
 }
 
 func confirm(lines *bufio.Reader, w io.Writer, prompt string) bool {
