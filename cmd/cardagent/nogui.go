@@ -69,6 +69,7 @@ func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr
 	defer unsub()
 	deadline := time.After(*timeout)
 	var lastSeq uint64
+	lastScreen := session.Screen(-1)
 	loggedIn := false
 	for {
 		var s session.State
@@ -86,11 +87,15 @@ func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr
 			continue
 		}
 		lastSeq = s.Seq
+		changed := s.Screen != lastScreen
+		lastScreen = s.Screen
 		switch s.Screen {
 		case session.ScreenNoService, session.ScreenNoReader, session.ScreenCardProblem, session.ScreenBlocked, session.ScreenBackendError:
 			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
 		case session.ScreenInsertCard:
-			fmt.Fprintf(stderr, "Insert your smartcard (reader %s)…\n", s.Reader)
+			if changed {
+				fmt.Fprintf(stderr, "Insert your smartcard (reader %s)…\n", s.Reader)
+			}
 		case session.ScreenPasscode:
 			if s.Message != "" {
 				fmt.Fprintln(stderr, s.Message)
