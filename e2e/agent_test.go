@@ -35,21 +35,7 @@ const demoPasscode = "735193"
 // demoPasscode set.
 func demoCard(t testing.TB, id *testrig.Identityd, user string) *vcard.Card {
 	t.Helper()
-	e, err := vcard.LoadEnrolment(id.CardDir, user)
-	if err != nil {
-		t.Fatal(err)
-	}
-	card, err := vcard.New(vcard.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := card.Enrol(e); err != nil {
-		t.Fatal(err)
-	}
-	if err := card.SetPIN([]byte(demoPasscode)); err != nil {
-		t.Fatal(err)
-	}
-	return card
+	return testrig.DemoCard(t, id, user, demoPasscode)
 }
 
 // keyringTicket reads the agent's ticket from the Secret Service; ok is

@@ -34,32 +34,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// slot is a virtual card plugged into one vpcd reader; Pull removes it.
-type slot struct {
-	card   *vcard.Card
-	n      int
-	cancel context.CancelFunc
-	done   chan error
-}
-
-// insert plugs card into reader slot n of the rig.
-func insert(t testing.TB, card *vcard.Card, n int) *slot {
+// insert plugs card into reader slot n of the rig; its Pull waits until
+// pcscd has seen the card go, so the next test starts with an empty reader.
+func insert(t testing.TB, card *vcard.Card, n int) *testrig.Slot {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &slot{card: card, n: n, cancel: cancel, done: make(chan error, 1)}
-	go func() { s.done <- card.Attach(ctx, rig.VPCDAddr(n), true) }()
-	t.Cleanup(s.Pull)
+	s := rig.Insert(t, card, n)
+	s.AfterPull = func() { waitEmpty(rig.ReaderName(n)) }
 	return s
-}
-
-// Pull closes the card's socket, as pulling a card out of a reader does,
-// and waits until pcscd has seen it go, so the next test starts with an
-// empty reader.
-func (s *slot) Pull() {
-	s.cancel()
-	<-s.done
-	s.done <- nil // later Pulls return at once
-	waitEmpty(rig.ReaderName(s.n))
 }
 
 // waitEmpty waits (bounded) until PC/SC reports no card in the reader.

@@ -19,7 +19,7 @@ export CARDAGENT_RIGS=1
 	echo "## monitor idle CPU (60 s; 5 s with BENCH_SHORT=1)"
 	go test -tags e2e -run '^$' -bench MonitorIdleCPU -benchtime 1x "${short[@]}" ./reader/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
 	echo "## agent through pcscd + vcard + session + Fyne UI + identityd"
-	go test -tags e2e -run '^$' -bench AgentLockInsertLogin -benchtime "$((pulls / 4 + 1))x" -timeout 30m ./e2e/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
+	go test -tags e2e -run '^$' -bench AgentLockInsertLogin -benchtime "$((pulls / 4 + 1))x" -timeout 30m ./cmd/cardagent/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
 	echo "## the real cardagent binary under Xvfb: cold start, idle CPU, RSS"
 	BENCH_IDLE=$([ "${BENCH_SHORT:-0}" = 1 ] && echo 5 || echo 60) scripts/bench-agent.sh
 	echo "## identityd: logins/s, no-op ratio, renewal storm (SQLite and PostgreSQL)"

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/reader"
 )
 
@@ -489,4 +490,54 @@ func TestLockMakesTheCardForgetThePasscode(t *testing.T) {
 	if len(resp) != 2 || resp[0] != 0x63 {
 		t.Fatalf("empty VERIFY after Lock answered % X, want 63Cx (not verified)", resp)
 	}
+}
+
+// The card pulled in the middle of VERIFY, and in the middle of the
+// signature: no session, no stuck screen, no try lost to a half-sent VERIFY
+// being misread, and the next insertion works.
+func TestCardPulledDuringVerifyAndSigning(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ins  byte
+	}{{"verify", 0x20}, {"signing", 0x87}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, Config{})
+			c := newTestCard(t, "Xan", "343434343434", twoYears)
+			r.insert("Reader 0", c)
+			r.waitScreen(ScreenPasscode)
+			c.conn.mu.Lock()
+			c.conn.pullOn = tc.ins
+			c.conn.onPull = func() { go r.pull("Reader 0") }
+			c.conn.mu.Unlock()
+			r.agent.SubmitPasscode([]byte("123456"))
+			r.waitScreen(ScreenInsertCard)
+			time.Sleep(50 * time.Millisecond)
+			if n := r.backend.called("login"); n != 0 {
+				t.Fatalf("%d logins for a card pulled mid-%s", n, tc.name)
+			}
+			r.insert("Reader 0", c)
+			if s := r.waitScreen(ScreenPasscode); s.TriesLeft != 3 {
+				t.Fatalf("tries left %d after the pull", s.TriesLeft)
+			}
+			r.agent.SubmitPasscode([]byte("123456"))
+			r.waitScreen(ScreenRoles)
+		})
+	}
+}
+
+// A 5xx from the backend is a clear, retryable error; the lock stays instant.
+func TestBackend5xx(t *testing.T) {
+	r := newRig(t, Config{})
+	r.backend.set(func(b *fakeBackend) {
+		b.failChallenge = &client.APIError{Status: 503, Code: api.CodeUnavailable, Message: "maintenance"}
+	})
+	r.insert("Reader 0", newTestCard(t, "Yas", "353535353535", twoYears))
+	r.waitScreen(ScreenPasscode)
+	r.agent.SubmitPasscode([]byte("123456"))
+	s := r.waitScreen(ScreenBackendError)
+	if !s.Retryable || s.Problem == "" {
+		t.Fatalf("%+v", s)
+	}
+	r.pull("Reader 0")
+	r.waitScreen(ScreenInsertCard)
 }

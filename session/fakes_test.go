@@ -32,15 +32,28 @@ type vcardConn struct {
 	mu     sync.Mutex
 	pulled bool
 	apdus  int
+
+	// pullOn, if set, pulls the card when it receives an APDU with this INS
+	// (and data): the card leaves in the middle of that command.
+	pullOn  byte
+	onPull  func()
+	didPull bool
 }
 
 func (c *vcardConn) Transmit(cmd []byte) ([]byte, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.pulled {
+		c.mu.Unlock()
 		return nil, &reader.Error{Op: "sending to the card", Kind: reader.ErrRemoved}
 	}
 	c.apdus++
+	if c.pullOn != 0 && !c.didPull && len(cmd) > 5 && cmd[1] == c.pullOn {
+		c.didPull, c.pulled = true, true
+		c.mu.Unlock()
+		c.onPull()
+		return nil, &reader.Error{Op: "sending to the card", Kind: reader.ErrRemoved}
+	}
+	c.mu.Unlock()
 	return c.card.Transmit(cmd)
 }
 

@@ -1,13 +1,14 @@
 //go:build e2e
 
-package e2e
+package main
 
-// The agent's latency through every real part but the display server:
+// The agent's latency through every real part but the display server
+// (here because only cmd/cardagent, ui and assets may import Fyne):
 // pcscd + vpcd + vcard → reader.Monitor → session → Fyne UI (the test
 // driver, which paints in software: Capture() draws the screen), with a real
 // identityd behind it. Run by `make bench`:
 //
-//	go test -tags e2e -run '^$' -bench Agent -benchtime 50x ./e2e/
+//	go test -tags e2e -run '^$' -bench Agent -benchtime 50x ./cmd/cardagent/
 //
 // For each card pull and insert it reports:
 //   - pcscd:   socket change → pcscd reports it to the agent (the floor vpcd's 400 ms polling sets);
@@ -17,7 +18,9 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -33,6 +36,26 @@ import (
 	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/ui"
 )
+
+var (
+	pcsc    *testrig.PCSC
+	pcscErr error
+)
+
+// TestMain gives the benchmark its own isolated pcscd (only with -tags e2e).
+func TestMain(m *testing.M) {
+	pcsc, pcscErr = testrig.StartPCSC()
+	if pcscErr != nil {
+		fmt.Fprintln(os.Stderr, "PC/SC rig:", pcscErr)
+	}
+	code := m.Run()
+	if pcsc != nil {
+		pcsc.Close()
+	}
+	os.Exit(code)
+}
+
+const benchPasscode = "735193"
 
 type durations []time.Duration
 
@@ -78,7 +101,7 @@ func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func BenchmarkAgentLockInsertLogin(b *testing.B) {
-	testrig.Need(b, rigErr)
+	testrig.Need(b, pcscErr)
 	id := testrig.StartIdentityd(b)
 	m := reader.NewMonitor(nil)
 	mctx, stopMonitor := context.WithCancel(context.Background())
@@ -150,7 +173,7 @@ func BenchmarkAgentLockInsertLogin(b *testing.B) {
 		for {
 			select {
 			case e := <-seen:
-				if e.Kind == kind && e.Reader == rig.ReaderName(0) {
+				if e.Kind == kind && e.Reader == pcsc.ReaderName(0) {
 					return e.At
 				}
 			case <-time.After(10 * time.Second):
@@ -169,14 +192,14 @@ func BenchmarkAgentLockInsertLogin(b *testing.B) {
 		return time.Time{}
 	}
 
-	card := demoCard(b, id, testrig.DemoClinician)
+	card := testrig.DemoCard(b, id, testrig.DemoClinician, benchPasscode)
 	var lockAgent, lockPcscd, lockTotal, lockState, lockApplied, inAgent, inPcscd, inTotal, login durations
 	var apdusPerLogin, requestsPerLogin []int64
 	for i := -1; i < b.N; i++ { // i == -1: warm-up (terms, first certificate read)
 		// Insert: passcode prompt with name and tries drawn.
 		prompt := expect(session.ScreenPasscode)
 		t0 := time.Now()
-		s := insert(b, card, 0)
+		s := pcsc.Insert(b, card, 0)
 		pcscdAt := reported(reader.CardInserted)
 		d := await(prompt, session.ScreenPasscode)
 		if i >= 0 {
@@ -191,7 +214,7 @@ func BenchmarkAgentLockInsertLogin(b *testing.B) {
 		}
 		roles := expect(next)
 		t1 := time.Now()
-		agent.SubmitPasscode([]byte(demoPasscode))
+		agent.SubmitPasscode([]byte(benchPasscode))
 		d = await(roles, next)
 		if i >= 0 {
 			login = append(login, d.Sub(t1))
