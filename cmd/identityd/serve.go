@@ -30,7 +30,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	kind, _, _ := cfg.Store()
-	fmt.Fprintf(stdout, "identityd listening on https://%s (store %s)\nCA fingerprint (SHA-256, pin this): %s\n",
+	fmt.Fprintf(stdout, "identityd listening on https://%s (store %s)\nCA fingerprint (SHA-256, to be pinned by agents): %s\n",
 		srv.Addr(), kind, svc.CA().Fingerprint())
 	log.Info("serving", "addr", srv.Addr(), "store", kind)
 	return srv.Serve(ctx) // nil after a clean shutdown (http.ErrServerClosed)

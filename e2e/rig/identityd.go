@@ -65,7 +65,7 @@ func Binary(t testing.TB, name string) string {
 
 var (
 	listenRE = regexp.MustCompile(`listening on (https://\S+)`)
-	pinRE    = regexp.MustCompile(`pin this\): ([0-9A-Fa-f:]+)`)
+	pinRE    = regexp.MustCompile(`CA fingerprint \(SHA-256[^)]*\): ([0-9A-Fa-f:]+)`)
 )
 
 // StartIdentityd seeds a fresh SQLite store with the demo data and serves it

@@ -33,14 +33,14 @@ rig_identityd() {
 	"$bin/identityd" demo -card-dir "$work/cards" "$@" "${idflags[@]}" >/dev/null
 	rig_restart_identityd
 	url=$(grep -o 'https://[0-9.:]*' "$work/identityd.out" | head -1)
-	pin=$(grep -o 'pin this): .*' "$work/identityd.out" | cut -d' ' -f3)
+	pin=$(grep -o 'by agents): .*' "$work/identityd.out" | cut -d' ' -f3)
 }
 
 rig_restart_identityd() {
 	"$bin/identityd" serve -listen "127.0.0.1:$idport" "${idflags[@]}" >"$work/identityd.out" 2>&1 &
 	idpid=$!
 	rig_pids+=("$idpid")
-	for _ in $(seq 100); do grep -q 'pin this' "$work/identityd.out" && return 0; sleep 0.1; done
+	for _ in $(seq 100); do grep -q 'CA fingerprint' "$work/identityd.out" && return 0; sleep 0.1; done
 	echo "identityd did not start:" >&2
 	cat "$work/identityd.out" >&2
 	exit 1
