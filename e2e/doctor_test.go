@@ -102,3 +102,38 @@ func TestDoctorNoService(t *testing.T) {
 		t.Fatalf("exit %d, report %+v", code, r)
 	}
 }
+
+// The doctor checks the backend over TLS pinned to its CA: the right pin
+// passes, a wrong one is reported as such (with the fix), and a stopped
+// backend as unreachable.
+func TestDoctorBackend(t *testing.T) {
+	testrigNeed(t)
+	bin := buildCmd(t, "cardagent")
+	id := testrig.StartIdentityd(t)
+	run := func(pin string) (doctor.Report, int) {
+		cmd := exec.Command(bin, "doctor", "--json", "--config", "", "--backend", id.URL, "--ca-pin", pin)
+		cmd.Env = append(os.Environ(), "PCSCLITE_CSOCK_NAME="+rig.Socket)
+		out, err := cmd.Output()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		var r doctor.Report
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatalf("doctor printed %q: %v", out, err)
+		}
+		return r, code
+	}
+	if r, _ := run(id.Pin); r.Backend == nil || !r.Backend.OK {
+		t.Fatalf("right pin: %+v", r.Backend)
+	}
+	wrong := strings.Repeat("AB:", 31) + "AB"
+	r, code := run(wrong)
+	if r.Backend == nil || r.Backend.OK || !strings.Contains(r.Backend.Fix, "ca-pin") || code != 1 {
+		t.Fatalf("wrong pin: exit %d, %+v", code, r.Backend)
+	}
+	id.Stop()
+	if r, _ := run(id.Pin); r.Backend == nil || r.Backend.OK || !strings.Contains(r.Backend.Problem, "cannot be reached") {
+		t.Fatalf("stopped backend: %+v", r.Backend)
+	}
+}
