@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/ca"
@@ -26,63 +27,93 @@ type provenCard struct {
 	user      store.User
 }
 
+// verifiedProof is a proof whose cryptography holds: challenge, certificate
+// and signature. What the store says of the card is checked by loadCard.
+type verifiedProof struct {
+	challenge checkedChallenge
+	guidHex   string
+	serial    string
+}
+
 // checkProof runs every check of a login or resume proof in order, cheapest
 // first, and returns the first refusal as a typed error.
 func (s *Service) checkProof(ctx context.Context, p *api.CardProof) (provenCard, error) {
+	vp, err := s.verifyProof(p)
+	if err != nil {
+		return provenCard{}, err
+	}
 	var pc provenCard
+	err = s.store.View(ctx, func(r store.Reader) error {
+		pc, err = s.loadCard(ctx, r, vp)
+		return err
+	})
+	return pc, err
+}
+
+// verifyProof runs the checks of a proof that need no database, in order,
+// cheapest first.
+func (s *Service) verifyProof(p *api.CardProof) (verifiedProof, error) {
+	var vp verifiedProof
 	nonce, err := p.NonceBytes()
 	if err != nil {
-		return pc, errs.BadRequest(api.CodeInvalidRequest, err.Error(), nil)
+		return vp, errs.BadRequest(api.CodeInvalidRequest, err.Error(), nil)
 	}
 	guid, err := p.GUID()
 	if err != nil {
-		return pc, errs.BadRequest(api.CodeInvalidRequest, err.Error(), nil)
+		return vp, errs.BadRequest(api.CodeInvalidRequest, err.Error(), nil)
 	}
-	if pc.challenge, err = s.checkChallenge(nonce, p.WorkstationID); err != nil {
-		return pc, err
+	if vp.challenge, err = s.checkChallenge(nonce, p.WorkstationID); err != nil {
+		return vp, err
 	}
 	cert, err := s.parseCardCert(p)
 	if err != nil {
-		return pc, err
+		return vp, err
 	}
 	now := s.now()
 	switch err := ca.CheckCardCert(cert, guid, now); {
 	case errors.Is(err, ca.ErrExpired), errors.Is(err, ca.ErrNotYetValid):
-		return pc, errs.Unauthorized(api.CodeCertificateExpired, "the certificate is outside its validity period", err)
+		return vp, errs.Unauthorized(api.CodeCertificateExpired, "the certificate is outside its validity period", err)
 	case errors.Is(err, ca.ErrWrongCard):
-		return pc, errs.Unauthorized(api.CodeCertificateMismatch, "the certificate was not issued to this card", err)
+		return vp, errs.Unauthorized(api.CodeCertificateMismatch, "the certificate was not issued to this card", err)
 	case err != nil:
-		return pc, errs.Unauthorized(api.CodeCertificateInvalid, "not a card authentication certificate", err)
+		return vp, errs.Unauthorized(api.CodeCertificateInvalid, "not a card authentication certificate", err)
 	}
 	sig, err := p.SignatureBytes()
 	if err != nil {
-		return pc, errs.BadRequest(api.CodeInvalidRequest, err.Error(), nil)
+		return vp, errs.BadRequest(api.CodeInvalidRequest, err.Error(), nil)
 	}
 	digest := api.LoginDigest(nonce, p.WorkstationID, guid)
 	if err := ca.VerifyDigestSignature(cert.PublicKey, digest, sig); err != nil {
-		return pc, errs.Unauthorized(api.CodeSignatureInvalid, "the signature does not verify with the card's certificate", err)
+		return vp, errs.Unauthorized(api.CodeSignatureInvalid, "the signature does not verify with the card's certificate", err)
 	}
-	guidHex, serial := api.FormatCardGUID(guid), ca.SerialHex(cert)
-	err = s.store.View(ctx, func(r store.Reader) error {
-		var err error
-		if pc.card, err = r.Card(ctx, guidHex); errors.Is(err, store.ErrNotFound) {
-			return errs.Unauthorized(api.CodeCardUnknown, "this card is not registered", err)
-		} else if err != nil {
-			return err
-		}
-		if pc.cert, err = r.Certificate(ctx, serial); errors.Is(err, store.ErrNotFound) || (err == nil && pc.cert.CardGUID != guidHex) {
-			return errs.Unauthorized(api.CodeCertificateMismatch, "the certificate was not issued to this card", err)
-		} else if err != nil {
-			return err
-		}
-		if pc.user, err = r.User(ctx, pc.card.UserID); err != nil {
-			return err
-		}
-		return nil
-	})
-	if err != nil {
+	vp.guidHex, vp.serial = api.FormatCardGUID(guid), ca.SerialHex(cert)
+	return vp, nil
+}
+
+// loadCard reads the card, certificate and user of a verified proof through
+// r and checks that the card and user may log in. On a refusal pc holds
+// what was read, for the audit record.
+func (s *Service) loadCard(ctx context.Context, r store.Reader, vp verifiedProof) (provenCard, error) {
+	pc := provenCard{challenge: vp.challenge}
+	cl, err := r.CardLogin(ctx, vp.guidHex, vp.serial)
+	if errors.Is(err, store.ErrNotFound) {
+		return pc, errs.Unauthorized(api.CodeCardUnknown, "this card is not registered", err)
+	} else if err != nil {
 		return pc, err
 	}
+	pc.card = cl.Card
+	if cl.Cert == nil || cl.Cert.CardGUID != vp.guidHex {
+		var err error
+		if cl.Cert == nil {
+			err = fmt.Errorf("reading certificate %s: %w", vp.serial, store.ErrNotFound)
+		}
+		return pc, errs.Unauthorized(api.CodeCertificateMismatch, "the certificate was not issued to this card", err)
+	}
+	pc.cert = *cl.Cert
+	if cl.User == nil {
+		return pc, fmt.Errorf("reading user %s: %w", pc.card.UserID, store.ErrNotFound)
+	}
+	pc.user = *cl.User
 	switch {
 	case pc.card.State == store.CardCancelled:
 		return pc, errs.Forbidden(api.CodeCardCancelled, "this card has been cancelled: contact your Registration Authority", nil)
@@ -124,33 +155,44 @@ func redeem(ctx context.Context, tx store.Tx, c checkedChallenge) error {
 	return err
 }
 
-// Login opens a session for a card proof.
+// Login opens a session for a card proof. The card, certificate and user
+// are read in the transaction that redeems the challenge and creates the
+// session, together with what the reply shows, so a login is one write
+// transaction and no separate reads.
 func (s *Service) Login(ctx context.Context, req *api.CreateSessionRequest, m Meta) (*api.Session, error) {
 	rec := s.record("login", m, req.WorkstationID)
 	rec.CardGUID = normalGUID(req.CardGUID)
-	pc, err := s.checkProof(ctx, &req.CardProof)
+	vp, err := s.verifyProof(&req.CardProof)
 	if err != nil {
-		rec.UserID = pc.user.ID
 		return nil, s.refuse(ctx, rec, err)
 	}
-	token, sess, err := s.newSession(pc, req.WorkstationID)
+	id, token, err := newSessionSecrets()
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
-	rec.UserID, rec.SessionID = pc.user.ID, sess.ID
+	var sess store.Session
+	var vd viewData
 	err = s.commit(ctx, &rec, func(tx store.Tx) error {
+		pc, err := s.loadCard(ctx, tx, vp)
+		if err != nil {
+			rec.UserID = pc.user.ID
+			return err
+		}
+		sess = s.newSession(pc, id, token, req.WorkstationID)
+		rec.UserID, rec.SessionID = pc.user.ID, sess.ID
 		if err := redeem(ctx, tx, pc.challenge); err != nil {
 			return err
 		}
-		return tx.CreateSession(ctx, sess)
+		if err := tx.CreateSession(ctx, sess); err != nil {
+			return err
+		}
+		vd.user, vd.cert = &pc.user, &pc.cert
+		return s.loadView(ctx, tx, sess, &vd)
 	})
 	if err != nil {
 		return nil, err
 	}
-	view, err := s.sessionView(ctx, sess, &pc.user, &pc.cert)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
+	view := s.buildView(sess, &vd)
 	view.Token = token
 	return view, nil
 }

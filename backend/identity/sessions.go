@@ -34,22 +34,25 @@ func hashToken(token string) []byte {
 	return h[:]
 }
 
-// newSession makes an active session and its token; only the hash is kept.
-func (s *Service) newSession(pc provenCard, workstationID string) (string, store.Session, error) {
-	id, err := randomID(16)
-	if err != nil {
-		return "", store.Session{}, err
+// newSessionSecrets draws a new session's id and token.
+func newSessionSecrets() (id, token string, err error) {
+	if id, err = randomID(16); err != nil {
+		return "", "", err
 	}
-	token, err := randomID(32)
-	if err != nil {
-		return "", store.Session{}, err
+	if token, err = randomID(32); err != nil {
+		return "", "", err
 	}
+	return id, token, nil
+}
+
+// newSession makes an active session with its token; only the hash is kept.
+func (s *Service) newSession(pc provenCard, id, token, workstationID string) store.Session {
 	now := s.now()
-	return token, store.Session{
+	return store.Session{
 		ID: id, TokenHash: hashToken(token), UserID: pc.user.ID, CardGUID: pc.card.GUID, CertSerial: pc.cert.Serial,
 		WorkstationID: workstationID, State: store.SessionActive, CreatedAt: now, UpdatedAt: now,
 		ExpiresAt: now.Add(s.policy.SessionLifetime),
-	}, nil
+	}
 }
 
 // authSession loads session id and checks the caller may use it. Refusals
@@ -80,11 +83,14 @@ func (s *Service) authSession(ctx context.Context, r store.Reader, id string, a 
 // sessionCall is the shape of every authenticated session change: load and
 // authorise the session, let change edit it inside the transaction, audit
 // the outcome either way, and return the session as the client sees it.
-func (s *Service) sessionCall(ctx context.Context, action, id string, a Auth, m Meta,
-	change func(tx store.Tx, sess *store.Session) error) (*api.Session, error) {
+// change may record in vd what it read; the rest of the view is read in the
+// same transaction, after the change. With noView no view is built (nil).
+func (s *Service) sessionCall(ctx context.Context, action, id string, a Auth, m Meta, noView bool,
+	change func(tx store.Tx, sess *store.Session, vd *viewData) error) (*api.Session, error) {
 	rec := s.record(action, m, a.WorkstationID)
 	rec.SessionID = trimID(id)
 	var sess store.Session
+	var vd viewData
 	err := s.commit(ctx, &rec, func(tx store.Tx) error {
 		var err error
 		sess, err = s.authSession(ctx, tx, id, a)
@@ -92,20 +98,22 @@ func (s *Service) sessionCall(ctx context.Context, action, id string, a Auth, m 
 		if err != nil {
 			return err
 		}
-		if err := change(tx, &sess); err != nil {
+		if err := change(tx, &sess, &vd); err != nil {
 			return err
 		}
 		sess.UpdatedAt = s.now()
-		return tx.UpdateSession(ctx, sess)
+		if err := tx.UpdateSession(ctx, sess); err != nil {
+			return err
+		}
+		if noView {
+			return nil
+		}
+		return s.loadView(ctx, tx, sess, &vd)
 	})
-	if err != nil {
+	if err != nil || noView {
 		return nil, err
 	}
-	view, err := s.sessionView(ctx, sess, nil, nil)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return view, nil
+	return s.buildView(sess, &vd), nil
 }
 
 func trimID(id string) string {
@@ -124,7 +132,7 @@ func activeOnly(sess *store.Session) error {
 
 // AcceptTerms records that the user accepted the terms version shown.
 func (s *Service) AcceptTerms(ctx context.Context, id string, a Auth, req *api.AcceptTermsRequest, m Meta) (*api.Session, error) {
-	return s.sessionCall(ctx, "terms.accept", id, a, m, func(tx store.Tx, sess *store.Session) error {
+	return s.sessionCall(ctx, "terms.accept", id, a, m, false, func(tx store.Tx, sess *store.Session, _ *viewData) error {
 		if err := activeOnly(sess); err != nil {
 			return err
 		}
@@ -141,11 +149,11 @@ func (s *Service) AcceptTerms(ctx context.Context, id string, a Auth, req *api.A
 // SelectRole sets the session's role: one the user holds now, and only once
 // the terms are accepted.
 func (s *Service) SelectRole(ctx context.Context, id string, a Auth, req *api.SelectRoleRequest, m Meta) (*api.Session, error) {
-	return s.sessionCall(ctx, "session.role", id, a, m, func(tx store.Tx, sess *store.Session) error {
+	return s.sessionCall(ctx, "session.role", id, a, m, false, func(tx store.Tx, sess *store.Session, vd *viewData) error {
 		if err := activeOnly(sess); err != nil {
 			return err
 		}
-		due, _, err := s.termsDue(ctx, tx, sess.UserID)
+		due, terms, err := s.termsDue(ctx, tx, sess.UserID)
 		if err != nil {
 			return err
 		}
@@ -161,6 +169,9 @@ func (s *Service) SelectRole(ctx context.Context, id string, a Auth, req *api.Se
 			return errs.Forbidden(api.CodeRoleNotHeld, "the user does not hold that role", nil)
 		}
 		sess.RoleID = req.RoleID
+		// Neither changes in this transaction: the reply reuses them.
+		vd.setTerms(due, terms)
+		vd.setPositions(ps)
 		return nil
 	})
 }
@@ -168,7 +179,7 @@ func (s *Service) SelectRole(ctx context.Context, id string, a Auth, req *api.Se
 // Suspend keeps the session for the same card to resume (Session Lock
 // Persistence). Suspending a suspended session is a no-op.
 func (s *Service) Suspend(ctx context.Context, id string, a Auth, m Meta) (*api.Session, error) {
-	return s.sessionCall(ctx, "session.suspend", id, a, m, func(tx store.Tx, sess *store.Session) error {
+	return s.sessionCall(ctx, "session.suspend", id, a, m, false, func(tx store.Tx, sess *store.Session, _ *viewData) error {
 		sess.State = store.SessionSuspended
 		return nil
 	})
@@ -176,7 +187,7 @@ func (s *Service) Suspend(ctx context.Context, id string, a Auth, m Meta) (*api.
 
 // End ends the session for good.
 func (s *Service) End(ctx context.Context, id string, a Auth, m Meta) error {
-	_, err := s.sessionCall(ctx, "session.end", id, a, m, func(tx store.Tx, sess *store.Session) error {
+	_, err := s.sessionCall(ctx, "session.end", id, a, m, true, func(tx store.Tx, sess *store.Session, _ *viewData) error {
 		sess.State = store.SessionEnded
 		return nil
 	})
@@ -195,7 +206,7 @@ func (s *Service) Session(ctx context.Context, id string, a Auth, m Meta) (*api.
 		rec.SessionID, rec.UserID, rec.CardGUID = trimID(id), sess.UserID, sess.CardGUID
 		return nil, s.refuse(ctx, rec, err)
 	}
-	view, err := s.sessionView(ctx, sess, nil, nil)
+	view, err := s.sessionView(ctx, sess, &viewData{})
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
@@ -218,6 +229,7 @@ func (s *Service) Resume(ctx context.Context, id string, req *api.ResumeRequest,
 		return nil, errs.Internal(err)
 	}
 	var sess store.Session
+	vd := viewData{user: &pc.user, cert: &pc.cert}
 	err = s.commit(ctx, &rec, func(tx store.Tx) error {
 		var err error
 		if sess, err = tx.Session(ctx, id); errors.Is(err, store.ErrNotFound) {
@@ -239,15 +251,15 @@ func (s *Service) Resume(ctx context.Context, id string, req *api.ResumeRequest,
 			return err
 		}
 		sess.State, sess.TokenHash, sess.CertSerial, sess.UpdatedAt = store.SessionActive, hashToken(token), pc.cert.Serial, s.now()
-		return tx.UpdateSession(ctx, sess)
+		if err := tx.UpdateSession(ctx, sess); err != nil {
+			return err
+		}
+		return s.loadView(ctx, tx, sess, &vd)
 	})
 	if err != nil {
 		return nil, err
 	}
-	view, err := s.sessionView(ctx, sess, &pc.user, &pc.cert)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
+	view := s.buildView(sess, &vd)
 	view.Token = token
 	return view, nil
 }

@@ -75,6 +75,13 @@ type Certificate struct {
 	IssuedAt        time.Time
 }
 
+// CardLogin is a card with one certificate and its user, read together.
+type CardLogin struct {
+	Card Card
+	Cert *Certificate // nil: no certificate with that serial
+	User *User        // nil: the card's user row is missing
+}
+
 // Terms is one published version of the terms of smartcard use.
 type Terms struct {
 	Version     int

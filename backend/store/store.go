@@ -45,11 +45,18 @@ type Reader interface {
 	Card(ctx context.Context, guid string) (Card, error)
 	Cards(ctx context.Context, userID string) ([]Card, error)
 	Certificate(ctx context.Context, serial string) (Certificate, error)
+	// CardLogin reads a card, the certificate with serial (whichever card
+	// it belongs to) and the card's user in one query: what a login checks.
+	// ErrNotFound only if there is no such card.
+	CardLogin(ctx context.Context, guid, serial string) (CardLogin, error)
 	// CurrentCertificate is the newest certificate of a card in a slot.
 	CurrentCertificate(ctx context.Context, cardGUID, slot string) (Certificate, error)
 	LatestTerms(ctx context.Context) (Terms, error)
 	// TermsAcceptedAt is when userID accepted version, ErrNotFound if never.
 	TermsAcceptedAt(ctx context.Context, userID string, version int) (time.Time, error)
+	// LatestTermsFor is LatestTerms and, in the same query, when userID
+	// accepted that version (the zero time if never).
+	LatestTermsFor(ctx context.Context, userID string) (Terms, time.Time, error)
 	Session(ctx context.Context, id string) (Session, error)
 	CA(ctx context.Context) (CA, error)
 }

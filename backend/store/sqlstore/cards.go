@@ -96,6 +96,46 @@ func (t *tx) CurrentCertificate(ctx context.Context, cardGUID, slot string) (sto
 	return c, nil
 }
 
+func (t *tx) CardLogin(ctx context.Context, guid, serial string) (store.CardLogin, error) {
+	var cl store.CardLogin
+	c := &cl.Card
+	var state string
+	var created int64
+	var cancelled sql.NullInt64
+	var ceSerial, ceCard, ceSlot sql.NullString
+	var ceNB, ceNA, ceRenewals, ceIssued sql.NullInt64
+	var ceDER []byte
+	var uID, uName, uEmail, uMobile sql.NullString
+	var uDisabled sql.NullBool
+	var uCreated sql.NullInt64
+	err := t.q.QueryRowContext(ctx, `SELECT c.guid, c.user_id, c.state, c.key_version, c.puk_sealed, c.puk_next, c.created_at, c.cancelled_at,
+		ce.serial, ce.card_guid, ce.slot, ce.not_before, ce.not_after, ce.renewals_since_ra, ce.der, ce.issued_at,
+		u.id, u.name, u.email, u.mobile, u.disabled, u.created_at
+		FROM cards c LEFT JOIN certificates ce ON ce.serial = $2 LEFT JOIN users u ON u.id = c.user_id
+		WHERE c.guid = $1`, guid, serial).Scan(
+		&c.GUID, &c.UserID, &state, &c.KeyVersion, &c.PUKSealed, &c.PUKNext, &created, &cancelled,
+		&ceSerial, &ceCard, &ceSlot, &ceNB, &ceNA, &ceRenewals, &ceDER, &ceIssued,
+		&uID, &uName, &uEmail, &uMobile, &uDisabled, &uCreated)
+	if err != nil {
+		return cl, t.wrap("reading card "+guid, err)
+	}
+	c.State, c.CreatedAt, c.CancelledAt = store.CardState(state), fromMicros(created), fromNullMicros(cancelled)
+	if ceSerial.Valid {
+		cl.Cert = &store.Certificate{
+			Serial: ceSerial.String, CardGUID: ceCard.String, Slot: ceSlot.String,
+			NotBefore: fromMicros(ceNB.Int64), NotAfter: fromMicros(ceNA.Int64), RenewalsSinceRA: int(ceRenewals.Int64),
+			DER: ceDER, IssuedAt: fromMicros(ceIssued.Int64),
+		}
+	}
+	if uID.Valid {
+		cl.User = &store.User{
+			ID: uID.String, Name: uName.String, Email: uEmail.String, Mobile: uMobile.String,
+			Disabled: uDisabled.Bool, CreatedAt: fromMicros(uCreated.Int64),
+		}
+	}
+	return cl, nil
+}
+
 func (t *tx) oneRow(what string, res sql.Result, err error) error {
 	if err != nil {
 		return t.wrap(what, err)

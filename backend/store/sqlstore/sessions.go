@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/cardagent/cardagent/backend/store"
@@ -39,6 +40,21 @@ func (t *tx) TermsAcceptedAt(ctx context.Context, userID string, version int) (t
 		return time.Time{}, t.wrap("reading terms acceptance", err)
 	}
 	return fromMicros(at), nil
+}
+
+func (t *tx) LatestTermsFor(ctx context.Context, userID string) (store.Terms, time.Time, error) {
+	var tm store.Terms
+	var at int64
+	var accepted sql.NullInt64
+	err := t.q.QueryRowContext(ctx, `SELECT t.version, t.text, t.published_at, a.accepted_at
+		FROM terms t LEFT JOIN terms_acceptances a ON a.user_id = $1 AND a.version = t.version
+		ORDER BY t.version DESC LIMIT 1`, userID).
+		Scan(&tm.Version, &tm.Text, &at, &accepted)
+	if err != nil {
+		return tm, time.Time{}, t.wrap("reading latest terms", err)
+	}
+	tm.PublishedAt = fromMicros(at)
+	return tm, fromNullMicros(accepted), nil
 }
 
 func (t *tx) UseChallenge(ctx context.Context, id []byte, expiresAt time.Time) error {

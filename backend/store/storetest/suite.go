@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -103,6 +104,22 @@ func testPeopleAndCards(t *testing.T, newDB func(t *testing.T) Opener) {
 		if err != nil || cert.Serial != "02" || cert.RenewalsSinceRA != 1 {
 			return fmt.Errorf("CurrentCertificate = %+v, %v", cert, err)
 		}
+		// CardLogin reads the same rows as Card, Certificate and User.
+		want, err := r.Certificate(ctx, "02")
+		if err != nil {
+			return err
+		}
+		cl, err := r.CardLogin(ctx, c.GUID, "02")
+		if err != nil || !reflect.DeepEqual(cl.Card, c) || cl.Cert == nil || !reflect.DeepEqual(*cl.Cert, want) ||
+			cl.User == nil || !reflect.DeepEqual(*cl.User, u) {
+			return fmt.Errorf("CardLogin = %+v, %v", cl, err)
+		}
+		if cl, err := r.CardLogin(ctx, c.GUID, "ff"); err != nil || cl.Cert != nil || cl.User == nil || cl.Card.GUID != c.GUID {
+			return fmt.Errorf("CardLogin with an unknown serial = %+v, %v", cl, err)
+		}
+		if _, err := r.CardLogin(ctx, "ffffffffffffffffffffffffffffffff", "02"); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("CardLogin of an unknown card: %v, want ErrNotFound", err)
+		}
 		return nil
 	}))
 	must(t, s.Update(ctx, func(tx store.Tx) error {
@@ -168,6 +185,12 @@ func testTermsAndCA(t *testing.T, newDB func(t *testing.T) Opener) {
 	s := open(t)
 	seed(t, s)
 	ctx := context.Background()
+	must(t, s.View(ctx, func(r store.Reader) error {
+		if _, _, err := r.LatestTermsFor(ctx, "555000111222"); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("LatestTermsFor with no terms: %v, want ErrNotFound", err)
+		}
+		return nil
+	}))
 	must(t, s.Update(ctx, func(tx store.Tx) error {
 		return errors.Join(
 			tx.PublishTerms(ctx, store.Terms{Version: 1, Text: "v1", PublishedAt: t0}),
@@ -197,6 +220,28 @@ func testTermsAndCA(t *testing.T, newDB func(t *testing.T) Opener) {
 		}
 		if _, err := r.TermsAcceptedAt(ctx, "555000111222", 2); !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("unaccepted version: %v", err)
+		}
+		return nil
+	}))
+	// Neither another user's acceptance of the latest version nor this
+	// user's of an older one counts.
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		return errors.Join(
+			tx.CreateUser(ctx, store.User{ID: "555000111223", Name: "Charles Babbage", CreatedAt: t0}),
+			tx.AcceptTerms(ctx, "555000111223", 2, t0),
+			tx.AcceptTerms(ctx, "555000111222", 1, t0.Add(3*time.Hour)),
+		)
+	}))
+	must(t, s.View(ctx, func(r store.Reader) error {
+		if tm, at, err := r.LatestTermsFor(ctx, "555000111222"); err != nil || tm.Version != 2 || tm.Text != "v2" || !tm.PublishedAt.Equal(t0) || !at.IsZero() {
+			return fmt.Errorf("LatestTermsFor (latest not accepted) = %+v, %v, %v", tm, at, err)
+		}
+		return nil
+	}))
+	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.AcceptTerms(ctx, "555000111222", 2, t0.Add(2*time.Hour)) }))
+	must(t, s.View(ctx, func(r store.Reader) error {
+		if tm, at, err := r.LatestTermsFor(ctx, "555000111222"); err != nil || tm.Version != 2 || !at.Equal(t0.Add(2*time.Hour)) {
+			return fmt.Errorf("LatestTermsFor (accepted) = %+v, %v, %v", tm, at, err)
 		}
 		ca, err := r.CA(ctx)
 		if err != nil || !bytes.Equal(ca.CertDER, []byte{0}) {
