@@ -17,7 +17,7 @@ deps:
 
 ## build: the agent, the virtual card and the identity backend into bin/
 build: deps
-	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
+	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/cardagent ./cmd/identityd ./cmd/vcard ./cmd/identityd-bench
 
 ## run: build and start the desktop agent (demo backend and demo card with no configuration)
 run: build
