@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/config"
 	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/backend/store"
 )
@@ -42,31 +43,24 @@ func user(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var u store.User
-	cfg, _, err := command("user "+action, args, stderr, func(fs *flag.FlagSet) {
+	return withService(ctx, "user "+action, args, stderr, func(fs *flag.FlagSet) {
 		if action == "add" {
 			fs.StringVar(&u.ID, "id", "", "12-digit UUID")
 			fs.StringVar(&u.Name, "name", "", "full name")
 			fs.StringVar(&u.Email, "email", "", "email")
 			fs.StringVar(&u.Mobile, "mobile", "", "mobile number")
 		}
-	})
-	if err != nil {
-		return err
-	}
-	svc, err := open(ctx, cfg, stderr)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	if action == "add" {
-		return svc.CreateUser(ctx, actor, u)
-	}
-	return svc.Store().View(ctx, func(r store.Reader) error {
-		us, err := r.Users(ctx)
-		for _, u := range us {
-			fmt.Fprintf(stdout, "%s\t%s\t%s\n", u.ID, u.Name, u.Email)
+	}, nil, func(svc *identity.Service) error {
+		if action == "add" {
+			return svc.CreateUser(ctx, actor, u)
 		}
-		return err
+		return svc.Store().View(ctx, func(r store.Reader) error {
+			us, err := r.Users(ctx)
+			for _, u := range us {
+				fmt.Fprintf(stdout, "%s\t%s\t%s\n", u.ID, u.Name, u.Email)
+			}
+			return err
+		})
 	})
 }
 
@@ -78,7 +72,7 @@ func role(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o store.Organisation
 	var p store.Position
 	var days int
-	cfg, _, err := command("role "+action, args, stderr, func(fs *flag.FlagSet) {
+	return withService(ctx, "role "+action, args, stderr, func(fs *flag.FlagSet) {
 		switch action {
 		case "add-org":
 			fs.StringVar(&o.ID, "id", "", "organisation code (e.g. ODS code)")
@@ -92,39 +86,32 @@ func role(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		case "list":
 			fs.StringVar(&p.UserID, "user", "", "user UUID")
 		}
-	})
-	if err != nil {
-		return err
-	}
-	svc, err := open(ctx, cfg, stderr)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	switch action {
-	case "add-org":
-		return svc.CreateOrganisation(ctx, actor, o)
-	case "grant":
-		if p.ID == "" {
-			b := make([]byte, 6)
-			rand.Read(b)
-			p.ID = fmt.Sprintf("pos-%x", b)
+	}, nil, func(svc *identity.Service) error {
+		switch action {
+		case "add-org":
+			return svc.CreateOrganisation(ctx, actor, o)
+		case "grant":
+			if p.ID == "" {
+				b := make([]byte, 6)
+				rand.Read(b)
+				p.ID = fmt.Sprintf("pos-%x", b)
+			}
+			if days > 0 {
+				p.EndsAt = time.Now().AddDate(0, 0, days)
+			}
+			if err := svc.GrantRole(ctx, actor, p); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, p.ID)
+			return nil
 		}
-		if days > 0 {
-			p.EndsAt = time.Now().AddDate(0, 0, days)
-		}
-		if err := svc.GrantRole(ctx, actor, p); err != nil {
+		return svc.Store().View(ctx, func(r store.Reader) error {
+			ps, err := r.Positions(ctx, p.UserID)
+			for _, p := range ps {
+				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", p.ID, p.OrganisationID, p.OrganisationName, p.RoleName)
+			}
 			return err
-		}
-		fmt.Fprintln(stdout, p.ID)
-		return nil
-	}
-	return svc.Store().View(ctx, func(r store.Reader) error {
-		ps, err := r.Positions(ctx, p.UserID)
-		for _, p := range ps {
-			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", p.ID, p.OrganisationID, p.OrganisationName, p.RoleName)
-		}
-		return err
+		})
 	})
 }
 
@@ -134,7 +121,7 @@ func card(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var userID, guidHex, authPub, signPub, out, reason string
-	cfg, _, err := command("card "+action, args, stderr, func(fs *flag.FlagSet) {
+	return withService(ctx, "card "+action, args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&userID, "user", "", "user UUID")
 		fs.StringVar(&guidHex, "guid", "", "card GUID (32 hex digits)")
 		switch action {
@@ -145,46 +132,39 @@ func card(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		case "cancel", "lock":
 			fs.StringVar(&reason, "reason", "", "why (audited)")
 		}
-	})
-	if err != nil {
-		return err
-	}
-	svc, err := open(ctx, cfg, stderr)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	if action == "list" {
-		return svc.Store().View(ctx, func(r store.Reader) error {
-			cs, err := r.Cards(ctx, userID)
-			for _, c := range cs {
-				fmt.Fprintf(stdout, "%s\t%s\t%s\tkey v%d\n", c.GUID, c.UserID, c.State, c.KeyVersion)
-			}
+	}, nil, func(svc *identity.Service) error {
+		if action == "list" {
+			return svc.Store().View(ctx, func(r store.Reader) error {
+				cs, err := r.Cards(ctx, userID)
+				for _, c := range cs {
+					fmt.Fprintf(stdout, "%s\t%s\t%s\tkey v%d\n", c.GUID, c.UserID, c.State, c.KeyVersion)
+				}
+				return err
+			})
+		}
+		guid, err := api.ParseCardGUID(guidHex)
+		if err != nil {
 			return err
-		})
-	}
-	guid, err := api.ParseCardGUID(guidHex)
-	if err != nil {
-		return err
-	}
-	switch action {
-	case "cancel":
-		return svc.CancelCard(ctx, actor, guid, reason)
-	case "lock":
-		return svc.LockCard(ctx, actor, guid, reason)
-	}
-	var keys identity.CardKeys
-	if keys.Authentication, err = readPublicKey(authPub); err != nil {
-		return err
-	}
-	if keys.Signature, err = readPublicKey(signPub); err != nil {
-		return err
-	}
-	pair, err := svc.EnrolCard(ctx, actor, userID, guid, keys)
-	if err != nil {
-		return err
-	}
-	return writeCerts(out, guidHex, pair, stdout)
+		}
+		switch action {
+		case "cancel":
+			return svc.CancelCard(ctx, actor, guid, reason)
+		case "lock":
+			return svc.LockCard(ctx, actor, guid, reason)
+		}
+		var keys identity.CardKeys
+		if keys.Authentication, err = readPublicKey(authPub); err != nil {
+			return err
+		}
+		if keys.Signature, err = readPublicKey(signPub); err != nil {
+			return err
+		}
+		pair, err := svc.EnrolCard(ctx, actor, userID, guid, keys)
+		if err != nil {
+			return err
+		}
+		return writeCerts(out, guidHex, pair, stdout)
+	})
 }
 
 func readPublicKey(path string) (crypto.PublicKey, error) {
@@ -215,27 +195,21 @@ func terms(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, rest, err := command("terms publish", args, stderr, nil)
-	if err != nil {
+	var text []byte
+	readFile := func(_ *config.Config, rest []string) (err error) {
+		if len(rest) != 1 {
+			return errors.New("usage: identityd terms publish FILE")
+		}
+		text, err = os.ReadFile(rest[0])
 		return err
 	}
-	if len(rest) != 1 {
-		return errors.New("usage: identityd terms publish FILE")
-	}
-	text, err := os.ReadFile(rest[0])
-	if err != nil {
+	return withService(ctx, "terms publish", args, stderr, nil, readFile, func(svc *identity.Service) error {
+		v, err := svc.PublishTerms(ctx, actor, string(text))
+		if err == nil {
+			fmt.Fprintf(stdout, "published terms version %d\n", v)
+		}
 		return err
-	}
-	svc, err := open(ctx, cfg, stderr)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	v, err := svc.PublishTerms(ctx, actor, string(text))
-	if err == nil {
-		fmt.Fprintf(stdout, "published terms version %d\n", v)
-	}
-	return err
+	})
 }
 
 func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -243,22 +217,17 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	cfg, _, err := command("audit verify", args, stderr, nil)
-	if err != nil {
-		return err
-	}
-	cfg.Migrate = false // verifying must not change the database
-	svc, err := open(ctx, cfg, stderr)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	sum, err := svc.VerifyAudit(ctx)
-	if err != nil {
-		return err // names the first broken record
-	}
-	fmt.Fprintf(stdout, "audit chain intact: %d records, head %x\n", sum.Records, sum.Head)
-	return nil
+	return withService(ctx, "audit verify", args, stderr, nil, func(cfg *config.Config, _ []string) error {
+		cfg.Migrate = false // verifying must not change the database
+		return nil
+	}, func(svc *identity.Service) error {
+		sum, err := svc.VerifyAudit(ctx)
+		if err != nil {
+			return err // names the first broken record
+		}
+		fmt.Fprintf(stdout, "audit chain intact: %d records, head %x\n", sum.Records, sum.Head)
+		return nil
+	})
 }
 
 func caCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -266,43 +235,29 @@ func caCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, _, err := command("ca "+action, args, stderr, nil)
-	if err != nil {
-		return err
-	}
-	svc, err := open(ctx, cfg, stderr)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	if action == "cert" {
-		return pem.Encode(stdout, &pem.Block{Type: "CERTIFICATE", Bytes: svc.CA().Certificate().Raw})
-	}
-	fmt.Fprintln(stdout, svc.CA().Fingerprint())
-	return nil
+	return withService(ctx, "ca "+action, args, stderr, nil, nil, func(svc *identity.Service) error {
+		if action == "cert" {
+			return pem.Encode(stdout, &pem.Block{Type: "CERTIFICATE", Bytes: svc.CA().Certificate().Raw})
+		}
+		fmt.Fprintln(stdout, svc.CA().Fingerprint())
+		return nil
+	})
 }
 
 func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cardDir string
-	cfg, _, err := command("demo", args, stderr, func(fs *flag.FlagSet) {
+	return withService(ctx, "demo", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&cardDir, "card-dir", "", "also enrol one software demo card per demo user and write its key, GUID and certificates here")
+	}, nil, func(svc *identity.Service) error {
+		if err := svc.SeedDemo(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "demo data seeded")
+		if cardDir == "" {
+			return nil
+		}
+		return enrolDemoCards(ctx, svc, cardDir, stdout)
 	})
-	if err != nil {
-		return err
-	}
-	svc, err := open(ctx, cfg, stderr)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	if err := svc.SeedDemo(ctx); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "demo data seeded")
-	if cardDir == "" {
-		return nil
-	}
-	return enrolDemoCards(ctx, svc, cardDir, stdout)
 }
 
 // enrolDemoCards gives each demo user a software card (ECDSA P-256 in both

@@ -36,3 +36,26 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 func open(ctx context.Context, cfg config.Config, stderr io.Writer) (*identity.Service, error) {
 	return identity.New(ctx, cfg, identity.WithLogger(newLogger(cfg, stderr)))
 }
+
+// withService is every admin command's shape: parse the shared and the
+// command's own flags (extra), let prepare adjust the configuration and
+// check the remaining arguments, open the service, run fn, close it.
+func withService(ctx context.Context, name string, args []string, stderr io.Writer,
+	extra func(*flag.FlagSet), prepare func(cfg *config.Config, rest []string) error,
+	fn func(svc *identity.Service) error) error {
+	cfg, rest, err := command(name, args, stderr, extra)
+	if err != nil {
+		return err
+	}
+	if prepare != nil {
+		if err := prepare(&cfg, rest); err != nil {
+			return err
+		}
+	}
+	svc, err := open(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	return fn(svc)
+}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cardagent/cardagent/backend/config"
 	"github.com/cardagent/cardagent/backend/httpapi"
+	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/backend/server"
 )
 
@@ -37,16 +39,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, _, err := command("migrate", args, stderr, nil)
-	if err != nil {
+	always := func(cfg *config.Config, _ []string) error { cfg.Migrate = true; return nil }
+	return withService(ctx, "migrate", args, stderr, nil, always, func(*identity.Service) error {
+		_, err := fmt.Fprintln(stdout, "migrations current")
 		return err
-	}
-	cfg.Migrate = true
-	svc, err := open(ctx, cfg, stderr)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	fmt.Fprintln(stdout, "migrations current")
-	return nil
+	})
 }
