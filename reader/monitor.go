@@ -47,18 +47,6 @@ func NewMonitor(log *slog.Logger) *Monitor {
 	return &Monitor{log: log, state: map[string]ReaderStatus{}, subs: map[*subscription]struct{}{}}
 }
 
-// Readers returns the readers as last seen.
-func (m *Monitor) Readers() []ReaderStatus {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]ReaderStatus, 0, len(m.state))
-	for _, r := range m.state {
-		out = append(out, r)
-	}
-	sortStatus(out)
-	return out
-}
-
 // ServiceUp reports whether pcscd was reachable at the last look.
 func (m *Monitor) ServiceUp() bool {
 	m.mu.Lock()

@@ -1,10 +1,6 @@
 package reader
 
-import (
-	"cmp"
-	"slices"
-	"sync"
-)
+import "sync"
 
 // subscription queues events for one subscriber without bound, so a slow
 // consumer never blocks the Monitor and never misses an event (a missed
@@ -61,8 +57,4 @@ func (s *subscription) deliver() {
 			return
 		}
 	}
-}
-
-func sortStatus(r []ReaderStatus) {
-	slices.SortFunc(r, func(a, b ReaderStatus) int { return cmp.Compare(a.Name, b.Name) })
 }

@@ -3,7 +3,6 @@ package rig
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -148,14 +147,6 @@ func (d *Identityd) Stop() {
 		<-done
 	}
 	d.cmd = nil
-}
-
-// Admin runs an identityd admin command against this instance's store.
-func (d *Identityd) Admin(ctx context.Context, args ...string) (string, error) {
-	bin := filepath.Join(binDir, "identityd")
-	full := append(append([]string{}, args...), "-data-dir", d.Dir, "-db", d.DB, "-secret-file", filepath.Join(d.Dir, "secret"))
-	out, err := exec.CommandContext(ctx, bin, full...).CombinedOutput()
-	return string(out), err
 }
 
 // SyncBuffer is a bytes.Buffer safe for concurrent writers (process logs).

@@ -4,7 +4,6 @@ import (
 	"crypto"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -192,19 +191,6 @@ func (c *Card) Transmit(cmd []byte) ([]byte, error) {
 }
 
 type status = uint16
-
-// swErr lets handlers return a status word as an error from helpers.
-type swErr status
-
-func (e swErr) Error() string { return fmt.Sprintf("status %04X", uint16(e)) }
-
-func swOf(err error, fallback status) status {
-	var s swErr
-	if errors.As(err, &s) {
-		return status(s)
-	}
-	return fallback
-}
 
 func (c *Card) transmit(raw []byte) []byte {
 	cmd, extended, err := apdu.ParseCommand(raw)
