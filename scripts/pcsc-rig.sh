@@ -2,6 +2,7 @@
 # The PC/SC test rig: a private pcscd with two vpcd virtual readers.
 #
 #   scripts/pcsc-rig.sh start DIR [PORT]   start pcscd; vpcd readers listen on PORT and PORT+1
+#                                          (PORT "none": a pcscd with no reader at all)
 #   scripts/pcsc-rig.sh env DIR            print the exports clients need
 #   scripts/pcsc-rig.sh stop DIR           stop what 'start' started (by PID), remove nothing else
 #
@@ -47,6 +48,18 @@ wait_readers() {
 	return 1
 }
 
+# wait_service polls until pcscd answers at all (for a rig with no readers).
+wait_service() {
+	local end=$((SECONDS + deadline_s))
+	while [ $SECONDS -lt $end ]; do
+		PCSCLITE_CSOCK_NAME=$(socket_of) opensc-tool -l >/dev/null 2>&1 && return 0
+		[ -S "$(socket_of)" ] && return 0
+		sleep 0.1
+	done
+	echo "pcsc-rig: pcscd did not start within ${deadline_s}s" >&2
+	return 1
+}
+
 start() {
 	if [ -f "$dir/pcscd.pid" ] && kill -0 "$(cat "$dir/pcscd.pid")" 2>/dev/null; then
 		echo "pcsc-rig: already running (pid $(cat "$dir/pcscd.pid"))" >&2
@@ -58,12 +71,16 @@ start() {
 	# to start; nothing else uses this private directory, so clear it.
 	rm -rf "$dir/run/pcscd"
 	mkdir -p "$dir/run/pcscd"
-	cat >"$dir/reader.conf" <<CONF
+	if [ "$port" = none ]; then
+		: >"$dir/reader.conf"
+	else
+		cat >"$dir/reader.conf" <<CONF
 FRIENDLYNAME "Virtual PCD"
 DEVICENAME   /dev/null:0x$(printf '%X' "$port")
 LIBPATH      $vpcd_lib
 CHANNELID    0x$(printf '%X' "$port")
 CONF
+	fi
 	echo "$port" >"$dir/port"
 	if unshare -m true 2>/dev/null; then
 		echo "$dir/run/pcscd/pcscd.comm" >"$dir/socket"
@@ -80,7 +97,11 @@ CONF
 			echo $! >"$dir/pcscd.pid"
 		fi
 	fi
-	wait_readers
+	if [ "$port" = none ]; then
+		wait_service
+	else
+		wait_readers
+	fi
 	print_env
 }
 

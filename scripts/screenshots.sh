@@ -48,6 +48,9 @@ shot() { # shot NAME
 typeln() { xdotool type --delay 40 "$1"; xdotool key Return; }
 
 wait_screen no-service && shot no-service
+scripts/pcsc-rig.sh start "$work/pcsc" none >/dev/null # pcscd, but no reader plugged in
+wait_screen no-reader && shot no-reader
+scripts/pcsc-rig.sh stop "$work/pcsc"
 rig_pcscd
 wait_screen insert-card && shot insert-card
 insert "$work/blank.json"
