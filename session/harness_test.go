@@ -1,13 +1,13 @@
 package session
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	testrig "github.com/cardagent/cardagent/e2e/rig"
 	"github.com/cardagent/cardagent/reader"
 )
 
@@ -21,33 +21,16 @@ type rig struct {
 	states  <-chan State
 	cards   map[string]*testCard // reader → card in it
 	mu      sync.Mutex
-	logs    *syncBuffer
+	logs    *testrig.SyncBuffer
 	done    chan error
 	cancel  context.CancelFunc
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newRig(t *testing.T, cfg Config, setup ...func(*fakeBackend)) *rig {
 	t.Helper()
 	r := &rig{
 		t: t, backend: newFakeBackend(), events: make(chan reader.Event, 16), tickets: &memTickets{},
-		cards: map[string]*testCard{}, logs: &syncBuffer{}, done: make(chan error, 1),
+		cards: map[string]*testCard{}, logs: &testrig.SyncBuffer{}, done: make(chan error, 1),
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.TraceAPDUs = true
