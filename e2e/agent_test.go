@@ -109,6 +109,12 @@ func TestAgentLoginNoGUI(t *testing.T) {
 	if !logs.Contains("Wrong passcode") {
 		t.Errorf("the wrong try was not reported:\n%s", logs.String())
 	}
+	if n := strings.Count(logs.String(), "Passcode ("); n != 2 {
+		t.Errorf("%d passcode prompts for two questions (one wrong try, one right):\n%s", n, logs.String())
+	}
+	if logs.Contains("user locale") {
+		t.Errorf("the start complained about the locale:\n%s", logs.String())
+	}
 	var tk session.StoredTicket
 	var ok bool
 	for end := time.Now().Add(5 * time.Second); !ok && time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
@@ -222,14 +228,14 @@ func sessionOverRealParts(t *testing.T, db string) {
 		t.Fatalf("prompt %+v", p.Card)
 	}
 	before := rec.n
-	agent.SubmitPasscode([]byte(demoPasscode))
+	agent.SubmitPasscode(agent.Current().Question, []byte(demoPasscode))
 	if st := wait(session.ScreenTerms); st.Terms == nil {
 		t.Fatal("no terms on first login")
 	}
 	loginRequests := rec.n - before
-	agent.AcceptTerms()
+	agent.AcceptTerms(agent.Current().Question)
 	wait(session.ScreenRoles)
-	agent.SelectRole(0)
+	agent.SelectRole(agent.Current().Question, 0)
 	active := wait(session.ScreenActive)
 	t.Logf("HTTP requests: %d for challenge + login, %d in all to the active screen (terms and role included)", loginRequests, rec.n-before)
 	if loginRequests != 2 {
@@ -243,7 +249,7 @@ func sessionOverRealParts(t *testing.T, db string) {
 	}
 	insert(t, card, 0)
 	wait(session.ScreenPasscode)
-	agent.SubmitPasscode([]byte(demoPasscode))
+	agent.SubmitPasscode(agent.Current().Question, []byte(demoPasscode))
 	resumed := wait(session.ScreenActive)
 	if !resumed.Active.Since.Equal(active.Active.Since) {
 		t.Error("resume started a new session")

@@ -73,6 +73,7 @@ type Agent struct {
 	retry         func()         // what Retry does on ScreenBackendError
 	lastGUID      [16]byte       // the card of the current session, for parking after removal
 	logins        uint64         // fresh logins so far (ExpiryNotice.Login)
+	questions     uint64         // questions asked so far (State.Question)
 	jobs          sync.WaitGroup
 	quitting      bool
 
@@ -226,6 +227,10 @@ func (a *Agent) show(screen Screen, set func(*State)) {
 	}
 	if set != nil {
 		set(&next)
+	}
+	if screen.asks() {
+		a.questions++
+		next.Question = a.questions
 	}
 	a.st = next
 	a.publish()

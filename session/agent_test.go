@@ -28,14 +28,14 @@ func TestJourney(t *testing.T) {
 	}
 
 	// Wrong passcode: the card says 2 tries left.
-	r.agent.SubmitPasscode([]byte("999999"))
+	r.submit([]byte("999999"))
 	s = r.waitFor("wrong passcode", func(s State) bool { return s.Screen == ScreenPasscode && s.Message != "" })
 	if s.TriesLeft != 2 || !strings.Contains(s.Message, "Wrong passcode") {
 		t.Fatalf("after a wrong passcode: %+v", s)
 	}
 
 	pin := []byte("123456")
-	r.agent.SubmitPasscode(pin)
+	r.submit(pin)
 	s = r.waitScreen(ScreenTerms)
 	if s.Terms == nil || s.Terms.Version != 3 {
 		t.Fatalf("terms %+v", s.Terms)
@@ -43,12 +43,12 @@ func TestJourney(t *testing.T) {
 	if !allZero(pin) {
 		t.Fatalf("passcode buffer not wiped: %q", pin)
 	}
-	r.agent.AcceptTerms()
+	r.acceptTerms()
 	s = r.waitScreen(ScreenRoles)
 	if len(s.Roles) != 2 || s.Roles[1].Organisation != "Hillside Surgery" || s.RoleIndex != 0 {
 		t.Fatalf("roles %+v pre %d", s.Roles, s.RoleIndex)
 	}
-	r.agent.SelectRole(1)
+	r.selectRole(1)
 	s = r.waitScreen(ScreenActive)
 	if s.Active == nil || s.Active.Role != "Nurse" || s.Active.Organisation != "Hillside Surgery" || s.Active.User != "Alice Example" {
 		t.Fatalf("active %+v", s.Active)
@@ -68,7 +68,7 @@ func TestJourney(t *testing.T) {
 	r.backend.set(func(b *fakeBackend) { b.termsRequired = false })
 	r.insert("Reader 0", alice)
 	r.waitScreen(ScreenPasscode)
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	if s = r.waitScreen(ScreenRoles); s.RoleIndex != 1 {
 		t.Fatalf("last role not preselected: %d", s.RoleIndex)
 	}
@@ -89,7 +89,7 @@ func TestRuleCheckedBeforeTheCard(t *testing.T) {
 	r.insert("Reader 0", c)
 	r.waitScreen(ScreenPasscode)
 	before := c.conn.apdus
-	r.agent.SubmitPasscode([]byte("12"))
+	r.submit([]byte("12"))
 	s := r.waitFor("rule message", func(s State) bool { return s.Message != "" })
 	if !strings.Contains(s.Message, "6 to 8 characters") || s.TriesLeft != 3 {
 		t.Fatalf("%+v", s)
@@ -105,16 +105,16 @@ func TestBlockedCardSendsNoMoreVerify(t *testing.T) {
 	r.insert("Reader 0", c)
 	r.waitScreen(ScreenPasscode)
 	for i := 0; i < 2; i++ {
-		r.agent.SubmitPasscode([]byte("000000"))
+		r.submit([]byte("000000"))
 		r.waitFor("wrong", func(s State) bool { return s.Screen == ScreenPasscode && s.TriesLeft == 2-i })
 	}
-	r.agent.SubmitPasscode([]byte("000000"))
+	r.submit([]byte("000000"))
 	s := r.waitScreen(ScreenBlocked)
 	if !strings.Contains(s.Fix, "self-service unlock") || !strings.Contains(s.Fix, "Local Smartcard Administrator") {
 		t.Fatalf("blocked fix %q", s.Fix)
 	}
 	n := c.conn.apdus
-	r.agent.SubmitPasscode([]byte("123456")) // ignored: no prompt on this screen
+	r.submit([]byte("123456")) // ignored: no prompt on this screen
 	time.Sleep(50 * time.Millisecond)
 	if c.conn.apdus != n {
 		t.Fatal("a VERIFY was sent to a blocked card")
@@ -168,7 +168,7 @@ func TestSessionLockPersistence(t *testing.T) {
 	if !strings.Contains(s.Hint, "locked") {
 		t.Fatalf("resume prompt %q", s.Hint)
 	}
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	s = r.waitScreen(ScreenActive)
 	if r.backend.called("resume") != 1 || r.backend.called("login") != 1 {
 		t.Fatalf("calls %v", r.backend.calls)
@@ -190,7 +190,7 @@ func TestSessionLockPersistence(t *testing.T) {
 	if r.backend.called("end") != 0 {
 		t.Fatal("the parked session ended before anyone else logged in")
 	}
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	r.waitFor("roles or active", func(s State) bool { return s.Screen == ScreenRoles })
 	if r.backend.called("login") != 2 {
 		t.Fatalf("calls %v", r.backend.calls)
@@ -204,7 +204,7 @@ func TestBackendDownThenRetry(t *testing.T) {
 	c := newTestCard(t, "Gus", "777777777777", twoYears)
 	r.insert("Reader 0", c)
 	r.waitScreen(ScreenPasscode)
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	s := r.waitScreen(ScreenBackendError)
 	if !s.Retryable || !strings.Contains(s.Problem, "cannot be reached") {
 		t.Fatalf("%+v", s)
@@ -215,7 +215,7 @@ func TestBackendDownThenRetry(t *testing.T) {
 	r.backend.set(func(b *fakeBackend) { b.failChallenge = nil })
 	r.agent.Retry()
 	r.waitScreen(ScreenPasscode)
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	r.waitScreen(ScreenRoles)
 }
 
@@ -239,7 +239,7 @@ func TestLockDoesNotWaitForTheBackend(t *testing.T) {
 	r.backend.set(func(b *fakeBackend) { b.endDelay, b.loginDelay = 0, release })
 	r.insert("Reader 0", c)
 	r.waitScreen(ScreenPasscode)
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	r.waitScreen(ScreenSigningIn)
 	eventually(t, "login called", func() bool { return r.backend.called("login") == 2 })
 	ends := r.backend.called("end")
@@ -259,12 +259,12 @@ func TestCardPulledDuringPasscodeAndRoles(t *testing.T) {
 
 	r.insert("Reader 0", c)
 	r.waitScreen(ScreenPasscode)
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	r.waitScreen(ScreenRoles)
 	r.pull("Reader 0")
 	r.waitScreen(ScreenLocked)
 	eventually(t, "session ended", func() bool { return r.backend.called("end") == 1 })
-	r.agent.SelectRole(0) // too late: ignored
+	r.selectRole(0) // too late: ignored
 	time.Sleep(20 * time.Millisecond)
 	if r.backend.called("role:r1") != 0 {
 		t.Fatal("a role was chosen after the card left")
@@ -306,9 +306,9 @@ func TestDeclineTerms(t *testing.T) {
 	r.backend.termsRequired = true
 	r.insert("Reader 0", newTestCard(t, "Max", "141414141414", twoYears))
 	r.waitScreen(ScreenPasscode)
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	r.waitScreen(ScreenTerms)
-	r.agent.DeclineTerms()
+	r.declineTerms()
 	s := r.waitFor("declined", func(s State) bool { return s.Screen == ScreenPasscode && s.Message != "" })
 	if !strings.Contains(s.Message, "terms") {
 		t.Fatalf("%q", s.Message)
@@ -326,9 +326,9 @@ func TestLogoutAndLockIntents(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 	eventually(t, "ended on lock", func() bool { return r.backend.called("end") == 1 })
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	r.waitScreen(ScreenRoles)
-	r.agent.SelectRole(0)
+	r.selectRole(0)
 	r.waitScreen(ScreenActive)
 	r.agent.Logout()
 	s = r.waitFor("logged out", func(s State) bool { return s.Screen == ScreenPasscode && s.Hint == msgLoggedOut })
@@ -385,7 +385,7 @@ func TestAPDUsPerLogin(t *testing.T) {
 	r.waitScreen(ScreenLocked)
 	r.insert("Reader 0", c) // a fresh conn counts from zero
 	r.waitScreen(ScreenPasscode)
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	r.waitScreen(ScreenRoles)
 	if n := c.conn.apdus; n > 6 {
 		t.Fatalf("%d APDUs for a login with the certificate cached, want ≤ 6", n)
@@ -407,7 +407,7 @@ func TestPhotoShownFromTheSecondInsertion(t *testing.T) {
 	if s := r.waitScreen(ScreenPasscode); len(s.Card.Photo) != 0 {
 		t.Fatal("photo read without the PIN")
 	}
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	if s := r.waitScreen(ScreenRoles); len(s.Card.Photo) == 0 {
 		t.Fatal("no photo after the PIN")
 	}
@@ -431,9 +431,9 @@ func TestPolicyFetchedAgainAfterAFailure(t *testing.T) {
 	c := newTestCard(t, "Sue", "202020202020", twoYears)
 	r.insert("Reader 0", c)
 	r.waitFor("policy learned", func(s State) bool { return s.Screen == ScreenPasscode && s.Rule.MinLength == 6 })
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	r.waitScreen(ScreenRoles)
-	r.agent.SelectRole(0)
+	r.selectRole(0)
 	r.waitScreen(ScreenActive)
 	r.pull("Reader 0")
 	if s := r.waitScreen(ScreenLocked); s.Active == nil || !s.Active.Suspended {
@@ -462,10 +462,10 @@ func TestRetryAfterAcceptTermsFailed(t *testing.T) {
 	r.backend.set(func(b *fakeBackend) { b.termsRequired = true })
 	r.insert("Reader 0", newTestCard(t, "Vic", "323232323232", twoYears))
 	r.waitScreen(ScreenPasscode)
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	r.waitScreen(ScreenTerms)
 	r.backend.set(func(b *fakeBackend) { b.failTerms = errDown })
-	r.agent.AcceptTerms()
+	r.acceptTerms()
 	r.waitScreen(ScreenBackendError)
 	r.backend.set(func(b *fakeBackend) { b.failTerms = nil })
 	r.agent.Retry()
@@ -509,7 +509,7 @@ func TestCardPulledDuringVerifyAndSigning(t *testing.T) {
 			c.conn.pullOn = tc.ins
 			c.conn.onPull = func() { go r.pull("Reader 0") }
 			c.conn.mu.Unlock()
-			r.agent.SubmitPasscode([]byte("123456"))
+			r.submit([]byte("123456"))
 			r.waitScreen(ScreenInsertCard)
 			time.Sleep(50 * time.Millisecond)
 			if n := r.backend.called("login"); n != 0 {
@@ -519,7 +519,7 @@ func TestCardPulledDuringVerifyAndSigning(t *testing.T) {
 			if s := r.waitScreen(ScreenPasscode); s.TriesLeft != 3 {
 				t.Fatalf("tries left %d after the pull", s.TriesLeft)
 			}
-			r.agent.SubmitPasscode([]byte("123456"))
+			r.submit([]byte("123456"))
 			r.waitScreen(ScreenRoles)
 		})
 	}
@@ -533,7 +533,7 @@ func TestBackend5xx(t *testing.T) {
 	})
 	r.insert("Reader 0", newTestCard(t, "Yas", "353535353535", twoYears))
 	r.waitScreen(ScreenPasscode)
-	r.agent.SubmitPasscode([]byte("123456"))
+	r.submit([]byte("123456"))
 	s := r.waitScreen(ScreenBackendError)
 	if !s.Retryable || s.Problem == "" {
 		t.Fatalf("%+v", s)

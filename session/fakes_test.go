@@ -119,6 +119,7 @@ type fakeBackend struct {
 	calls         []string
 	failChallenge error
 	failPolicy    error
+	policyGate    chan struct{} // when set, Policy waits for it to close
 	failTerms     error
 	slp           bool
 	loginDelay    chan struct{} // when set, Login waits for it to close
@@ -167,6 +168,12 @@ func (b *fakeBackend) WorkstationID() string { return "ws-test" }
 
 func (b *fakeBackend) Policy(context.Context) (api.Policy, error) {
 	b.record("policy")
+	b.mu.Lock()
+	gate := b.policyGate
+	b.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.failPolicy != nil {

@@ -127,11 +127,17 @@ func (r *rig) loginAs(c *testCard, pin string, roleIndex int) State {
 	r.t.Helper()
 	r.insert("Reader 0", c)
 	r.waitScreen(ScreenPasscode)
-	r.agent.SubmitPasscode([]byte(pin))
+	r.submit([]byte(pin))
 	s := r.waitFor("roles or active", func(s State) bool { return s.Screen == ScreenRoles || s.Screen == ScreenActive })
 	if s.Screen == ScreenRoles {
-		r.agent.SelectRole(roleIndex)
+		r.selectRole(roleIndex)
 		s = r.waitScreen(ScreenActive)
 	}
 	return s
 }
+
+// The answers go to the question on screen now (State.Question).
+func (r *rig) submit(pin []byte) { r.agent.SubmitPasscode(r.agent.Current().Question, pin) }
+func (r *rig) selectRole(i int)  { r.agent.SelectRole(r.agent.Current().Question, i) }
+func (r *rig) acceptTerms()      { r.agent.AcceptTerms(r.agent.Current().Question) }
+func (r *rig) declineTerms()     { r.agent.DeclineTerms(r.agent.Current().Question) }

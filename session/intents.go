@@ -3,12 +3,16 @@ package session
 // The intents: what a person can ask of the agent. Each is posted to the
 // Run goroutine and returns at once; the answer is the next State.
 
+// The answers (SubmitPasscode, AcceptTerms, DeclineTerms, SelectRole) name
+// the State.Question they answer: an answer to a question that is no longer
+// asked — already answered, or overtaken by a pulled card — is dropped.
+
 // SubmitPasscode hands the passcode to the card. The agent takes ownership
 // of p and wipes it; it goes to the card and nowhere else. A passcode that
 // does not match the rule is refused here, without costing a card try.
-func (a *Agent) SubmitPasscode(p []byte) {
+func (a *Agent) SubmitPasscode(question uint64, p []byte) {
 	a.post(intent{cancel: func() { clear(p) }, run: func() {
-		if a.st.Screen != ScreenPasscode || a.id == nil || a.conn == nil {
+		if !a.asking(ScreenPasscode, question) || a.id == nil || a.conn == nil {
 			clear(p)
 			return
 		}
@@ -22,18 +26,18 @@ func (a *Agent) SubmitPasscode(p []byte) {
 }
 
 // AcceptTerms accepts the terms shown on ScreenTerms.
-func (a *Agent) AcceptTerms() {
+func (a *Agent) AcceptTerms(question uint64) {
 	a.do(func() {
-		if a.st.Screen == ScreenTerms && a.st.Terms != nil {
+		if a.asking(ScreenTerms, question) && a.st.Terms != nil {
 			a.acceptTerms(a.st.Terms.Version)
 		}
 	})
 }
 
 // DeclineTerms refuses them: no session, and the card forgets the passcode.
-func (a *Agent) DeclineTerms() {
+func (a *Agent) DeclineTerms(question uint64) {
 	a.do(func() {
-		if a.st.Screen != ScreenTerms {
+		if !a.asking(ScreenTerms, question) {
 			return
 		}
 		a.endSession(true)
@@ -42,12 +46,21 @@ func (a *Agent) DeclineTerms() {
 }
 
 // SelectRole chooses role i of State.Roles.
-func (a *Agent) SelectRole(i int) {
+func (a *Agent) SelectRole(question uint64, i int) {
 	a.do(func() {
-		if a.st.Screen == ScreenRoles {
+		if a.asking(ScreenRoles, question) {
 			a.selectRole(i)
 		}
 	})
+}
+
+// asking reports whether question is the one on screen now.
+func (a *Agent) asking(screen Screen, question uint64) bool {
+	if a.st.Screen != screen || a.st.Question != question {
+		a.log.Debug("answer dropped: not the question asked", "screen", screen.String(), "question", question, "asked", a.st.Question)
+		return false
+	}
+	return true
 }
 
 // Lock locks the session now, as if the card had been removed; the card

@@ -29,6 +29,12 @@ const (
 var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-card", "reading-card", "card-problem",
 	"passcode", "blocked", "signing-in", "terms", "roles", "active", "locked", "backend-error"}
 
+// asks reports whether the screen puts a question the user answers with an
+// intent that names it (State.Question).
+func (s Screen) asks() bool {
+	return s == ScreenPasscode || s == ScreenTerms || s == ScreenRoles
+}
+
 func (s Screen) String() string {
 	if int(s) < len(screenNames) {
 		return screenNames[s]
@@ -42,6 +48,12 @@ func (s Screen) String() string {
 type State struct {
 	Screen Screen
 	Seq    uint64 // increases with every published State
+	// Question numbers the question on a passcode, terms or roles screen. It
+	// changes only when a new answer is wanted; a State republished for the
+	// same question (the policy arrived, the photo was read) keeps it. A UI
+	// answers each Question once and names it in the answer; an answer to a
+	// question no longer asked is dropped (a passcode is wiped, never sent).
+	Question uint64
 
 	Demo   bool   // running against the embedded demo backend and virtual card
 	Reader string // the reader in use (or the one waiting for a card)

@@ -21,6 +21,7 @@ import (
 // notice and the last message.
 type passcodeView struct {
 	sess Session
+	q    question
 
 	photo    *fyne.Container // the photo, or a placeholder
 	photoSrc []byte          // the bytes the photo was made from
@@ -80,6 +81,7 @@ func newPasscodeView(sess Session) *passcodeView {
 func (v *passcodeView) content() fyne.CanvasObject { return v.root }
 
 func (v *passcodeView) render(st session.State) {
+	v.q.ask(st.Question)
 	var name, uuid string
 	var photo []byte
 	if c := st.Card; c != nil {
@@ -151,7 +153,12 @@ func (v *passcodeView) send() {
 	}
 	p := []byte(v.entry.Text)
 	v.entry.clear()
-	v.sess.SubmitPasscode(p)
+	q, ok := v.q.take()
+	if !ok {
+		clear(p) // this prompt was answered already: the agent is checking that passcode
+		return
+	}
+	v.sess.SubmitPasscode(q, p)
 }
 
 func (v *passcodeView) focus(c fyne.Canvas) {

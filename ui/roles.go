@@ -14,6 +14,8 @@ import (
 // the State's RoleIndex preselected. Keyboard: Up/Down move, Enter
 // confirms; or click a row and Continue.
 type rolesView struct {
+	sess    Session
+	q       question
 	list    *roleList
 	message *widget.Label
 	cont    *widget.Button
@@ -21,9 +23,9 @@ type rolesView struct {
 }
 
 func newRolesView(sess Session) *rolesView {
-	v := &rolesView{message: newMessage()}
-	v.list = newRoleList(sess.SelectRole)
-	v.cont = widget.NewButtonWithIcon("Continue", theme.NavigateNextIcon(), func() { sess.SelectRole(v.list.selected) })
+	v := &rolesView{sess: sess, message: newMessage()}
+	v.list = newRoleList(v.choose)
+	v.cont = widget.NewButtonWithIcon("Continue", theme.NavigateNextIcon(), func() { v.choose(v.list.selected) })
 	v.cont.Importance = widget.HighImportance
 	v.cont.IconPlacement = widget.ButtonIconTrailingText
 
@@ -40,7 +42,15 @@ func newRolesView(sess Session) *rolesView {
 
 func (v *rolesView) content() fyne.CanvasObject { return v.root }
 
+// choose answers the question with role i, once.
+func (v *rolesView) choose(i int) {
+	if q, ok := v.q.take(); ok {
+		v.sess.SelectRole(q, i)
+	}
+}
+
 func (v *rolesView) render(st session.State) {
+	v.q.ask(st.Question)
 	v.list.set(st.Roles, st.RoleIndex)
 	setText(v.message, st.Message)
 }

@@ -25,6 +25,7 @@ type fakeSession struct {
 	mu        sync.Mutex
 	intents   []string
 	passcodes [][]byte
+	questions []uint64
 	roles     []int
 	cancelled bool
 }
@@ -45,15 +46,16 @@ func (f *fakeSession) record(intent string) {
 	f.intents = append(f.intents, intent)
 }
 
-func (f *fakeSession) SubmitPasscode(p []byte) {
+func (f *fakeSession) SubmitPasscode(q uint64, p []byte) {
 	f.mu.Lock()
 	f.passcodes = append(f.passcodes, p)
+	f.questions = append(f.questions, q)
 	f.mu.Unlock()
 	f.record("SubmitPasscode")
 }
-func (f *fakeSession) AcceptTerms()  { f.record("AcceptTerms") }
-func (f *fakeSession) DeclineTerms() { f.record("DeclineTerms") }
-func (f *fakeSession) SelectRole(i int) {
+func (f *fakeSession) AcceptTerms(uint64)  { f.record("AcceptTerms") }
+func (f *fakeSession) DeclineTerms(uint64) { f.record("DeclineTerms") }
+func (f *fakeSession) SelectRole(_ uint64, i int) {
 	f.mu.Lock()
 	f.roles = append(f.roles, i)
 	f.mu.Unlock()
@@ -179,17 +181,17 @@ var samples = []struct {
 	{"card-problem", session.State{Screen: session.ScreenCardProblem, Reader: "Alcor Micro AU9540 00 00",
 		Problem: "This card has no smartcard certificate, so it cannot be used to sign in.",
 		Fix:     "Check that the card is the right way up. If it is, take it to your Registration Authority."}},
-	{"passcode", session.State{Screen: session.ScreenPasscode, Reader: "Alcor Micro AU9540 00 00",
+	{"passcode", session.State{Screen: session.ScreenPasscode, Question: 7, Reader: "Alcor Micro AU9540 00 00",
 		Card: sampleCard, TriesLeft: 3, Rule: sampleRule}},
-	{"passcode-wrong", session.State{Screen: session.ScreenPasscode, Reader: "Alcor Micro AU9540 00 00",
+	{"passcode-wrong", session.State{Screen: session.ScreenPasscode, Question: 7, Reader: "Alcor Micro AU9540 00 00",
 		Card: sampleCard, TriesLeft: 1, Rule: session.PasscodeRule{MinLength: 6, MaxLength: 8, DigitsOnly: true},
 		Message: "Wrong passcode: 1 attempt left. One more wrong passcode locks the card."}},
 	{"blocked", session.State{Screen: session.ScreenBlocked, Reader: "Alcor Micro AU9540 00 00", Card: sampleCard,
 		Problem: "Your smartcard is locked after 3 wrong passcodes.",
 		Fix:     "Unlock it yourself at the self-service unlock page with the code we email you, or see your Local Smartcard Administrator (LSA) in person."}},
 	{"signing-in", session.State{Screen: session.ScreenSigningIn, Reader: "Alcor Micro AU9540 00 00", Card: sampleCard}},
-	{"terms", session.State{Screen: session.ScreenTerms, Card: sampleCard, Terms: sampleTerms}},
-	{"roles", session.State{Screen: session.ScreenRoles, Card: sampleCard, Roles: sampleRoles, RoleIndex: 1}},
+	{"terms", session.State{Screen: session.ScreenTerms, Question: 7, Card: sampleCard, Terms: sampleTerms}},
+	{"roles", session.State{Screen: session.ScreenRoles, Question: 7, Card: sampleCard, Roles: sampleRoles, RoleIndex: 1}},
 	{"active", session.State{Screen: session.ScreenActive, Reader: "Alcor Micro AU9540 00 00", Active: sampleActive,
 		Expiry: &session.ExpiryNotice{Login: 1, DaysLeft: 23, NotAfter: loginTime.AddDate(0, 0, 23), CanSelfRenew: true}}},
 	{"active-ra", session.State{Screen: session.ScreenActive, Active: sampleActive,
@@ -200,11 +202,11 @@ var samples = []struct {
 		Problem: "The identity service did not answer in time.", Fix: "Check the network cable, then try again. If it keeps happening, call the IT service desk.",
 		Retryable: true}},
 	{"demo-insert", session.State{Screen: session.ScreenInsertCard, Demo: true, Reader: "Virtual PCD 00 00"}},
-	{"passcode-no-photo", session.State{Screen: session.ScreenPasscode, Demo: true, Reader: "Virtual PCD 00 00",
+	{"passcode-no-photo", session.State{Screen: session.ScreenPasscode, Question: 7, Demo: true, Reader: "Virtual PCD 00 00",
 		Card:      &session.CardHolder{Name: "Professor Bartholomew Featherstonehaugh-Cholmondeley", UUID: "555000999999"},
 		TriesLeft: 2, Rule: session.PasscodeRule{MinLength: 6, MaxLength: 6, DigitsOnly: true},
 		Message: "Wrong passcode: 2 attempts left."}},
-	{"roles-many", session.State{Screen: session.ScreenRoles, Roles: manyRoles(), RoleIndex: 6}},
+	{"roles-many", session.State{Screen: session.ScreenRoles, Question: 7, Roles: manyRoles(), RoleIndex: 6}},
 }
 
 func manyRoles() []session.Role {

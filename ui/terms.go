@@ -15,6 +15,7 @@ import (
 // termsView shows the terms and conditions to accept before signing in.
 // Cancel means no session.
 type termsView struct {
+	q       question
 	version *widget.Label
 	text    *widget.Label
 	scroll  *container.Scroll
@@ -31,9 +32,17 @@ func newTermsView(sess Session) *termsView {
 		text:    newText(""),
 		message: newMessage(),
 	}
-	v.accept = widget.NewButtonWithIcon("Accept", theme.ConfirmIcon(), sess.AcceptTerms)
+	v.accept = widget.NewButtonWithIcon("Accept", theme.ConfirmIcon(), func() {
+		if q, ok := v.q.take(); ok {
+			sess.AcceptTerms(q)
+		}
+	})
 	v.accept.Importance = widget.HighImportance
-	v.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), sess.DeclineTerms)
+	v.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		if q, ok := v.q.take(); ok {
+			sess.DeclineTerms(q)
+		}
+	})
 	v.scroll = container.NewVScroll(v.text)
 
 	intro := newText("Please read and accept the terms and conditions of smartcard use to continue. Cancel does not sign you in.")
@@ -55,6 +64,7 @@ func (v *termsView) focus(c fyne.Canvas) {
 }
 
 func (v *termsView) render(st session.State) {
+	v.q.ask(st.Question)
 	if st.Terms != v.shown {
 		v.shown = st.Terms
 		var text, version string

@@ -22,10 +22,11 @@ import (
 // calls it) satisfies it; tests use a fake.
 type Session interface {
 	Subscribe() (<-chan session.State, func()) // first value is the current state
-	SubmitPasscode(p []byte)                   // takes ownership; the session wipes it
-	AcceptTerms()
-	DeclineTerms()
-	SelectRole(index int)
+	// The answers name the State.Question they answer.
+	SubmitPasscode(question uint64, p []byte) // takes ownership; the session wipes it
+	AcceptTerms(question uint64)
+	DeclineTerms(question uint64)
+	SelectRole(question uint64, index int)
 	Lock()
 	Logout()
 	Retry()

@@ -162,6 +162,33 @@ func TestPasscodeSignInButton(t *testing.T) {
 	}
 }
 
+// One question, one answer: typing again while the first passcode is being
+// checked (the session has not yet moved on) sends nothing and keeps nothing.
+func TestPasscodeAnsweredOncePerQuestion(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	st := sample(t, "passcode")
+	u.apply(st)
+	test.Type(u.passcode.entry, "1234")
+	test.Tap(u.passcode.submit)
+	u.apply(st) // the same question republished (the policy arrived)
+	test.Type(u.passcode.entry, "5678")
+	test.Tap(u.passcode.submit)
+	if got := f.got(); !slices.Equal(got, []string{"SubmitPasscode"}) {
+		t.Fatalf("intents %q, want one answer to one question", got)
+	}
+	if u.passcode.entry.Text != "" {
+		t.Errorf("entry still holds %q", u.passcode.entry.Text)
+	}
+	next := sample(t, "passcode-wrong")
+	next.Question = st.Question + 1
+	u.apply(next)
+	test.Type(u.passcode.entry, "5678")
+	test.Tap(u.passcode.submit)
+	if got := f.got(); len(got) != 2 || string(f.passcodes[1]) != "5678" || f.questions[1] != next.Question {
+		t.Fatalf("intents %q passcodes %q questions %v", got, f.passcodes, f.questions)
+	}
+}
+
 func TestPasscodeInputLimitedByRule(t *testing.T) {
 	u, _ := newTestUI(t, normalSize)
 	u.apply(sample(t, "passcode-wrong")) // 6 to 8 digits
@@ -197,6 +224,13 @@ func TestTermsAcceptAndCancel(t *testing.T) {
 	u.apply(sample(t, "terms"))
 	assertShows(t, u, "Terms and conditions", "Version 3", "Your smartcard and passcode are for your use only", "Accept", "Cancel")
 	test.Tap(u.terms.accept)
+	test.Tap(u.terms.cancel) // the question is answered: nothing more is sent
+	if got := f.got(); !slices.Equal(got, []string{"AcceptTerms"}) {
+		t.Errorf("intents %q, want one answer to one question", got)
+	}
+	st := sample(t, "terms")
+	st.Question++ // asked again (the acceptance failed and was retried)
+	u.apply(st)
 	test.Tap(u.terms.cancel)
 	if got := f.got(); !slices.Equal(got, []string{"AcceptTerms", "DeclineTerms"}) {
 		t.Errorf("intents %q", got)
@@ -234,6 +268,12 @@ func TestRolesKeyboard(t *testing.T) {
 	if !slices.Equal(f.roles, []int{2}) {
 		t.Errorf("Down, Down, Enter selected %v, want [2]", f.roles)
 	}
+	c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if !slices.Equal(f.roles, []int{2}) {
+		t.Errorf("a second Enter for the same question sent %v", f.roles)
+	}
+	st.Question++ // asked again (the role call failed and was retried)
+	u.apply(st)
 	c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
 	c.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnter})
 	if !slices.Equal(f.roles, []int{2, 1}) {

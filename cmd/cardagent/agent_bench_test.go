@@ -214,7 +214,7 @@ func BenchmarkAgentLockInsertLogin(b *testing.B) {
 		}
 		roles := expect(next)
 		t1 := time.Now()
-		agent.SubmitPasscode([]byte(benchPasscode))
+		agent.SubmitPasscode(agent.Current().Question, []byte(benchPasscode))
 		d = await(roles, next)
 		if i >= 0 {
 			login = append(login, d.Sub(t1))
@@ -222,11 +222,11 @@ func BenchmarkAgentLockInsertLogin(b *testing.B) {
 			requestsPerLogin = append(requestsPerLogin, requests.Load())
 		} else {
 			roles = expect(session.ScreenRoles)
-			agent.AcceptTerms()
+			agent.AcceptTerms(agent.Current().Question)
 			await(roles, session.ScreenRoles)
 		}
 		active := expect(session.ScreenActive)
-		agent.SelectRole(0)
+		agent.SelectRole(agent.Current().Question, 0)
 		await(active, session.ScreenActive)
 		// Pull: locked screen drawn.
 		locked := expect(session.ScreenLocked)

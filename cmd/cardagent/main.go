@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/client"
+	_ "github.com/cardagent/cardagent/cmd/cardagent/internal/locale" // before Fyne reads the locale
 	"github.com/cardagent/cardagent/session/doctor"
 )
 

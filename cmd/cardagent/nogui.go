@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,7 +69,7 @@ func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr
 	states, unsub := parts.agent.Subscribe()
 	defer unsub()
 	deadline := time.After(*timeout)
-	var lastSeq uint64
+	var lastSeq, answered uint64
 	lastScreen := session.Screen(-1)
 	loggedIn := false
 	for {
@@ -89,6 +90,12 @@ func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr
 		lastSeq = s.Seq
 		changed := s.Screen != lastScreen
 		lastScreen = s.Screen
+		if s.Question != 0 {
+			if s.Question == answered {
+				continue // the same question republished (the policy arrived): answered already
+			}
+			answered = s.Question
+		}
 		switch s.Screen {
 		case session.ScreenNoService, session.ScreenNoReader, session.ScreenCardProblem, session.ScreenBlocked, session.ScreenBackendError:
 			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
@@ -109,21 +116,27 @@ func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr
 			if err != nil {
 				return fmt.Errorf("reading the passcode: %w", err)
 			}
-			parts.agent.SubmitPasscode(p) // the agent wipes p
+			parts.agent.SubmitPasscode(s.Question, p) // the agent wipes p
 		case session.ScreenTerms:
 			fmt.Fprintf(stderr, "Terms and conditions (version %d):\n%s\n", s.Terms.Version, s.Terms.Text)
 			if *acceptTerms || (tty && confirm(lines, stderr, "Accept? [y/N] ")) {
-				parts.agent.AcceptTerms()
+				parts.agent.AcceptTerms(s.Question)
 			} else {
-				parts.agent.DeclineTerms()
+				parts.agent.DeclineTerms(s.Question)
 				return errors.New("the terms and conditions were not accepted: no session")
 			}
 		case session.ScreenRoles:
-			i, err := pickRole(s.Roles, s.RoleIndex, *role)
+			var i int
+			var err error
+			if *role == "" && tty {
+				i, err = askRole(lines, stderr, s.Roles, s.RoleIndex)
+			} else {
+				i, err = pickRole(s.Roles, s.RoleIndex, *role)
+			}
 			if err != nil {
 				return err
 			}
-			parts.agent.SelectRole(i)
+			parts.agent.SelectRole(s.Question, i)
 		case session.ScreenActive:
 			if loggedIn {
 				continue
@@ -212,6 +225,37 @@ func confirm(lines *bufio.Reader, w io.Writer, prompt string) bool {
 	fmt.Fprint(w, prompt)
 	answer, _ := lines.ReadString('\n')
 	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(answer)), "y")
+}
+
+// askRole offers the roles as a numbered list, the preselected one (the
+// last used here) marked and taken on an empty answer.
+func askRole(lines *bufio.Reader, w io.Writer, roles []session.Role, preselected int) (int, error) {
+	fmt.Fprintln(w, "Choose your role:")
+	for i, r := range roles {
+		mark := " "
+		if i == preselected {
+			mark = "*"
+		}
+		fmt.Fprintf(w, " %s %d. %s (%s)\n", mark, i+1, r.Name, r.Organisation)
+	}
+	for {
+		fmt.Fprintf(w, "Role [%d]: ", preselected+1)
+		answer, err := lines.ReadString('\n')
+		answer = strings.TrimSpace(answer)
+		if answer == "" {
+			if err != nil {
+				return 0, fmt.Errorf("reading the role: %w", err)
+			}
+			return preselected, nil
+		}
+		if n, convErr := strconv.Atoi(answer); convErr == nil && n >= 1 && n <= len(roles) {
+			return n - 1, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("reading the role: %w", err)
+		}
+		fmt.Fprintf(w, "Type a number from 1 to %d, or press Enter for %d.\n", len(roles), preselected+1)
+	}
 }
 
 func pickRole(roles []session.Role, preselected int, want string) (int, error) {
