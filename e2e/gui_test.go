@@ -174,6 +174,7 @@ func TestGUIJourney(t *testing.T) {
 	screens.wait("roles")
 	xdo(display, "key", "Down", "Return")
 	screens.wait("active")
+	assertNotVerified(t, "after a login in the window")
 	var first string
 	for end := time.Now().Add(5 * time.Second); first == "" && time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		if tk, ok := keyringTicket(t); ok {
@@ -215,6 +216,7 @@ func TestGUIJourney(t *testing.T) {
 	screens.wait("passcode")
 	typeIn(demoPasscode)
 	screens.wait("active")
+	assertNotVerified(t, "after the window resumed the session")
 	if n := strings.Count(logs.String(), "screen=terms "); n != 1 {
 		t.Fatalf("terms shown %d times: resume must not ask again", n)
 	}

@@ -15,14 +15,35 @@ import (
 // between transactions. It implements apdu.Transmitter; use Do to group the
 // APDUs of one operation into one exclusive transaction.
 type Card struct {
-	mu     sync.Mutex
-	ctx    *scard.Context
-	card   *scard.Card
-	reader string
-	atr    []byte
+	mu         sync.Mutex
+	ctx        *scard.Context
+	card       *scard.Card
+	reader     string
+	atr        []byte
+	resetAtEnd bool // the running transaction ends with a card reset
 }
 
-var _ apdu.Transmitter = (*Card)(nil)
+var (
+	_ apdu.Transmitter = (*Card)(nil)
+	_ Resetter         = (*Card)(nil)
+)
+
+// Resetter is a transmitter whose transaction can end with a card reset
+// instead of leaving the card as it is: the card's volatile state (the
+// selected application, a verified PIN) goes with it. It is how a card that
+// cannot drop a verified PIN by command (VERIFY P1=FF) is made to forget it
+// before any other program gets the card.
+type Resetter interface {
+	ResetAtEnd()
+}
+
+// ResetAtEnd makes the transaction that fn of Do runs in end with a card
+// reset. Outside Do it does nothing.
+func (c *Card) ResetAtEnd() {
+	c.mu.Lock()
+	c.resetAtEnd = true
+	c.mu.Unlock()
+}
 
 // Open connects to the card in the named reader.
 func Open(readerName string) (*Card, error) {
@@ -119,8 +140,19 @@ func (c *Card) Do(ctx context.Context, fn func(apdu.Transmitter) error) error {
 	fnErr := fn(c)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	reset := c.resetAtEnd
+	c.resetAtEnd = false
 	if c.card != nil {
-		endErr := c.card.EndTransaction(scard.LeaveCard)
+		how := scard.LeaveCard
+		if reset {
+			how = scard.ResetCard
+		}
+		endErr := c.card.EndTransaction(how)
+		if reset && endErr == nil {
+			// Our own reset: take the card up again at once, so the next Do
+			// does not mistake it for another program's.
+			endErr = c.card.Reconnect(scard.ShareShared, scard.ProtocolAny, scard.LeaveCard)
+		}
 		if fnErr == nil && endErr != nil && !errors.Is(endErr, scard.ErrResetCard) {
 			fnErr = wrap("ending a transaction", endErr)
 		}
@@ -140,14 +172,16 @@ func (c *Card) reconnect() error {
 	return &Error{Op: "starting a transaction", Code: uint32(scard.ErrResetCard), Kind: ErrReset}
 }
 
-// Close disconnects, leaving the card powered for other programs.
+// Close disconnects with a card reset, so nothing verified while the card
+// was ours (a PIN, whatever a failed step left behind) is there for the next
+// program; the card stays powered for it.
 func (c *Card) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.card == nil {
 		return nil
 	}
-	err := c.card.Disconnect(scard.LeaveCard)
+	err := c.card.Disconnect(scard.ResetCard)
 	c.card = nil
 	c.ctx.Release()
 	if errors.Is(err, scard.ErrRemovedCard) || errors.Is(err, scard.ErrNoService) {

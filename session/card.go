@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/apdu"
 	"github.com/cardagent/cardagent/reader/piv"
 )
@@ -86,19 +87,12 @@ func (c *cardCache) forget(guid [16]byte) {
 // readIdentity reads GUID, passcode tries (empty VERIFY: no try used), the
 // 9A certificate (cached) and, if the card allows it without a passcode,
 // the facial image: one transaction, 3 APDUs with the certificate cached.
-// With forget, the card first drops a verified passcode (VERIFY P1=FF), so
-// that behind a locked screen no program can use the card's keys.
-func readIdentity(ctx context.Context, conn CardConn, cache *cardCache, forget bool, trace piv.Option) (cardIdentity, error) {
+func readIdentity(ctx context.Context, conn CardConn, cache *cardCache, trace piv.Option) (cardIdentity, error) {
 	var id cardIdentity
 	err := conn.Do(ctx, func(tx apdu.Transmitter) error {
 		p := piv.New(tx, piv.WithATR(conn.ATR()), trace)
 		if err := p.Select(); err != nil {
 			return err
-		}
-		if forget {
-			if err := p.Deauthenticate(); err != nil {
-				return fmt.Errorf("resetting the passcode state: %w", err)
-			}
 		}
 		guid, err := p.GUID()
 		if err != nil {
@@ -149,6 +143,7 @@ func signLogin(ctx context.Context, conn CardConn, id cardIdentity, passcode, di
 		if err := p.Select(); err != nil {
 			return err
 		}
+		defer forgetPIN(p, tx) // before the transaction ends, whatever happens next
 		if err := p.Verify(passcode); err != nil {
 			return err
 		}
@@ -168,6 +163,19 @@ func signLogin(ctx context.Context, conn CardConn, id cardIdentity, passcode, di
 		return nil
 	})
 	return sig, err
+}
+
+// forgetPIN makes the card drop a verified passcode before our transaction
+// ends, so no other program on the workstation can use the card's keys
+// without it: VERIFY P1=FF, or, on a card without it, a reset as the
+// transaction ends.
+func forgetPIN(p *piv.Card, tx apdu.Transmitter) {
+	if err := p.Deauthenticate(); err == nil {
+		return
+	}
+	if r, ok := tx.(reader.Resetter); ok {
+		r.ResetAtEnd()
+	}
 }
 
 // readPhoto reads the facial image and caches the answer: the image, or

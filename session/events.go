@@ -95,11 +95,12 @@ type notice struct{ message, hint string }
 
 // startCard reads who the card in readerName belongs to.
 func (a *Agent) startCard(readerName string, mute bool) {
-	a.readCard(readerName, mute, false, notice{})
+	a.readCard(readerName, mute, notice{})
 }
 
 // restartCard reads the card in use again after its session was locked or
-// ended with the card still in: the card forgets the passcode first.
+// ended with the card still in. (The card holds no verified passcode: the
+// login dropped it before its transaction ended, and closing resets it.)
 func (a *Agent) restartCard(n notice) {
 	readerName := a.cardIn
 	if a.conn != nil {
@@ -110,10 +111,10 @@ func (a *Agent) restartCard(n notice) {
 		a.showWaiting()
 		return
 	}
-	a.readCard(readerName, false, true, n)
+	a.readCard(readerName, false, n)
 }
 
-func (a *Agent) readCard(readerName string, mute, forget bool, n notice) {
+func (a *Agent) readCard(readerName string, mute bool, n notice) {
 	a.fetchPolicy() // if the start-up fetch failed
 	ctx := a.newGen()
 	a.cardIn = readerName
@@ -132,7 +133,7 @@ func (a *Agent) readCard(readerName string, mute, forget bool, n notice) {
 			return func() { a.cardFailed(err) }, nil
 		}
 		cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout)
-		id, err := readIdentity(cctx, conn, a.cache, forget, a.trace)
+		id, err := readIdentity(cctx, conn, a.cache, a.trace)
 		cancel()
 		if err != nil {
 			conn.Close()

@@ -38,6 +38,9 @@ type vcardConn struct {
 	pullOn  byte
 	onPull  func()
 	didPull bool
+
+	resetAtEnd bool
+	resets     int // transactions ended with a reset
 }
 
 func (c *vcardConn) Transmit(cmd []byte) ([]byte, error) {
@@ -61,11 +64,36 @@ func (c *vcardConn) Do(ctx context.Context, fn func(apdu.Transmitter) error) err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return fn(c)
+	err := fn(c)
+	c.mu.Lock()
+	reset := c.resetAtEnd
+	c.resetAtEnd = false
+	if reset && !c.pulled {
+		c.resets++
+		c.card.Reset()
+	}
+	c.mu.Unlock()
+	return err
 }
 
-func (c *vcardConn) ATR() []byte  { return c.card.ATR() }
-func (c *vcardConn) Close() error { return nil }
+// ResetAtEnd plays reader.Card's: the transaction ends with a card reset.
+func (c *vcardConn) ResetAtEnd() {
+	c.mu.Lock()
+	c.resetAtEnd = true
+	c.mu.Unlock()
+}
+
+func (c *vcardConn) ATR() []byte { return c.card.ATR() }
+
+// Close resets the card, as reader.Card's does.
+func (c *vcardConn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.pulled {
+		c.card.Reset()
+	}
+	return nil
+}
 
 func (c *vcardConn) pull() {
 	c.mu.Lock()
@@ -83,7 +111,12 @@ type testCard struct {
 
 func newTestCard(t *testing.T, name, uuid string, notAfter time.Time) *testCard {
 	t.Helper()
-	card, err := vcard.New(vcard.Options{})
+	return newTestCardWith(t, vcard.Options{}, name, uuid, notAfter)
+}
+
+func newTestCardWith(t *testing.T, opts vcard.Options, name, uuid string, notAfter time.Time) *testCard {
+	t.Helper()
+	card, err := vcard.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

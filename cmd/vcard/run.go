@@ -60,6 +60,7 @@ func runInit(args []string, out io.Writer) error {
 	fs.IntVar(&opts.PINMinLen, "pin-min", 0, "shortest PIN accepted (default 6)")
 	fs.IntVar(&opts.PINMaxLen, "pin-max", 0, "longest PIN accepted (default 8)")
 	fs.BoolVar(&opts.PINDigitsOnly, "pin-digits", false, "PIN must be digits only")
+	fs.BoolVar(&opts.NoPINReset, "no-pin-reset", false, "play a pre-SP 800-73-4 card: VERIFY P1=FF is refused, only a reset drops a verified PIN")
 	fs.IntVar(&opts.PINRetries, "pin-retries", 0, "PIN tries (default 3)")
 	fs.IntVar(&opts.PUKRetries, "puk-retries", 0, "PUK tries (default 3)")
 	if err := fs.Parse(args); err != nil {

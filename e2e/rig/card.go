@@ -44,11 +44,17 @@ func (s *Slot) Pull() {
 // passcode set.
 func DemoCard(t testing.TB, id *Identityd, user, passcode string) *vcard.Card {
 	t.Helper()
+	return DemoCardWith(t, id, user, passcode, vcard.Options{})
+}
+
+// DemoCardWith is DemoCard on a card made with opts.
+func DemoCardWith(t testing.TB, id *Identityd, user, passcode string, opts vcard.Options) *vcard.Card {
+	t.Helper()
 	e, err := vcard.LoadEnrolment(id.CardDir, user)
 	if err != nil {
 		t.Fatal(err)
 	}
-	card, err := vcard.New(vcard.Options{})
+	card, err := vcard.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,9 @@ type Options struct {
 	PINDigitsOnly          bool
 	PINRetries, PUKRetries int
 	ATR                    []byte
+	// NoPINReset plays a card built before SP 800-73-4: VERIFY P1=FF (drop
+	// the verified PIN) answers 6A86, so only a reset makes it forget.
+	NoPINReset bool
 }
 
 // Card is a software PIV card. It is safe for concurrent use; like a real
@@ -95,6 +98,7 @@ func factoryState(opts Options) (*cardState, error) {
 		PINMinLen:     opts.PINMinLen,
 		PINMaxLen:     opts.PINMaxLen,
 		PINDigitsOnly: opts.PINDigitsOnly,
+		NoPINReset:    opts.NoPINReset,
 		PINRetries:    opts.PINRetries,
 		PUKRetries:    opts.PUKRetries,
 		MgmtAlg:       alg3DES,

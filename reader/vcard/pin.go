@@ -115,6 +115,9 @@ func (c *Card) verify(cmd apdu.Command) status {
 	}
 	switch cmd.P1 {
 	case 0xFF:
+		if c.st.NoPINReset {
+			return apdu.SWIncorrectP1P2
+		}
 		if len(cmd.Data) != 0 {
 			return apdu.SWWrongLength
 		}

@@ -38,6 +38,7 @@ type cardState struct {
 	PINMinLen     int  `json:"pin_min_len"`
 	PINMaxLen     int  `json:"pin_max_len"`
 	PINDigitsOnly bool `json:"pin_digits_only"`
+	NoPINReset    bool `json:"no_pin_reset,omitempty"`
 
 	PIN        hexBytes `json:"pin"` // padded with FF to 8 bytes
 	PUK        hexBytes `json:"puk"`
