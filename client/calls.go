@@ -95,6 +95,9 @@ func (c *Client) do(ctx context.Context, method, path string, t *Ticket, body, o
 		if errors.Is(err, ErrUntrusted) {
 			return err
 		}
+		if errors.Is(err, ErrRedirected) {
+			return fmt.Errorf("%w (%s %s to %s)", ErrRedirected, method, path, redirectTarget(resp))
+		}
 		if resp != nil && resp.RawResponse != nil && ctx.Err() == nil {
 			// An answer came but its body did not decode.
 			return &APIError{Status: resp.StatusCode(), Code: api.CodeInternal, Message: "the backend's answer could not be read: " + err.Error()}
@@ -123,6 +126,19 @@ func apiError(resp *resty.Response) error {
 		return &APIError{Status: resp.StatusCode(), Code: code, Message: http.StatusText(resp.StatusCode())}
 	}
 	return &APIError{Status: resp.StatusCode(), Code: e.Code, Message: e.Message}
+}
+
+// redirectTarget is where a refused redirect pointed, without its query.
+func redirectTarget(resp *resty.Response) string {
+	if resp == nil || resp.RawResponse == nil {
+		return "?"
+	}
+	loc, err := resp.RawResponse.Location()
+	if err != nil {
+		return "?"
+	}
+	loc.RawQuery, loc.Fragment, loc.User = "", "", nil
+	return loc.String()
 }
 
 func isJSON(resp *resty.Response) bool {

@@ -7,6 +7,7 @@ package client
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -40,6 +42,7 @@ type Client struct {
 	r   *resty.Client
 	ws  string
 	log *slog.Logger
+	ca  atomic.Pointer[x509.Certificate] // the pinned CA, once a handshake has shown it
 }
 
 // New checks cfg and builds a Client; it makes no network call.
@@ -71,13 +74,14 @@ func New(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	c := &Client{ws: cfg.WorkstationID, log: log}
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if u.Scheme == "https" {
 		pin, err := parsePin(cfg.CAPin)
 		if err != nil {
 			return nil, err
 		}
-		tlsCfg = pinnedTLS(pin, u.Hostname())
+		tlsCfg = pinnedTLS(pin, u.Hostname(), c.ca.Store)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsCfg
@@ -85,7 +89,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.WrapTransport != nil {
 		rt = cfg.WrapTransport(tr)
 	}
-	r := resty.New().
+	c.r = resty.New().
 		SetTransport(rt).
 		SetBaseURL(strings.TrimRight(cfg.BaseURL, "/")).
 		SetTimeout(cfg.Timeout).
@@ -93,18 +97,25 @@ func New(cfg Config) (*Client, error) {
 		SetHeader("Accept", "application/json").
 		SetError(&api.Error{}).
 		SetLogger(restyLogger{log}).
+		SetRedirectPolicy(resty.RedirectPolicyFunc(func(*http.Request, []*http.Request) error { return ErrRedirected })).
 		SetRetryCount(cfg.Retries).
 		SetRetryWaitTime(200 * time.Millisecond).
 		SetRetryMaxWaitTime(2 * time.Second).
 		// With a condition set, resty retries only when a condition says so:
 		// this one never lets a POST (challenge, login, suspend) go twice.
 		AddRetryCondition(retryIdempotent)
-	r.SetDebug(false) // never: resty's debug log prints headers (the token) and bodies
-	return &Client{r: r, ws: cfg.WorkstationID, log: log}, nil
+	c.r.SetDebug(false) // never: resty's debug log prints headers (the token) and bodies
+	return c, nil
 }
 
 // WorkstationID is the id this client sends.
 func (c *Client) WorkstationID() string { return c.ws }
+
+// CA is the backend's CA certificate, the one the pin names, as the server
+// presented it; nil until a call has reached the server (and always over
+// plain HTTP to loopback). identityd issues the cards' certificates with it,
+// so the agent can check a card before it shows the card's name.
+func (c *Client) CA() *x509.Certificate { return c.ca.Load() }
 
 func retryIdempotent(resp *resty.Response, err error) bool {
 	if resp == nil || resp.Request == nil {
@@ -116,7 +127,7 @@ func retryIdempotent(resp *resty.Response, err error) bool {
 		return false
 	}
 	if err != nil {
-		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrUntrusted)
+		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrUntrusted) && !errors.Is(err, ErrRedirected)
 	}
 	switch resp.StatusCode() {
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:

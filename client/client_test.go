@@ -44,8 +44,15 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 
 func TestPinnedTLS(t *testing.T) {
 	srv, pin := fakeBackend(t, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"ok":true}`) })
-	if err := newClient(t, srv.URL, pin).Ping(context.Background()); err != nil {
+	c := newClient(t, srv.URL, pin)
+	if c.CA() != nil {
+		t.Fatal("a CA known before any call")
+	}
+	if err := c.Ping(context.Background()); err != nil {
 		t.Fatalf("pinned CA: %v", err)
+	}
+	if ca := c.CA(); ca == nil || !ca.Equal(srv.Certificate()) {
+		t.Fatalf("after a call the client holds CA %v, want the pinned one", ca)
 	}
 	other := strings.Repeat("ab", 32)
 	err := newClient(t, srv.URL, other).Ping(context.Background())
@@ -168,5 +175,40 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 		if (err == nil) != ok {
 			t.Errorf("%s: err = %v", url, err)
 		}
+	}
+}
+
+// No redirect is followed — not to another path, not to plain HTTP — so the
+// bearer token goes nowhere but the pinned backend; and none is retried.
+func TestRedirectsRefused(t *testing.T) {
+	var leaked atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Add(1)
+		}
+		writeJSON(w, 200, `{"id":"s1","state":"active"}`)
+	}))
+	defer elsewhere.Close()
+	var calls atomic.Int32
+	srv, pin := fakeBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		target := elsewhere.URL + r.URL.Path // https → http
+		if r.URL.Path == "/v1/ping" {
+			target = "/v1/elsewhere" // same server, other path
+		}
+		http.Redirect(w, r, target, http.StatusTemporaryRedirect)
+	})
+	c := newClient(t, srv.URL, pin)
+	if _, err := c.Session(context.Background(), Ticket{ID: "s1", Token: "tok"}); !errors.Is(err, ErrRedirected) {
+		t.Fatalf("redirect to http: %v, want ErrRedirected", err)
+	}
+	if err := c.Ping(context.Background()); !errors.Is(err, ErrRedirected) {
+		t.Fatalf("redirect on the same server: %v, want ErrRedirected", err)
+	}
+	if leaked.Load() != 0 {
+		t.Fatal("the bearer token was sent to the redirect's target")
+	}
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("%d calls to the backend for two requests: a redirect was retried or followed", n)
 	}
 }

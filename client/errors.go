@@ -30,6 +30,11 @@ var ErrUnreachable = errors.New("the identity service cannot be reached")
 // CA: a misconfiguration or an attack, never retried.
 var ErrUntrusted = errors.New("the identity service's certificate is not the pinned one")
 
+// ErrRedirected means the server answered with a redirect. identityd never
+// redirects; following one could send the bearer token elsewhere, or in
+// clear text, so none is followed and the call fails.
+var ErrRedirected = errors.New("the identity service answered with a redirect, which is not followed")
+
 // IsCode reports whether err is an APIError with one of codes.
 func IsCode(err error, codes ...api.ErrorCode) bool {
 	var ae *APIError

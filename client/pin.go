@@ -23,7 +23,9 @@ func parsePin(s string) ([]byte, error) {
 // the server must present it in its chain and its leaf must verify against
 // it for host, the name or IP address in the backend URL (checked even for
 // IPs, which TLS leaves out of the SNI). The system roots play no part.
-func pinnedTLS(pin []byte, host string) *tls.Config {
+//
+// seen receives the pinned CA certificate at each handshake that passes.
+func pinnedTLS(pin []byte, host string, seen func(*x509.Certificate)) *tls.Config {
 	return &tls.Config{
 		MinVersion:         tls.VersionTLS12,
 		InsecureSkipVerify: true, // replaced by VerifyConnection below, which is stricter
@@ -44,6 +46,7 @@ func pinnedTLS(pin []byte, host string) *tls.Config {
 			if err != nil {
 				return fmt.Errorf("%w: %v", ErrUntrusted, err)
 			}
+			seen(ca)
 			return nil
 		},
 	}

@@ -224,6 +224,9 @@ func sessionOverRealParts(t *testing.T, db string) {
 	s := insert(t, card, 0)
 	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
 	p := wait(session.ScreenPasscode)
+	for !p.Card.Verified { // the card is checked against the CA once the client has met the backend
+		p = wait(session.ScreenPasscode)
+	}
 	if p.Card.Name != "Dr Ada Demo" || p.TriesLeft != 3 {
 		t.Fatalf("prompt %+v", p.Card)
 	}

@@ -322,6 +322,26 @@ func (a *Agent) setPolicy(p api.Policy) {
 		a.st.Rule = PasscodeRule{MinLength: p.PasscodeMinLength, MaxLength: p.PasscodeMaxLength, DigitsOnly: p.PasscodeDigitsOnly}
 		a.publish()
 	}
+	a.checkCardLate()
+}
+
+// checkCardLate checks a card shown as unverified once the backend's CA is
+// known (the backend answered for the first time): the same question, now
+// with the holder's name — or no question at all for a card not its own.
+func (a *Agent) checkCardLate() {
+	ca := a.backend.CA()
+	if ca == nil || a.id == nil || a.st.Card == nil || a.st.Card.Verified || (a.st.Screen != ScreenPasscode && a.st.Screen != ScreenBlocked) {
+		return
+	}
+	if err := a.id.issuedBy(ca); err != nil {
+		a.log.Warn("card not issued by the backend's CA: no passcode asked", "reader", a.cardIn, "err", err)
+		a.show(ScreenCardProblem, func(s *State) {
+			s.Card, s.Problem, s.Fix, s.Hint = a.id.holder(false), msgForeignCard, fixForeignCard, ""
+		})
+		return
+	}
+	a.st.Card = a.id.holder(true)
+	a.publish()
 }
 
 func (a *Agent) mode() Mode {

@@ -24,13 +24,20 @@ type cardIdentity struct {
 	photo     []byte
 }
 
-func (c cardIdentity) holder() *CardHolder {
-	return &CardHolder{
-		Name:  c.cert.Subject.CommonName,
-		UUID:  c.cert.Subject.SerialNumber,
-		Photo: c.photo,
-		GUID:  hex.EncodeToString(c.guid[:]),
+// holder is who the card says it belongs to; only the GUID unless the
+// certificate has been checked (issuedBy).
+func (c cardIdentity) holder(verified bool) *CardHolder {
+	h := &CardHolder{GUID: hex.EncodeToString(c.guid[:])}
+	if verified {
+		h.Verified, h.Name, h.UUID, h.Photo = true, c.cert.Subject.CommonName, c.cert.Subject.SerialNumber, c.photo
 	}
+	return h
+}
+
+// issuedBy checks the card's login certificate was signed by ca (its
+// validity dates are the backend's to judge, with clearer words).
+func (c cardIdentity) issuedBy(ca *x509.Certificate) error {
+	return c.cert.CheckSignatureFrom(ca)
 }
 
 // errNoLoginCert means the card has no slot 9A certificate.

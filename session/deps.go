@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"crypto/x509"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
@@ -13,6 +14,9 @@ import (
 // it, and tests may pass a client aimed at an in-process identityd.
 type Backend interface {
 	WorkstationID() string
+	// CA is the backend's (pinned) CA certificate once known, else nil: the
+	// issuer of every card it accepts.
+	CA() *x509.Certificate
 	Policy(ctx context.Context) (api.Policy, error)
 	Challenge(ctx context.Context) (api.Challenge, error)
 	Login(ctx context.Context, proof api.CardProof) (api.Session, error)

@@ -167,7 +167,16 @@ func (a *Agent) cardFailed(err error) {
 func (a *Agent) cardRead(conn CardConn, id cardIdentity, n notice) {
 	a.conn = conn
 	a.id = &id
-	holder := id.holder()
+	verified := false
+	if ca := a.backend.CA(); ca != nil {
+		if err := id.issuedBy(ca); err != nil {
+			a.log.Warn("card not issued by the backend's CA: no passcode asked", "reader", a.cardIn, "err", err)
+			a.show(ScreenCardProblem, func(s *State) { s.Card, s.Problem, s.Fix = id.holder(false), msgForeignCard, fixForeignCard })
+			return
+		}
+		verified = true
+	}
+	holder := id.holder(verified)
 	if id.blocked {
 		a.show(ScreenBlocked, func(s *State) { s.Card, s.TriesLeft, s.Problem, s.Fix = holder, 0, msgBlocked, fixBlocked })
 		return

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -114,7 +115,23 @@ func newTestCard(t *testing.T, name, uuid string, notAfter time.Time) *testCard 
 	return newTestCardWith(t, vcard.Options{}, name, uuid, notAfter)
 }
 
+// newTestCardWith is newTestCard on a card made with opts; its certificate
+// comes from the fake backend's CA.
 func newTestCardWith(t *testing.T, opts vcard.Options, name, uuid string, notAfter time.Time) *testCard {
+	t.Helper()
+	ca, caKey := testCA()
+	return makeTestCard(t, opts, name, uuid, notAfter, ca, caKey)
+}
+
+// newRogueCard is a card someone made themselves: a self-signed certificate
+// in another person's name.
+func newRogueCard(t *testing.T, name, uuid string) *testCard {
+	t.Helper()
+	return makeTestCard(t, vcard.Options{}, name, uuid, twoYears, nil, nil)
+}
+
+// makeTestCard issues the 9A certificate from issuer (nil: self-signed).
+func makeTestCard(t *testing.T, opts vcard.Options, name, uuid string, notAfter time.Time, issuer *x509.Certificate, issuerKey crypto.Signer) *testCard {
 	t.Helper()
 	card, err := vcard.New(opts)
 	if err != nil {
@@ -129,7 +146,10 @@ func newTestCardWith(t *testing.T, opts vcard.Options, name, uuid string, notAft
 		Subject:      pkix.Name{CommonName: name, SerialNumber: uuid},
 		NotBefore:    time.Now().Add(-time.Hour), NotAfter: notAfter,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if issuer == nil {
+		issuer, issuerKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, key.Public(), issuerKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,6 +158,34 @@ func newTestCardWith(t *testing.T, opts vcard.Options, name, uuid string, notAft
 	}
 	cert, _ := x509.ParseCertificate(der)
 	return &testCard{card: card, conn: &vcardConn{card: card}, cert: cert}
+}
+
+var (
+	testCAOnce sync.Once
+	testCACert *x509.Certificate
+	testCAKey  *ecdsa.PrivateKey
+)
+
+// testCA is the fake backend's CA, made once per test binary.
+func testCA() (*x509.Certificate, crypto.Signer) {
+	testCAOnce.Do(func() {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			panic(err)
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "session test CA"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(10, 0, 0),
+			IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+		if err != nil {
+			panic(err)
+		}
+		testCACert, _ = x509.ParseCertificate(der)
+		testCAKey = key
+	})
+	return testCACert, testCAKey
 }
 
 // fakeBackend plays identityd's protocol and checks the card's signatures
@@ -153,6 +201,8 @@ type fakeBackend struct {
 	failChallenge error
 	failPolicy    error
 	policyGate    chan struct{} // when set, Policy waits for it to close
+	policyServed  bool
+	noCA          bool
 	failTerms     error
 	slp           bool
 	loginDelay    chan struct{} // when set, Login waits for it to close
@@ -199,6 +249,18 @@ func (b *fakeBackend) called(call string) int {
 
 func (b *fakeBackend) WorkstationID() string { return "ws-test" }
 
+// CA is known once the policy has been fetched, as with the real client
+// (whose first TLS handshake shows it), unless noCA says it never is.
+func (b *fakeBackend) CA() *x509.Certificate {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.noCA || !b.policyServed {
+		return nil
+	}
+	ca, _ := testCA()
+	return ca
+}
+
 func (b *fakeBackend) Policy(context.Context) (api.Policy, error) {
 	b.record("policy")
 	b.mu.Lock()
@@ -212,6 +274,7 @@ func (b *fakeBackend) Policy(context.Context) (api.Policy, error) {
 	if b.failPolicy != nil {
 		return api.Policy{}, b.failPolicy
 	}
+	b.policyServed = true
 	return api.Policy{PasscodeMinLength: 6, PasscodeMaxLength: 8, SessionLockPersistence: b.slp}, nil
 }
 

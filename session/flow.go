@@ -133,12 +133,12 @@ func (a *Agent) loggedIn(sess api.Session, resumed bool) {
 	} else {
 		a.endParked() // someone else logged in here: the parked session will not come back
 	}
-	if a.id != nil {
-		if photo, _ := a.cache.photoOf(a.id.guid); len(photo) > 0 && a.st.Card != nil {
-			h := *a.st.Card
-			h.Photo = photo
-			a.st.Card = &h
-		}
+	if a.id != nil && a.st.Card != nil {
+		// The backend accepted the card's signature and certificate: its
+		// holder is who it says, photo included once read.
+		id := *a.id
+		id.photo, _ = a.cache.photoOf(id.guid)
+		a.st.Card = id.holder(true)
 	}
 	login := a.logins + 1
 	if resumed && a.st.Expiry != nil {

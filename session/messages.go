@@ -21,6 +21,8 @@ const (
 	fixNotPIV        = "Insert your own NHS smartcard."
 	msgNoCert        = "This smartcard has no login certificate."
 	fixRA            = "Contact your Registration Authority (RA): they will issue your certificates."
+	msgForeignCard   = "This card was not issued by your organisation's identity service."
+	fixForeignCard   = "Do not enter your passcode. Take the card out and insert your own NHS smartcard; if this is yours, contact your Registration Authority (RA)."
 	msgUnreadable    = "The card could not be read."
 	fixUnreadable    = "Take the card out and insert it again. If it keeps failing, contact your IT service desk."
 	msgBlocked       = "Your smartcard is locked after too many wrong passcodes."
@@ -80,6 +82,8 @@ func refusal(err error) (problem, fix string, retryable bool) {
 	switch {
 	case errors.Is(err, client.ErrUntrusted):
 		return "This computer does not trust the identity service it reached.", "Contact your IT service desk: the identity service's certificate is not the expected one.", false
+	case errors.Is(err, client.ErrRedirected):
+		return "The identity service sent this computer somewhere else, which it does not follow.", "Contact your IT service desk: the identity service's address may be wrong.", false
 	case errors.Is(err, client.ErrUnreachable):
 		return "The identity service cannot be reached.", fixRetry, true
 	case !errors.As(err, &ae):

@@ -25,6 +25,14 @@ func TestAnswerForAnOldQuestionIsDropped(t *testing.T) {
 	if again.Screen != ScreenPasscode || again.Seq == first.Seq || again.Question != first.Question {
 		t.Fatalf("republished prompt: screen %v seq %d→%d question %d→%d", again.Screen, first.Seq, again.Seq, first.Question, again.Question)
 	}
+	// Before the backend answered, its CA was unknown: no name was shown.
+	// With the CA, the card's certificate is checked and the name appears.
+	if first.Card == nil || first.Card.Verified || first.Card.Name != "" || first.Card.UUID != "" {
+		t.Fatalf("before the CA was known the prompt showed %+v", first.Card)
+	}
+	if s := r.waitFor("verified card", func(s State) bool { return s.Card != nil && s.Card.Verified }); s.Card.Name != "Quinn" || s.Question != first.Question {
+		t.Fatalf("after the CA: %+v (question %d→%d)", s.Card, first.Question, s.Question)
+	}
 
 	r.agent.SubmitPasscode(first.Question, []byte("000000"))
 	wrong := r.waitFor("wrong passcode", func(s State) bool { return s.Screen == ScreenPasscode && s.TriesLeft == 2 })

@@ -80,12 +80,17 @@ type State struct {
 // prompt shows: entering the passcode accepts the terms of use.
 const TermsNotice = "By entering your passcode you confirm your acceptance of the terms and conditions of smartcard use."
 
-// CardHolder is what the card says about its owner.
+// CardHolder is what the card says about its owner. Name, UUID and Photo
+// are given only when Verified: the card's certificate was issued by the
+// backend's CA, so a rogue card cannot ask for a passcode in someone else's
+// name. Before the CA is known (the backend not reached yet) the card is
+// shown as unverified.
 type CardHolder struct {
-	Name  string
-	UUID  string // 12-digit user identity number
-	Photo []byte // JPEG or PNG facial image, nil when the card has none
-	GUID  string // card identity, hex
+	Verified bool
+	Name     string
+	UUID     string // 12-digit user identity number
+	Photo    []byte // JPEG or PNG facial image, nil when the card has none
+	GUID     string // card identity, hex
 }
 
 // PasscodeRule is the backend policy for passcodes.

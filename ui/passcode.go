@@ -84,7 +84,11 @@ func (v *passcodeView) render(st session.State) {
 	v.q.ask(st.Question)
 	var name, uuid string
 	var photo []byte
-	if c := st.Card; c != nil {
+	switch c := st.Card; {
+	case c == nil:
+	case !c.Verified: // the session could not check whose card it is: no name, no photo
+		name, uuid = "Unverified card", "Whose card this is cannot be checked until the identity service answers."
+	default:
 		name, photo = c.Name, c.Photo
 		if c.UUID != "" {
 			uuid = "UUID " + c.UUID

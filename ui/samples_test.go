@@ -122,10 +122,11 @@ func samplePhoto() []byte {
 }
 
 var sampleCard = &session.CardHolder{
-	Name:  "Dr Amara Okafor",
-	UUID:  "555000123456",
-	Photo: samplePhoto(),
-	GUID:  "0b6c1f3e9a4d4e6f8a1b2c3d4e5f6071",
+	Verified: true,
+	Name:     "Dr Amara Okafor",
+	UUID:     "555000123456",
+	Photo:    samplePhoto(),
+	GUID:     "0b6c1f3e9a4d4e6f8a1b2c3d4e5f6071",
 }
 
 var sampleRule = session.PasscodeRule{MinLength: 4, MaxLength: 8}
@@ -203,9 +204,11 @@ var samples = []struct {
 		Retryable: true}},
 	{"demo-insert", session.State{Screen: session.ScreenInsertCard, Demo: true, Reader: "Virtual PCD 00 00"}},
 	{"passcode-no-photo", session.State{Screen: session.ScreenPasscode, Question: 7, Demo: true, Reader: "Virtual PCD 00 00",
-		Card:      &session.CardHolder{Name: "Professor Bartholomew Featherstonehaugh-Cholmondeley", UUID: "555000999999"},
+		Card:      &session.CardHolder{Verified: true, Name: "Professor Bartholomew Featherstonehaugh-Cholmondeley", UUID: "555000999999"},
 		TriesLeft: 2, Rule: session.PasscodeRule{MinLength: 6, MaxLength: 6, DigitsOnly: true},
 		Message: "Wrong passcode: 2 attempts left."}},
+	{"passcode-unverified", session.State{Screen: session.ScreenPasscode, Question: 7, Reader: "Alcor Micro AU9540 00 00",
+		Card: &session.CardHolder{GUID: "3f1c0d2e9a8b47c6b5d4e3f2a1b0c9d8"}, TriesLeft: 3, Rule: sampleRule}},
 	{"roles-many", session.State{Screen: session.ScreenRoles, Question: 7, Roles: manyRoles(), RoleIndex: 6}},
 }
 

@@ -107,7 +107,11 @@ func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr
 			if s.Message != "" {
 				fmt.Fprintln(stderr, s.Message)
 			}
-			fmt.Fprintf(stderr, "%s (%s): %d attempts left. %s\nPasscode (%s): ", s.Card.Name, s.Card.UUID, s.TriesLeft, session.TermsNotice, s.Rule.Describe())
+			who := "Unverified card (whose card this is cannot be checked until the identity service answers)"
+			if s.Card.Verified {
+				who = s.Card.Name + " (" + s.Card.UUID + ")"
+			}
+			fmt.Fprintf(stderr, "%s: %d attempts left. %s\nPasscode (%s): ", who, s.TriesLeft, session.TermsNotice, s.Rule.Describe())
 			p, err := readPasscode(ctx, stdin, lines, tty)
 			fmt.Fprintln(stderr)
 			if errors.Is(err, context.Canceled) {

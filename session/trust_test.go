@@ -1,0 +1,37 @@
+package session
+
+import "testing"
+
+// A card whose certificate the backend's CA did not sign is not asked for a
+// passcode, and its (claimed) holder's name is not shown.
+func TestRogueCardAsksNoPasscode(t *testing.T) {
+	r := newRig(t, Config{})
+	rogue := newRogueCard(t, "Alice Example", "123456789012")
+	r.insert("Reader 0", rogue)
+	s := r.waitScreen(ScreenCardProblem)
+	if s.Problem != msgForeignCard || s.Card == nil || s.Card.Verified || s.Card.Name != "" || s.Card.UUID != "" {
+		t.Fatalf("rogue card: problem %q card %+v", s.Problem, s.Card)
+	}
+	if n := r.backend.called("challenge"); n != 0 {
+		t.Fatalf("%d challenges for a rogue card", n)
+	}
+	r.pull("Reader 0")
+	r.waitScreen(ScreenInsertCard)
+	alice := newTestCard(t, "Alice Example", "123456789012", twoYears)
+	r.insert("Reader 0", alice)
+	if s := r.waitScreen(ScreenPasscode); !s.Card.Verified || s.Card.Name != "Alice Example" {
+		t.Fatalf("the real card: %+v", s.Card)
+	}
+}
+
+// While the backend's CA is unknown the card is shown as unverified: no
+// name, no UUID, no photo.
+func TestCardUnverifiedWithoutCA(t *testing.T) {
+	r := newRig(t, Config{}, func(b *fakeBackend) { b.noCA = true })
+	c := newTestCard(t, "Dana", "515151515151", twoYears)
+	r.insert("Reader 0", c)
+	s := r.waitScreen(ScreenPasscode)
+	if s.Card == nil || s.Card.Verified || s.Card.Name != "" || s.Card.UUID != "" || s.Card.Photo != nil || s.Card.GUID == "" {
+		t.Fatalf("unverified card shown as %+v", s.Card)
+	}
+}
