@@ -31,6 +31,7 @@ type Config struct {
 	CardTimeout    time.Duration // one card transaction; default 10 s
 	BackendTimeout time.Duration // one backend step; default 15 s
 	EndTimeout     time.Duration // ending a session on quit; default 3 s
+	EndRetryWait   time.Duration // first wait before ending a session again; default 1 s, doubling to 1 min
 	Logger         *slog.Logger
 	TraceAPDUs     bool // log APDUs at debug level (never passcodes)
 }
@@ -47,6 +48,7 @@ type Agent struct {
 	prefs   RolePrefs
 	cache   *cardCache
 	trace   piv.Option
+	ends    *endings // sessions still to be ended on the backend
 
 	intents chan intent
 	results chan result
@@ -75,6 +77,7 @@ type Agent struct {
 	logins        uint64         // fresh logins so far (ExpiryNotice.Login)
 	questions     uint64         // questions asked so far (State.Question)
 	jobs          sync.WaitGroup
+	endLoop       context.CancelFunc // stops the endings' retry loop
 	quitting      bool
 
 	keyringMu     sync.Mutex
@@ -118,6 +121,9 @@ func New(cfg Config, backend Backend, events Events, open OpenCard, tickets Tick
 	if cfg.EndTimeout <= 0 {
 		cfg.EndTimeout = 3 * time.Second
 	}
+	if cfg.EndRetryWait <= 0 {
+		cfg.EndRetryWait = endRetryFirst
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -135,6 +141,7 @@ func New(cfg Config, backend Backend, events Events, open OpenCard, tickets Tick
 		intents: make(chan intent, 16), results: make(chan result, 16), stopped: make(chan struct{}),
 		subs: map[*subscriber]struct{}{}, readers: map[string]bool{},
 	}
+	a.ends = newEndings(a)
 	a.st = State{Screen: ScreenStarting, Demo: cfg.Demo, Rule: defaultRule}
 	a.pub = a.st
 	return a
@@ -147,7 +154,11 @@ var defaultRule = PasscodeRule{MinLength: 4, MaxLength: 8}
 // Run processes events, intents and job results until ctx ends, then ends
 // any session (bounded by EndTimeout) and clears the keyring.
 func (a *Agent) Run(ctx context.Context) error {
-	a.clearStaleTicket()
+	a.ends.load() // what an earlier run left to end, its stale ticket first
+	endCtx, stopEnding := context.WithCancel(context.Background())
+	a.endLoop = stopEnding
+	a.jobs.Add(1)
+	go func() { defer a.jobs.Done(); a.ends.run(endCtx) }()
 	a.fetchPolicy()
 	events := a.events
 	for {
@@ -366,20 +377,15 @@ func (a *Agent) waitJobs() {
 	}
 }
 
-func (a *Agent) clearStaleTicket() {
-	if a.tickets == nil {
-		return
-	}
-	a.ticketOps(a.tickets.Delete) // off the Run goroutine: D-Bus may be slow or absent
-}
-
 // shutdown ends the session and waits for the jobs, each bounded in time.
+// Sessions the backend did not confirm ended stay saved for the next start.
 func (a *Agent) shutdown() {
 	close(a.stopped)
 	if a.cancel != nil {
 		a.cancel()
 	}
-	a.endSession(false)
+	a.endLoop()
+	a.endSession()
 	a.endParked()
 	a.waitJobs()
 	for drained := false; !drained; { // what will never be taken now
@@ -396,7 +402,10 @@ func (a *Agent) shutdown() {
 			drained = true
 		}
 	}
-	a.waitJobs()
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.EndTimeout)
+	a.ends.flush(ctx)
+	cancel()
+	a.waitJobs() // the keyring writes
 	if a.conn != nil {
 		a.conn.Close()
 		a.conn = nil

@@ -8,34 +8,22 @@ import (
 	"github.com/cardagent/cardagent/client"
 )
 
-// endSession forgets the session and ends it on the backend: in the
-// background (never delaying a lock), or synchronously within EndTimeout
-// when the agent stops.
-func (a *Agent) endSession(background bool) {
+// endSession forgets the session and has it ended on the backend (see
+// ending.go): never delaying a lock; when the agent stops, shutdown tries
+// once more within EndTimeout and the next start takes up what is left.
+func (a *Agent) endSession() {
 	if a.ticket == nil {
 		return
 	}
 	t := *a.ticket
 	a.sess, a.ticket = nil, nil
-	a.deleteTicket()
-	if background {
-		a.endInBackground(t)
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.EndTimeout)
-	defer cancel()
-	if err := a.backend.End(ctx, t); err != nil {
-		a.log.Warn("ending the session failed", "err", err)
-	}
+	a.ends.add(t)    // kept until the backend confirms (shutdown flushes it)
+	a.deleteTicket() // after the pending list holds it
 }
 
-func (a *Agent) endInBackground(t client.Ticket) {
-	a.background(a.cfg.BackendTimeout, func(ctx context.Context) {
-		if err := a.backend.End(ctx, t); err != nil {
-			a.log.Warn("ending the session failed", "err", err)
-		}
-	})
-}
+// endInBackground ends a session the agent holds no view of (a login
+// result that came too late, a resume refused).
+func (a *Agent) endInBackground(t client.Ticket) { a.ends.add(t) }
 
 // park suspends the session for its card (Session Lock Persistence).
 func (a *Agent) park() {
@@ -52,7 +40,7 @@ func (a *Agent) park() {
 		if _, err := a.backend.Suspend(ctx, p.ticket); err != nil {
 			p.suspendE = err
 			a.log.Warn("suspending the session failed; it will be ended", "err", err)
-			_ = a.backend.End(ctx, p.ticket)
+			a.ends.add(p.ticket)
 		}
 	})
 }
@@ -65,10 +53,11 @@ func (a *Agent) endParked() {
 	p := a.parked
 	a.parked = nil
 	a.background(a.cfg.BackendTimeout, func(ctx context.Context) {
-		<-p.settled
-		if err := a.backend.End(ctx, p.ticket); err != nil {
-			a.log.Warn("ending the parked session failed", "err", err)
+		select { // the suspend call lands first, so the end is the last word
+		case <-p.settled:
+		case <-ctx.Done():
 		}
+		a.ends.add(p.ticket)
 	})
 }
 

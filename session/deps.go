@@ -50,6 +50,11 @@ type Events <-chan reader.Event
 type TicketStore interface {
 	Save(t StoredTicket) error
 	Delete() error
+	Load() (StoredTicket, error) // at start: a ticket an earlier run left
+	// The sessions still to be ended on the backend (they hold tokens, so
+	// they live in the keyring too).
+	SavePending([]PendingEnd) error
+	LoadPending() ([]PendingEnd, error) // none stored: empty, no error
 }
 
 // StoredTicket is what the keyring holds while a session is active.

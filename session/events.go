@@ -235,6 +235,6 @@ func (a *Agent) lockSession() {
 		a.deleteTicket()
 		a.park()
 	} else {
-		a.endSession(true)
+		a.endSession()
 	}
 }

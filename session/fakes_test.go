@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"errors"
 
 	"fmt"
 	"math/big"
@@ -207,6 +208,7 @@ type fakeBackend struct {
 	slp           bool
 	loginDelay    chan struct{} // when set, Login waits for it to close
 	endDelay      time.Duration
+	failEnd       error // End answers this (the backend is down)
 	n             int
 }
 
@@ -343,7 +345,22 @@ func (b *fakeBackend) Login(ctx context.Context, p api.CardProof) (api.Session, 
 		s.Terms = &api.Terms{Version: 3, Text: "Never share your smartcard or passcode."}
 	}
 	b.sessions[s.ID] = s
+	if err := ctx.Err(); err != nil {
+		// Like a real server: the session is committed, but a client that
+		// gave up never hears of it.
+		return api.Session{}, err
+	}
 	return *s, nil
+}
+
+// state is the backend's view of session id ("" if it never opened).
+func (b *fakeBackend) state(id string) api.SessionState {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if s, ok := b.sessions[id]; ok {
+		return s.State
+	}
+	return ""
 }
 
 func (b *fakeBackend) get(t client.Ticket) (*api.Session, error) {
@@ -420,8 +437,11 @@ func (b *fakeBackend) Resume(ctx context.Context, t client.Ticket, p api.CardPro
 func (b *fakeBackend) End(ctx context.Context, t client.Ticket) error {
 	b.record("end")
 	b.mu.Lock()
-	delay := b.endDelay
+	delay, fail := b.endDelay, b.failEnd
 	b.mu.Unlock()
+	if fail != nil {
+		return fail
+	}
 	if delay > 0 {
 		select {
 		case <-time.After(delay):
@@ -441,9 +461,42 @@ func (b *fakeBackend) End(ctx context.Context, t client.Ticket) error {
 
 // memTickets is a TicketStore in memory.
 type memTickets struct {
-	mu  sync.Mutex
-	t   *StoredTicket
-	ops []string
+	mu      sync.Mutex
+	t       *StoredTicket
+	ops     []string
+	pending []PendingEnd
+}
+
+func (m *memTickets) Load() (StoredTicket, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.t == nil {
+		return StoredTicket{}, errors.New("not found")
+	}
+	return *m.t, nil
+}
+
+func (m *memTickets) SavePending(list []PendingEnd) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pending = append([]PendingEnd(nil), list...)
+	return nil
+}
+
+func (m *memTickets) LoadPending() ([]PendingEnd, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]PendingEnd(nil), m.pending...), nil
+}
+
+func (m *memTickets) pendingIDs() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var ids []string
+	for _, p := range m.pending {
+		ids = append(ids, p.SessionID)
+	}
+	return ids
 }
 
 func (m *memTickets) Save(t StoredTicket) error {

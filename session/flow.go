@@ -55,7 +55,9 @@ func (a *Agent) login(passcode []byte) {
 			Certificate:   base64.StdEncoding.EncodeToString(id.cert.Raw),
 			Signature:     base64.StdEncoding.EncodeToString(sig),
 		}
-		bctx, cancel = context.WithTimeout(ctx, a.cfg.BackendTimeout)
+		// Not cancelled by a removal: the backend may commit the session
+		// whatever we do, and only a reply tells us which one to end.
+		bctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), a.cfg.BackendTimeout)
 		defer cancel()
 		var sess api.Session
 		if parked != nil && parked.suspendE == nil {
@@ -163,7 +165,7 @@ func (a *Agent) chooseRole() {
 	roles := a.sess.Roles
 	switch len(roles) {
 	case 0:
-		a.endSession(true)
+		a.endSession()
 		a.show(ScreenCardProblem, func(s *State) { s.Problem, s.Fix = msgNoRoles, fixNoRoles })
 	case 1:
 		a.selectRole(0)

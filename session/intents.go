@@ -40,7 +40,7 @@ func (a *Agent) DeclineTerms(question uint64) {
 		if !a.asking(ScreenTerms, question) {
 			return
 		}
-		a.endSession(true)
+		a.endSession()
 		a.restartCard(notice{message: msgTermsDeclined})
 	})
 }
@@ -81,7 +81,7 @@ func (a *Agent) Logout() {
 		if a.sess == nil {
 			return
 		}
-		a.endSession(true)
+		a.endSession()
 		a.st.Active, a.st.Expiry = nil, nil
 		if a.cardIn == "" {
 			a.showWaiting()

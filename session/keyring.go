@@ -44,6 +44,38 @@ func (k Keyring) Delete() error {
 	return nil
 }
 
+// pendingUser is the keyring entry of the sessions still to be ended.
+const pendingUser = "pending-ends"
+
+// SavePending stores the sessions still to be ended (none: the entry goes).
+func (k Keyring) SavePending(list []PendingEnd) error {
+	s, _ := k.names()
+	if len(list) == 0 {
+		if err := keyring.Delete(s, pendingUser); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+			return err
+		}
+		return nil
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return err
+	}
+	return keyring.Set(s, pendingUser, string(b))
+}
+
+// LoadPending reads them back.
+func (k Keyring) LoadPending() ([]PendingEnd, error) {
+	s, _ := k.names()
+	v, err := keyring.Get(s, pendingUser)
+	if errors.Is(err, keyring.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var list []PendingEnd
+	return list, json.Unmarshal([]byte(v), &list)
+}
+
 // Load reads the ticket (for other local apps and tests).
 func (k Keyring) Load() (StoredTicket, error) {
 	s, u := k.names()

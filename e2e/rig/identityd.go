@@ -3,6 +3,7 @@ package rig
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // "pgx", for Sessions on PostgreSQL
+	_ "modernc.org/sqlite"             // "sqlite", for Sessions on SQLite
 )
 
 // Identityd is a real identityd process on loopback with the demo data
@@ -26,6 +30,8 @@ type Identityd struct {
 	CardDir string // demo card enrolments (vcard.LoadEnrolment)
 	Logs    *SyncBuffer
 	cmd     *exec.Cmd
+	bin     string
+	args    []string // serve's, but for -listen
 }
 
 // Demo users seeded by `identityd demo`.
@@ -89,8 +95,35 @@ func StartIdentitydOn(t testing.TB, db string, serveFlags ...string) *Identityd 
 	if out, err := seed.CombinedOutput(); err != nil {
 		t.Fatalf("identityd demo: %v\n%s", err, out)
 	}
-	args := append(append([]string{"serve", "-listen", "127.0.0.1:0"}, common...), serveFlags...)
-	d.cmd = exec.Command(bin, args...)
+	d.bin, d.args = bin, append(append([]string{"serve"}, common...), serveFlags...)
+	d.serve(t, "127.0.0.1:0")
+	t.Cleanup(d.Stop)
+	return d
+}
+
+// Restart stops identityd and serves the same store again on the same
+// address: the backend was down for a while.
+func (d *Identityd) Restart(t testing.TB) {
+	t.Helper()
+	d.Stop()
+	d.Start(t)
+}
+
+// Start serves again after Stop, on the same address.
+func (d *Identityd) Start(t testing.TB) {
+	t.Helper()
+	url, pin := d.URL, d.Pin
+	d.serve(t, strings.TrimPrefix(url, "https://"))
+	if d.URL != url || d.Pin != pin {
+		t.Fatalf("identityd came back as %s (pin %s), was %s (pin %s)", d.URL, d.Pin, url, pin)
+	}
+}
+
+// serve starts `identityd serve` on listen and waits until it is ready.
+func (d *Identityd) serve(t testing.TB, listen string) {
+	t.Helper()
+	d.URL, d.Pin = "", ""
+	d.cmd = exec.Command(d.bin, append(append([]string(nil), d.args...), "-listen", listen)...)
 	stdout, err := d.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +132,6 @@ func StartIdentitydOn(t testing.TB, db string, serveFlags ...string) *Identityd 
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(d.Stop)
 	ready := make(chan error, 1)
 	go func(ready chan error) {
 		sc := bufio.NewScanner(stdout)
@@ -129,7 +161,39 @@ func StartIdentitydOn(t testing.TB, db string, serveFlags ...string) *Identityd 
 	case <-time.After(30 * time.Second):
 		t.Fatalf("identityd not ready within 30 s:\n%s", d.Logs.String())
 	}
-	return d
+}
+
+// Sessions counts the store's sessions by state (active, suspended,
+// ended), read straight from its database.
+func (d *Identityd) Sessions(t testing.TB) map[string]int {
+	t.Helper()
+	driver, dsn := "pgx", d.DB
+	if path, ok := strings.CutPrefix(d.DB, "sqlite:"); ok {
+		driver, dsn = "sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT state, count(*) FROM sessions GROUP BY state")
+	if err != nil {
+		t.Fatalf("reading the sessions of %s: %v", d.DB, err)
+	}
+	defer rows.Close()
+	n := map[string]int{}
+	for rows.Next() {
+		var state string
+		var c int
+		if err := rows.Scan(&state, &c); err != nil {
+			t.Fatal(err)
+		}
+		n[state] = c
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // Stop ends identityd gracefully (SIGTERM), then kills it after 10 s.
