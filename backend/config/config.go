@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,13 @@ type Config struct {
 	SecretFile string
 	// Secret is the IDENTITYD_SECRET value, if any. Never logged.
 	Secret string
+	// AuditCheckpoints is the file signed checkpoints of the audit chain
+	// head are appended to; empty writes none. Load defaults it to
+	// audit.checkpoints in the data directory ("off": none).
+	AuditCheckpoints string
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For is believed for the client address; none by default.
+	TrustedProxies []netip.Prefix
 	// TLSHosts are the names and IPs in the server certificate.
 	TLSHosts []string
 	// Migrate runs the embedded migrations at start.
@@ -68,6 +76,11 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", c.Listen, "HTTPS listen address (env IDENTITYD_LISTEN)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (env IDENTITYD_DATA_DIR)")
 	fs.StringVar(&c.SecretFile, "secret-file", c.SecretFile, "root secret file, created if missing (env IDENTITYD_SECRET_FILE; IDENTITYD_SECRET overrides)")
+	fs.StringVar(&c.AuditCheckpoints, "audit-checkpoints", c.AuditCheckpoints, "file for signed audit head checkpoints, or off (default DATA_DIR/audit.checkpoints; env IDENTITYD_AUDIT_CHECKPOINTS)")
+	fs.Func("trusted-proxies", "comma-separated IPs/CIDRs of proxies whose X-Forwarded-For is believed (default none; env IDENTITYD_TRUSTED_PROXIES)", func(s string) (err error) {
+		c.TrustedProxies, err = parsePrefixes(s)
+		return err
+	})
 	fs.Func("tls-hosts", "comma-separated names/IPs for the TLS certificate (env IDENTITYD_TLS_HOSTS)", func(s string) error {
 		c.TLSHosts = splitList(s)
 		return nil
@@ -115,7 +128,30 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 			c.SecretFile = filepath.Join(c.DataDir, "identityd.secret")
 		}
 	}
+	switch c.AuditCheckpoints {
+	case "":
+		c.AuditCheckpoints = filepath.Join(c.DataDir, "audit.checkpoints")
+	case "off":
+		c.AuditCheckpoints = ""
+	}
 	return c, fs.Args(), c.Validate()
+}
+
+// parsePrefixes reads a comma-separated list of IPs and CIDRs.
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, p := range splitList(s) {
+		if a, err := netip.ParseAddr(p); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		pre, err := netip.ParsePrefix(p)
+		if err != nil {
+			return nil, fmt.Errorf("config: trusted proxy %q is not an IP or CIDR", p)
+		}
+		out = append(out, pre.Masked())
+	}
+	return out, nil
 }
 
 func (c *Config) applyEnv(getenv func(string) string) error {
@@ -129,6 +165,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	str("IDENTITYD_DATA_DIR", &c.DataDir)
 	str("IDENTITYD_SECRET_FILE", &c.SecretFile)
 	str("IDENTITYD_SECRET", &c.Secret)
+	str("IDENTITYD_AUDIT_CHECKPOINTS", &c.AuditCheckpoints)
+	if v := getenv("IDENTITYD_TRUSTED_PROXIES"); v != "" {
+		var err error
+		if c.TrustedProxies, err = parsePrefixes(v); err != nil {
+			return err
+		}
+	}
 	str("IDENTITYD_LOG_LEVEL", &c.LogLevel)
 	if v := getenv("IDENTITYD_TLS_HOSTS"); v != "" {
 		c.TLSHosts = splitList(v)

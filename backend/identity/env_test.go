@@ -85,10 +85,11 @@ func lastAudit(t *testing.T, s store.Store) audit.Record {
 	ctx := context.Background()
 	var rec audit.Record
 	err := s.View(ctx, func(r store.Reader) error {
-		seq, _, err := r.AuditHead(ctx)
+		h, err := r.AuditHead(ctx)
 		if err != nil {
 			return err
 		}
+		seq := h.Seq
 		recs, err := r.AuditRecords(ctx, seq-1, 1)
 		if err != nil || len(recs) != 1 {
 			t.Fatalf("reading audit record %d: %v", seq, err)

@@ -20,7 +20,7 @@ func (s *Service) record(action string, m Meta, workstationID string) audit.Reco
 	if m.RequestID != "" {
 		detail = "request " + m.RequestID
 	}
-	return audit.Record{Action: action, WorkstationID: workstationID, Detail: detail}
+	return audit.Record{Action: action, WorkstationID: workstationID, ClientAddr: m.RemoteAddr, Detail: detail}
 }
 
 // refuse writes the audit record of a refused or failed request in its own
@@ -37,7 +37,7 @@ func (s *Service) refuse(ctx context.Context, rec audit.Record, err error) error
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	aerr := s.store.Update(actx, func(tx store.Tx) error {
-		_, err := audit.Append(actx, tx, rec)
+		_, err := audit.Append(actx, tx, s.auditKey, rec)
 		return err
 	})
 	if aerr != nil {
@@ -45,6 +45,7 @@ func (s *Service) refuse(ctx context.Context, rec audit.Record, err error) error
 		// An unaudited refusal must not look handled.
 		return errs.Internal(fmt.Errorf("auditing %s refusal: %w", e.Code, aerr))
 	}
+	s.appended(1)
 	return e
 }
 
@@ -63,11 +64,12 @@ func (s *Service) commit(ctx context.Context, rec *audit.Record, fn func(tx stor
 		}
 		r := *rec
 		r.At, r.Outcome = s.now(), audit.OutcomeOK
-		_, err := audit.Append(ctx, tx, r)
+		_, err := audit.Append(ctx, tx, s.auditKey, r)
 		return err
 	})
 	if err != nil {
 		return s.refuse(ctx, *rec, err)
 	}
+	s.appended(1)
 	return nil
 }

@@ -6,11 +6,13 @@ package identity
 import (
 	"context"
 	"crypto"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/cardagent/cardagent/backend/audit"
 	"github.com/cardagent/cardagent/backend/ca"
 	"github.com/cardagent/cardagent/backend/cardkeys"
 	"github.com/cardagent/cardagent/backend/config"
@@ -35,6 +37,11 @@ type Service struct {
 	now          func() time.Time
 	log          *slog.Logger
 	certs        *verifiedCerts
+	readOnly     bool
+
+	auditKey      *audit.Key         // the chain's MAC key
+	checkpointKey ed25519.PrivateKey // signs head checkpoints
+	checkpoints   *audit.Checkpointer
 }
 
 // Option configures New; an option that cannot apply returns an error.
@@ -78,8 +85,19 @@ func WithSecret(root *secret.Root) Option {
 	}
 }
 
+// ReadOnly opens an existing store, secret and CA for reading only (the
+// read-only admin commands): nothing is created or migrated, no audit record
+// or checkpoint is written; a missing one is an error saying what is missing.
+func ReadOnly() Option {
+	return func(svc *Service) error {
+		svc.readOnly = true
+		return nil
+	}
+}
+
 // New opens the store (unless given), migrates it if cfg.Migrate, loads the
-// root secret and loads or creates the CA.
+// root secret, loads or creates the CA and starts the keyed audit chain and
+// its checkpoints.
 func New(ctx context.Context, cfg config.Config, opts ...Option) (*Service, error) {
 	svc := &Service{cfg: cfg, policy: cfg.Policy, now: time.Now, log: slog.Default(), certs: newVerifiedCerts()}
 	for _, o := range opts {
@@ -101,14 +119,24 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (*Service, erro
 
 func (s *Service) open(ctx context.Context) error {
 	if s.store == nil {
+		if s.readOnly {
+			if err := storeExists(s.cfg); err != nil {
+				return err
+			}
+		}
 		st, err := OpenStore(ctx, s.cfg)
 		if err != nil {
 			return err
 		}
 		s.store, s.ownsStore = st, true
 	}
-	if s.cfg.Migrate {
+	if s.cfg.Migrate && !s.readOnly {
 		if err := s.store.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	if s.readOnly {
+		if err := s.openReadOnly(ctx); err != nil {
 			return err
 		}
 	}
@@ -131,7 +159,7 @@ func (s *Service) open(ctx context.Context) error {
 		return err
 	}
 	s.ca = c
-	return nil
+	return s.startAudit(ctx)
 }
 
 // OpenStore opens the store cfg.DB names, without migrating.
@@ -163,6 +191,9 @@ func (s *Service) loadCA(ctx context.Context) (*ca.CA, error) {
 		stored, err = r.CA(ctx)
 		return err
 	})
+	if errors.Is(err, store.ErrNotFound) && s.readOnly {
+		return nil, errors.New("the store holds no CA yet: start identityd serve (or identityd migrate) on it first")
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		der, key, err := ca.Generate("cardagent identityd CA", s.now())
 		if err != nil {
@@ -199,6 +230,9 @@ func (s *Service) loadCA(ctx context.Context) (*ca.CA, error) {
 
 // Close closes the store if New opened it.
 func (s *Service) Close() error {
+	if err := s.closeAudit(); err != nil {
+		s.log.Error("closing the audit log", "err", err)
+	}
 	if s.ownsStore {
 		return s.store.Close()
 	}

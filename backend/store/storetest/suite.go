@@ -33,6 +33,9 @@ func Run(t *testing.T, open func(t *testing.T) Opener) {
 		{"TermsAndCA", testTermsAndCA},
 		{"RollbackKeepsAuditUnchanged", testRollback},
 		{"AuditTamperDetected", testAuditTamper},
+		{"AuditTruncationCaughtByCheckpoint", testAuditTruncation},
+		{"AuditRelinkedRewriteDetected", testAuditRelinkedRewrite},
+		{"AuditLegacyChainMigrated", testAuditLegacyMigrated},
 		{"ConcurrentAuditAppendsTwoInstances", testConcurrentAppends},
 	}
 	for _, tt := range tests {
@@ -256,17 +259,17 @@ func appendN(t *testing.T, s store.Store, n int, who string) {
 	ctx := context.Background()
 	for i := range n {
 		must(t, s.Update(ctx, func(tx store.Tx) error {
-			_, err := audit.Append(ctx, tx, audit.Record{At: time.Now(), Action: "test", Outcome: audit.OutcomeOK,
-				UserID: who, Detail: fmt.Sprint(i)})
+			_, err := audit.Append(ctx, tx, testKey, audit.Record{At: time.Now(), Action: "test", Outcome: audit.OutcomeOK,
+				UserID: who, ClientAddr: "192.0.2.7", Detail: fmt.Sprint(i)})
 			return err
 		}))
 	}
 }
 
-func verify(t *testing.T, s store.Store) (audit.Summary, error) {
+func verify(t *testing.T, s store.Store, cps ...audit.Checkpoint) (audit.Summary, error) {
 	var sum audit.Summary
 	err := s.View(context.Background(), func(r store.Reader) (err error) {
-		sum, err = audit.Verify(context.Background(), r)
+		sum, err = audit.Verify(context.Background(), r, testKey, cps)
 		return err
 	})
 	return sum, err
@@ -279,7 +282,7 @@ func testRollback(t *testing.T, newDB func(t *testing.T) Opener) {
 	ctx := context.Background()
 	boom := errors.New("boom")
 	err := s.Update(ctx, func(tx store.Tx) error {
-		if _, err := audit.Append(ctx, tx, audit.Record{At: time.Now(), Action: "lost", Outcome: audit.OutcomeOK}); err != nil {
+		if _, err := audit.Append(ctx, tx, testKey, audit.Record{At: time.Now(), Action: "lost", Outcome: audit.OutcomeOK}); err != nil {
 			return err
 		}
 		return boom
@@ -289,23 +292,29 @@ func testRollback(t *testing.T, newDB func(t *testing.T) Opener) {
 	}
 	appendN(t, s, 1, "a")
 	sum, err := verify(t, s)
-	if err != nil || sum.Records != 3 {
-		t.Fatalf("Verify = %+v, %v; want 3 records", sum, err)
+	if err != nil || sum.Records != 4 { // the audit.keyed record and 3
+		t.Fatalf("Verify = %+v, %v; want 4 records", sum, err)
 	}
 }
 
+// testAuditTamper edits rows as a database writer would; the chain is the
+// audit.keyed record (1) and five records (2-6).
 func testAuditTamper(t *testing.T, newDB func(t *testing.T) Opener) {
 	tampers := []struct {
 		name    string
 		sql     string
 		firstAt int64
 	}{
-		{"edit a field", `UPDATE audit SET outcome = 'forged' WHERE seq = 3`, 3},
-		{"edit the time", `UPDATE audit SET at = at + 1 WHERE seq = 2`, 2},
-		{"delete a middle row", `DELETE FROM audit WHERE seq = 4`, 4},
-		{"delete the last row", `DELETE FROM audit WHERE seq = 5`, 5},
-		{"rehash a row", `UPDATE audit SET hash = prev_hash WHERE seq = 1`, 1},
-		{"move the head back", `UPDATE audit_head SET seq = 4`, 5},
+		{"edit a field", `UPDATE audit SET outcome = 'forged' WHERE seq = 4`, 4},
+		{"edit the client address", `UPDATE audit SET client_addr = '198.51.100.1' WHERE seq = 5`, 5},
+		{"edit the time", `UPDATE audit SET at = at + 1 WHERE seq = 3`, 3},
+		{"delete a middle row", `DELETE FROM audit WHERE seq = 5`, 5},
+		{"delete the last row", `DELETE FROM audit WHERE seq = 6`, 6},
+		{"rehash a row", `UPDATE audit SET hash = prev_hash WHERE seq = 2`, 2},
+		{"move the head back", `UPDATE audit_head SET seq = 5`, 6},
+		{"forge the keyed marker", `UPDATE audit SET detail = 'x' WHERE seq = 1`, 1},
+		{"move the keyed start", `UPDATE audit_head SET keyed_from = 3`, 1},
+		{"unkey the chain", `UPDATE audit_head SET keyed_from = 0`, 1},
 	}
 	for _, tt := range tampers {
 		t.Run(tt.name, func(t *testing.T) {
@@ -342,7 +351,7 @@ func testConcurrentAppends(t *testing.T, newDB func(t *testing.T) Opener) {
 	}
 	wg.Wait()
 	sum, err := verify(t, a)
-	if err != nil || sum.Records != 4*perWriter {
-		t.Fatalf("Verify = %+v, %v; want %d records", sum, err, 4*perWriter)
+	if err != nil || sum.Records != 4*perWriter+1 {
+		t.Fatalf("Verify = %+v, %v; want %d records", sum, err, 4*perWriter+1)
 	}
 }
