@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/backend/audit"
+	"github.com/cardagent/cardagent/backend/config"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
 	"github.com/cardagent/cardagent/backend/internal/testrig"
 	"github.com/cardagent/cardagent/backend/secret"
@@ -48,9 +49,15 @@ type world struct {
 
 func start(t *testing.T, db string, root *secret.Root) *world {
 	t.Helper()
+	return startWith(t, db, root, nil)
+}
+
+// startWith is start with the configuration adjusted by configure.
+func startWith(t *testing.T, db string, root *secret.Root, configure func(*config.Config)) *world {
+	t.Helper()
 	ctx := context.Background()
 	w := &world{clock: &clock{}}
-	env, err := testenv.Start(ctx, testenv.Options{DB: db, Clock: w.clock.Now, Secret: root})
+	env, err := testenv.Start(ctx, testenv.Options{DB: db, Clock: w.clock.Now, Secret: root, Configure: configure})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/audit"
@@ -13,9 +12,7 @@ import (
 
 // record starts an audit record for an action.
 func (s *Service) record(action string, m Meta, workstationID string) audit.Record {
-	if len(workstationID) > api.MaxWorkstationIDLen {
-		workstationID = workstationID[:api.MaxWorkstationIDLen]
-	}
+	workstationID = clip(workstationID, api.MaxWorkstationIDLen)
 	detail := ""
 	if m.RequestID != "" {
 		detail = "request " + m.RequestID
@@ -34,7 +31,7 @@ func (s *Service) refuse(ctx context.Context, rec audit.Record, err error) error
 	}
 	rec.Detail += e.Msg
 	rec.At = s.now()
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditBudget(ctx))
 	defer cancel()
 	aerr := s.store.Update(actx, func(tx store.Tx) error {
 		_, err := audit.Append(actx, tx, s.auditKey, rec)

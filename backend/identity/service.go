@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/cardagent/cardagent/backend/audit"
@@ -141,7 +142,21 @@ func (s *Service) open(ctx context.Context) error {
 		}
 	}
 	if s.root == nil {
-		root, err := loadSecret(s.cfg)
+		// A new secret is generated only for a new store: one that already
+		// holds a CA was sealed with the old secret, which must be restored.
+		var hasCA bool
+		err := s.store.View(ctx, func(r store.Reader) error {
+			_, err := r.CA(ctx)
+			hasCA = err == nil
+			if errors.Is(err, store.ErrNotFound) {
+				err = nil
+			}
+			return err
+		})
+		if err != nil && s.cfg.Migrate {
+			return err
+		}
+		root, err := loadSecret(s.cfg, !hasCA)
 		if err != nil {
 			return err
 		}
@@ -174,11 +189,18 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return sqlite.Open(ctx, loc)
 }
 
-func loadSecret(cfg config.Config) (*secret.Root, error) {
+// loadSecret reads the root secret; only with create may a missing secret
+// file be generated.
+func loadSecret(cfg config.Config, create bool) (*secret.Root, error) {
 	if cfg.Secret != "" {
 		return secret.Parse(cfg.Secret)
 	}
-	return secret.LoadFile(cfg.SecretFile, true)
+	root, err := secret.LoadFile(cfg.SecretFile, create)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("the secret file %s is missing but the database already holds a CA sealed with it: "+
+			"restore the secret file (or set IDENTITYD_SECRET); a new secret cannot open this database", cfg.SecretFile)
+	}
+	return root, err
 }
 
 // loadCA reads the CA from the store or, on first start, creates one; two
@@ -248,7 +270,8 @@ func (s *Service) Store() store.Store { return s.store }
 // Policy is the policy in force.
 func (s *Service) Policy() policy.Policy { return s.policy }
 
-// Ready reports whether the store answers and its migrations are current.
+// Ready reports whether the store answers, its migrations are current and
+// it takes a write (a full disk or a read-only store is not ready).
 func (s *Service) Ready(ctx context.Context) error {
 	if err := s.store.Ping(ctx); err != nil {
 		return fmt.Errorf("store unreachable: %w", err)
@@ -259,6 +282,9 @@ func (s *Service) Ready(ctx context.Context) error {
 	}
 	if !ok {
 		return errors.New("store migrations pending: run identityd migrate")
+	}
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.TouchHealth(ctx, s.now()) }); err != nil {
+		return fmt.Errorf("store does not take a write: %w", err)
 	}
 	return nil
 }
