@@ -72,6 +72,7 @@ func (s *Service) startAudit(ctx context.Context) error {
 	if s.readOnly {
 		return nil
 	}
+	s.refusals = newRefusalLimiter(time.Now) // rates are about real time, whatever the service's clock says
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		wrote, err := audit.StartKeyed(ctx, tx, s.auditKey, s.now())
 		if wrote {
@@ -83,11 +84,17 @@ func (s *Service) startAudit(ctx context.Context) error {
 		return fmt.Errorf("starting the keyed audit chain: %w", err)
 	}
 	if s.cfg.AuditCheckpoints == "" {
+		s.summaryStop, s.summaryDone = make(chan struct{}), make(chan struct{})
+		go s.summaryLoop(s.summaryStop, s.summaryDone)
 		return nil
 	}
-	s.checkpoints, err = audit.NewCheckpointer(ctx, s.cfg.AuditCheckpoints, s.checkpointKey, s.auditHead,
-		audit.CheckpointOptions{Now: s.now, Log: s.log})
-	return err
+	if s.checkpoints, err = audit.NewCheckpointer(ctx, s.cfg.AuditCheckpoints, s.checkpointKey, s.auditHead,
+		audit.CheckpointOptions{Now: s.now, Log: s.log}); err != nil {
+		return err
+	}
+	s.summaryStop, s.summaryDone = make(chan struct{}), make(chan struct{})
+	go s.summaryLoop(s.summaryStop, s.summaryDone)
+	return nil
 }
 
 func (s *Service) auditHead(ctx context.Context) (h audit.Head, err error) {
@@ -105,22 +112,31 @@ func (s *Service) appended(n int) {
 	}
 }
 
-// FlushAudit writes what the audit log holds back (a checkpoint of the
-// current head) now instead of at its next interval.
+// FlushAudit writes what the audit log holds back now instead of at its
+// next interval: the suppressed-refusals record, then a checkpoint of the
+// head.
 func (s *Service) FlushAudit(ctx context.Context) error {
-	if s.checkpoints == nil {
-		return nil
+	err := s.summariseRefusals(ctx)
+	if s.checkpoints != nil {
+		err = errors.Join(err, s.checkpoints.Checkpoint(ctx))
 	}
-	return s.checkpoints.Checkpoint(ctx)
+	return err
 }
 
 func (s *Service) closeAudit() error {
-	if s.checkpoints == nil {
-		return nil
+	if s.summaryStop != nil {
+		close(s.summaryStop)
+		<-s.summaryDone
+		s.summaryStop = nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), auditCloseTimeout)
 	defer cancel()
-	return s.checkpoints.Close(ctx)
+	err := s.summariseRefusals(ctx)
+	if s.checkpoints != nil {
+		err = errors.Join(err, s.checkpoints.Close(ctx))
+		s.checkpoints = nil
+	}
+	return err
 }
 
 // CheckpointPublicKey verifies the signatures of this secret's checkpoints.

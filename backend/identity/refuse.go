@@ -20,16 +20,26 @@ func (s *Service) record(action string, m Meta, workstationID string) audit.Reco
 	return audit.Record{Action: action, WorkstationID: workstationID, ClientAddr: m.RemoteAddr, Detail: detail}
 }
 
+// maxRefusalDetail bounds the detail of a refusal's record: the request id
+// and the refusal's message, whose caller-supplied parts are already cut to
+// a few dozen bytes (an unknown field's name, for one).
+const maxRefusalDetail = 160
+
 // refuse writes the audit record of a refused or failed request in its own
 // transaction (the request's own one rolled back) and returns err as an
-// *errs.Error. The audit write survives the client going away.
+// *errs.Error. The audit write survives the client going away. Past the
+// client address's rate limit the refusal is only counted, for the next
+// audit.refusals_suppressed record.
 func (s *Service) refuse(ctx context.Context, rec audit.Record, err error) error {
 	e := errs.As(err)
 	rec.Outcome = string(e.Code)
 	if rec.Detail != "" {
 		rec.Detail += ": "
 	}
-	rec.Detail += e.Msg
+	rec.Detail = clip(rec.Detail+e.Msg, maxRefusalDetail)
+	if !s.refusals.allow(rec.ClientAddr, rec.Outcome) {
+		return e
+	}
 	rec.At = s.now()
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditBudget(ctx))
 	defer cancel()

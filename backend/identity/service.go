@@ -43,6 +43,9 @@ type Service struct {
 	auditKey      *audit.Key         // the chain's MAC key
 	checkpointKey ed25519.PrivateKey // signs head checkpoints
 	checkpoints   *audit.Checkpointer
+	refusals      *refusalLimiter
+	summaryStop   chan struct{}
+	summaryDone   chan struct{}
 }
 
 // Option configures New; an option that cannot apply returns an error.

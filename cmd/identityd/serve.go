@@ -28,7 +28,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("issuing the server certificate: %w", err)
 	}
-	h := httpapi.New(svc, httpapi.WithLogger(log), httpapi.WithRequestTimeout(cfg.RequestTimeout))
+	h := httpapi.New(svc, httpapi.WithLogger(log), httpapi.WithRequestTimeout(cfg.RequestTimeout),
+		httpapi.WithTrustedProxies(cfg.TrustedProxies))
 	srv, err := server.Listen(cfg.Listen, h, tlsCfg, cfg.ShutdownTimeout, log)
 	if err != nil {
 		return err
