@@ -19,18 +19,19 @@ const (
 
 // Login and resume refusals (401 unless noted).
 const (
-	CodeChallengeInvalid     ErrorCode = "challenge_invalid"
-	CodeChallengeExpired     ErrorCode = "challenge_expired"
-	CodeChallengeReplayed    ErrorCode = "challenge_replayed"
-	CodeCertificateInvalid   ErrorCode = "certificate_invalid"
-	CodeCertificateUntrusted ErrorCode = "certificate_untrusted"
-	CodeCertificateExpired   ErrorCode = "certificate_expired"
-	CodeCertificateMismatch  ErrorCode = "certificate_card_mismatch"
-	CodeSignatureInvalid     ErrorCode = "signature_invalid"
-	CodeCardUnknown          ErrorCode = "card_unknown"
-	CodeCardCancelled        ErrorCode = "card_cancelled" // 403
-	CodeCardLocked           ErrorCode = "card_locked"    // 403
-	CodeUserDisabled         ErrorCode = "user_disabled"  // 403
+	CodeChallengeInvalid      ErrorCode = "challenge_invalid"
+	CodeChallengeExpired      ErrorCode = "challenge_expired"
+	CodeChallengeReplayed     ErrorCode = "challenge_replayed"
+	CodeCertificateInvalid    ErrorCode = "certificate_invalid"
+	CodeCertificateUntrusted  ErrorCode = "certificate_untrusted"
+	CodeCertificateExpired    ErrorCode = "certificate_expired"
+	CodeCertificateMismatch   ErrorCode = "certificate_card_mismatch"
+	CodeSignatureInvalid      ErrorCode = "signature_invalid"
+	CodeCertificateSuperseded ErrorCode = "certificate_superseded" // a renewed card's older 9A certificate
+	CodeCardUnknown           ErrorCode = "card_unknown"
+	CodeCardCancelled         ErrorCode = "card_cancelled" // 403
+	CodeCardLocked            ErrorCode = "card_locked"    // 403
+	CodeUserDisabled          ErrorCode = "user_disabled"  // 403
 )
 
 // Session refusals.
@@ -43,13 +44,16 @@ const (
 	CodeCardNotSessionCard  ErrorCode = "card_not_session_card" // 403: resume with another card
 	CodeTermsNotAccepted    ErrorCode = "terms_not_accepted"    // 403
 	CodeTermsVersion        ErrorCode = "terms_version_mismatch"
-	CodeRoleNotHeld         ErrorCode = "role_not_held" // 403
+	CodeRoleNotHeld         ErrorCode = "role_not_held"       // 403
+	CodeRoleEnded           ErrorCode = "role_ended"          // 403: the selected role's position ended: choose another
+	CodeSessionConflict     ErrorCode = "session_conflict"    // 409: changed by a concurrent call: read it again
+	CodeSuspendNotAllowed   ErrorCode = "suspend_not_allowed" // 403: the policy ends sessions on removal
 )
 
 // Server-side errors.
 const (
 	CodeInternal    ErrorCode = "internal"    // 500
-	CodeUnavailable ErrorCode = "unavailable" // 503
+	CodeUnavailable ErrorCode = "unavailable" // 503 with Retry-After: the store is down or full; retry
 )
 
 // Error is the body of every non-2xx response.
@@ -81,4 +85,5 @@ var AllErrorCodes = []ErrorCode{
 	CodeUnauthenticated, CodeWorkstationMismatch, CodeSessionEnded, CodeSessionSuspended,
 	CodeSessionNotSuspended, CodeCardNotSessionCard, CodeTermsNotAccepted,
 	CodeTermsVersion, CodeRoleNotHeld, CodeInternal, CodeUnavailable,
+	CodeCertificateSuperseded, CodeRoleEnded, CodeSessionConflict, CodeSuspendNotAllowed,
 }

@@ -16,12 +16,14 @@ const (
 	RoutePing            = "GET /v1/ping"
 	RouteHealthz         = "GET /healthz"
 	RouteReadyz          = "GET /readyz"
-	RouteMetrics         = "GET /metrics"
+	// RouteMetrics is served on identityd's metrics listener, not the
+	// API's, so it is not in Routes.
+	RouteMetrics = "GET /metrics"
 )
 
 // Routes lists every route above.
 var Routes = []string{
 	RouteCreateChallenge, RouteCreateSession, RouteGetSession, RouteEndSession,
 	RouteAcceptTerms, RouteSelectRole, RouteSuspendSession, RouteResumeSession,
-	RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz, RouteMetrics,
+	RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz,
 }

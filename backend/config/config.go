@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,9 @@ type Config struct {
 	DB string
 	// Listen is the HTTPS address.
 	Listen string
+	// MetricsListen is the plain-HTTP address serving /metrics, apart from
+	// the API (loopback by default); "off" serves none.
+	MetricsListen string
 	// DataDir holds the SQLite database and the secret file by default.
 	DataDir string
 	// SecretFile holds the root secret (created 0600 on first start);
@@ -27,6 +31,13 @@ type Config struct {
 	SecretFile string
 	// Secret is the IDENTITYD_SECRET value, if any. Never logged.
 	Secret string
+	// AuditCheckpoints is the file signed checkpoints of the audit chain
+	// head are appended to; empty writes none. Load defaults it to
+	// audit.checkpoints in the data directory ("off": none).
+	AuditCheckpoints string
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For is believed for the client address; none by default.
+	TrustedProxies []netip.Prefix
 	// TLSHosts are the names and IPs in the server certificate.
 	TLSHosts []string
 	// Migrate runs the embedded migrations at start.
@@ -35,8 +46,14 @@ type Config struct {
 	LogJSON         bool
 	ShutdownTimeout time.Duration
 	RequestTimeout  time.Duration
-	Policy          policy.Policy
+	// SweepInterval is how often expired and role-idle sessions are ended
+	// and expired challenges forgotten.
+	SweepInterval time.Duration
+	Policy        policy.Policy
 }
+
+// DefaultMetricsListen is where /metrics is served unless configured.
+const DefaultMetricsListen = "127.0.0.1:9464"
 
 // Default is the configuration with no flags and no environment.
 func Default() Config {
@@ -44,6 +61,7 @@ func Default() Config {
 	return Config{
 		DB:              "sqlite:" + filepath.Join(dir, "identityd.db"),
 		Listen:          "127.0.0.1:8443",
+		MetricsListen:   DefaultMetricsListen,
 		DataDir:         dir,
 		SecretFile:      filepath.Join(dir, "identityd.secret"),
 		TLSHosts:        []string{"localhost", "127.0.0.1", "::1"},
@@ -51,6 +69,7 @@ func Default() Config {
 		LogLevel:        "info",
 		ShutdownTimeout: 15 * time.Second,
 		RequestTimeout:  10 * time.Second,
+		SweepInterval:   time.Minute,
 		Policy:          policy.Default(),
 	}
 }
@@ -66,8 +85,14 @@ func defaultDataDir() string {
 func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DB, "db", c.DB, "store: sqlite:PATH or postgres://… (env IDENTITYD_DB)")
 	fs.StringVar(&c.Listen, "listen", c.Listen, "HTTPS listen address (env IDENTITYD_LISTEN)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", c.MetricsListen, "plain-HTTP address for /metrics, or off (env IDENTITYD_METRICS_LISTEN)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (env IDENTITYD_DATA_DIR)")
 	fs.StringVar(&c.SecretFile, "secret-file", c.SecretFile, "root secret file, created if missing (env IDENTITYD_SECRET_FILE; IDENTITYD_SECRET overrides)")
+	fs.StringVar(&c.AuditCheckpoints, "audit-checkpoints", c.AuditCheckpoints, "file for signed audit head checkpoints, or off (default DATA_DIR/audit.checkpoints; env IDENTITYD_AUDIT_CHECKPOINTS)")
+	fs.Func("trusted-proxies", "comma-separated IPs/CIDRs of proxies whose X-Forwarded-For is believed (default none; env IDENTITYD_TRUSTED_PROXIES)", func(s string) (err error) {
+		c.TrustedProxies, err = parsePrefixes(s)
+		return err
+	})
 	fs.Func("tls-hosts", "comma-separated names/IPs for the TLS certificate (env IDENTITYD_TLS_HOSTS)", func(s string) error {
 		c.TLSHosts = splitList(s)
 		return nil
@@ -77,6 +102,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "JSON logs (env IDENTITYD_LOG_JSON)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline of one request's work")
+	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often expired and role-idle sessions are ended")
 	p := &c.Policy
 	fs.IntVar(&p.PasscodeMinLength, "passcode-min", p.PasscodeMinLength, "shortest passcode")
 	fs.IntVar(&p.PasscodeMaxLength, "passcode-max", p.PasscodeMaxLength, "longest passcode")
@@ -90,6 +116,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&p.UnlockAttempts, "unlock-attempts", p.UnlockAttempts, "security question attempts before an RA is needed")
 	fs.DurationVar(&p.TermsResignInterval, "terms-resign", p.TermsResignInterval, "terms must be re-accepted after this long (0: only new versions)")
 	fs.DurationVar(&p.SessionLifetime, "session-lifetime", p.SessionLifetime, "session lifetime")
+	fs.DurationVar(&p.RoleIdleLimit, "role-idle-limit", p.RoleIdleLimit, "a session that chose no role ends after this long unused")
 	fs.BoolVar(&p.SessionLockPersistence, "session-lock-persistence", p.SessionLockPersistence, "suspend instead of end sessions on card removal")
 	fs.DurationVar(&p.ChallengeLifetime, "challenge-lifetime", p.ChallengeLifetime, "login challenge lifetime")
 }
@@ -115,7 +142,30 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 			c.SecretFile = filepath.Join(c.DataDir, "identityd.secret")
 		}
 	}
+	switch c.AuditCheckpoints {
+	case "":
+		c.AuditCheckpoints = filepath.Join(c.DataDir, "audit.checkpoints")
+	case "off":
+		c.AuditCheckpoints = ""
+	}
 	return c, fs.Args(), c.Validate()
+}
+
+// parsePrefixes reads a comma-separated list of IPs and CIDRs.
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, p := range splitList(s) {
+		if a, err := netip.ParseAddr(p); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		pre, err := netip.ParsePrefix(p)
+		if err != nil {
+			return nil, fmt.Errorf("config: trusted proxy %q is not an IP or CIDR", p)
+		}
+		out = append(out, pre.Masked())
+	}
+	return out, nil
 }
 
 func (c *Config) applyEnv(getenv func(string) string) error {
@@ -126,9 +176,17 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	str("IDENTITYD_DB", &c.DB)
 	str("IDENTITYD_LISTEN", &c.Listen)
+	str("IDENTITYD_METRICS_LISTEN", &c.MetricsListen)
 	str("IDENTITYD_DATA_DIR", &c.DataDir)
 	str("IDENTITYD_SECRET_FILE", &c.SecretFile)
 	str("IDENTITYD_SECRET", &c.Secret)
+	str("IDENTITYD_AUDIT_CHECKPOINTS", &c.AuditCheckpoints)
+	if v := getenv("IDENTITYD_TRUSTED_PROXIES"); v != "" {
+		var err error
+		if c.TrustedProxies, err = parsePrefixes(v); err != nil {
+			return err
+		}
+	}
 	str("IDENTITYD_LOG_LEVEL", &c.LogLevel)
 	if v := getenv("IDENTITYD_TLS_HOSTS"); v != "" {
 		c.TLSHosts = splitList(v)
@@ -163,8 +221,11 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("config: log level %q is not debug, info, warn or error", c.LogLevel)
 	}
-	if c.ShutdownTimeout <= 0 || c.RequestTimeout <= 0 {
-		return errors.New("config: timeouts must be positive")
+	if c.ShutdownTimeout <= 0 || c.RequestTimeout <= 0 || c.SweepInterval <= 0 {
+		return errors.New("config: timeouts and the sweep interval must be positive")
+	}
+	if c.MetricsListen == "" || (c.MetricsListen == c.Listen && c.Listen != "127.0.0.1:0") {
+		return errors.New(`config: metrics need their own listen address apart from the API (or "off")`)
 	}
 	return c.Policy.Validate()
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -31,14 +32,18 @@ type Options struct {
 	Clock   func() time.Time // tests
 	Log     *slog.Logger     // default: discard
 	NoDemo  bool             // do not seed the demo data
+	// Configure adjusts the configuration before the service opens
+	// (policy, timeouts, the metrics listener).
+	Configure func(*config.Config)
 }
 
 // Backend is a running in-process identityd.
 type Backend struct {
-	Service *identity.Service
-	URL     string // https://127.0.0.1:PORT
-	cancel  context.CancelFunc
-	done    chan error
+	Service    *identity.Service
+	URL        string // https://127.0.0.1:PORT
+	MetricsURL string // http://127.0.0.1:PORT/metrics, "" with MetricsListen off
+	cancel     context.CancelFunc
+	done       chan error
 }
 
 // Start opens the service and serves it.
@@ -55,6 +60,10 @@ func Start(ctx context.Context, o Options) (*Backend, error) {
 	cfg.Listen = "127.0.0.1:0"
 	if o.Listen != "" {
 		cfg.Listen = o.Listen
+	}
+	cfg.MetricsListen = "127.0.0.1:0"
+	if o.Configure != nil {
+		o.Configure(&cfg)
 	}
 	log := o.Log
 	if log == nil {
@@ -84,14 +93,32 @@ func Start(ctx context.Context, o Options) (*Backend, error) {
 	if err != nil {
 		return fail(err)
 	}
-	h := httpapi.New(svc, httpapi.WithLogger(log), httpapi.WithRegistry(prometheus.NewRegistry()))
+	h := httpapi.New(svc, httpapi.WithLogger(log), httpapi.WithRegistry(prometheus.NewRegistry()),
+		httpapi.WithRequestTimeout(cfg.RequestTimeout))
 	srv, err := server.Listen(cfg.Listen, h, tlsCfg, 5*time.Second, log)
 	if err != nil {
 		return fail(err)
 	}
+	var msrv *server.Server
+	if cfg.MetricsListen != "off" {
+		if msrv, err = server.Listen(cfg.MetricsListen, h.Metrics(), nil, 5*time.Second, log); err != nil {
+			return fail(err)
+		}
+	}
 	sctx, cancel := context.WithCancel(context.Background())
 	b := &Backend{Service: svc, URL: "https://" + srv.Addr(), cancel: cancel, done: make(chan error, 1)}
-	go func() { b.done <- srv.Serve(sctx) }()
+	go svc.RunSweeper(sctx, cfg.SweepInterval)
+	if msrv == nil {
+		go func() { b.done <- srv.Serve(sctx) }()
+		return b, nil
+	}
+	b.MetricsURL = "http://" + msrv.Addr() + "/metrics"
+	go func() {
+		mdone := make(chan error, 1)
+		go func() { mdone <- msrv.Serve(sctx) }()
+		err := srv.Serve(sctx)
+		b.done <- errors.Join(err, <-mdone)
+	}()
 	return b, nil
 }
 

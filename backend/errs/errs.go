@@ -1,13 +1,16 @@
 // Package errs is the error type the identity service returns and httpapi
 // renders: an HTTP status, a stable api code and a public message are sent;
-// the wrapped Err is only logged. Any other error renders as 500 internal.
+// the wrapped Err is only logged. A store outage renders as 503 unavailable,
+// any other error as 500 internal.
 package errs
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
 	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/store"
 )
 
 // Error is a refusal or failure with its public face.
@@ -60,10 +63,23 @@ func Internal(err error) *Error {
 	return New(http.StatusInternalServerError, api.CodeInternal, "internal error", err)
 }
 
-// As finds the *Error in err's chain, or wraps err as Internal.
+// Unavailable is a 503: the store cannot answer now; retry later.
+func Unavailable(err error) *Error {
+	return New(http.StatusServiceUnavailable, api.CodeUnavailable, "the service cannot reach its store: try again shortly", err)
+}
+
+// As finds the *Error in err's chain, or wraps err as Internal — or as
+// Unavailable when the cause is a store that cannot answer now (down,
+// read-only, full, or past the request's deadline), even under an Internal.
 func As(err error) *Error {
 	var e *Error
-	if errors.As(err, &e) {
+	if errors.As(err, &e) && e.Status < 500 {
+		return e
+	}
+	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		return Unavailable(err)
+	}
+	if e != nil {
 		return e
 	}
 	return Internal(err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/cardagent/cardagent/api"
@@ -46,11 +47,14 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst validator) error {
 }
 
 func decodeJSON(body []byte, dst validator) error {
+	if err := checkKeys(body, reflect.TypeOf(dst)); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
-			return errs.BadRequest(api.CodeUnknownField, "unknown field "+strings.TrimPrefix(msg, "json: unknown field "), nil)
+			return unknownField(strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`))
 		}
 		return errs.BadRequest(api.CodeMalformedBody, "the request body is not the expected JSON object", err)
 	}

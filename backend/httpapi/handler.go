@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ type Handler struct {
 	routes         []string
 	requestTimeout time.Duration
 	root           http.Handler
+	trustedProxies []netip.Prefix
 }
 
 // Option configures a Handler.
@@ -82,8 +84,6 @@ func New(svc Service, opts ...Option) *Handler {
 	h.handle(api.RoutePing, h.ping)
 	h.handle(api.RouteHealthz, h.healthz)
 	h.handle(api.RouteReadyz, h.readyz)
-	h.mux.Handle(api.RouteMetrics, promhttp.HandlerFor(h.metrics.gatherer, promhttp.HandlerOpts{}))
-	h.routes = append(h.routes, api.RouteMetrics)
 	h.mux.HandleFunc("/", h.notFound)
 	h.root = h.middleware(h.mux)
 	return h
@@ -92,6 +92,14 @@ func New(svc Service, opts ...Option) *Handler {
 func (h *Handler) handle(pattern string, fn http.HandlerFunc) {
 	h.routes = append(h.routes, pattern)
 	h.mux.HandleFunc(pattern, fn)
+}
+
+// Metrics serves GET /metrics. It is not on the API listener: serve it on
+// a listener of its own (loopback by default), away from clients.
+func (h *Handler) Metrics() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(api.RouteMetrics, promhttp.HandlerFor(h.metrics.gatherer, promhttp.HandlerOpts{}))
+	return mux
 }
 
 // Routes lists the registered API routes.

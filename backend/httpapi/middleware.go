@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cardagent/cardagent/api"
@@ -14,7 +17,10 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+const (
+	requestIDKey ctxKey = iota
+	clientAddrKey
+)
 
 func requestID(ctx context.Context) string {
 	s, _ := ctx.Value(requestIDKey).(string)
@@ -22,7 +28,52 @@ func requestID(ctx context.Context) string {
 }
 
 func meta(r *http.Request) identity.Meta {
-	return identity.Meta{RequestID: requestID(r.Context()), RemoteAddr: r.RemoteAddr}
+	addr, _ := r.Context().Value(clientAddrKey).(string)
+	return identity.Meta{RequestID: requestID(r.Context()), RemoteAddr: addr}
+}
+
+// WithTrustedProxies believes X-Forwarded-For from these addresses (reverse
+// proxies in front of identityd); by default it is ignored.
+func WithTrustedProxies(p []netip.Prefix) Option {
+	return func(h *Handler) { h.trustedProxies = p }
+}
+
+// clientAddr is the client's IP address for the audit log and the refusal
+// rate limit: the connection's peer, unless that peer is a trusted proxy,
+// in which case X-Forwarded-For is read from the right, skipping trusted
+// proxies, up to the first address that is not one.
+func clientAddr(remoteAddr string, xff []string, trusted []netip.Prefix) string {
+	ip, err := parseIP(remoteAddr)
+	if err != nil {
+		return "unknown"
+	}
+	isTrusted := func(a netip.Addr) bool {
+		return slices.ContainsFunc(trusted, func(p netip.Prefix) bool { return p.Contains(a) })
+	}
+	if !isTrusted(ip) {
+		return ip.String()
+	}
+	var hops []string
+	for _, v := range xff {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0 && isTrusted(ip); i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // not an address: the last good hop is as far as we can see
+		}
+		ip = a.Unmap()
+	}
+	return ip.String()
+}
+
+// parseIP reads "ip:port" (http.Request.RemoteAddr) or a bare IP.
+func parseIP(s string) (netip.Addr, error) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	return a.Unmap(), err
 }
 
 // recorder keeps the status and error code for metrics.
@@ -73,7 +124,9 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-Id", id)
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), requestIDKey, id), h.requestTimeout)
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ctx = context.WithValue(ctx, clientAddrKey, clientAddr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.trustedProxies))
+		ctx, cancel := context.WithTimeout(ctx, h.requestTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)
 		rec := &recorder{ResponseWriter: w}

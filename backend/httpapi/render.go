@@ -25,13 +25,20 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		rec.code = e.Code
 	}
 	log := h.log.With("request_id", requestID(r.Context()), "route", r.Pattern, "status", e.Status, "code", e.Code)
-	if e.Status >= 500 {
+	if e.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		log.WarnContext(r.Context(), "request failed: store unavailable", "err", e.Err)
+	} else if e.Status >= 500 {
 		log.ErrorContext(r.Context(), "request failed", "err", e.Err)
 	} else {
 		log.InfoContext(r.Context(), "request refused", "reason", e.Msg)
 	}
 	writeJSON(w, e.Status, &api.Error{Code: e.Code, Message: e.Msg})
 }
+
+// retryAfterSeconds is the Retry-After of a 503: long enough for a store
+// restart or failover to begin, short enough to notice it ending.
+const retryAfterSeconds = "5"
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cardagent/cardagent/api"
@@ -181,6 +182,9 @@ func (s *Service) LockCard(ctx context.Context, actor string, guid []byte, reaso
 	return s.setCardState(ctx, "card.lock", actor, guid, store.CardLocked, reason)
 }
 
+// setCardState locks or cancels a card and, in the same transaction, ends
+// its live sessions (suspended ones too); the card's audit record names
+// the sessions it ended.
 func (s *Service) setCardState(ctx context.Context, action, actor string, guid []byte, state store.CardState, reason string) error {
 	guidHex := api.FormatCardGUID(guid)
 	rec := s.adminRecord(action, actor, reason)
@@ -194,12 +198,39 @@ func (s *Service) setCardState(ctx context.Context, action, actor string, guid [
 		if c.State == store.CardCancelled {
 			return errs.Conflict(api.CodeCardCancelled, "a cancelled card cannot change state", nil)
 		}
+		now := s.now()
 		c.State = state
 		if state == store.CardCancelled {
-			c.CancelledAt = s.now()
+			c.CancelledAt = now
 		}
-		return tx.UpdateCard(ctx, c)
+		if err := tx.UpdateCard(ctx, c); err != nil {
+			return err
+		}
+		ended, err := tx.EndCardSessions(ctx, guidHex, now)
+		if err != nil {
+			return err
+		}
+		rec.Detail += endedDetail(ended)
+		return nil
 	})
+}
+
+// endedDetail names the sessions a card change ended, for its audit record.
+func endedDetail(ended []store.Session) string {
+	if len(ended) == 0 {
+		return "; no live sessions"
+	}
+	const shown = 8
+	var b strings.Builder
+	fmt.Fprintf(&b, "; ended %d session(s):", len(ended))
+	for i, e := range ended {
+		if i == shown {
+			fmt.Fprintf(&b, " and %d more", len(ended)-shown)
+			break
+		}
+		fmt.Fprintf(&b, " %s at %s", e.ID, clip(e.WorkstationID, 32))
+	}
+	return b.String()
 }
 
 // MgmtKey is the card's current 9B management key (for the renewal and
@@ -216,14 +247,10 @@ func (s *Service) MgmtKey(ctx context.Context, guid []byte) ([]byte, error) {
 	return s.mgmt.MgmtKey(guid, c.KeyVersion)
 }
 
-// VerifyAudit proves the audit chain.
+// VerifyAudit proves the audit chain (without checkpoints: see
+// VerifyAuditCheckpoints).
 func (s *Service) VerifyAudit(ctx context.Context) (audit.Summary, error) {
-	var sum audit.Summary
-	err := s.store.View(ctx, func(r store.Reader) (err error) {
-		sum, err = audit.Verify(ctx, r)
-		return err
-	})
-	return sum, err
+	return s.verifyAudit(ctx, nil)
 }
 
 // APIPolicy is the policy the agent sees.

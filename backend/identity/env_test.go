@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/backend/audit"
+	"github.com/cardagent/cardagent/backend/config"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
 	"github.com/cardagent/cardagent/backend/internal/testrig"
 	"github.com/cardagent/cardagent/backend/secret"
@@ -48,9 +49,15 @@ type world struct {
 
 func start(t *testing.T, db string, root *secret.Root) *world {
 	t.Helper()
+	return startWith(t, db, root, nil)
+}
+
+// startWith is start with the configuration adjusted by configure.
+func startWith(t *testing.T, db string, root *secret.Root, configure func(*config.Config)) *world {
+	t.Helper()
 	ctx := context.Background()
 	w := &world{clock: &clock{}}
-	env, err := testenv.Start(ctx, testenv.Options{DB: db, Clock: w.clock.Now, Secret: root})
+	env, err := testenv.Start(ctx, testenv.Options{DB: db, Clock: w.clock.Now, Secret: root, Configure: configure})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +92,11 @@ func lastAudit(t *testing.T, s store.Store) audit.Record {
 	ctx := context.Background()
 	var rec audit.Record
 	err := s.View(ctx, func(r store.Reader) error {
-		seq, _, err := r.AuditHead(ctx)
+		h, err := r.AuditHead(ctx)
 		if err != nil {
 			return err
 		}
+		seq := h.Seq
 		recs, err := r.AuditRecords(ctx, seq-1, 1)
 		if err != nil || len(recs) != 1 {
 			t.Fatalf("reading audit record %d: %v", seq, err)

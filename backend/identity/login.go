@@ -110,6 +110,10 @@ func (s *Service) loadCard(ctx context.Context, r store.Reader, vp verifiedProof
 		return pc, errs.Unauthorized(api.CodeCertificateMismatch, "the certificate was not issued to this card", err)
 	}
 	pc.cert = *cl.Cert
+	if cl.CurrentAuthSerial != pc.cert.Serial {
+		return pc, errs.Unauthorized(api.CodeCertificateSuperseded,
+			"this certificate has been replaced by a newer one on the card: log in with the card's current certificate", nil)
+	}
 	if cl.User == nil {
 		return pc, fmt.Errorf("reading user %s: %w", pc.card.UserID, store.ErrNotFound)
 	}
@@ -201,8 +205,5 @@ func normalGUID(s string) string {
 	if g, err := api.ParseCardGUID(s); err == nil {
 		return api.FormatCardGUID(g)
 	}
-	if len(s) > 64 {
-		s = s[:64]
-	}
-	return s
+	return clip(s, 64)
 }

@@ -17,7 +17,7 @@ import (
 // read, suspend, resume with a fresh proof, end.
 func TestLoginOverHTTPS(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db string) {
-		w := start(t, db, nil)
+		w := startWith(t, db, nil, slp)
 		ctx := context.Background()
 		cl := w.env.Client
 		for _, card := range []*testenv.Card{w.ada, w.adaR} {
@@ -92,7 +92,9 @@ func TestLoginOverHTTPS(t *testing.T) {
 		if err := cl.Do(ctx, testenv.Call{Method: "GET", Path: "/v1/policy"}, &policy); err != nil || policy.RenewalWindowDays != 90 || policy.PasscodeMinLength != 4 {
 			t.Fatalf("policy = %+v, %v", policy, err)
 		}
-		resp, err := cl.HTTP.Get(w.env.URL + "/metrics")
+		// Metrics are served on their own listener, not the API's.
+		wantCode(t, cl.Do(ctx, testenv.Call{Method: "GET", Path: "/metrics"}, nil), http.StatusNotFound, api.CodeNotFound)
+		resp, err := http.Get(w.env.MetricsURL)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,7 @@ import (
 // status and that each leaves an audit record naming its reason.
 func TestRefusals(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db string) {
-		w := start(t, db, nil)
+		w := startWith(t, db, nil, slp)
 		ctx := context.Background()
 		cl := w.env.Client
 		const ws = "ws-1"

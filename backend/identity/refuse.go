@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/audit"
@@ -13,31 +12,39 @@ import (
 
 // record starts an audit record for an action.
 func (s *Service) record(action string, m Meta, workstationID string) audit.Record {
-	if len(workstationID) > api.MaxWorkstationIDLen {
-		workstationID = workstationID[:api.MaxWorkstationIDLen]
-	}
+	workstationID = clip(workstationID, api.MaxWorkstationIDLen)
 	detail := ""
 	if m.RequestID != "" {
 		detail = "request " + m.RequestID
 	}
-	return audit.Record{Action: action, WorkstationID: workstationID, Detail: detail}
+	return audit.Record{Action: action, WorkstationID: workstationID, ClientAddr: m.RemoteAddr, Detail: detail}
 }
+
+// maxRefusalDetail bounds the detail of a refusal's record: the request id
+// and the refusal's message, whose caller-supplied parts are already cut to
+// a few dozen bytes (an unknown field's name, for one).
+const maxRefusalDetail = 160
 
 // refuse writes the audit record of a refused or failed request in its own
 // transaction (the request's own one rolled back) and returns err as an
-// *errs.Error. The audit write survives the client going away.
+// *errs.Error. The audit write survives the client going away. Past the
+// client address's rate limit the refusal is only counted, for the next
+// audit.refusals_suppressed record.
 func (s *Service) refuse(ctx context.Context, rec audit.Record, err error) error {
 	e := errs.As(err)
 	rec.Outcome = string(e.Code)
 	if rec.Detail != "" {
 		rec.Detail += ": "
 	}
-	rec.Detail += e.Msg
+	rec.Detail = clip(rec.Detail+e.Msg, maxRefusalDetail)
+	if !s.refusals.allow(rec.ClientAddr, rec.Outcome) {
+		return e
+	}
 	rec.At = s.now()
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditBudget(ctx))
 	defer cancel()
 	aerr := s.store.Update(actx, func(tx store.Tx) error {
-		_, err := audit.Append(actx, tx, rec)
+		_, err := audit.Append(actx, tx, s.auditKey, rec)
 		return err
 	})
 	if aerr != nil {
@@ -45,6 +52,7 @@ func (s *Service) refuse(ctx context.Context, rec audit.Record, err error) error
 		// An unaudited refusal must not look handled.
 		return errs.Internal(fmt.Errorf("auditing %s refusal: %w", e.Code, aerr))
 	}
+	s.appended(1)
 	return e
 }
 
@@ -63,11 +71,12 @@ func (s *Service) commit(ctx context.Context, rec *audit.Record, fn func(tx stor
 		}
 		r := *rec
 		r.At, r.Outcome = s.now(), audit.OutcomeOK
-		_, err := audit.Append(ctx, tx, r)
+		_, err := audit.Append(ctx, tx, s.auditKey, r)
 		return err
 	})
 	if err != nil {
 		return s.refuse(ctx, *rec, err)
 	}
+	s.appended(1)
 	return nil
 }

@@ -6,11 +6,14 @@ package identity
 import (
 	"context"
 	"crypto"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
+	"github.com/cardagent/cardagent/backend/audit"
 	"github.com/cardagent/cardagent/backend/ca"
 	"github.com/cardagent/cardagent/backend/cardkeys"
 	"github.com/cardagent/cardagent/backend/config"
@@ -35,6 +38,14 @@ type Service struct {
 	now          func() time.Time
 	log          *slog.Logger
 	certs        *verifiedCerts
+	readOnly     bool
+
+	auditKey      *audit.Key         // the chain's MAC key
+	checkpointKey ed25519.PrivateKey // signs head checkpoints
+	checkpoints   *audit.Checkpointer
+	refusals      *refusalLimiter
+	summaryStop   chan struct{}
+	summaryDone   chan struct{}
 }
 
 // Option configures New; an option that cannot apply returns an error.
@@ -78,8 +89,19 @@ func WithSecret(root *secret.Root) Option {
 	}
 }
 
+// ReadOnly opens an existing store, secret and CA for reading only (the
+// read-only admin commands): nothing is created or migrated, no audit record
+// or checkpoint is written; a missing one is an error saying what is missing.
+func ReadOnly() Option {
+	return func(svc *Service) error {
+		svc.readOnly = true
+		return nil
+	}
+}
+
 // New opens the store (unless given), migrates it if cfg.Migrate, loads the
-// root secret and loads or creates the CA.
+// root secret, loads or creates the CA and starts the keyed audit chain and
+// its checkpoints.
 func New(ctx context.Context, cfg config.Config, opts ...Option) (*Service, error) {
 	svc := &Service{cfg: cfg, policy: cfg.Policy, now: time.Now, log: slog.Default(), certs: newVerifiedCerts()}
 	for _, o := range opts {
@@ -101,19 +123,43 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (*Service, erro
 
 func (s *Service) open(ctx context.Context) error {
 	if s.store == nil {
+		if s.readOnly {
+			if err := storeExists(s.cfg); err != nil {
+				return err
+			}
+		}
 		st, err := OpenStore(ctx, s.cfg)
 		if err != nil {
 			return err
 		}
 		s.store, s.ownsStore = st, true
 	}
-	if s.cfg.Migrate {
+	if s.cfg.Migrate && !s.readOnly {
 		if err := s.store.Migrate(ctx); err != nil {
 			return err
 		}
 	}
+	if s.readOnly {
+		if err := s.openReadOnly(ctx); err != nil {
+			return err
+		}
+	}
 	if s.root == nil {
-		root, err := loadSecret(s.cfg)
+		// A new secret is generated only for a new store: one that already
+		// holds a CA was sealed with the old secret, which must be restored.
+		var hasCA bool
+		err := s.store.View(ctx, func(r store.Reader) error {
+			_, err := r.CA(ctx)
+			hasCA = err == nil
+			if errors.Is(err, store.ErrNotFound) {
+				err = nil
+			}
+			return err
+		})
+		if err != nil && s.cfg.Migrate {
+			return err
+		}
+		root, err := loadSecret(s.cfg, !hasCA)
 		if err != nil {
 			return err
 		}
@@ -131,7 +177,7 @@ func (s *Service) open(ctx context.Context) error {
 		return err
 	}
 	s.ca = c
-	return nil
+	return s.startAudit(ctx)
 }
 
 // OpenStore opens the store cfg.DB names, without migrating.
@@ -146,11 +192,18 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return sqlite.Open(ctx, loc)
 }
 
-func loadSecret(cfg config.Config) (*secret.Root, error) {
+// loadSecret reads the root secret; only with create may a missing secret
+// file be generated.
+func loadSecret(cfg config.Config, create bool) (*secret.Root, error) {
 	if cfg.Secret != "" {
 		return secret.Parse(cfg.Secret)
 	}
-	return secret.LoadFile(cfg.SecretFile, true)
+	root, err := secret.LoadFile(cfg.SecretFile, create)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("the secret file %s is missing but the database already holds a CA sealed with it: "+
+			"restore the secret file (or set IDENTITYD_SECRET); a new secret cannot open this database", cfg.SecretFile)
+	}
+	return root, err
 }
 
 // loadCA reads the CA from the store or, on first start, creates one; two
@@ -163,6 +216,9 @@ func (s *Service) loadCA(ctx context.Context) (*ca.CA, error) {
 		stored, err = r.CA(ctx)
 		return err
 	})
+	if errors.Is(err, store.ErrNotFound) && s.readOnly {
+		return nil, errors.New("the store holds no CA yet: start identityd serve (or identityd migrate) on it first")
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		der, key, err := ca.Generate("cardagent identityd CA", s.now())
 		if err != nil {
@@ -199,6 +255,9 @@ func (s *Service) loadCA(ctx context.Context) (*ca.CA, error) {
 
 // Close closes the store if New opened it.
 func (s *Service) Close() error {
+	if err := s.closeAudit(); err != nil {
+		s.log.Error("closing the audit log", "err", err)
+	}
 	if s.ownsStore {
 		return s.store.Close()
 	}
@@ -214,7 +273,8 @@ func (s *Service) Store() store.Store { return s.store }
 // Policy is the policy in force.
 func (s *Service) Policy() policy.Policy { return s.policy }
 
-// Ready reports whether the store answers and its migrations are current.
+// Ready reports whether the store answers, its migrations are current and
+// it takes a write (a full disk or a read-only store is not ready).
 func (s *Service) Ready(ctx context.Context) error {
 	if err := s.store.Ping(ctx); err != nil {
 		return fmt.Errorf("store unreachable: %w", err)
@@ -225,6 +285,9 @@ func (s *Service) Ready(ctx context.Context) error {
 	}
 	if !ok {
 		return errors.New("store migrations pending: run identityd migrate")
+	}
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.TouchHealth(ctx, s.now()) }); err != nil {
+		return fmt.Errorf("store does not take a write: %w", err)
 	}
 	return nil
 }

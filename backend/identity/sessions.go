@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/errs"
@@ -55,37 +56,86 @@ func (s *Service) newSession(pc provenCard, id, token, workstationID string) sto
 	}
 }
 
-// authSession loads session id and checks the caller may use it. Refusals
-// are typed; the caller audits them.
-func (s *Service) authSession(ctx context.Context, r store.Reader, id string, a Auth) (store.Session, error) {
+// authCheck says what a call re-checks beyond the token and workstation.
+type authCheck struct {
+	// holder: the card is neither cancelled nor locked, the user not
+	// disabled (every call but End).
+	holder bool
+	// role: the selected role's position is still current (calls made in
+	// a role; not the one that chooses a new role).
+	role bool
+	// active: the session is not suspended.
+	active bool
+}
+
+var (
+	checkEnd     = authCheck{}
+	checkSuspend = authCheck{holder: true}
+	checkChange  = authCheck{holder: true, active: true}
+	checkInRole  = authCheck{holder: true, active: true, role: true}
+)
+
+// authSession loads session id and checks the caller may use it now: the
+// token, the workstation, that it is live (not ended, expired or left idle
+// without a role) and what chk asks for. Inside a write transaction the
+// row stays locked until commit. Refusals are typed; the caller audits them.
+func (s *Service) authSession(ctx context.Context, r store.Reader, id string, a Auth, chk authCheck) (store.Session, error) {
 	unauth := errs.Unauthorized(api.CodeUnauthenticated, "no valid session token", nil)
 	if a.Token == "" || !api.ValidID(id) {
 		return store.Session{}, unauth
 	}
-	sess, err := r.Session(ctx, id)
+	sa, err := r.SessionAuth(ctx, id)
+	sess := sa.Session
 	if errors.Is(err, store.ErrNotFound) {
-		return sess, unauth
+		return store.Session{}, unauth
 	} else if err != nil {
-		return sess, err
+		return store.Session{}, err
 	}
 	if subtle.ConstantTimeCompare(sess.TokenHash, hashToken(a.Token)) != 1 {
-		return sess, unauth
+		return store.Session{}, unauth
 	}
-	if sess.WorkstationID != a.WorkstationID {
+	now := s.now()
+	switch {
+	case sess.WorkstationID != a.WorkstationID:
 		return sess, errs.Unauthorized(api.CodeWorkstationMismatch, "this session belongs to another workstation", nil)
-	}
-	if sess.State == store.SessionEnded || !s.now().Before(sess.ExpiresAt) {
+	case sess.State == store.SessionEnded || !now.Before(sess.ExpiresAt):
 		return sess, errs.Unauthorized(api.CodeSessionEnded, "the session has ended: log in again", nil)
+	case s.roleIdle(sess, now):
+		return sess, errs.Unauthorized(api.CodeSessionEnded, "the session ended: no role was chosen in time: log in again", nil)
+	}
+	if chk.holder {
+		switch {
+		case sa.CardState == store.CardCancelled:
+			return sess, errs.Forbidden(api.CodeCardCancelled, "this card has been cancelled: its sessions have ended", nil)
+		case sa.CardState == store.CardLocked:
+			return sess, errs.Forbidden(api.CodeCardLocked, "this card is locked: its sessions have ended", nil)
+		case sa.UserDisabled:
+			return sess, errs.Forbidden(api.CodeUserDisabled, "this user's access is disabled", nil)
+		}
+	}
+	if chk.active && sess.State == store.SessionSuspended {
+		return sess, errs.Conflict(api.CodeSessionSuspended, "the session is suspended: resume it with the card first", nil)
+	}
+	if chk.role && sess.RoleID != "" && (sa.Role == nil || !sa.Role.ActiveAt(now)) {
+		return sess, errs.Forbidden(api.CodeRoleEnded, "the role this session works in is no longer held: choose another role", nil)
 	}
 	return sess, nil
 }
 
-// sessionCall is the shape of every authenticated session change: load and
-// authorise the session, let change edit it inside the transaction, audit
-// the outcome either way, and return the session as the client sees it.
-// change may record in vd what it read; the rest of the view is read in the
-// same transaction, after the change. With noView no view is built (nil).
-func (s *Service) sessionCall(ctx context.Context, action, id string, a Auth, m Meta, noView bool,
+// roleIdle reports whether sess never chose a role and has not been used
+// for the policy's idle limit: such a session counts as ended (the sweeper
+// also ends it in the store).
+func (s *Service) roleIdle(sess store.Session, now time.Time) bool {
+	return sess.RoleID == "" && s.policy.RoleIdleLimit > 0 && !now.Before(sess.UpdatedAt.Add(s.policy.RoleIdleLimit))
+}
+
+// sessionCall is the shape of every authenticated session change: load,
+// lock and authorise the session, let change edit it inside the
+// transaction, write it back only if its state is still the one read,
+// audit the outcome either way, and return the session as the client sees
+// it. change may record in vd what it read; the rest of the view is read in
+// the same transaction, after the change. With noView no view is built (nil).
+func (s *Service) sessionCall(ctx context.Context, action, id string, a Auth, m Meta, chk authCheck, noView bool,
 	change func(tx store.Tx, sess *store.Session, vd *viewData) error) (*api.Session, error) {
 	rec := s.record(action, m, a.WorkstationID)
 	rec.SessionID = trimID(id)
@@ -93,16 +143,17 @@ func (s *Service) sessionCall(ctx context.Context, action, id string, a Auth, m 
 	var vd viewData
 	err := s.commit(ctx, &rec, func(tx store.Tx) error {
 		var err error
-		sess, err = s.authSession(ctx, tx, id, a)
+		sess, err = s.authSession(ctx, tx, id, a, chk)
 		rec.UserID, rec.CardGUID = sess.UserID, sess.CardGUID
 		if err != nil {
 			return err
 		}
+		from := sess.State
 		if err := change(tx, &sess, &vd); err != nil {
 			return err
 		}
 		sess.UpdatedAt = s.now()
-		if err := tx.UpdateSession(ctx, sess); err != nil {
+		if err := updateSession(ctx, tx, sess, from); err != nil {
 			return err
 		}
 		if noView {
@@ -116,26 +167,21 @@ func (s *Service) sessionCall(ctx context.Context, action, id string, a Auth, m 
 	return s.buildView(sess, &vd), nil
 }
 
-func trimID(id string) string {
-	if len(id) > 64 {
-		return id[:64]
+// updateSession writes sess back if it is still in state from; a change
+// that lost a race is a conflict, never a lost update.
+func updateSession(ctx context.Context, tx store.Tx, sess store.Session, from store.SessionState) error {
+	err := tx.UpdateSession(ctx, sess, from)
+	if errors.Is(err, store.ErrConflict) {
+		return errs.Conflict(api.CodeSessionConflict, "the session changed meanwhile: read it again", err)
 	}
-	return id
+	return err
 }
 
-func activeOnly(sess *store.Session) error {
-	if sess.State == store.SessionSuspended {
-		return errs.Conflict(api.CodeSessionSuspended, "the session is suspended: resume it with the card first", nil)
-	}
-	return nil
-}
+func trimID(id string) string { return clip(id, 64) }
 
 // AcceptTerms records that the user accepted the terms version shown.
 func (s *Service) AcceptTerms(ctx context.Context, id string, a Auth, req *api.AcceptTermsRequest, m Meta) (*api.Session, error) {
-	return s.sessionCall(ctx, "terms.accept", id, a, m, false, func(tx store.Tx, sess *store.Session, _ *viewData) error {
-		if err := activeOnly(sess); err != nil {
-			return err
-		}
+	return s.sessionCall(ctx, "terms.accept", id, a, m, checkInRole, false, func(tx store.Tx, sess *store.Session, _ *viewData) error {
 		latest, err := tx.LatestTerms(ctx)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && latest.Version != req.Version) {
 			return errs.Conflict(api.CodeTermsVersion, "that is not the current terms version", err)
@@ -149,10 +195,7 @@ func (s *Service) AcceptTerms(ctx context.Context, id string, a Auth, req *api.A
 // SelectRole sets the session's role: one the user holds now, and only once
 // the terms are accepted.
 func (s *Service) SelectRole(ctx context.Context, id string, a Auth, req *api.SelectRoleRequest, m Meta) (*api.Session, error) {
-	return s.sessionCall(ctx, "session.role", id, a, m, false, func(tx store.Tx, sess *store.Session, vd *viewData) error {
-		if err := activeOnly(sess); err != nil {
-			return err
-		}
+	return s.sessionCall(ctx, "session.role", id, a, m, checkChange, false, func(tx store.Tx, sess *store.Session, vd *viewData) error {
 		due, terms, err := s.termsDue(ctx, tx, sess.UserID)
 		if err != nil {
 			return err
@@ -177,28 +220,35 @@ func (s *Service) SelectRole(ctx context.Context, id string, a Auth, req *api.Se
 }
 
 // Suspend keeps the session for the same card to resume (Session Lock
-// Persistence). Suspending a suspended session is a no-op.
+// Persistence), only if the policy has it; otherwise sessions end on card
+// removal and suspend is refused. Suspending a suspended session is a
+// no-op (a retried suspend succeeds).
 func (s *Service) Suspend(ctx context.Context, id string, a Auth, m Meta) (*api.Session, error) {
-	return s.sessionCall(ctx, "session.suspend", id, a, m, false, func(tx store.Tx, sess *store.Session, _ *viewData) error {
+	return s.sessionCall(ctx, "session.suspend", id, a, m, checkSuspend, false, func(tx store.Tx, sess *store.Session, _ *viewData) error {
+		if !s.policy.SessionLockPersistence {
+			return errs.Forbidden(api.CodeSuspendNotAllowed, "the policy ends sessions on card removal: end the session instead", nil)
+		}
 		sess.State = store.SessionSuspended
 		return nil
 	})
 }
 
-// End ends the session for good.
+// End ends the session for good. It is allowed whatever became of the
+// card, user or role: ending only takes access away.
 func (s *Service) End(ctx context.Context, id string, a Auth, m Meta) error {
-	_, err := s.sessionCall(ctx, "session.end", id, a, m, true, func(tx store.Tx, sess *store.Session, _ *viewData) error {
+	_, err := s.sessionCall(ctx, "session.end", id, a, m, checkEnd, true, func(tx store.Tx, sess *store.Session, _ *viewData) error {
 		sess.State = store.SessionEnded
 		return nil
 	})
 	return err
 }
 
-// Session returns the session as it stands.
+// Session returns the session as it stands. A suspended session answers
+// only resume and end.
 func (s *Service) Session(ctx context.Context, id string, a Auth, m Meta) (*api.Session, error) {
 	var sess store.Session
 	err := s.store.View(ctx, func(r store.Reader) (err error) {
-		sess, err = s.authSession(ctx, r, id, a)
+		sess, err = s.authSession(ctx, r, id, a, checkInRole)
 		return err
 	})
 	if err != nil {
@@ -232,6 +282,9 @@ func (s *Service) Resume(ctx context.Context, id string, req *api.ResumeRequest,
 	vd := viewData{user: &pc.user, cert: &pc.cert}
 	err = s.commit(ctx, &rec, func(tx store.Tx) error {
 		var err error
+		if !api.ValidID(id) {
+			return errs.Unauthorized(api.CodeSessionEnded, "no such session: log in again", nil)
+		}
 		if sess, err = tx.Session(ctx, id); errors.Is(err, store.ErrNotFound) {
 			return errs.Unauthorized(api.CodeSessionEnded, "no such session: log in again", err)
 		} else if err != nil {
@@ -247,11 +300,14 @@ func (s *Service) Resume(ctx context.Context, id string, req *api.ResumeRequest,
 		case sess.State != store.SessionSuspended:
 			return errs.Conflict(api.CodeSessionNotSuspended, "the session is not suspended", nil)
 		}
+		if s.roleIdle(sess, s.now()) {
+			return errs.Unauthorized(api.CodeSessionEnded, "the session ended: no role was chosen in time: log in again", nil)
+		}
 		if err := redeem(ctx, tx, pc.challenge); err != nil {
 			return err
 		}
 		sess.State, sess.TokenHash, sess.CertSerial, sess.UpdatedAt = store.SessionActive, hashToken(token), pc.cert.Serial, s.now()
-		if err := tx.UpdateSession(ctx, sess); err != nil {
+		if err := updateSession(ctx, tx, sess, store.SessionSuspended); err != nil {
 			return err
 		}
 		return s.loadView(ctx, tx, sess, &vd)

@@ -35,6 +35,7 @@ type Policy struct {
 	UnlockAttempts         int
 	TermsResignInterval    time.Duration // 0: only when a new version is published
 	SessionLifetime        time.Duration
+	RoleIdleLimit          time.Duration // a session that chose no role ends after this long unused
 	SessionLockPersistence bool
 	ChallengeLifetime      time.Duration
 }
@@ -59,6 +60,7 @@ func Default() Policy {
 		UnlockAttempts:       3,
 		TermsResignInterval:  365 * day,
 		SessionLifetime:      12 * time.Hour,
+		RoleIdleLimit:        5 * time.Minute,
 		ChallengeLifetime:    60 * time.Second,
 	}
 }
@@ -86,6 +88,8 @@ func (p *Policy) Validate() error {
 		return errors.New("policy: terms re-sign interval must not be negative")
 	case p.SessionLifetime < time.Minute:
 		return errors.New("policy: session lifetime must be at least a minute")
+	case p.RoleIdleLimit < 10*time.Second || p.RoleIdleLimit > p.SessionLifetime:
+		return errors.New("policy: role idle limit must be 10 s or more and within the session lifetime")
 	case p.ChallengeLifetime < 5*time.Second || p.ChallengeLifetime > 10*time.Minute:
 		return errors.New("policy: challenge lifetime must be 5 s – 10 min")
 	}

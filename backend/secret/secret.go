@@ -1,6 +1,7 @@
 // Package secret holds identityd's root secret — 32 random bytes from the
 // environment or a 0600 file — and derives one purpose-bound key from it per
-// use (CA key wrapping, challenge MACs, card management keys, PUK sealing),
+// use (CA key wrapping, challenge MACs, card management keys, PUK sealing,
+// the audit chain's MAC and its checkpoint signing key),
 // so no key serves two purposes.
 package secret
 
@@ -25,6 +26,11 @@ const (
 	PurposeChallengeMAC = "cardagent challenge mac v1"
 	PurposeCardMgmt     = "cardagent card management master v1"
 	PurposePUKWrap      = "cardagent puk wrap v1"
+	// PurposeAuditMAC keys the audit chain's HMAC-SHA-256.
+	PurposeAuditMAC = "cardagent audit chain mac v1"
+	// PurposeAuditCheckpoint is the seed of the Ed25519 key that signs
+	// audit head checkpoints.
+	PurposeAuditCheckpoint = "cardagent audit checkpoint ed25519 v1"
 )
 
 // Root is the root secret. Its String hides it.

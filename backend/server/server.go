@@ -1,6 +1,6 @@
-// Package server runs identityd's HTTPS server: explicit timeouts on every
-// phase and a graceful shutdown bounded in time that lets in-flight
-// requests finish.
+// Package server runs identityd's HTTPS server and its plain-HTTP metrics
+// listener: explicit timeouts on every phase and a graceful shutdown
+// bounded in time that lets in-flight requests finish.
 package server
 
 import (
@@ -31,7 +31,8 @@ type Server struct {
 	log             *slog.Logger
 }
 
-// Listen binds addr and returns a server ready to Serve.
+// Listen binds addr and returns a server ready to Serve; with a nil tlsCfg
+// it serves plain HTTP (the loopback metrics listener).
 func Listen(addr string, h http.Handler, tlsCfg *tls.Config, shutdownTimeout time.Duration, log *slog.Logger) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -62,7 +63,13 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // finish. A clean shutdown returns nil.
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.srv.ServeTLS(s.ln, "", "") }()
+	go func() {
+		if s.srv.TLSConfig == nil {
+			errc <- s.srv.Serve(s.ln)
+			return
+		}
+		errc <- s.srv.ServeTLS(s.ln, "", "")
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -80,6 +80,9 @@ type CardLogin struct {
 	Card Card
 	Cert *Certificate // nil: no certificate with that serial
 	User *User        // nil: the card's user row is missing
+	// CurrentAuthSerial is the serial of the card's newest 9A certificate
+	// (empty if it has none): only that one logs in.
+	CurrentAuthSerial string
 }
 
 // Terms is one published version of the terms of smartcard use.
@@ -112,6 +115,14 @@ type Session struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	ExpiresAt     time.Time
+}
+
+// SessionAuth is a session with what every call on it re-checks.
+type SessionAuth struct {
+	Session      Session
+	CardState    CardState
+	UserDisabled bool
+	Role         *Position // the selected role's position; nil if none chosen or the row is gone
 }
 
 // CA is the certificate authority's certificate and sealed private key.

@@ -16,6 +16,9 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("already exists")
+	// ErrUnavailable is a store that cannot answer now (down, unreachable,
+	// read-only, out of space, timed out): worth retrying later, not a bug.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // Store is a database holding identityd's state.
@@ -57,8 +60,18 @@ type Reader interface {
 	// LatestTermsFor is LatestTerms and, in the same query, when userID
 	// accepted that version (the zero time if never).
 	LatestTermsFor(ctx context.Context, userID string) (Terms, time.Time, error)
+	// Session reads a session; inside Update it also locks the row until
+	// the transaction ends (SELECT … FOR UPDATE on PostgreSQL), so a change
+	// decided on what was read cannot be lost to a concurrent one.
 	Session(ctx context.Context, id string) (Session, error)
+	// SessionAuth reads a session with what each call on it re-checks (its
+	// card's state, its user, its role's position) in one query, locking
+	// the session row as Session does.
+	SessionAuth(ctx context.Context, id string) (SessionAuth, error)
 	CA(ctx context.Context) (CA, error)
+	// StaleSessions lists up to limit live sessions that expired by now, or
+	// that never chose a role and were last touched before idleSince.
+	StaleSessions(ctx context.Context, now, idleSince time.Time, limit int) ([]Session, error)
 }
 
 // Tx reads and writes inside one transaction.
@@ -79,7 +92,18 @@ type Tx interface {
 	// PruneChallenges forgets redeemed challenges that expired before t.
 	PruneChallenges(ctx context.Context, before time.Time) (int64, error)
 	CreateSession(ctx context.Context, s Session) error
-	UpdateSession(ctx context.Context, s Session) error
+	// UpdateSession writes s back if the row is still in state from (the
+	// state the caller read): ErrConflict if it changed meanwhile,
+	// ErrNotFound if there is no such session.
+	UpdateSession(ctx context.Context, s Session, from SessionState) error
+	// EndCardSessions ends every live (active or suspended) session of a
+	// card and returns them, ended.
+	EndCardSessions(ctx context.Context, cardGUID string, at time.Time) ([]Session, error)
+	// EndStaleSession ends session id if it is live and stale (see
+	// StaleSessions): ErrNotFound if it is not, or no longer.
+	EndStaleSession(ctx context.Context, id string, now, idleSince time.Time) error
+	// TouchHealth writes the health row: readiness proves a write.
+	TouchHealth(ctx context.Context, at time.Time) error
 	// InsertCA stores the CA unless one exists: false if one did.
 	InsertCA(ctx context.Context, ca CA) (bool, error)
 }

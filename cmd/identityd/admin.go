@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/audit"
 	"github.com/cardagent/cardagent/backend/config"
 	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/backend/store"
@@ -217,15 +218,35 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	return withService(ctx, "audit verify", args, stderr, nil, func(cfg *config.Config, _ []string) error {
+	var checkpoints string
+	return withService(ctx, "audit verify", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&checkpoints, "checkpoint", "", "signed checkpoint file to check the chain against (default: the -audit-checkpoints file, if it exists)")
+	}, func(cfg *config.Config, _ []string) error {
 		cfg.Migrate = false // verifying must not change the database
+		if checkpoints == "" && cfg.AuditCheckpoints != "" {
+			if _, err := os.Stat(cfg.AuditCheckpoints); err == nil {
+				checkpoints = cfg.AuditCheckpoints
+			}
+		}
 		return nil
 	}, func(svc *identity.Service) error {
-		sum, err := svc.VerifyAudit(ctx)
+		var sum audit.Summary
+		var err error
+		if checkpoints != "" {
+			sum, err = svc.VerifyAuditCheckpoints(ctx, checkpoints)
+		} else {
+			sum, err = svc.VerifyAudit(ctx)
+		}
 		if err != nil {
 			return err // names the first broken record
 		}
-		fmt.Fprintf(stdout, "audit chain intact: %d records, head %x\n", sum.Records, sum.Head)
+		fmt.Fprintf(stdout, "audit chain intact: %d records (keyed from record %d), head %x\n", sum.Records, sum.KeyedFrom, sum.Head)
+		if checkpoints == "" {
+			fmt.Fprintln(stdout, "no checkpoint file: records removed from the end of the chain would not show")
+			return nil
+		}
+		fmt.Fprintf(stdout, "checked against %d checkpoints in %s; the newest (%s) saw %d records\n",
+			sum.Checkpoints, checkpoints, sum.Last.At.Format(time.RFC3339), sum.Last.Seq)
 		return nil
 	})
 }

@@ -32,9 +32,16 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// readOnlyCommands only read: they open an existing store, secret and CA
+// and never create, migrate or audit anything.
+var readOnlyCommands = map[string]bool{
+	"user list": true, "role list": true, "card list": true,
+	"audit verify": true, "ca fingerprint": true, "ca cert": true,
+}
+
 // open starts the service for an admin command.
-func open(ctx context.Context, cfg config.Config, stderr io.Writer) (*identity.Service, error) {
-	return identity.New(ctx, cfg, identity.WithLogger(newLogger(cfg, stderr)))
+func open(ctx context.Context, cfg config.Config, stderr io.Writer, opts ...identity.Option) (*identity.Service, error) {
+	return identity.New(ctx, cfg, append([]identity.Option{identity.WithLogger(newLogger(cfg, stderr))}, opts...)...)
 }
 
 // withService is every admin command's shape: parse the shared and the
@@ -52,7 +59,11 @@ func withService(ctx context.Context, name string, args []string, stderr io.Writ
 			return err
 		}
 	}
-	svc, err := open(ctx, cfg, stderr)
+	var opts []identity.Option
+	if readOnlyCommands[name] {
+		opts = append(opts, identity.ReadOnly())
+	}
+	svc, err := open(ctx, cfg, stderr, opts...)
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -31,14 +33,25 @@ func TestServeShutsDownCleanly(t *testing.T) {
 	out := &testrig.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "-data-dir", dir, "-listen", "127.0.0.1:0"}, out, io.Discard)
+		done <- run(ctx, []string{"serve", "-data-dir", dir, "-listen", "127.0.0.1:0", "-metrics-listen", "127.0.0.1:0"}, out, io.Discard)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(out.String(), "CA fingerprint") {
+	for !strings.Contains(out.String(), "metrics on http://") {
 		if time.Now().After(deadline) {
 			t.Fatalf("serve did not start: %q", out.String())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	// /metrics is served on its own plain-HTTP listener.
+	m := regexp.MustCompile(`metrics on (http://\S+)`).FindStringSubmatch(out.String())
+	resp, err := http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "identityd_http_requests_total") && !strings.Contains(string(body), "go_goroutines") {
+		t.Fatalf("GET %s = %d %q", m[1], resp.StatusCode, body)
 	}
 	cancel()
 	select {
@@ -89,6 +102,26 @@ func TestDemoAdminAndAuditVerify(t *testing.T) {
 	err = run(context.Background(), []string{"audit", "verify", "-data-dir", dir}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "record 7") {
 		t.Fatalf("audit verify after tampering: %v, want a failure naming record 7", err)
+	}
+}
+
+// TestMissingSecretRefused: with the database there but its secret file
+// gone, identityd refuses to start and says so, and creates no new secret.
+func TestMissingSecretRefused(t *testing.T) {
+	dir := t.TempDir()
+	runOK(t, "migrate", "-data-dir", dir)
+	secret := filepath.Join(dir, "identityd.secret")
+	if err := os.Remove(secret); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"migrate", "serve"} {
+		err := run(context.Background(), []string{cmd, "-data-dir", dir, "-listen", "127.0.0.1:0", "-metrics-listen", "off"}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "secret file") || !strings.Contains(err.Error(), "missing") {
+			t.Fatalf("identityd %s without its secret file: %v, want a refusal naming the missing secret file", cmd, err)
+		}
+		if _, err := os.Stat(secret); !os.IsNotExist(err) {
+			t.Fatalf("identityd %s created a new secret file (%v)", cmd, err)
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/cardagent/cardagent/backend/config"
 	"github.com/cardagent/cardagent/backend/embedded"
 	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/backend/secret"
@@ -26,6 +27,8 @@ type Options struct {
 	Secret *secret.Root // shared by instances on one database
 	Clock  func() time.Time
 	Log    *slog.Logger // default: discard
+	// Configure adjusts identityd's configuration (policy, timeouts).
+	Configure func(*config.Config)
 }
 
 // Env is one running identityd instance and a client for it.
@@ -41,7 +44,7 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	if root == nil {
 		root = secret.Generate()
 	}
-	b, err := embedded.Start(ctx, embedded.Options{DB: o.DB, Secret: root, Clock: o.Clock, Log: o.Log, NoDemo: true})
+	b, err := embedded.Start(ctx, embedded.Options{DB: o.DB, Secret: root, Clock: o.Clock, Log: o.Log, NoDemo: true, Configure: o.Configure})
 	if err != nil {
 		return nil, err
 	}

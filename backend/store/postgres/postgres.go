@@ -7,6 +7,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -40,12 +43,13 @@ func Open(ctx context.Context, dsn string) (*sqlstore.DB, error) {
 		return nil, err
 	}
 	return sqlstore.New(db, db, sqlstore.Dialect{
-		Name:         "postgres",
-		Goose:        goose.DialectPostgres,
-		Migrations:   migrations.Postgres(),
-		ForUpdate:    " FOR UPDATE",
-		IsConflict:   isConflict,
-		GooseOptions: []goose.ProviderOption{goose.WithSessionLocker(locker)},
+		Name:          "postgres",
+		Goose:         goose.DialectPostgres,
+		Migrations:    migrations.Postgres(),
+		ForUpdate:     " FOR UPDATE",
+		IsConflict:    isConflict,
+		IsUnavailable: isUnavailable,
+		GooseOptions:  []goose.ProviderOption{goose.WithSessionLocker(locker)},
 	})
 }
 
@@ -54,4 +58,24 @@ const uniqueViolation = "23505"
 func isConflict(err error) bool {
 	var e *pgconn.PgError
 	return errors.As(err, &e) && e.Code == uniqueViolation
+}
+
+// isUnavailable recognises a server that is down, unreachable, shutting
+// down, out of resources or read-only, and a connection lost mid-query.
+func isUnavailable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case len(pe.Code) == 5 && (pe.Code[:2] == "08" || pe.Code[:2] == "53" || pe.Code[:2] == "57" || pe.Code[:2] == "58"):
+			return true // connection exception, insufficient resources, operator intervention, system error
+		case pe.Code == "25006":
+			return true // read-only transaction (a standby, or read-only by default)
+		}
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
 }

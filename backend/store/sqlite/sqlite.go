@@ -26,6 +26,9 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the database directory: %w", err)
 	}
+	if err := private(path); err != nil {
+		return nil, err
+	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	// BEGIN IMMEDIATE: a write transaction takes the lock when it starts, so
@@ -54,8 +57,28 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 		Goose:           goose.DialectSQLite3,
 		Migrations:      migrations.SQLite(),
 		IsConflict:      isConflict,
+		IsUnavailable:   isUnavailable,
 		CacheStatements: true,
 	})
+}
+
+// private creates the database file 0600 if missing, so that SQLite, which
+// gives its -wal and -shm files the database file's mode, makes them 0600
+// too; files an older identityd left readable by others are narrowed.
+func private(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating the database file: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("making %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // SQLite extended result codes for unique and primary-key violations.
@@ -71,4 +94,14 @@ func isConflict(err error) bool {
 	}
 	return e.Code() == sqliteConstraintUnique || e.Code() == sqliteConstraintPrimaryKey ||
 		(e.Code()&0xff == 19 && strings.Contains(e.Error(), "UNIQUE"))
+}
+
+// SQLite primary result codes of a database that cannot take the request
+// now: busy or locked past the timeout, out of memory, read-only, I/O
+// error, disk full, cannot open.
+var unavailableCodes = map[int]bool{5: true, 6: true, 7: true, 8: true, 10: true, 13: true, 14: true}
+
+func isUnavailable(err error) bool {
+	var e *sqlitedrv.Error
+	return errors.As(err, &e) && unavailableCodes[e.Code()&0xff]
 }

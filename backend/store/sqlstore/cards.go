@@ -108,18 +108,22 @@ func (t *tx) CardLogin(ctx context.Context, guid, serial string) (store.CardLogi
 	var uID, uName, uEmail, uMobile sql.NullString
 	var uDisabled sql.NullBool
 	var uCreated sql.NullInt64
+	var current sql.NullString
 	err := t.q.QueryRowContext(ctx, `SELECT c.guid, c.user_id, c.state, c.key_version, c.puk_sealed, c.puk_next, c.created_at, c.cancelled_at,
 		ce.serial, ce.card_guid, ce.slot, ce.not_before, ce.not_after, ce.renewals_since_ra, ce.der, ce.issued_at,
-		u.id, u.name, u.email, u.mobile, u.disabled, u.created_at
+		u.id, u.name, u.email, u.mobile, u.disabled, u.created_at,
+		(SELECT cur.serial FROM certificates cur WHERE cur.card_guid = c.guid AND cur.slot = '9a'
+		 ORDER BY cur.issued_at DESC, cur.serial LIMIT 1)
 		FROM cards c LEFT JOIN certificates ce ON ce.serial = $2 LEFT JOIN users u ON u.id = c.user_id
 		WHERE c.guid = $1`, guid, serial).Scan(
 		&c.GUID, &c.UserID, &state, &c.KeyVersion, &c.PUKSealed, &c.PUKNext, &created, &cancelled,
 		&ceSerial, &ceCard, &ceSlot, &ceNB, &ceNA, &ceRenewals, &ceDER, &ceIssued,
-		&uID, &uName, &uEmail, &uMobile, &uDisabled, &uCreated)
+		&uID, &uName, &uEmail, &uMobile, &uDisabled, &uCreated, &current)
 	if err != nil {
 		return cl, t.wrap("reading card "+guid, err)
 	}
 	c.State, c.CreatedAt, c.CancelledAt = store.CardState(state), fromMicros(created), fromNullMicros(cancelled)
+	cl.CurrentAuthSerial = current.String
 	if ceSerial.Valid {
 		cl.Cert = &store.Certificate{
 			Serial: ceSerial.String, CardGUID: ceCard.String, Slot: ceSlot.String,

@@ -6,6 +6,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -26,6 +27,9 @@ type Dialect struct {
 	ForUpdate string
 	// IsConflict recognises a unique-constraint violation.
 	IsConflict func(error) bool
+	// IsUnavailable recognises an error of a database that cannot answer
+	// now (connection lost or refused, shut down, read-only, disk full).
+	IsUnavailable func(error) bool
 	// GooseOptions, e.g. a session locker so that several instances starting
 	// together migrate once.
 	GooseOptions []goose.ProviderOption
@@ -80,7 +84,7 @@ func (db *DB) MigrationsCurrent(ctx context.Context) (bool, error) {
 }
 
 // Ping implements store.Store.
-func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+func (db *DB) Ping(ctx context.Context) error { return db.mapErr(db.read.PingContext(ctx)) }
 
 // Close implements store.Store.
 func (db *DB) Close() error {
@@ -107,7 +111,7 @@ func (db *DB) View(ctx context.Context, fn func(store.Reader) error) error {
 func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	t, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("beginning %s transaction: %w", db.d.Name, err)
+		return fmt.Errorf("beginning %s transaction: %w", db.d.Name, db.mapErr(err))
 	}
 	defer func() {
 		if err != nil {
@@ -122,7 +126,7 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	if db.d.CacheStatements {
 		q = cachedTx{tx: t, c: db.writeStmts}
 	}
-	if err := fn(&tx{q: q, d: &db.d}); err != nil {
+	if err := fn(&tx{q: q, d: &db.d, write: true}); err != nil {
 		return err
 	}
 	if err := t.Commit(); err != nil {
@@ -132,10 +136,22 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 }
 
 func (db *DB) mapErr(err error) error {
-	if db.d.IsConflict(err) {
+	switch {
+	case err == nil:
+		return nil
+	case db.d.IsConflict(err):
 		return fmt.Errorf("%w: %v", store.ErrConflict, err)
+	case unavailable(&db.d, err):
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return err
+}
+
+// unavailable reports whether err says the database cannot answer now
+// rather than that the request or the code is wrong.
+func unavailable(d *Dialect, err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, sql.ErrConnDone) || (d.IsUnavailable != nil && d.IsUnavailable(err))
 }
 
 // Raw is the write pool, for tests that tamper with rows and for admin

@@ -19,8 +19,9 @@ type querier interface {
 
 // tx implements store.Reader and store.Tx over a querier.
 type tx struct {
-	q querier
-	d *Dialect
+	q     querier
+	d     *Dialect
+	write bool // inside Update: session reads lock their row
 }
 
 func (t *tx) exec(ctx context.Context, what, query string, args ...any) error {
@@ -36,6 +37,8 @@ func (t *tx) wrap(what string, err error) error {
 		return fmt.Errorf("%s: %w", what, errNotFound)
 	case t.d.IsConflict(err):
 		return fmt.Errorf("%s: %w", what, errConflict)
+	case unavailable(t.d, err):
+		return fmt.Errorf("%s: %w: %w", what, store.ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,9 @@ func Run(t *testing.T, open func(t *testing.T) Opener) {
 		{"TermsAndCA", testTermsAndCA},
 		{"RollbackKeepsAuditUnchanged", testRollback},
 		{"AuditTamperDetected", testAuditTamper},
+		{"AuditTruncationCaughtByCheckpoint", testAuditTruncation},
+		{"AuditRelinkedRewriteDetected", testAuditRelinkedRewrite},
+		{"AuditLegacyChainMigrated", testAuditLegacyMigrated},
 		{"ConcurrentAuditAppendsTwoInstances", testConcurrentAppends},
 	}
 	for _, tt := range tests {
@@ -111,8 +115,11 @@ func testPeopleAndCards(t *testing.T, newDB func(t *testing.T) Opener) {
 		}
 		cl, err := r.CardLogin(ctx, c.GUID, "02")
 		if err != nil || !reflect.DeepEqual(cl.Card, c) || cl.Cert == nil || !reflect.DeepEqual(*cl.Cert, want) ||
-			cl.User == nil || !reflect.DeepEqual(*cl.User, u) {
+			cl.User == nil || !reflect.DeepEqual(*cl.User, u) || cl.CurrentAuthSerial != "02" {
 			return fmt.Errorf("CardLogin = %+v, %v", cl, err)
+		}
+		if cl, err := r.CardLogin(ctx, c.GUID, "01"); err != nil || cl.Cert == nil || cl.CurrentAuthSerial != "02" {
+			return fmt.Errorf("CardLogin with the superseded certificate = %+v, %v", cl, err)
 		}
 		if cl, err := r.CardLogin(ctx, c.GUID, "ff"); err != nil || cl.Cert != nil || cl.User == nil || cl.Card.GUID != c.GUID {
 			return fmt.Errorf("CardLogin with an unknown serial = %+v, %v", cl, err)
@@ -166,18 +173,94 @@ func testSessions(t *testing.T, newDB func(t *testing.T) Opener) {
 		CertSerial: "02", WorkstationID: "ws-1", State: store.SessionActive, CreatedAt: t0, UpdatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.CreateSession(ctx, sess) }))
 	sess.RoleID, sess.State = "p1", store.SessionSuspended
-	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.UpdateSession(ctx, sess) }))
+	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.UpdateSession(ctx, sess, store.SessionActive) }))
 	must(t, s.View(ctx, func(r store.Reader) error {
 		got, err := r.Session(ctx, "s1")
 		if err != nil || got.RoleID != "p1" || got.State != store.SessionSuspended || !got.ExpiresAt.Equal(sess.ExpiresAt) {
 			return fmt.Errorf("Session = %+v, %v", got, err)
 		}
+		sa, err := r.SessionAuth(ctx, "s1")
+		if err != nil || sa.Session.State != store.SessionSuspended || sa.CardState != store.CardActive || sa.UserDisabled ||
+			sa.Role == nil || sa.Role.ID != "p1" || sa.Role.OrganisationName != "Royal Example" {
+			return fmt.Errorf("SessionAuth = %+v, %v", sa, err)
+		}
 		return nil
 	}))
-	err := s.Update(ctx, func(tx store.Tx) error { return tx.UpdateSession(ctx, store.Session{ID: "nope", TokenHash: []byte{1}}) })
+	// A change decided on a state that is no longer the row's is refused.
+	sess.State = store.SessionActive
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.UpdateSession(ctx, sess, store.SessionActive) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("updating from a stale state: %v, want ErrConflict", err)
+	}
+	err = s.Update(ctx, func(tx store.Tx) error {
+		return tx.UpdateSession(ctx, store.Session{ID: "nope", TokenHash: []byte{1}}, store.SessionActive)
+	})
 	if !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("updating a missing session: %v, want ErrNotFound", err)
 	}
+
+	// Stale sessions: s2 expired, s3 never chose a role and is idle, s4
+	// chose one, s5 is fresh; s1 (suspended, with a role) is live.
+	for _, x := range []struct {
+		id, role      string
+		updated, exps time.Time
+	}{
+		{"s2", "p1", t0, t0.Add(30 * time.Minute)},
+		{"s3", "", t0, t0.Add(12 * time.Hour)},
+		{"s4", "p1", t0, t0.Add(12 * time.Hour)},
+		{"s5", "", t0.Add(57 * time.Minute), t0.Add(12 * time.Hour)},
+	} {
+		n := sess
+		n.ID, n.RoleID, n.State, n.UpdatedAt, n.ExpiresAt = x.id, x.role, store.SessionActive, x.updated, x.exps
+		must(t, s.Update(ctx, func(tx store.Tx) error { return tx.CreateSession(ctx, n) }))
+	}
+	now := t0.Add(58 * time.Minute)
+	idle := now.Add(-5 * time.Minute)
+	var ended []store.Session
+	must(t, s.View(ctx, func(r store.Reader) (err error) {
+		ended, err = r.StaleSessions(ctx, now, idle, 100)
+		return err
+	}))
+	if ids := sessionIDs(ended); !reflect.DeepEqual(ids, []string{"s2", "s3"}) {
+		t.Fatalf("StaleSessions = %v, want [s2 s3]", ids)
+	}
+	for _, id := range []string{"s2", "s3"} {
+		must(t, s.Update(ctx, func(tx store.Tx) error { return tx.EndStaleSession(ctx, id, now, idle) }))
+		err := s.Update(ctx, func(tx store.Tx) error { return tx.EndStaleSession(ctx, id, now, idle) })
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("ending %s twice: %v, want ErrNotFound", id, err)
+		}
+	}
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.EndStaleSession(ctx, "s4", now, idle) }); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("ending a live session as stale: %v, want ErrNotFound", err)
+	}
+	// Cancelling the card ends the live ones, suspended included.
+	must(t, s.Update(ctx, func(tx store.Tx) (err error) {
+		ended, err = tx.EndCardSessions(ctx, sess.CardGUID, now)
+		return err
+	}))
+	if ids := sessionIDs(ended); !reflect.DeepEqual(ids, []string{"s1", "s4", "s5"}) {
+		t.Fatalf("EndCardSessions ended %v, want [s1 s4 s5]", ids)
+	}
+	must(t, s.View(ctx, func(r store.Reader) error {
+		for _, id := range []string{"s1", "s2", "s3", "s4", "s5"} {
+			if got, err := r.Session(ctx, id); err != nil || got.State != store.SessionEnded {
+				return fmt.Errorf("session %s after the sweep and the cancel: %+v, %v", id, got, err)
+			}
+		}
+		return nil
+	}))
+	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.TouchHealth(ctx, now) }))
+	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.TouchHealth(ctx, now.Add(time.Second)) }))
+}
+
+func sessionIDs(ss []store.Session) []string {
+	ids := []string{}
+	for _, s := range ss {
+		ids = append(ids, s.ID)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 func testTermsAndCA(t *testing.T, newDB func(t *testing.T) Opener) {
@@ -256,17 +339,17 @@ func appendN(t *testing.T, s store.Store, n int, who string) {
 	ctx := context.Background()
 	for i := range n {
 		must(t, s.Update(ctx, func(tx store.Tx) error {
-			_, err := audit.Append(ctx, tx, audit.Record{At: time.Now(), Action: "test", Outcome: audit.OutcomeOK,
-				UserID: who, Detail: fmt.Sprint(i)})
+			_, err := audit.Append(ctx, tx, testKey, audit.Record{At: time.Now(), Action: "test", Outcome: audit.OutcomeOK,
+				UserID: who, ClientAddr: "192.0.2.7", Detail: fmt.Sprint(i)})
 			return err
 		}))
 	}
 }
 
-func verify(t *testing.T, s store.Store) (audit.Summary, error) {
+func verify(t *testing.T, s store.Store, cps ...audit.Checkpoint) (audit.Summary, error) {
 	var sum audit.Summary
 	err := s.View(context.Background(), func(r store.Reader) (err error) {
-		sum, err = audit.Verify(context.Background(), r)
+		sum, err = audit.Verify(context.Background(), r, testKey, cps)
 		return err
 	})
 	return sum, err
@@ -279,7 +362,7 @@ func testRollback(t *testing.T, newDB func(t *testing.T) Opener) {
 	ctx := context.Background()
 	boom := errors.New("boom")
 	err := s.Update(ctx, func(tx store.Tx) error {
-		if _, err := audit.Append(ctx, tx, audit.Record{At: time.Now(), Action: "lost", Outcome: audit.OutcomeOK}); err != nil {
+		if _, err := audit.Append(ctx, tx, testKey, audit.Record{At: time.Now(), Action: "lost", Outcome: audit.OutcomeOK}); err != nil {
 			return err
 		}
 		return boom
@@ -289,23 +372,29 @@ func testRollback(t *testing.T, newDB func(t *testing.T) Opener) {
 	}
 	appendN(t, s, 1, "a")
 	sum, err := verify(t, s)
-	if err != nil || sum.Records != 3 {
-		t.Fatalf("Verify = %+v, %v; want 3 records", sum, err)
+	if err != nil || sum.Records != 4 { // the audit.keyed record and 3
+		t.Fatalf("Verify = %+v, %v; want 4 records", sum, err)
 	}
 }
 
+// testAuditTamper edits rows as a database writer would; the chain is the
+// audit.keyed record (1) and five records (2-6).
 func testAuditTamper(t *testing.T, newDB func(t *testing.T) Opener) {
 	tampers := []struct {
 		name    string
 		sql     string
 		firstAt int64
 	}{
-		{"edit a field", `UPDATE audit SET outcome = 'forged' WHERE seq = 3`, 3},
-		{"edit the time", `UPDATE audit SET at = at + 1 WHERE seq = 2`, 2},
-		{"delete a middle row", `DELETE FROM audit WHERE seq = 4`, 4},
-		{"delete the last row", `DELETE FROM audit WHERE seq = 5`, 5},
-		{"rehash a row", `UPDATE audit SET hash = prev_hash WHERE seq = 1`, 1},
-		{"move the head back", `UPDATE audit_head SET seq = 4`, 5},
+		{"edit a field", `UPDATE audit SET outcome = 'forged' WHERE seq = 4`, 4},
+		{"edit the client address", `UPDATE audit SET client_addr = '198.51.100.1' WHERE seq = 5`, 5},
+		{"edit the time", `UPDATE audit SET at = at + 1 WHERE seq = 3`, 3},
+		{"delete a middle row", `DELETE FROM audit WHERE seq = 5`, 5},
+		{"delete the last row", `DELETE FROM audit WHERE seq = 6`, 6},
+		{"rehash a row", `UPDATE audit SET hash = prev_hash WHERE seq = 2`, 2},
+		{"move the head back", `UPDATE audit_head SET seq = 5`, 6},
+		{"forge the keyed marker", `UPDATE audit SET detail = 'x' WHERE seq = 1`, 1},
+		{"move the keyed start", `UPDATE audit_head SET keyed_from = 3`, 1},
+		{"unkey the chain", `UPDATE audit_head SET keyed_from = 0`, 1},
 	}
 	for _, tt := range tampers {
 		t.Run(tt.name, func(t *testing.T) {
@@ -342,7 +431,7 @@ func testConcurrentAppends(t *testing.T, newDB func(t *testing.T) Opener) {
 	}
 	wg.Wait()
 	sum, err := verify(t, a)
-	if err != nil || sum.Records != 4*perWriter {
-		t.Fatalf("Verify = %+v, %v; want %d records", sum, err, 4*perWriter)
+	if err != nil || sum.Records != 4*perWriter+1 {
+		t.Fatalf("Verify = %+v, %v; want %d records", sum, err, 4*perWriter+1)
 	}
 }
