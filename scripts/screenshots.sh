@@ -15,9 +15,14 @@ rig_begin shots
 # window and the active screen shows the expiry alert.
 rig_identityd -cert-validity 1000h -renewal-window 500h -sponsor-renewal-window 100h
 
-# Cards: Dr Ada Demo's (passcode 123456) and a blank factory card (no certificates).
+# Cards: Dr Ada Demo's (passcode 123456), a blank factory card (no certificates), and a look-alike
+# of Ada's card whose certificate another identityd's CA issued (a rogue card).
 "$bin/vcard" init --state "$work/ada.json" --enrol-dir "$work/cards" --enrol-user 555000000001 --pin 123456 >/dev/null
 "$bin/vcard" init --state "$work/blank.json" >/dev/null
+"$bin/identityd" demo -card-dir "$work/rogue-cards" -data-dir "$work/rogue" -db "sqlite:$work/rogue/db" -secret-file "$work/rogue/secret" >/dev/null
+"$bin/vcard" init --state "$work/rogue.json" --enrol-dir "$work/rogue-cards" --enrol-user 555000000001 --pin 123456 >/dev/null
+# The agent first meets no identityd, so it cannot check a card yet (the unverified prompt).
+rig_stop_identityd
 card=""
 insert() { # insert STATE_FILE
 	"$bin/vcard" attach --state "$1" --port "$port" --reconnect >>"$work/vcard.log" 2>&1 &
@@ -53,12 +58,21 @@ wait_screen no-reader && shot no-reader
 scripts/pcsc-rig.sh stop "$work/pcsc"
 rig_pcscd
 wait_screen insert-card && shot insert-card
+insert "$work/ada.json"
+wait_screen passcode card=unverified && shot passcode-unverified
+pull
+rig_restart_identityd
+wait_screen insert-card
 insert "$work/blank.json"
 wait_screen card-problem && shot card-problem
 pull
 wait_screen insert-card
+insert "$work/rogue.json"
+wait_screen card-problem && shot card-rogue
+pull
+wait_screen insert-card
 insert "$work/ada.json"
-wait_screen passcode && shot passcode
+wait_screen passcode card=verified && shot passcode
 typeln 000000
 wait_screen passcode && shot passcode-wrong
 typeln 123456

@@ -225,7 +225,13 @@ func (a *Agent) publish() {
 		s.offer(a.st)
 	}
 	a.pubMu.Unlock()
-	a.log.Debug("state", "screen", a.st.Screen.String(), "seq", a.st.Seq)
+	card := "none"
+	if c := a.st.Card; c != nil && c.Verified {
+		card = "verified"
+	} else if c != nil {
+		card = "unverified"
+	}
+	a.log.Debug("state", "screen", a.st.Screen.String(), "seq", a.st.Seq, "question", a.st.Question, "card", card)
 }
 
 // show replaces the screen-specific part of the state and publishes it.

@@ -7,7 +7,8 @@
 #   rig_stop_identityd
 #   rig_pcscd                 start pcscd with vpcd readers on $port/$port+1
 #   rig_xvfb                  start Xvfb and export DISPLAY
-#   wait_screen NAME          wait for the agent's "state screen=NAME" log line in $work/agent.log
+#   wait_screen NAME [RE]     wait for the agent's "state screen=NAME" log line in $work/agent.log
+#                             (and RE on the same line, e.g. card=verified)
 
 rig_begin() {
 	export LANG=C.UTF-8
@@ -64,9 +65,10 @@ rig_xvfb() {
 }
 
 wait_screen() {
+	local re="screen=$1 .*${2:-}"
 	for _ in $(seq 150); do
-		if tail -n +"$((mark + 1))" "$work/agent.log" | grep -q "screen=$1 "; then
-			mark=$(grep -n "screen=$1 " "$work/agent.log" | tail -1 | cut -d: -f1)
+		if tail -n +"$((mark + 1))" "$work/agent.log" | grep -q "$re"; then
+			mark=$(grep -n "$re" "$work/agent.log" | tail -1 | cut -d: -f1)
 			sleep 0.4 # let Fyne paint
 			return 0
 		fi
