@@ -42,7 +42,7 @@ package: build
 screenshots: deps
 	@scripts/screenshots.sh docs/screenshots
 
-## lint: gofmt and go vet
+## lint: gofmt, go vet and api/openapi.yaml validated with kin-openapi
 lint:
 	@scripts/lint.sh
 

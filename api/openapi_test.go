@@ -1,6 +1,8 @@
 package api
 
 import (
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"bufio"
 	"os"
 	"slices"
@@ -62,5 +64,18 @@ func TestOpenAPIListsEveryErrorCode(t *testing.T) {
 		if !strings.Contains(string(b), string(c)) {
 			t.Errorf("error code %q is not documented in openapi.yaml", c)
 		}
+	}
+}
+
+// TestOpenAPIValidates loads openapi.yaml with kin-openapi and validates it
+// as an OpenAPI 3 document (what make lint runs too).
+func TestOpenAPIValidates(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromFile("openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("openapi.yaml is not a valid OpenAPI 3 document: %v", err)
 	}
 }

@@ -53,6 +53,7 @@ func Start(ctx context.Context, o Options) (*Backend, error) {
 		cfg.DataDir = o.DataDir
 		cfg.DB = "sqlite:" + filepath.Join(o.DataDir, "identityd.db")
 		cfg.SecretFile = filepath.Join(o.DataDir, "identityd.secret")
+		cfg.AuditCheckpoints = filepath.Join(o.DataDir, "audit.checkpoints")
 	}
 	if o.DB != "" {
 		cfg.DB = o.DB

@@ -3,6 +3,7 @@ package embedded_test
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"testing"
 
 	"github.com/cardagent/cardagent/backend/embedded"
@@ -32,5 +33,15 @@ func TestDemoBackend(t *testing.T) {
 	}
 	if fingerprints[0] != fingerprints[1] {
 		t.Fatal("the CA changed between starts")
+	}
+	// The demo's audit chain is checkpointed in its data directory.
+	b, err := embedded.Start(context.Background(), embedded.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	sum, err := b.Service.VerifyAuditCheckpoints(context.Background(), filepath.Join(dir, "audit.checkpoints"))
+	if err != nil || sum.Checkpoints == 0 {
+		t.Fatalf("verifying the demo's audit chain against its checkpoints: %+v, %v", sum, err)
 	}
 }

@@ -138,3 +138,29 @@ func TestUnknownRouteIsTypedJSON(t *testing.T) {
 		t.Fatalf("got %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestWrongMethodIs405: a path that exists answers another method with 405
+// method_not_allowed and an Allow header naming the methods it answers.
+func TestWrongMethodIs405(t *testing.T) {
+	h := New(nil)
+	tests := []struct {
+		method, path, allow string
+	}{
+		{"GET", "/v1/challenges", "POST"},
+		{"PUT", "/v1/sessions", "POST"},
+		{"POST", "/v1/sessions/abc", "GET, HEAD, DELETE"},
+		{"GET", "/v1/sessions/abc/role", "PUT"},
+		{"DELETE", "/v1/policy", "GET, HEAD"},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, nil))
+		var e api.Error
+		if rec.Code != http.StatusMethodNotAllowed || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Code != api.CodeMethodNotAllowed {
+			t.Errorf("%s %s: %d %s, want 405 method_not_allowed", tt.method, tt.path, rec.Code, rec.Body)
+		}
+		if got := rec.Header().Get("Allow"); got != tt.allow {
+			t.Errorf("%s %s: Allow %q, want %q", tt.method, tt.path, got, tt.allow)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/errs"
@@ -93,6 +94,27 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 	h.respond(w, r, http.StatusOK, &api.Pong{OK: true}, nil)
 }
 
+// notFound answers what no route matches: 405 method_not_allowed with an
+// Allow header when the path exists for other methods, else 404 not_found.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	if allow := h.allowed(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		h.fail(w, r, errs.New(http.StatusMethodNotAllowed, api.CodeMethodNotAllowed,
+			"this endpoint does not answer "+r.Method+": use "+strings.Join(allow, " or "), nil))
+		return
+	}
 	h.fail(w, r, errs.New(http.StatusNotFound, api.CodeNotFound, "no such endpoint", nil))
+}
+
+// allowed lists the methods a route answers on r's path.
+func (h *Handler) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := *r
+		probe.Method = m
+		if _, pattern := h.mux.Handler(&probe); pattern != "" && pattern != "/" {
+			out = append(out, m)
+		}
+	}
+	return out
 }

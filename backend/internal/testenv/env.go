@@ -48,7 +48,15 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Env{Backend: b, Svc: b.Service, Client: NewClient(b.URL, b.ClientTLS(), 64)}, nil
+	// Every exchange of the tests is checked against api/openapi.yaml.
+	contract, err := LoadContract()
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	cl := NewClient(b.URL, b.ClientTLS(), 64)
+	cl.HTTP.Transport = &CheckingTransport{Next: cl.HTTP.Transport, Contract: contract}
+	return &Env{Backend: b, Svc: b.Service, Client: cl}, nil
 }
 
 // Close stops the server gracefully and closes the service.
