@@ -76,6 +76,40 @@ func agentCmd(t *testing.T, id *testrig.Identityd, args ...string) (*exec.Cmd, *
 	return cmd, logs
 }
 
+// loginNoGUI starts `cardagent login --no-gui` as the demo clinician (a
+// role given, terms accepted, the demo passcode on stdin) and waits for the
+// session it prints.
+func loginNoGUI(t *testing.T, id *testrig.Identityd, args ...string) (*exec.Cmd, *testrig.SyncBuffer) {
+	t.Helper()
+	cmd, logs := agentCmd(t, id, append([]string{"login", "--no-gui", "--role", "Clinical Practitioner", "--accept-terms"}, args...)...)
+	cmd.Stdin = strings.NewReader(demoPasscode + "\n")
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	var got struct{ User string }
+	if err := json.NewDecoder(bufio.NewReader(stdout)).Decode(&got); err != nil || got.User == "" {
+		t.Fatalf("no session JSON: %v\nagent log:\n%s", err, logs.String())
+	}
+	return cmd, logs
+}
+
+// waitExit waits for the agent to exit cleanly.
+func waitExit(t *testing.T, cmd *exec.Cmd, logs *testrig.SyncBuffer) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("agent: %v\n%s", err, logs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("agent still running:\n%s", logs.String())
+	}
+}
+
 // TestAgentLoginNoGUI: the real binary logs in through pcscd and identityd,
 // puts the ticket in the keyring while the session lasts, and removes it
 // when the card is pulled; the passcode shows up nowhere.
@@ -126,16 +160,7 @@ func TestAgentLoginNoGUI(t *testing.T) {
 	keyringValue, _ := keyring.Get("cardagent", "session")
 
 	s.Pull() // the agent locks and exits; the ticket goes
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("agent: %v\n%s", err, logs.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("agent still running after the pull:\n%s", logs.String())
-	}
+	waitExit(t, cmd, logs)
 	if _, ok := keyringTicket(t); ok {
 		t.Fatal("ticket still in the keyring after the card was pulled")
 	}

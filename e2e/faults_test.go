@@ -3,12 +3,9 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -209,26 +206,7 @@ func TestKilledAgentSessionEndedAtNextStart(t *testing.T) {
 		needKeyring(t)
 		id := testrig.StartIdentitydOn(t, db)
 		insert(t, demoCard(t, id, testrig.DemoClinician), 0)
-		run := func(args ...string) (*testrig.SyncBuffer, func() error) {
-			cmd, logs := agentCmd(t, id, append([]string{"login", "--no-gui", "--role", "Clinical Practitioner", "--accept-terms"}, args...)...)
-			cmd.Stdin = strings.NewReader(demoPasscode + "\n")
-			stdout, _ := cmd.StdoutPipe()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { cmd.Process.Kill() })
-			var got struct{ User string }
-			if err := json.NewDecoder(bufio.NewReader(stdout)).Decode(&got); err != nil {
-				t.Fatalf("no session JSON: %v\n%s", err, logs.String())
-			}
-			return logs, func() error {
-				if len(args) == 0 {
-					cmd.Process.Signal(syscall.SIGKILL)
-				}
-				return cmd.Wait()
-			}
-		}
-		_, kill := run()
+		cmd, _ := loginNoGUI(t, id)
 		for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			if _, ok := keyringTicket(t); ok {
 				break
@@ -237,16 +215,15 @@ func TestKilledAgentSessionEndedAtNextStart(t *testing.T) {
 				t.Fatal("no ticket in the keyring during the session")
 			}
 		}
-		kill()
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
 		if _, ok := keyringTicket(t); !ok {
 			t.Fatal("the killed agent's ticket is not in the keyring: the test proves nothing")
 		}
 		eventuallySessions(t, id, map[string]int{"active": 1}, "after the kill")
 
-		logs, exit := run("--once") // logs in anew and out again
-		if err := exit(); err != nil {
-			t.Fatalf("second run: %v\n%s", err, logs.String())
-		}
+		cmd, logs := loginNoGUI(t, id, "--once") // logs in anew and out again
+		waitExit(t, cmd, logs)
 		eventuallySessions(t, id, map[string]int{"ended": 2}, "after the next start")
 		if _, ok := keyringTicket(t); ok {
 			t.Fatal("a ticket is still in the keyring")

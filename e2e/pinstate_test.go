@@ -3,16 +3,12 @@
 package e2e
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	testrig "github.com/cardagent/cardagent/e2e/rig"
 	"github.com/cardagent/cardagent/reader"
@@ -74,41 +70,13 @@ func cardNotLeftVerified(t *testing.T, opts vcard.Options) {
 	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
 	assertNotVerified(t, "before any login") // the check itself works on this card
 
-	login := func(args ...string) (*exec.Cmd, *testrig.SyncBuffer) {
-		cmd, logs := agentCmd(t, id, append([]string{"login", "--no-gui", "--role", "Clinical Practitioner", "--accept-terms"}, args...)...)
-		cmd.Stdin = strings.NewReader(demoPasscode + "\n")
-		stdout, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill() })
-		var got struct{ User string }
-		if err := json.NewDecoder(bufio.NewReader(stdout)).Decode(&got); err != nil || got.User == "" {
-			t.Fatalf("no session JSON: %v\nagent log:\n%s", err, logs.String())
-		}
-		return cmd, logs
-	}
-	exited := func(cmd *exec.Cmd, logs *testrig.SyncBuffer) {
-		t.Helper()
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("agent: %v\n%s", err, logs.String())
-			}
-		case <-time.After(20 * time.Second):
-			t.Fatalf("agent still running:\n%s", logs.String())
-		}
-	}
-
-	cmd, logs := login()
+	cmd, logs := loginNoGUI(t, id)
 	assertNotVerified(t, "during the session")
 	cmd.Process.Signal(syscall.SIGTERM)
-	exited(cmd, logs)
+	waitExit(t, cmd, logs)
 	assertNotVerified(t, "after SIGTERM")
 
-	cmd, logs = login("--once")
-	exited(cmd, logs)
+	cmd, logs = loginNoGUI(t, id, "--once")
+	waitExit(t, cmd, logs)
 	assertNotVerified(t, "after login --once")
 }

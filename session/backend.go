@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"time"
-
-	"github.com/cardagent/cardagent/client"
 )
 
 // endSession forgets the session and has it ended on the backend (see
@@ -20,10 +18,6 @@ func (a *Agent) endSession() {
 	a.ends.add(t)    // kept until the backend confirms (shutdown flushes it)
 	a.deleteTicket() // after the pending list holds it
 }
-
-// endInBackground ends a session the agent holds no view of (a login
-// result that came too late, a resume refused).
-func (a *Agent) endInBackground(t client.Ticket) { a.ends.add(t) }
 
 // park suspends the session for its card (Session Lock Persistence).
 func (a *Agent) park() {

@@ -37,16 +37,20 @@ const (
 type endings struct {
 	a       *Agent
 	mu      sync.Mutex
-	pending map[string]PendingEnd // by session id
-	next    map[string]time.Time  // when to try each again
-	wait    map[string]time.Duration
+	pending map[string]*pendingTry // by session id
 	wake    chan struct{}
 	loaded  chan struct{} // closed once the stored list has been read
 }
 
+// pendingTry is one session to end and when to try it next.
+type pendingTry struct {
+	PendingEnd
+	next time.Time     // zero: at once
+	wait time.Duration // the last backoff
+}
+
 func newEndings(a *Agent) *endings {
-	return &endings{a: a, pending: map[string]PendingEnd{}, next: map[string]time.Time{},
-		wait: map[string]time.Duration{}, wake: make(chan struct{}, 1), loaded: make(chan struct{})}
+	return &endings{a: a, pending: map[string]*pendingTry{}, wake: make(chan struct{}, 1), loaded: make(chan struct{})}
 }
 
 // add queues t to be ended and saves the queue. It never blocks for long.
@@ -60,8 +64,7 @@ func (e *endings) addPending(p PendingEnd) {
 		e.mu.Unlock()
 		return
 	}
-	e.pending[p.SessionID] = p
-	e.next[p.SessionID] = time.Time{} // at once
+	e.pending[p.SessionID] = &pendingTry{PendingEnd: p}
 	e.mu.Unlock()
 	e.save()
 	e.poke()
@@ -74,11 +77,13 @@ func (e *endings) poke() {
 	}
 }
 
-// count is how many sessions are still to be ended.
-func (e *endings) count() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return len(e.pending)
+// list is what is pending; the caller holds mu.
+func (e *endings) list() []PendingEnd {
+	list := make([]PendingEnd, 0, len(e.pending))
+	for _, p := range e.pending {
+		list = append(list, p.PendingEnd)
+	}
+	return list
 }
 
 // save writes the queue through the ordered keyring operations.
@@ -87,10 +92,7 @@ func (e *endings) save() {
 		return
 	}
 	e.mu.Lock()
-	list := make([]PendingEnd, 0, len(e.pending))
-	for _, p := range e.pending {
-		list = append(list, p)
-	}
+	list := e.list()
 	e.mu.Unlock()
 	e.a.ticketOps(func() error { return e.a.tickets.SavePending(list) })
 }
@@ -157,11 +159,11 @@ func (e *endings) due() ([]PendingEnd, time.Duration) {
 	now := time.Now()
 	sleep := time.Hour
 	var due []PendingEnd
-	for id, p := range e.pending {
-		if at := e.next[id]; !at.After(now) {
-			due = append(due, p)
-			e.next[id] = now.Add(time.Hour) // not again until try decides
-		} else if d := at.Sub(now); d < sleep {
+	for _, p := range e.pending {
+		if !p.next.After(now) {
+			due = append(due, p.PendingEnd)
+			p.next = now.Add(time.Hour) // not again until try decides
+		} else if d := p.next.Sub(now); d < sleep {
 			sleep = d
 		}
 	}
@@ -199,25 +201,22 @@ func endedAlready(err error) bool {
 func (e *endings) retryLater(id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if _, ok := e.pending[id]; !ok {
+	p, ok := e.pending[id]
+	if !ok {
 		return
 	}
-	w := e.wait[id]
-	if w == 0 {
-		w = e.a.cfg.EndRetryWait
-	} else if w *= 2; w > endRetryMax {
-		w = endRetryMax
+	if p.wait == 0 {
+		p.wait = e.a.cfg.EndRetryWait
+	} else if p.wait *= 2; p.wait > endRetryMax {
+		p.wait = endRetryMax
 	}
-	e.wait[id] = w
-	e.next[id] = time.Now().Add(w)
+	p.next = time.Now().Add(p.wait)
 	e.poke() // run sleeps until the earliest next time: this may be it
 }
 
 func (e *endings) done(id string) {
 	e.mu.Lock()
 	delete(e.pending, id)
-	delete(e.next, id)
-	delete(e.wait, id)
 	e.mu.Unlock()
 	e.save()
 }
@@ -231,10 +230,7 @@ func (e *endings) flush(ctx context.Context) {
 		return
 	}
 	e.mu.Lock()
-	list := make([]PendingEnd, 0, len(e.pending))
-	for _, p := range e.pending {
-		list = append(list, p)
-	}
+	list := e.list()
 	e.mu.Unlock()
 	for _, p := range list {
 		if ctx.Err() != nil {

@@ -64,7 +64,7 @@ func (a *Agent) login(passcode []byte) {
 			sess, err = a.backend.Resume(bctx, parked.ticket, proof)
 			if client.IsCode(err, api.CodeSessionEnded, api.CodeUnauthenticated, api.CodeSessionNotSuspended, api.CodeNotFound) {
 				// Not resumable (ended, or somehow active again): make sure it ends.
-				a.endInBackground(parked.ticket)
+				a.ends.add(parked.ticket)
 				return func() { a.parked = nil; a.backToPasscodeWith(msgResumeEnded) }, nil
 			}
 		} else {
@@ -76,7 +76,7 @@ func (a *Agent) login(passcode []byte) {
 		// If the card leaves (or the agent stops) before this result is
 		// applied, the session the backend just opened must not stay open.
 		opened := client.Ticket{ID: sess.ID, Token: sess.Token}
-		return func() { a.loggedIn(sess, parked != nil) }, func() { a.endInBackground(opened) }
+		return func() { a.loggedIn(sess, parked != nil) }, func() { a.ends.add(opened) }
 	})
 }
 

@@ -102,6 +102,10 @@ func refusal(err error) (problem, fix string, retryable bool) {
 		return "Your account is disabled.", "Contact your Registration Authority (RA).", false
 	case api.CodeSignatureInvalid:
 		return "The card's signature was not accepted.", fixUnreadable, true
+	case api.CodeCertificateSuperseded:
+		return "This smartcard's certificates have been replaced by newer ones that are not on the card.", "Take the card to your Registration Authority (RA).", false
+	case api.CodeUnavailable:
+		return "The identity service is unavailable for a moment.", fixRetry, true
 	}
 	if ae.Status >= 500 || ae.Code == api.CodeChallengeExpired || ae.Code == api.CodeChallengeReplayed || ae.Code == api.CodeChallengeInvalid {
 		return "The identity service could not complete the login.", fixRetry, true
