@@ -234,14 +234,12 @@ func (a *Agent) publish() {
 	a.log.Debug("state", "screen", a.st.Screen.String(), "seq", a.st.Seq, "question", a.st.Question, "card", card)
 }
 
-// show replaces the screen-specific part of the state and publishes it.
-// Fields that describe the situation (Demo, Reader, Card, Rule, Active) are
-// kept; the rest starts empty.
+// show moves to screen and publishes it. The whole situation carries over;
+// the Prompt starts empty and set fills in what the screen says (and may
+// change the situation too). A question screen gets a new Question.
 func (a *Agent) show(screen Screen, set func(*State)) {
-	next := State{
-		Screen: screen, Seq: a.st.Seq, Demo: a.st.Demo, Reader: a.st.Reader,
-		Card: a.st.Card, Rule: a.st.Rule, TriesLeft: a.st.TriesLeft, Active: a.st.Active, Expiry: a.st.Expiry,
-	}
+	next := a.st
+	next.Screen, next.Prompt, next.Question = screen, Prompt{}, 0
 	if set != nil {
 		set(&next)
 	}

@@ -61,8 +61,20 @@ type State struct {
 	Card      *CardHolder  // who the inserted card belongs to, as read from the card
 	TriesLeft int          // passcode tries left, read before typing (ScreenPasscode, ScreenBlocked)
 	Rule      PasscodeRule // what a passcode must look like
-	Message   string       // a one-line warning on the current screen ("Wrong passcode.")
-	Hint      string       // a neutral one-line notice ("Your session is locked. Enter your passcode to continue.")
+
+	Active *Active       // ScreenActive and ScreenLocked (the session behind the lock)
+	Expiry *ExpiryNotice // certificate expiry alert, when one is due at this login
+
+	// Prompt is what the current screen says and asks. Everything above
+	// describes the situation and carries over from screen to screen; the
+	// Prompt starts empty on every new screen.
+	Prompt
+}
+
+// Prompt is the screen-specific part of a State.
+type Prompt struct {
+	Message string // a one-line warning on the current screen ("Wrong passcode.")
+	Hint    string // a neutral one-line notice ("Your session is locked. Enter your passcode to continue.")
 
 	Problem   string // what is wrong (ScreenNoService, ScreenCardProblem, ScreenBlocked, ScreenBackendError)
 	Fix       string // what the user can do about it
@@ -71,9 +83,6 @@ type State struct {
 	Terms     *Terms // ScreenTerms
 	Roles     []Role // ScreenRoles
 	RoleIndex int    // ScreenRoles: the preselected role (last used on this workstation, else 0)
-
-	Active *Active       // ScreenActive and ScreenLocked (the session behind the lock)
-	Expiry *ExpiryNotice // certificate expiry alert, when one is due at this login
 }
 
 // TermsNotice is the line from the smartcard terms that every passcode
