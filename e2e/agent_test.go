@@ -25,6 +25,7 @@ import (
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/vcard"
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/session/osstore"
 )
 
 // demoPasscode is what these tests set on the demo cards; it must appear in
@@ -42,7 +43,7 @@ func demoCard(t testing.TB, id *testrig.Identityd, user string) *vcard.Card {
 // false when there is none. Tests that need it skip without a D-Bus session.
 func keyringTicket(t *testing.T) (session.StoredTicket, bool) {
 	t.Helper()
-	tk, err := session.Keyring{}.Load()
+	tk, err := osstore.Keyring{}.Load()
 	if errors.Is(err, keyring.ErrNotFound) {
 		return tk, false
 	}

@@ -14,6 +14,7 @@ import (
 	testrig "github.com/cardagent/cardagent/e2e/rig"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/session/osstore"
 )
 
 // Nothing left behind when a part fails: after each fault the backend's own
@@ -25,7 +26,7 @@ import (
 type inProcessAgent struct {
 	agent   *session.Agent
 	states  <-chan session.State
-	tickets session.Keyring
+	tickets osstore.Keyring
 	logs    *testrig.SyncBuffer
 }
 
@@ -39,7 +40,7 @@ func startInProcess(t *testing.T, id *testrig.Identityd, wrap func(http.RoundTri
 	}
 	events, unsub := m.Subscribe()
 	t.Cleanup(unsub)
-	p := &inProcessAgent{tickets: session.Keyring{Service: "cardagent-e2e-faults"}, logs: &testrig.SyncBuffer{}}
+	p := &inProcessAgent{tickets: osstore.Keyring{Service: "cardagent-e2e-faults"}, logs: &testrig.SyncBuffer{}}
 	p.tickets.Delete()
 	p.tickets.SavePending(nil)
 	p.agent = session.New(session.Config{BackendURL: id.URL, EndRetryWait: 50 * time.Millisecond, BackendTimeout: 3 * time.Second,

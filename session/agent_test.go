@@ -115,7 +115,7 @@ func TestBlockedCardSendsNoMoreVerify(t *testing.T) {
 	}
 	n := c.conn.apdus
 	r.submit([]byte("123456")) // ignored: no prompt on this screen
-	time.Sleep(50 * time.Millisecond)
+	r.sync()
 	if c.conn.apdus != n {
 		t.Fatal("a VERIFY was sent to a blocked card")
 	}
@@ -186,7 +186,7 @@ func TestSessionLockPersistence(t *testing.T) {
 	if s := r.waitScreen(ScreenPasscode); s.Active != nil || strings.Contains(s.Hint, "locked") {
 		t.Fatalf("the previous user's session shows on Bob's prompt: %+v %q", s.Active, s.Hint)
 	}
-	time.Sleep(50 * time.Millisecond)
+	r.sync()
 	if r.backend.called("end") != 0 {
 		t.Fatal("the parked session ended before anyone else logged in")
 	}
@@ -265,7 +265,7 @@ func TestCardPulledDuringPasscodeAndRoles(t *testing.T) {
 	r.waitScreen(ScreenLocked)
 	eventually(t, "session ended", func() bool { return r.backend.called("end") == 1 })
 	r.selectRole(0) // too late: ignored
-	time.Sleep(20 * time.Millisecond)
+	r.sync()
 	if r.backend.called("role:r1") != 0 {
 		t.Fatal("a role was chosen after the card left")
 	}
@@ -291,7 +291,7 @@ func TestTwoReadersPreferred(t *testing.T) {
 	r := newRig(t, Config{ReaderPrefer: "Reader 1"})
 	c := newTestCard(t, "Kim", "121212121212", twoYears)
 	r.insert("Reader 0", c) // not the preferred reader: ignored while Reader 1 exists
-	time.Sleep(50 * time.Millisecond)
+	r.sync()
 	if r.agent.Current().Screen != ScreenInsertCard {
 		t.Fatalf("used the other reader: %v", r.agent.Current().Screen)
 	}
@@ -454,7 +454,7 @@ func TestParkedSessionSurvivesASecondReader(t *testing.T) {
 	r.pull("Reader 0")
 	r.waitFor("user's card read", func(s State) bool { return s.Screen == ScreenPasscode && s.Reader == "Reader 1" })
 	eventually(t, "suspended", func() bool { return r.backend.called("suspend") == 1 })
-	time.Sleep(50 * time.Millisecond)
+	r.sync()
 	if n := r.backend.called("end"); n != 0 {
 		t.Fatalf("the LSA's parked session was ended (%d end calls)", n)
 	}
@@ -514,7 +514,7 @@ func TestCardPulledDuringVerifyAndSigning(t *testing.T) {
 			c.conn.mu.Unlock()
 			r.submit([]byte("123456"))
 			r.waitScreen(ScreenInsertCard)
-			time.Sleep(50 * time.Millisecond)
+			r.sync()
 			if n := r.backend.called("login"); n != 0 {
 				t.Fatalf("%d logins for a card pulled mid-%s", n, tc.name)
 			}

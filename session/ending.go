@@ -140,7 +140,8 @@ func (e *endings) run(ctx context.Context) {
 	for {
 		due, sleep := e.due()
 		for _, p := range due {
-			tries.Go(func() { e.try(ctx, p) })
+			e.a.inflight.Add(1)
+			tries.Go(func() { defer e.a.inflight.Add(-1); e.try(ctx, p) })
 		}
 		timer.Reset(sleep)
 		select {

@@ -111,6 +111,24 @@ func (r *rig) waitFor(what string, ok func(State) bool) State {
 	}
 }
 
+// sync returns once the agent is quiet: every reader event, intent and step
+// result queued before it has been handled, and no step, keyring write or
+// backend end is still running. A test checks that nothing happened after
+// it, instead of after a sleep.
+func (r *rig) sync() {
+	r.t.Helper()
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		quiet := make(chan bool, 1)
+		r.agent.do(func() { quiet <- len(r.events) == 0 && r.agent.idle() })
+		if <-quiet {
+			return
+		}
+		if time.Now().After(end) {
+			r.t.Fatal("the agent did not settle within 5 s")
+		}
+	}
+}
+
 // eventually polls cond for up to 5 s (for effects off the state stream).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()

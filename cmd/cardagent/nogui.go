@@ -111,8 +111,8 @@ func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr
 			if s.Card.Verified {
 				who = s.Card.Name + " (" + s.Card.UUID + ")"
 			}
-			fmt.Fprintf(stderr, "%s: %d attempts left. %s\nPasscode (%s): ", who, s.TriesLeft, session.TermsNotice, s.Rule.Describe())
-			p, err := readPasscode(ctx, stdin, lines, tty)
+			prompt := fmt.Sprintf("%s: %d attempts left. %s\nPasscode (%s): ", who, s.TriesLeft, session.TermsNotice, s.Rule.Describe())
+			p, err := readPasscode(ctx, stdin, stderr, prompt, lines, tty)
 			fmt.Fprintln(stderr)
 			if errors.Is(err, context.Canceled) {
 				return nil
@@ -186,21 +186,29 @@ func splitFlags(fset *flag.FlagSet, args []string) ([]string, error) {
 
 func isBoolConfigFlag(name string) bool { return name == "trace-apdus" || name == "no-demo-card" }
 
-// readPasscode reads without echo from a terminal, else one line of stdin;
-// it gives up when ctx ends (Ctrl-C), putting the terminal's echo back.
-// The passcode stays in byte slices the agent wipes, never in a string.
-func readPasscode(ctx context.Context, stdin *os.File, lines *bufio.Reader, tty bool) ([]byte, error) {
+// readPasscode prints prompt and reads without echo from a terminal (the
+// echo goes off before the prompt shows), else one line of stdin; it gives
+// up when ctx ends (Ctrl-C). The terminal's echo comes back either way. The
+// passcode stays in byte slices the agent wipes, never in a string.
+func readPasscode(ctx context.Context, stdin *os.File, w io.Writer, prompt string, lines *bufio.Reader, tty bool) ([]byte, error) {
 	type read struct {
 		p   []byte
 		err error
 	}
 	got := make(chan read, 1)
-	var restore func()
-	if tty { // before ReadPassword turns the echo off
-		if st, err := term.GetState(int(stdin.Fd())); err == nil {
-			restore = func() { term.Restore(int(stdin.Fd()), st) }
+	restore := func() {}
+	if tty {
+		fd := int(stdin.Fd())
+		if st, err := term.GetState(fd); err == nil {
+			restore = func() { term.Restore(fd, st) }
+		}
+		if err := echoOff(fd); err != nil {
+			restore()
+			return nil, fmt.Errorf("turning the terminal's echo off: %w", err)
 		}
 	}
+	defer restore()
+	fmt.Fprint(w, prompt)
 	go func() {
 		if tty {
 			p, err := term.ReadPassword(int(stdin.Fd()))
@@ -218,9 +226,6 @@ func readPasscode(ctx context.Context, stdin *os.File, lines *bufio.Reader, tty 
 	case r := <-got:
 		return r.p, r.err
 	case <-ctx.Done():
-		if restore != nil {
-			restore()
-		}
 		return nil, context.Canceled
 	}
 }

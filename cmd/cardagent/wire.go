@@ -11,6 +11,7 @@ import (
 	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/session/osstore"
 )
 
 // agentParts is everything one run of the agent needs, wired from config.
@@ -50,13 +51,13 @@ func wire(ctx context.Context, c config) (*agentParts, error) {
 	open := func(name string) (session.CardConn, error) { return reader.Open(name) }
 	var prefs session.RolePrefs
 	if dir, err := os.UserConfigDir(); err == nil {
-		prefs = &session.FilePrefs{Path: filepath.Join(dir, "cardagent", "last-role.json")}
+		prefs = &osstore.FilePrefs{Path: filepath.Join(dir, "cardagent", "last-role.json")}
 	}
 	p.agent = session.New(session.Config{
 		Mode: session.Mode(c.Mode), Demo: p.demo != nil, DemoHint: "Demo card: the passcode is " + demoPasscode + ".",
 		ReaderPrefer: c.Reader, BackendURL: c.BackendURL,
 		Logger: log, TraceAPDUs: c.TraceAPDUs,
-	}, backend, events, open, session.Keyring{}, prefs)
+	}, backend, events, open, osstore.Keyring{}, prefs)
 	return p, nil
 }
 

@@ -1,10 +1,17 @@
-package session
+// Package osstore keeps what the agent stores in the operating system for
+// the session package, behind the small interfaces that package owns: the
+// session ticket and the sessions still to be ended in the Secret Service
+// keyring (session.TicketStore), and the last role used on this
+// workstation in a preferences file (session.RolePrefs).
+package osstore
 
 import (
 	"encoding/json"
 	"errors"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/cardagent/cardagent/session"
 )
 
 // Keyring stores the ticket in the OS keyring (Secret Service on Linux)
@@ -26,7 +33,7 @@ func (k Keyring) names() (string, string) {
 }
 
 // Save writes the ticket as JSON.
-func (k Keyring) Save(t StoredTicket) error {
+func (k Keyring) Save(t session.StoredTicket) error {
 	b, err := json.Marshal(t)
 	if err != nil {
 		return err
@@ -48,7 +55,7 @@ func (k Keyring) Delete() error {
 const pendingUser = "pending-ends"
 
 // SavePending stores the sessions still to be ended (none: the entry goes).
-func (k Keyring) SavePending(list []PendingEnd) error {
+func (k Keyring) SavePending(list []session.PendingEnd) error {
 	s, _ := k.names()
 	if len(list) == 0 {
 		if err := keyring.Delete(s, pendingUser); err != nil && !errors.Is(err, keyring.ErrNotFound) {
@@ -64,7 +71,7 @@ func (k Keyring) SavePending(list []PendingEnd) error {
 }
 
 // LoadPending reads them back.
-func (k Keyring) LoadPending() ([]PendingEnd, error) {
+func (k Keyring) LoadPending() ([]session.PendingEnd, error) {
 	s, _ := k.names()
 	v, err := keyring.Get(s, pendingUser)
 	if errors.Is(err, keyring.ErrNotFound) {
@@ -72,17 +79,19 @@ func (k Keyring) LoadPending() ([]PendingEnd, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	var list []PendingEnd
+	var list []session.PendingEnd
 	return list, json.Unmarshal([]byte(v), &list)
 }
 
 // Load reads the ticket (for other local apps and tests).
-func (k Keyring) Load() (StoredTicket, error) {
+func (k Keyring) Load() (session.StoredTicket, error) {
 	s, u := k.names()
 	v, err := keyring.Get(s, u)
 	if err != nil {
-		return StoredTicket{}, err
+		return session.StoredTicket{}, err
 	}
-	var t StoredTicket
+	var t session.StoredTicket
 	return t, json.Unmarshal([]byte(v), &t)
 }
+
+var _ session.TicketStore = Keyring{}

@@ -9,6 +9,9 @@ import (
 	"github.com/cardagent/cardagent/reader"
 )
 
+// Card reading: reader events, which reader to use, reading who a card
+// belongs to, and the passcode prompt (or why there is none).
+
 // onReaderEvent keeps the reader picture and reacts to our card coming and
 // going. A removal is handled before anything else and never waits for the
 // network.
@@ -127,20 +130,32 @@ func (a *Agent) readCard(readerName string, mute bool, n notice) {
 		return
 	}
 	a.show(ScreenReadingCard, clearPrevious)
-	a.jobOwning(ctx, func(ctx context.Context) (func(), func()) {
+	stepOwning(a, ctx, func(ctx context.Context) (openCard, error) {
 		conn, err := a.open(readerName)
 		if err != nil {
-			return func() { a.cardFailed(err) }, nil
+			return openCard{}, err
 		}
 		cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout)
+		defer cancel()
 		id, err := readIdentity(cctx, conn, a.cache, a.trace)
-		cancel()
 		if err != nil {
 			conn.Close()
-			return func() { a.cardFailed(err) }, nil
+			return openCard{}, err
 		}
-		return func() { a.cardRead(conn, id, n) }, func() { conn.Close() }
-	})
+		return openCard{conn, id}, nil
+	}, func(c openCard, err error) {
+		if err != nil {
+			a.cardFailed(err)
+			return
+		}
+		a.cardRead(c.conn, c.id, n)
+	}, func(c openCard) { c.conn.Close() })
+}
+
+// openCard is a card opened and read, on its way to the loop.
+type openCard struct {
+	conn CardConn
+	id   cardIdentity
 }
 
 func (a *Agent) cardFailed(err error) {
@@ -195,46 +210,21 @@ func (a *Agent) cardRead(conn CardConn, id cardIdentity, n notice) {
 	})
 }
 
-// cardGone handles our card leaving: lock first, then tell the backend in
-// the background (end, or suspend in Session Lock Persistence mode).
-func (a *Agent) cardGone() {
-	a.newGen() // cancels whatever the card was doing
-	if a.conn != nil {
-		a.conn.Close()
-		a.conn = nil
-	}
-	a.cardIn, a.id, a.retry = "", nil, nil
-	if a.sess == nil {
-		if p := a.parked; p != nil {
-			a.show(ScreenLocked, func(s *State) { s.Message, s.Card, s.Active, s.Expiry = "", nil, p.active, p.expiry })
-			return
-		}
-		a.show(ScreenInsertCard, func(s *State) { s.Card, s.Message, s.Active, s.Expiry = nil, "", nil, nil })
+// checkCardLate checks a card shown as unverified once the backend's CA is
+// known (the backend answered for the first time): the same question, now
+// with the holder's name — or no question at all for a card not its own.
+func (a *Agent) checkCardLate() {
+	ca := a.backend.CA()
+	if ca == nil || a.id == nil || a.st.Card == nil || a.st.Card.Verified || (a.st.Screen != ScreenPasscode && a.st.Screen != ScreenBlocked) {
 		return
 	}
-	a.lockSession()
-}
-
-// lockSession locks the screen at once and then ends or parks the session.
-func (a *Agent) lockSession() {
-	active := a.st.Active
-	persist := a.mode() == ModeSLP && a.sess.RoleID != "" && active != nil
-	a.log.Info("session locked", "mode", string(a.mode()), "suspend", persist, "role_chosen", a.sess.RoleID != "")
-	if active != nil {
-		locked := *active
-		locked.Suspended = persist
-		active = &locked
+	if err := a.id.issuedBy(ca); err != nil {
+		a.log.Warn("card not issued by the backend's CA: no passcode asked", "reader", a.cardIn, "err", err)
+		a.show(ScreenCardProblem, func(s *State) {
+			s.Card, s.Problem, s.Fix, s.Hint = a.id.holder(false), msgForeignCard, fixForeignCard, ""
+		})
+		return
 	}
-	a.show(ScreenLocked, func(s *State) {
-		s.Active, s.Message = active, ""
-		if !persist {
-			s.Expiry = nil // a new login will say it again; a resume keeps it
-		}
-	})
-	if persist {
-		a.deleteTicket()
-		a.park()
-	} else {
-		a.endSession()
-	}
+	a.st.Card = a.id.holder(true)
+	a.publish()
 }

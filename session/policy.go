@@ -1,0 +1,38 @@
+package session
+
+import (
+	"context"
+
+	"github.com/cardagent/cardagent/api"
+)
+
+// fetchPolicy asks the backend for its policy. It runs at start and, until
+// it succeeds, again at each card insertion: a backend that was down when
+// the agent started must not leave it on the defaults for good.
+func (a *Agent) fetchPolicy() {
+	if a.policy != nil || a.policyPending {
+		return
+	}
+	a.policyPending = true
+	stepAnyTime(a, context.Background(), func(ctx context.Context) (api.Policy, error) {
+		ctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
+		defer cancel()
+		return a.backend.Policy(ctx)
+	}, func(p api.Policy, err error) {
+		a.policyPending = false
+		if err != nil {
+			a.log.Warn("backend policy not available yet; using defaults until the next card", "err", err)
+			return
+		}
+		a.setPolicy(p)
+	})
+}
+
+func (a *Agent) setPolicy(p api.Policy) {
+	a.policy = &p
+	if p.PasscodeMinLength > 0 && p.PasscodeMaxLength >= p.PasscodeMinLength {
+		a.st.Rule = PasscodeRule{MinLength: p.PasscodeMinLength, MaxLength: p.PasscodeMaxLength, DigitsOnly: p.PasscodeDigitsOnly}
+		a.publish()
+	}
+	a.checkCardLate()
+}
