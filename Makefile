@@ -27,7 +27,7 @@ run: build
 test: deps
 	@scripts/test.sh
 
-## bench: the benchmarks whose figures the issues ask for
+## bench: every benchmark, figures into bench-results.txt
 bench: deps
 	@scripts/bench.sh
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: the benchmarks whose figures the issues ask for. Results go to stdout and to
+# make bench: every benchmark (lock, prompt and login latency, idle CPU, identityd throughput). Results go to stdout and to
 # bench-results.txt. BENCH_PULLS sets the card pulls for the latency run (default 200);
 # BENCH_SHORT=1 makes every run short (a smoke test of the measuring code).
 set -uo pipefail
