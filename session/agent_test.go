@@ -9,6 +9,7 @@ import (
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/reader"
+	"github.com/cardagent/cardagent/wording"
 )
 
 var twoYears = time.Now().AddDate(2, 0, 0)
@@ -331,7 +332,7 @@ func TestLogoutAndLockIntents(t *testing.T) {
 	r.selectRole(0)
 	r.waitScreen(ScreenActive)
 	r.agent.Logout()
-	s = r.waitFor("logged out", func(s State) bool { return s.Screen == ScreenPasscode && s.Hint == msgLoggedOut })
+	s = r.waitFor("logged out", func(s State) bool { return s.Screen == ScreenPasscode && s.Hint == wording.LoggedOut })
 	eventually(t, "ended on logout", func() bool { return r.backend.called("end") == 2 })
 	eventually(t, "no ticket", func() bool { return r.tickets.get() == nil })
 }

@@ -101,21 +101,11 @@ func readIdentity(ctx context.Context, conn CardConn, cache *cardCache, trace pi
 		if err := p.Select(); err != nil {
 			return err
 		}
-		guid, err := p.GUID()
+		guid, tries, blocked, err := readIDAndTries(p)
 		if err != nil {
-			return fmt.Errorf("reading the card id: %w", err)
+			return err
 		}
-		id.guid = guid
-		switch n, err := p.Retries(); {
-		case err == nil:
-			id.triesLeft = n
-		case errors.Is(err, piv.ErrBlocked):
-			id.blocked = true
-		case errors.Is(err, piv.ErrAlreadyVerified):
-			id.triesLeft = -1
-		default:
-			return fmt.Errorf("reading passcode tries: %w", err)
-		}
+		id.guid, id.triesLeft, id.blocked = guid, tries, blocked
 		der := cache.cert(guid)
 		if der == nil {
 			der, err = p.CertificateDER(piv.SlotAuthentication)
@@ -137,6 +127,61 @@ func readIdentity(ctx context.Context, conn CardConn, cache *cardCache, trace pi
 		return nil
 	})
 	return id, err
+}
+
+// readIDAndTries reads the card id (CHUID GUID) and the passcode tries left
+// (an empty VERIFY, which uses no try; -1 when the card will not say
+// because the PIN is verified by someone else). The PIV application is
+// selected.
+func readIDAndTries(p *piv.Card) (guid [16]byte, tries int, blocked bool, err error) {
+	if guid, err = p.GUID(); err != nil {
+		return guid, 0, false, fmt.Errorf("reading the card id: %w", err)
+	}
+	switch n, err := p.Retries(); {
+	case err == nil:
+		return guid, n, false, nil
+	case errors.Is(err, piv.ErrBlocked):
+		return guid, 0, true, nil
+	case errors.Is(err, piv.ErrAlreadyVerified):
+		return guid, -1, false, nil
+	default:
+		return guid, 0, false, fmt.Errorf("reading passcode tries: %w", err)
+	}
+}
+
+// CardFacts is what any program may read from a card without its
+// passcode: the session's card read, for `cardagent doctor`.
+type CardFacts struct {
+	GUID      [16]byte
+	TriesLeft int  // -1 when the card will not say
+	Blocked   bool // no passcode tries left
+	// The certificates by slot (9A login, 9C signature); a slot the card
+	// has no (readable) certificate in is missing.
+	Certificates map[piv.Slot]*x509.Certificate
+}
+
+// ReadCardFacts reads them in one transaction, using no passcode try and
+// verifying nothing. An error wrapping piv.ErrNotPIV means the card has no
+// PIV application.
+func ReadCardFacts(ctx context.Context, conn CardConn) (CardFacts, error) {
+	f := CardFacts{Certificates: map[piv.Slot]*x509.Certificate{}}
+	err := conn.Do(ctx, func(tx apdu.Transmitter) error {
+		p := piv.New(tx, piv.WithATR(conn.ATR()))
+		if err := p.Select(); err != nil {
+			return err
+		}
+		var err error
+		if f.GUID, f.TriesLeft, f.Blocked, err = readIDAndTries(p); err != nil {
+			return err
+		}
+		for _, slot := range []piv.Slot{piv.SlotAuthentication, piv.SlotSignature} {
+			if c, err := p.Certificate(slot); err == nil {
+				f.Certificates[slot] = c
+			}
+		}
+		return nil
+	})
+	return f, err
 }
 
 // signLogin verifies the passcode on the card and has the 9A key sign

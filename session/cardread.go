@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cardagent/cardagent/reader"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // Card reading: reader events, which reader to use, reading who a card
@@ -22,7 +23,7 @@ func (a *Agent) onReaderEvent(e reader.Event) {
 		if a.cardIn != "" {
 			a.cardGone()
 		}
-		a.show(ScreenNoService, func(s *State) { s.Problem, s.Fix, s.Reader, s.Card = msgNoService, fixNoService, "", nil })
+		a.show(ScreenNoService, func(s *State) { trouble(s, wording.NoService); s.Reader, s.Card = "", nil })
 	case reader.ServiceBack:
 		a.showWaiting()
 	case reader.ReaderAdded:
@@ -85,7 +86,7 @@ func (a *Agent) showWaiting() {
 	r := a.pickReader()
 	switch {
 	case r == "":
-		a.show(ScreenNoReader, func(s *State) { s.Problem, s.Fix, s.Reader, s.Card = msgNoReader, fixNoReader, "", nil })
+		a.show(ScreenNoReader, func(s *State) { trouble(s, wording.NoReader); s.Reader, s.Card = "", nil })
 	case a.readers[r]:
 		a.startCard(r, false)
 	default:
@@ -126,7 +127,7 @@ func (a *Agent) readCard(readerName string, mute bool, n notice) {
 		s.Reader, s.Card, s.Active, s.Expiry = readerName, nil, nil, nil
 	}
 	if mute {
-		a.show(ScreenCardProblem, func(s *State) { clearPrevious(s); s.Problem, s.Fix = msgMute, fixMute })
+		a.show(ScreenCardProblem, func(s *State) { clearPrevious(s); trouble(s, wording.CardMute) })
 		return
 	}
 	a.show(ScreenReadingCard, clearPrevious)
@@ -163,7 +164,7 @@ func (a *Agent) cardFailed(err error) {
 		return // the removal event does the rest
 	}
 	a.log.Info("card unusable", "reader", a.cardIn, "err", err)
-	problem, fix, retryable := cardProblem(err)
+	t, retryable := cardProblem(err)
 	readerName := a.cardIn
 	a.retry = nil
 	if retryable {
@@ -173,7 +174,7 @@ func (a *Agent) cardFailed(err error) {
 			}
 		}
 	}
-	a.show(ScreenCardProblem, func(s *State) { s.Problem, s.Fix, s.Retryable = problem, fix, retryable })
+	a.show(ScreenCardProblem, func(s *State) { trouble(s, t); s.Retryable = retryable })
 }
 
 // cardRead shows the passcode prompt (or the locked-card screen). A
@@ -186,14 +187,14 @@ func (a *Agent) cardRead(conn CardConn, id cardIdentity, n notice) {
 	if ca := a.backend.CA(); ca != nil {
 		if err := id.issuedBy(ca); err != nil {
 			a.log.Warn("card not issued by the backend's CA: no passcode asked", "reader", a.cardIn, "err", err)
-			a.show(ScreenCardProblem, func(s *State) { s.Card, s.Problem, s.Fix = id.holder(false), msgForeignCard, fixForeignCard })
+			a.show(ScreenCardProblem, func(s *State) { s.Card = id.holder(false); trouble(s, wording.ForeignCard) })
 			return
 		}
 		verified = true
 	}
 	holder := id.holder(verified)
 	if id.blocked {
-		a.show(ScreenBlocked, func(s *State) { s.Card, s.TriesLeft, s.Problem, s.Fix = holder, 0, msgBlocked, fixBlocked })
+		a.show(ScreenBlocked, func(s *State) { s.Card, s.TriesLeft = holder, 0; trouble(s, wording.Blocked) })
 		return
 	}
 	a.show(ScreenPasscode, func(s *State) {
@@ -202,7 +203,7 @@ func (a *Agent) cardRead(conn CardConn, id cardIdentity, n notice) {
 		case n.hint != "":
 			s.Hint = n.hint
 		case a.parked != nil && a.parked.guid == id.guid:
-			s.Hint = "Your session is locked. Enter your passcode to continue."
+			s.Hint = wording.SessionLocked
 			s.Active, s.Expiry = a.parked.active, a.parked.expiry
 		case a.cfg.Demo:
 			s.Hint = a.cfg.DemoHint
@@ -221,7 +222,8 @@ func (a *Agent) checkCardLate() {
 	if err := a.id.issuedBy(ca); err != nil {
 		a.log.Warn("card not issued by the backend's CA: no passcode asked", "reader", a.cardIn, "err", err)
 		a.show(ScreenCardProblem, func(s *State) {
-			s.Card, s.Problem, s.Fix, s.Hint = a.id.holder(false), msgForeignCard, fixForeignCard, ""
+			s.Card, s.Hint = a.id.holder(false), ""
+			trouble(s, wording.ForeignCard)
 		})
 		return
 	}

@@ -1,5 +1,7 @@
 package session
 
+import "github.com/cardagent/cardagent/wording"
+
 // The intents: what a person can ask of the agent. Each is posted to the
 // Run goroutine and returns at once; the answer is the next State.
 
@@ -41,7 +43,7 @@ func (a *Agent) DeclineTerms(question uint64) {
 			return
 		}
 		a.endSession()
-		a.restartCard(notice{message: msgTermsDeclined})
+		a.restartCard(notice{message: wording.TermsDeclined})
 	})
 }
 
@@ -87,7 +89,7 @@ func (a *Agent) Logout() {
 			a.showWaiting()
 			return
 		}
-		a.restartCard(notice{hint: msgLoggedOut})
+		a.restartCard(notice{hint: wording.LoggedOut})
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/piv"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // Login: passcode → card (VERIFY + sign the challenge) → backend session,
@@ -34,7 +35,7 @@ func (a *Agent) login(passcode []byte) {
 			a.loggedIn(sess, parked != nil)
 		case errors.Is(err, errNotResumable):
 			a.parked = nil
-			a.backToPasscodeWith(msgResumeEnded)
+			a.backToPasscodeWith(wording.ResumeEnded)
 		case errors.As(err, &cardErr):
 			a.signFailed(cardErr.err)
 		case errors.Is(err, context.Canceled):
@@ -113,10 +114,10 @@ func (a *Agent) signFailed(err error) {
 	var auth piv.AuthError
 	switch {
 	case errors.As(err, &auth) && auth.Blocked:
-		a.show(ScreenBlocked, func(s *State) { s.TriesLeft, s.Problem, s.Fix = 0, msgBlocked, fixBlocked })
+		a.show(ScreenBlocked, func(s *State) { s.TriesLeft = 0; trouble(s, wording.Blocked) })
 	case errors.As(err, &auth):
 		a.id.triesLeft = auth.Retries
-		a.show(ScreenPasscode, func(s *State) { s.TriesLeft, s.Message = auth.Retries, wrongPasscode(auth.Retries) })
+		a.show(ScreenPasscode, func(s *State) { s.TriesLeft, s.Message = auth.Retries, wording.WrongPasscode(auth.Retries) })
 	case errors.Is(err, reader.ErrRemoved), errors.Is(err, reader.ErrNoCard), errors.Is(err, context.Canceled):
 		// the removal event does the rest
 	default:
@@ -126,14 +127,14 @@ func (a *Agent) signFailed(err error) {
 
 // backendFailed shows a backend error; retry is what the Retry intent does.
 func (a *Agent) backendFailed(err error, retry func()) {
-	problem, fix, retryable := refusal(err)
+	t, retryable := refusal(err)
 	a.log.Warn("backend step failed", "err", err)
 	if retryable {
 		a.retry = retry
 	} else {
 		a.retry = nil
 	}
-	a.show(ScreenBackendError, func(s *State) { s.Problem, s.Fix, s.Retryable = problem, fix, retryable })
+	a.show(ScreenBackendError, func(s *State) { trouble(s, t); s.Retryable = retryable })
 }
 
 func (a *Agent) backToPasscode() { a.backToPasscodeWith("") }

@@ -20,7 +20,8 @@ func TestRefusalWording(t *testing.T) {
 		{fmt.Errorf("%w (GET /v1/policy to http://elsewhere)", client.ErrRedirected), "The identity service sent this computer somewhere else, which it does not follow.", false},
 		{&client.APIError{Status: 403, Code: api.CodeCardCancelled}, "This smartcard has been cancelled and can no longer be used.", false},
 	} {
-		problem, fix, retryable := refusal(c.err)
+		tr, retryable := refusal(c.err)
+		problem, fix := tr.Problem, tr.Fix
 		if problem != c.problem || retryable != c.retryable || fix == "" {
 			t.Errorf("%v: %q %q retry=%v, want %q retry=%v", c.err, problem, fix, retryable, c.problem, c.retryable)
 		}

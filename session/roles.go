@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // Terms and roles: after the login, accept the terms when due, choose the
@@ -16,7 +17,7 @@ func (a *Agent) chooseRole() {
 	switch len(roles) {
 	case 0:
 		a.endSession()
-		a.show(ScreenCardProblem, func(s *State) { s.Problem, s.Fix = msgNoRoles, fixNoRoles })
+		a.show(ScreenCardProblem, func(s *State) { trouble(s, wording.NoRoles) })
 	case 1:
 		a.selectRole(0)
 	default:

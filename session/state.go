@@ -3,6 +3,8 @@ package session
 import (
 	"fmt"
 	"time"
+
+	"github.com/cardagent/cardagent/wording"
 )
 
 // Screen is which question the agent is putting to the user, or what it is
@@ -74,7 +76,7 @@ type State struct {
 // Prompt is the screen-specific part of a State.
 type Prompt struct {
 	Message string // a one-line warning on the current screen ("Wrong passcode.")
-	Hint    string // a neutral one-line notice ("Your session is locked. Enter your passcode to continue.")
+	Hint    string // a neutral one-line notice (wording.SessionLocked)
 
 	Problem   string // what is wrong (ScreenNoService, ScreenCardProblem, ScreenBlocked, ScreenBackendError)
 	Fix       string // what the user can do about it
@@ -84,10 +86,6 @@ type Prompt struct {
 	Roles     []Role // ScreenRoles
 	RoleIndex int    // ScreenRoles: the preselected role (last used on this workstation, else 0)
 }
-
-// TermsNotice is the line from the smartcard terms that every passcode
-// prompt shows: entering the passcode accepts the terms of use.
-const TermsNotice = "By entering your passcode you confirm your acceptance of the terms and conditions of smartcard use."
 
 // CardHolder is what the card says about its owner. Name, UUID and Photo
 // are given only when Verified: the card's certificate was issued by the
@@ -111,14 +109,7 @@ type PasscodeRule struct {
 
 // Describe says the rule in words, for the passcode prompt.
 func (r PasscodeRule) Describe() string {
-	kind := "characters"
-	if r.DigitsOnly {
-		kind = "digits"
-	}
-	if r.MinLength == r.MaxLength {
-		return fmt.Sprintf("%d %s", r.MinLength, kind)
-	}
-	return fmt.Sprintf("%d to %d %s", r.MinLength, r.MaxLength, kind)
+	return wording.PasscodeRule(r.MinLength, r.MaxLength, r.DigitsOnly)
 }
 
 // Terms is one version of the terms and conditions.
@@ -156,23 +147,4 @@ type ExpiryNotice struct {
 }
 
 // Text is the alert as the user reads it.
-func (e ExpiryNotice) Text() string {
-	var s string
-	switch {
-	case e.DaysLeft < 0:
-		s = "Your certificates have expired."
-	case e.DaysLeft == 0:
-		s = "Your certificates expire today."
-	case e.DaysLeft == 1:
-		s = "Your certificates expire tomorrow."
-	default:
-		s = fmt.Sprintf("Your certificates expire in %d days.", e.DaysLeft)
-	}
-	if e.CanSelfRenew {
-		return s + " Renew them now."
-	}
-	if e.Reason != "" {
-		return s + " " + e.Reason
-	}
-	return s
-}
+func (e ExpiryNotice) Text() string { return wording.ExpiryAlert(e.DaysLeft, e.CanSelfRenew, e.Reason) }

@@ -1,6 +1,10 @@
 package session
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/cardagent/cardagent/wording"
+)
 
 // A card whose certificate the backend's CA did not sign is not asked for a
 // passcode, and its (claimed) holder's name is not shown.
@@ -9,7 +13,7 @@ func TestRogueCardAsksNoPasscode(t *testing.T) {
 	rogue := newRogueCard(t, "Alice Example", "123456789012")
 	r.insert("Reader 0", rogue)
 	s := r.waitScreen(ScreenCardProblem)
-	if s.Problem != msgForeignCard || s.Card == nil || s.Card.Verified || s.Card.Name != "" || s.Card.UUID != "" {
+	if s.Problem != wording.ForeignCard.Problem || s.Card == nil || s.Card.Verified || s.Card.Name != "" || s.Card.UUID != "" {
 		t.Fatalf("rogue card: problem %q card %+v", s.Problem, s.Card)
 	}
 	if n := r.backend.called("challenge"); n != 0 {

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // lockIcon is the Material "lock" glyph (Apache 2.0, as Fyne's own icons).
@@ -49,7 +50,7 @@ func (v *lockedView) render(st session.State) {
 			}
 		}
 		if a.Suspended {
-			kept = "Your session is kept open for this card."
+			kept = wording.SessionKept
 		}
 	}
 	setText(v.who, who)

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"fmt"
 	"image/color"
 	"unicode/utf8"
 
@@ -14,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // passcodeView asks for the passcode: who the card belongs to (name, UUID,
@@ -62,7 +62,7 @@ func newPasscodeView(sess Session) *passcodeView {
 
 	who := container.NewBorder(nil, nil, container.NewCenter(v.photo), nil,
 		container.NewVBox(layout.NewSpacer(), v.name, v.uuid, layout.NewSpacer()))
-	notice := newCaption(session.TermsNotice)
+	notice := newCaption(wording.TermsNotice)
 	v.root = page(narrow,
 		who,
 		widget.NewSeparator(),
@@ -87,7 +87,7 @@ func (v *passcodeView) render(st session.State) {
 	switch c := st.Card; {
 	case c == nil:
 	case !c.Verified: // the session could not check whose card it is: no name, no photo
-		name, uuid = "Unverified card", "Whose card this is cannot be checked until the identity service answers."
+		name, uuid = wording.UnverifiedCard, wording.UnverifiedCardWhy
 	default:
 		name, photo = c.Name, c.Photo
 		if c.UUID != "" {
@@ -98,7 +98,7 @@ func (v *passcodeView) render(st session.State) {
 	setText(v.uuid, uuid)
 	v.setPhoto(photo)
 
-	setText(v.tries, triesLeft(st.TriesLeft))
+	setText(v.tries, wording.AttemptsLeft(st.TriesLeft))
 	if st.TriesLeft == 1 {
 		v.tries.Importance = widget.DangerImportance
 	} else {
@@ -108,24 +108,12 @@ func (v *passcodeView) render(st session.State) {
 
 	rule := ""
 	if st.Rule.MaxLength > 0 {
-		rule = "Your passcode is " + st.Rule.Describe() + "."
+		rule = wording.PasscodeRuleLine(st.Rule.Describe())
 	}
 	setText(v.rule, rule)
 	setText(v.message, st.Message)
 	setText(v.hint, st.Hint)
 	v.entry.limit(st.Rule)
-}
-
-// triesLeft says how many passcode attempts remain.
-func triesLeft(n int) string {
-	switch {
-	case n <= 0:
-		return ""
-	case n == 1:
-		return "1 attempt left"
-	default:
-		return fmt.Sprintf("%d attempts left", n)
-	}
 }
 
 func (v *passcodeView) setPhoto(photo []byte) {

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // problemView shows what went wrong and what to do about it: no smartcard
@@ -61,17 +62,17 @@ func newProblemView(sess Session) *problemView {
 func problemTitle(s session.Screen) string {
 	switch s {
 	case session.ScreenNoService:
-		return "Smartcard service not running"
+		return wording.TitleNoService
 	case session.ScreenNoReader:
-		return "No card reader found"
+		return wording.TitleNoReader
 	case session.ScreenCardProblem:
-		return "This card cannot be used"
+		return wording.TitleCardProblem
 	case session.ScreenBlocked:
-		return "Your smartcard is locked"
+		return wording.TitleBlocked
 	case session.ScreenBackendError:
-		return "Cannot sign you in"
+		return wording.TitleBackendError
 	default:
-		return "Something went wrong"
+		return wording.TitleOther
 	}
 }
 

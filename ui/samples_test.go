@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // fakeSession records intents and hands out a State channel the test feeds.
@@ -172,24 +173,20 @@ var samples = []struct {
 }{
 	{"starting", session.State{Screen: session.ScreenStarting}},
 	{"no-service", session.State{Screen: session.ScreenNoService,
-		Prompt: session.Prompt{Problem: "The smartcard service (pcscd) is not running, so no card reader can be used.",
-			Fix: "Start it with: sudo systemctl start pcscd.socket — or ask IT support to check the workstation."}}},
+		Prompt: trouble(wording.NoService)}},
 	{"no-reader", session.State{Screen: session.ScreenNoReader,
-		Prompt: session.Prompt{Problem: "No smartcard reader is connected to this workstation.",
-			Fix: "Plug in a card reader. If one is plugged in, unplug it and plug it in again."}}},
+		Prompt: trouble(wording.NoReader)}},
 	{"insert-card", session.State{Screen: session.ScreenInsertCard, Reader: "Alcor Micro AU9540 00 00"}},
 	{"reading-card", session.State{Screen: session.ScreenReadingCard, Reader: "Alcor Micro AU9540 00 00"}},
 	{"card-problem", session.State{Screen: session.ScreenCardProblem, Reader: "Alcor Micro AU9540 00 00",
-		Prompt: session.Prompt{Problem: "This card has no smartcard certificate, so it cannot be used to sign in.",
-			Fix: "Check that the card is the right way up. If it is, take it to your Registration Authority."}}},
+		Prompt: trouble(wording.NoLoginCert)}},
 	{"passcode", session.State{Screen: session.ScreenPasscode, Question: 7, Reader: "Alcor Micro AU9540 00 00",
 		Card: sampleCard, TriesLeft: 3, Rule: sampleRule}},
 	{"passcode-wrong", session.State{Screen: session.ScreenPasscode, Question: 7, Reader: "Alcor Micro AU9540 00 00",
 		Card: sampleCard, TriesLeft: 1, Rule: session.PasscodeRule{MinLength: 6, MaxLength: 8, DigitsOnly: true},
-		Prompt: session.Prompt{Message: "Wrong passcode: 1 attempt left. One more wrong passcode locks the card."}}},
+		Prompt: session.Prompt{Message: wording.WrongPasscode(1)}}},
 	{"blocked", session.State{Screen: session.ScreenBlocked, Reader: "Alcor Micro AU9540 00 00", Card: sampleCard,
-		Prompt: session.Prompt{Problem: "Your smartcard is locked after 3 wrong passcodes.",
-			Fix: "Unlock it yourself at the self-service unlock page with the code we email you, or see your Local Smartcard Administrator (LSA) in person."}}},
+		Prompt: trouble(wording.Blocked)}},
 	{"signing-in", session.State{Screen: session.ScreenSigningIn, Reader: "Alcor Micro AU9540 00 00", Card: sampleCard}},
 	{"terms", session.State{Screen: session.ScreenTerms, Question: 7, Card: sampleCard, Prompt: session.Prompt{Terms: sampleTerms}}},
 	{"roles", session.State{Screen: session.ScreenRoles, Question: 7, Card: sampleCard, Prompt: session.Prompt{Roles: sampleRoles, RoleIndex: 1}}},
@@ -197,20 +194,24 @@ var samples = []struct {
 		Expiry: &session.ExpiryNotice{Login: 1, DaysLeft: 23, NotAfter: loginTime.AddDate(0, 0, 23), CanSelfRenew: true}}},
 	{"active-ra", session.State{Screen: session.ScreenActive, Active: sampleActive,
 		Expiry: &session.ExpiryNotice{Login: 1, DaysLeft: 5, NotAfter: loginTime.AddDate(0, 0, 5),
-			Reason: "This is your third renewal: see your Registration Authority in person."}}},
+			Reason: wording.RenewalRADue}}},
 	{"locked", session.State{Screen: session.ScreenLocked, Reader: "Alcor Micro AU9540 00 00", Active: sampleActive}},
 	{"backend-error", session.State{Screen: session.ScreenBackendError, Card: sampleCard,
-		Prompt: session.Prompt{Problem: "The identity service did not answer in time.", Fix: "Check the network cable, then try again. If it keeps happening, call the IT service desk.",
-			Retryable: true}}},
+		Prompt: retryable(trouble(wording.Unreachable))}},
 	{"demo-insert", session.State{Screen: session.ScreenInsertCard, Demo: true, Reader: "Virtual PCD 00 00"}},
 	{"passcode-no-photo", session.State{Screen: session.ScreenPasscode, Question: 7, Demo: true, Reader: "Virtual PCD 00 00",
 		Card:      &session.CardHolder{Verified: true, Name: "Professor Bartholomew Featherstonehaugh-Cholmondeley", UUID: "555000999999"},
 		TriesLeft: 2, Rule: session.PasscodeRule{MinLength: 6, MaxLength: 6, DigitsOnly: true},
-		Prompt: session.Prompt{Message: "Wrong passcode: 2 attempts left."}}},
+		Prompt: session.Prompt{Message: wording.WrongPasscode(2)}}},
 	{"passcode-unverified", session.State{Screen: session.ScreenPasscode, Question: 7, Reader: "Alcor Micro AU9540 00 00",
 		Card: &session.CardHolder{GUID: "3f1c0d2e9a8b47c6b5d4e3f2a1b0c9d8"}, TriesLeft: 3, Rule: sampleRule}},
 	{"roles-many", session.State{Screen: session.ScreenRoles, Question: 7, Prompt: session.Prompt{Roles: manyRoles(), RoleIndex: 6}}},
 }
+
+// trouble is a problem screen's Prompt in the session's own words.
+func trouble(t wording.Trouble) session.Prompt { return session.Prompt{Problem: t.Problem, Fix: t.Fix} }
+
+func retryable(p session.Prompt) session.Prompt { p.Retryable = true; return p }
 
 func manyRoles() []session.Role {
 	var rs []session.Role

@@ -1,14 +1,16 @@
 package ui
 
 import (
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/driver/desktop"
 	"os"
 	"runtime"
 	"strings"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+
 	"github.com/cardagent/cardagent/assets"
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // tray is the system tray icon: a status line, Show, Lock, Log out, Quit.
@@ -91,24 +93,24 @@ func (t *tray) render(st session.State) {
 func statusLine(st session.State) string {
 	switch st.Screen {
 	case session.ScreenInsertCard:
-		return "Waiting for a smartcard"
+		return wording.StatusWaitingCard
 	case session.ScreenReadingCard:
-		return "Reading the card"
+		return wording.StatusReadingCard
 	case session.ScreenPasscode:
-		return "Waiting for the passcode"
+		return wording.StatusWaitingPasscode
 	case session.ScreenSigningIn, session.ScreenTerms, session.ScreenRoles:
-		return "Signing in"
+		return wording.StatusSigningIn
 	case session.ScreenActive:
 		if a := st.Active; a != nil {
-			return "Signed in: " + a.User + " — " + a.Role
+			return wording.StatusSignedIn(a.User, a.Role)
 		}
-		return "Signed in"
+		return wording.StatusSignedIn("", "")
 	case session.ScreenLocked:
-		return "Locked — card removed"
+		return wording.StatusLocked
 	case session.ScreenNoService, session.ScreenNoReader, session.ScreenCardProblem,
 		session.ScreenBlocked, session.ScreenBackendError:
-		return "Problem: " + problemTitle(st.Screen)
+		return wording.StatusProblem(problemTitle(st.Screen))
 	default:
-		return "Starting"
+		return wording.StatusStarting
 	}
 }

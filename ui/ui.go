@@ -15,6 +15,7 @@ import (
 
 	"github.com/cardagent/cardagent/assets"
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // Session is what the UI needs from the agent: a stream of States and the
@@ -227,7 +228,7 @@ func (u *UI) notify(prev, st session.State) {
 		return
 	}
 	u.notified = st.Expiry.Login
-	u.app.SendNotification(fyne.NewNotification("Smartcard certificates", st.Expiry.Text()))
+	u.app.SendNotification(fyne.NewNotification(wording.ExpiryNotificationTitle, st.Expiry.Text()))
 }
 
 // quit is the Quit intent: the session logs out and ends, and the window

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/wording"
 )
 
 func TestStartsOnStartingScreen(t *testing.T) {
@@ -78,7 +79,7 @@ func TestBlockedShowsHowToUnlockAndNoPasscodeField(t *testing.T) {
 	u, _ := newTestUI(t, normalSize)
 	u.apply(sample(t, "passcode"))
 	u.apply(sample(t, "blocked"))
-	assertShows(t, u, "Your smartcard is locked", "3 wrong passcodes", "self-service", "Local Smartcard Administrator")
+	assertShows(t, u, wording.TitleBlocked, wording.Blocked.Problem, "self-service", "Local Smartcard Administrator")
 	assertHides(t, u, "Enter your passcode", "attempts left")
 	if isShown(u, u.passcode.entry) {
 		t.Error("blocked card: the passcode field is shown")
@@ -94,7 +95,7 @@ func TestPasscodeScreenBeforeTyping(t *testing.T) {
 		"Enter your passcode",
 		"3 attempts left",
 		"Your passcode is 4 to 8 characters.",
-		session.TermsNotice,
+		wording.TermsNotice,
 		"Sign in",
 	)
 	if u.passcode.entry.Text != "" {
@@ -114,7 +115,7 @@ func TestPasscodeScreenBeforeTyping(t *testing.T) {
 func TestPasscodeMessageAndLastTry(t *testing.T) {
 	u, _ := newTestUI(t, normalSize)
 	u.apply(sample(t, "passcode-wrong"))
-	assertShows(t, u, "Wrong passcode: 1 attempt left.", "1 attempt left", "Your passcode is 6 to 8 digits.")
+	assertShows(t, u, wording.WrongPasscode(1), "1 attempt left", "Your passcode is 6 to 8 digits.")
 	if u.passcode.message.Importance != widget.DangerImportance {
 		t.Errorf("message importance %v, want danger (error colour)", u.passcode.message.Importance)
 	}
@@ -318,7 +319,7 @@ func TestActiveScreen(t *testing.T) {
 func TestActiveExpiryReason(t *testing.T) {
 	u, _ := newTestUI(t, normalSize)
 	u.apply(sample(t, "active-ra"))
-	assertShows(t, u, "Your certificates expire in 5 days. This is your third renewal: see your Registration Authority in person.")
+	assertShows(t, u, "Your certificates expire in 5 days. "+wording.RenewalRADue)
 	st := sample(t, "active")
 	st.Expiry = nil
 	u.apply(st)

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // loginResult is what `cardagent login --no-gui` prints.
@@ -101,17 +102,20 @@ func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr
 			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
 		case session.ScreenInsertCard:
 			if changed {
-				fmt.Fprintf(stderr, "Insert your smartcard (reader %s)…\n", s.Reader)
+				fmt.Fprintln(stderr, wording.InsertCard(s.Reader))
 			}
 		case session.ScreenPasscode:
 			if s.Message != "" {
 				fmt.Fprintln(stderr, s.Message)
 			}
-			who := "Unverified card (whose card this is cannot be checked until the identity service answers)"
+			who := wording.UnverifiedCard + " (" + wording.UnverifiedCardWhy + ")"
 			if s.Card.Verified {
 				who = s.Card.Name + " (" + s.Card.UUID + ")"
 			}
-			prompt := fmt.Sprintf("%s: %d attempts left. %s\nPasscode (%s): ", who, s.TriesLeft, session.TermsNotice, s.Rule.Describe())
+			if left := wording.AttemptsLeft(s.TriesLeft); left != "" {
+				who += ": " + left
+			}
+			prompt := fmt.Sprintf("%s. %s\nPasscode (%s): ", who, wording.TermsNotice, s.Rule.Describe())
 			p, err := readPasscode(ctx, stdin, stderr, prompt, lines, tty)
 			fmt.Fprintln(stderr)
 			if errors.Is(err, context.Canceled) {
@@ -155,7 +159,7 @@ func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr
 			}
 		case session.ScreenLocked:
 			if loggedIn {
-				fmt.Fprintln(stderr, "Card removed: session locked.")
+				fmt.Fprintln(stderr, wording.CardRemovedLocked)
 				return nil
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/client"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // Pinger is the backend check: *client.Client pings over TLS pinned to the
@@ -13,11 +14,6 @@ import (
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
-
-const (
-	fixUnreachable = "Check the network cable or Wi-Fi and that the identity service address in the agent's configuration is right; if it is, the service may be down: contact your IT service desk."
-	fixUntrusted   = "The identity service's certificate does not match the CA fingerprint this workstation pins (--ca-pin). If the service was reinstalled, update the pin from `identityd ca fingerprint`; otherwise contact your IT service desk — someone may be intercepting the connection."
-)
 
 // CheckBackend pings the backend, bounded by timeout.
 func CheckBackend(ctx context.Context, p Pinger, url string, timeout time.Duration) *BackendFinding {
@@ -30,11 +26,11 @@ func CheckBackend(ctx context.Context, p Pinger, url string, timeout time.Durati
 	case err == nil:
 		f.OK = true
 	case errors.Is(err, client.ErrUntrusted):
-		f.Problem, f.Fix = "The identity service's certificate is not the pinned one.", fixUntrusted
+		f.Finding = finding(wording.SetupUntrusted)
 	case errors.Is(err, client.ErrUnreachable):
-		f.Problem, f.Fix = "The identity service cannot be reached.", fixUnreachable
+		f.Finding = finding(wording.SetupUnreachable)
 	default:
-		f.Problem, f.Fix = "The identity service answered with an error: "+err.Error(), fixUnreachable
+		f.Finding = finding(wording.BackendFailed(err.Error()))
 	}
 	return f
 }

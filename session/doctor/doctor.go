@@ -13,8 +13,9 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/reader"
-	"github.com/cardagent/cardagent/reader/apdu"
 	"github.com/cardagent/cardagent/reader/piv"
+	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // Report is what the doctor found. Usable is true when at least one reader
@@ -63,21 +64,8 @@ type CertReport struct {
 	Expired  bool      `json:"expired"`
 }
 
-// The fixes, in the words a clinician or a help desk can act on.
-const (
-	fixService = "Start the smartcard service: `sudo systemctl start pcscd` " +
-		"(or `sudo pcscd` where there is no systemd), then try again."
-	fixNoReader = "Plug in a smartcard reader. If it is plugged in, unplug it and plug it in again, " +
-		"and check that the reader driver is installed (`sudo apt-get install libccid`)."
-	fixNoCard     = "Insert your smartcard, chip first and facing up."
-	fixMute       = "The card does not answer: take it out and insert it chip first, with the chip facing up. If it still fails, the card may be damaged: contact your Registration Authority (RA)."
-	fixNotPIV     = "This card is not an NHS smartcard (it has no PIV application). Use your own smartcard."
-	fixBlocked    = "Your card is locked after too many wrong passcodes. Unlock it with self-service unlock, or take it to your Local Smartcard Administrator (LSA) to unlock it face to face."
-	fixNoCert     = "The card has no login certificate. Take it to your Registration Authority (RA) to have it issued."
-	fixExpired    = "The card's login certificate has expired. Certificates cannot be self-renewed after expiry: see your Registration Authority (RA) in person."
-	fixBusy       = "Another program is using the card exclusively. Close other smartcard programs and try again."
-	fixUnreadable = "The card could not be read. Take it out, insert it again and retry; if it keeps failing, contact your IT service desk."
-)
+// finding is a problem found, in the wording package's words.
+func finding(t wording.Trouble) Finding { return Finding{Problem: t.Problem, Fix: t.Fix} }
 
 var slots = []struct {
 	slot    piv.Slot
@@ -94,17 +82,17 @@ func Run(ctx context.Context, now time.Time) Report {
 	readers, err := reader.List()
 	switch {
 	case errors.Is(err, reader.ErrNoService):
-		r.Service = Finding{Problem: "The smartcard service (pcscd) is not running.", Fix: fixService}
+		r.Service = finding(wording.SetupNoService)
 		r.Problem, r.Fix = r.Service.Problem, r.Service.Fix
 		return r
 	case err != nil:
-		r.Service = Finding{Problem: "The smartcard service failed: " + err.Error(), Fix: fixService}
+		r.Service = finding(wording.ServiceFailed(err.Error()))
 		r.Problem, r.Fix = r.Service.Problem, r.Service.Fix
 		return r
 	}
 	r.Service.OK = true
 	if len(readers) == 0 {
-		r.Problem, r.Fix = "No smartcard reader is connected.", fixNoReader
+		r.Problem, r.Fix = wording.SetupNoReader.Problem, wording.SetupNoReader.Fix
 		return r
 	}
 	for _, rs := range readers {
@@ -113,7 +101,7 @@ func Run(ctx context.Context, now time.Time) Report {
 		r.Readers = append(r.Readers, rr)
 	}
 	if !r.Usable {
-		r.Problem, r.Fix = "No usable smartcard found.", fixNoCard
+		r.Problem, r.Fix = wording.SetupNoUsable.Problem, wording.SetupNoUsable.Fix
 		for _, rr := range r.Readers {
 			if rr.Card != nil { // the most specific problem wins
 				r.Problem, r.Fix = rr.Problem, rr.Fix
@@ -128,11 +116,11 @@ func examineReader(ctx context.Context, rs reader.ReaderStatus, now time.Time) R
 	rr := ReaderReport{Name: rs.Name}
 	switch {
 	case !rs.Present:
-		rr.Finding = Finding{Problem: "No card in this reader.", Fix: fixNoCard}
+		rr.Finding = finding(wording.NoCard)
 		return rr
 	case rs.Mute:
 		rr.Card = &CardReport{ATR: hex.EncodeToString(rs.ATR)}
-		rr.Finding = Finding{Problem: "The card in this reader does not answer.", Fix: fixMute}
+		rr.Finding = finding(wording.CardMute)
 		return rr
 	}
 	rr.Card = &CardReport{ATR: hex.EncodeToString(rs.ATR), Certificates: []CertReport{}}
@@ -142,15 +130,14 @@ func examineReader(ctx context.Context, rs reader.ReaderStatus, now time.Time) R
 		return rr
 	}
 	defer card.Close()
-	err = card.Do(ctx, func(tx apdu.Transmitter) error {
-		return readCard(piv.New(tx), rr.Card, now)
-	})
+	facts, err := session.ReadCardFacts(ctx, card)
 	switch {
 	case errors.Is(err, piv.ErrNotPIV):
-		rr.Finding = Finding{Problem: "This card has no PIV application.", Fix: fixNotPIV}
+		rr.Finding = finding(wording.NotPIV)
 	case err != nil:
-		rr.Finding = Finding{Problem: "Reading the card failed: " + err.Error(), Fix: fixUnreadable}
+		rr.Finding = finding(wording.ReadFailed(err.Error()))
 	default:
+		describe(facts, rr.Card, now)
 		rr.Finding = judge(rr.Card)
 	}
 	return rr
@@ -159,43 +146,29 @@ func examineReader(ctx context.Context, rs reader.ReaderStatus, now time.Time) R
 func openProblem(err error) Finding {
 	switch {
 	case errors.Is(err, reader.ErrUnresponsive):
-		return Finding{Problem: "The card does not answer.", Fix: fixMute}
+		return finding(wording.CardMute)
 	case errors.Is(err, reader.ErrBusy):
-		return Finding{Problem: "The card is in use by another program.", Fix: fixBusy}
+		return finding(wording.CardBusy)
 	case errors.Is(err, reader.ErrNoCard), errors.Is(err, reader.ErrRemoved):
-		return Finding{Problem: "The card was taken out while it was being read.", Fix: fixNoCard}
+		return finding(wording.CardPulled)
 	}
-	return Finding{Problem: "Connecting to the card failed: " + err.Error(), Fix: fixUnreadable}
+	return finding(wording.ConnectFailed(err.Error()))
 }
 
-// readCard fills cr from the PIV application: GUID, tries left (empty
-// VERIFY, which uses no try) and the certificates.
-func readCard(p *piv.Card, cr *CardReport, now time.Time) error {
-	if err := p.Select(); err != nil {
-		return err
-	}
+// describe fills cr from what the session's card read found.
+func describe(f session.CardFacts, cr *CardReport, now time.Time) {
 	cr.PIV = true
-	if guid, err := p.GUID(); err == nil {
-		cr.GUID = hex.EncodeToString(guid[:])
-	}
-	tries, err := p.Retries()
-	var auth piv.AuthError
-	switch {
-	case errors.As(err, &auth) && auth.Blocked:
-		cr.Blocked = true
-		zero := 0
-		cr.TriesLeft = &zero
-	case err == nil:
+	cr.GUID = hex.EncodeToString(f.GUID[:])
+	cr.Blocked = f.Blocked
+	if f.TriesLeft >= 0 {
+		tries := f.TriesLeft
 		cr.TriesLeft = &tries
 	}
 	for _, s := range slots {
-		cert, err := p.Certificate(s.slot)
-		if err != nil {
-			continue // absent or unreadable: judged below for 9A
+		if cert := f.Certificates[s.slot]; cert != nil {
+			cr.Certificates = append(cr.Certificates, certReport(s.slot, s.purpose, cert, now))
 		}
-		cr.Certificates = append(cr.Certificates, certReport(s.slot, s.purpose, cert, now))
 	}
-	return nil
 }
 
 func certReport(slot piv.Slot, purpose string, c *x509.Certificate, now time.Time) CertReport {
@@ -214,16 +187,16 @@ func certReport(slot piv.Slot, purpose string, c *x509.Certificate, now time.Tim
 // judge decides whether a readable PIV card is one someone can log in with.
 func judge(cr *CardReport) Finding {
 	if cr.Blocked {
-		return Finding{Problem: "The card is locked (no passcode tries left).", Fix: fixBlocked}
+		return finding(wording.Blocked)
 	}
 	for _, c := range cr.Certificates {
 		if c.Slot != piv.SlotAuthentication.String() {
 			continue
 		}
 		if c.Expired {
-			return Finding{Problem: "The login certificate expired on " + c.NotAfter.Format("2 January 2006") + ".", Fix: fixExpired}
+			return finding(wording.LoginCertExpired(c.NotAfter.Format("2 January 2006")))
 		}
 		return Finding{OK: true}
 	}
-	return Finding{Problem: "The card has no login certificate.", Fix: fixNoCert}
+	return finding(wording.NoLoginCert)
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cardagent/cardagent/wording"
 )
 
 func TestJudge(t *testing.T) {
@@ -21,7 +23,7 @@ func TestJudge(t *testing.T) {
 		{"usable", CardReport{PIV: true, Certificates: []CertReport{login(300)}}, true, ""},
 		{"blocked", CardReport{PIV: true, Blocked: true, Certificates: []CertReport{login(300)}}, false, "unlock"},
 		{"expired", CardReport{PIV: true, Certificates: []CertReport{login(-1)}}, false, "Registration Authority"},
-		{"no login certificate", CardReport{PIV: true, Certificates: []CertReport{certReportAt("9C", now.AddDate(1, 0, 0), now)}}, false, "issued"},
+		{"no login certificate", CardReport{PIV: true, Certificates: []CertReport{certReportAt("9C", now.AddDate(1, 0, 0), now)}}, false, "issue"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,7 +44,7 @@ func TestWriteText(t *testing.T) {
 	r := Report{
 		Service: Finding{OK: true},
 		Readers: []ReaderReport{
-			{Name: "Reader A", Finding: Finding{Problem: "No card in this reader.", Fix: fixNoCard}},
+			{Name: "Reader A", Finding: finding(wording.NoCard)},
 			{Name: "Reader B", Finding: Finding{OK: true}, Card: &CardReport{ATR: "3b", PIV: true, GUID: "00ff", TriesLeft: &tries,
 				Certificates: []CertReport{{Slot: "9A", Purpose: "authentication (login)", Subject: "CN=Alice", NotAfter: time.Now().AddDate(1, 0, 0), DaysLeft: 365}}}},
 		},

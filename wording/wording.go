@@ -1,0 +1,211 @@
+// Package wording holds every sentence the agent says to a person — in the
+// window, the terminal, the tray, notifications and `cardagent doctor` —
+// keyed by situation, so a situation reads the same wherever it is met. The
+// words follow the NHS smartcard leaflets. Nothing here decides anything:
+// the session picks the situation, the user interfaces show its words.
+package wording
+
+import "fmt"
+
+// Trouble is what is wrong and what the person can do about it.
+type Trouble struct {
+	Problem string
+	Fix     string
+}
+
+// The workstation and the card.
+var (
+	NoService   = Trouble{"The smartcard service is not running on this computer.", "Ask your IT service desk to start the smartcard service (pcscd). It usually starts by itself when a reader is plugged in."}
+	NoReader    = Trouble{"No smartcard reader is connected.", "Plug in your smartcard reader. If it is plugged in, unplug it and plug it in again."}
+	NoCard      = Trouble{"No smartcard is in the reader.", "Insert your smartcard, chip first and facing up."}
+	CardMute    = Trouble{"The card does not answer.", "Take the card out and insert it chip first, with the chip facing up. If it still fails, contact your Registration Authority (RA)."}
+	CardBusy    = Trouble{"The card is in use by another program.", "Close other smartcard programs and try again."}
+	CardPulled  = Trouble{"The card was taken out while it was being read.", "Insert your smartcard, chip first and facing up."}
+	NotPIV      = Trouble{"This is not an NHS smartcard.", "Insert your own NHS smartcard."}
+	NoLoginCert = Trouble{"This smartcard has no login certificate.", "Contact your Registration Authority (RA): they will issue your certificates."}
+	ForeignCard = Trouble{"This card was not issued by your organisation's identity service.", "Do not enter your passcode. Take the card out and insert your own NHS smartcard; if this is yours, contact your Registration Authority (RA)."}
+	Unreadable  = Trouble{"The card could not be read.", "Take the card out and insert it again. If it keeps failing, contact your IT service desk."}
+	Blocked     = Trouble{"Your smartcard is locked after too many wrong passcodes.", "Unlock it with self-service unlock (a code is emailed to you), or ask your Local Smartcard Administrator (LSA) to unlock it with you face to face."}
+	CertExpired = Trouble{"Your smartcard certificates have expired.", RenewalExpired}
+	NoRoles     = Trouble{"You have no role at any organisation on this system.", "Ask your Registration Authority (RA) or sponsor to give you the access you need."}
+)
+
+// FixRetry is the fix for a failure that trying again may cure.
+const FixRetry = "Check the network connection and try again. No passcode attempt was used."
+
+// The identity service.
+var (
+	Untrusted         = Trouble{"This computer does not trust the identity service it reached.", "Contact your IT service desk: the identity service's certificate is not the expected one."}
+	Redirected        = Trouble{"The identity service sent this computer somewhere else, which it does not follow.", "Contact your IT service desk: the identity service's address may be wrong."}
+	Unreachable       = Trouble{"The identity service cannot be reached.", FixRetry}
+	Unavailable       = Trouble{"The identity service is unavailable for a moment.", FixRetry}
+	LoginIncomplete   = Trouble{"The identity service could not complete the login.", FixRetry}
+	CardCancelled     = Trouble{"This smartcard has been cancelled and can no longer be used.", "Contact your Registration Authority (RA) for a new card."}
+	CardLockedByRA    = Trouble{"This smartcard has been locked by the Registration Authority.", "Contact your Registration Authority (RA)."}
+	CardNotRegistered = Trouble{"This smartcard is not registered with this identity service.", NoLoginCert.Fix}
+	AccountDisabled   = Trouble{"Your account is disabled.", "Contact your Registration Authority (RA)."}
+	SignatureRejected = Trouble{"The card's signature was not accepted.", Unreadable.Fix}
+	CertsSuperseded   = Trouble{"This smartcard's certificates have been replaced by newer ones that are not on the card.", "Take the card to your Registration Authority (RA)."}
+)
+
+// LoginFailed is a failure nothing above names.
+func LoginFailed(detail string) Trouble { return Trouble{"Logging in failed: " + detail, FixRetry} }
+
+// Refused is a backend refusal nothing above names, in the backend's words.
+func Refused(message string) Trouble {
+	return Trouble{"The identity service refused the request: " + message, FixRetry}
+}
+
+// One-line notices.
+const (
+	// TermsNotice is the line from the smartcard terms that every passcode
+	// prompt shows: entering the passcode accepts the terms of use.
+	TermsNotice   = "By entering your passcode you confirm your acceptance of the terms and conditions of smartcard use."
+	TermsDeclined = "You must accept the terms and conditions to use your smartcard: no session was started."
+	LoggedOut     = "You have logged out."
+	ResumeEnded   = "Your previous session has ended. Enter your passcode to log in again."
+	SessionLocked = "Your session is locked. Enter your passcode to continue."
+	SessionKept   = "Your session is kept open for this card."
+	// UnverifiedCard stands where the holder's name would, with why.
+	UnverifiedCard    = "Unverified card"
+	UnverifiedCardWhy = "Whose card this is cannot be checked until the identity service answers."
+)
+
+// WrongPasscode is the notice after a wrong passcode; the tries left are
+// shown beside it.
+func WrongPasscode(left int) string {
+	if left == 1 {
+		return "Wrong passcode. One more wrong passcode locks your card."
+	}
+	return "Wrong passcode."
+}
+
+// AttemptsLeft says how many passcode tries remain ("" when unknown).
+func AttemptsLeft(n int) string {
+	switch {
+	case n <= 0:
+		return ""
+	case n == 1:
+		return "1 attempt left"
+	default:
+		return fmt.Sprintf("%d attempts left", n)
+	}
+}
+
+// PasscodeRule says what a passcode must look like: "6 to 8 digits".
+func PasscodeRule(min, max int, digitsOnly bool) string {
+	kind := "characters"
+	if digitsOnly {
+		kind = "digits"
+	}
+	if min == max {
+		return fmt.Sprintf("%d %s", min, kind)
+	}
+	return fmt.Sprintf("%d to %d %s", min, max, kind)
+}
+
+// PasscodeRuleLine is the rule as the prompt shows it.
+func PasscodeRuleLine(rule string) string { return "Your passcode is " + rule + "." }
+
+// PasscodeWrongLength and PasscodeNotDigits say why a typed passcode was
+// refused before it reached the card.
+func PasscodeWrongLength(rule string) string { return "Your passcode has " + rule + "." }
+func PasscodeNotDigits(rule string) string   { return "Your passcode has only digits (" + rule + ")." }
+
+// Why self-renewal is not offered.
+const (
+	RenewalExpired       = "Certificates cannot be renewed by yourself after they expire: see your Registration Authority (RA) in person."
+	RenewalRADue         = "Every third renewal must be done by your Registration Authority (RA): please arrange a visit."
+	RenewalOutsideWindow = "Renewal opens 90 days before expiry."
+)
+
+// ExpiryAlert is the certificate expiry alert: when, and what to do.
+func ExpiryAlert(daysLeft int, canSelfRenew bool, reason string) string {
+	var s string
+	switch {
+	case daysLeft < 0:
+		s = "Your certificates have expired."
+	case daysLeft == 0:
+		s = "Your certificates expire today."
+	case daysLeft == 1:
+		s = "Your certificates expire tomorrow."
+	default:
+		s = fmt.Sprintf("Your certificates expire in %d days.", daysLeft)
+	}
+	if canSelfRenew {
+		return s + " Renew them now."
+	}
+	if reason != "" {
+		return s + " " + reason
+	}
+	return s
+}
+
+// ExpiryNotificationTitle heads the system notification of the alert.
+const ExpiryNotificationTitle = "Smartcard certificates"
+
+// Screen titles and status lines (window, tray, terminal).
+const (
+	TitleNoService    = "Smartcard service not running"
+	TitleNoReader     = "No card reader found"
+	TitleCardProblem  = "This card cannot be used"
+	TitleBlocked      = "Your smartcard is locked"
+	TitleBackendError = "Cannot sign you in"
+	TitleOther        = "Something went wrong"
+
+	StatusWaitingCard     = "Waiting for a smartcard"
+	StatusReadingCard     = "Reading the card"
+	StatusWaitingPasscode = "Waiting for the passcode"
+	StatusSigningIn       = "Signing in"
+	StatusLocked          = "Locked — card removed"
+	StatusStarting        = "Starting"
+)
+
+// StatusSignedIn is the tray's line for an active session.
+func StatusSignedIn(user, role string) string {
+	if user == "" {
+		return "Signed in"
+	}
+	return "Signed in: " + user + " — " + role
+}
+
+// StatusProblem is the tray's line for a problem screen.
+func StatusProblem(title string) string { return "Problem: " + title }
+
+// InsertCard asks for the card (the terminal names the reader).
+func InsertCard(reader string) string {
+	return fmt.Sprintf("Insert your smartcard (reader %s)…", reader)
+}
+
+// CardRemovedLocked is the terminal's line when the card leaves.
+const CardRemovedLocked = "Card removed: session locked."
+
+// What `cardagent doctor` says beyond the situations above: the set-up of
+// the workstation, in words a help desk can act on (with the commands).
+var (
+	SetupNoService   = Trouble{"The smartcard service (pcscd) is not running.", "Start the smartcard service: `sudo systemctl start pcscd` (or `sudo pcscd` where there is no systemd), then try again."}
+	SetupNoReader    = Trouble{NoReader.Problem, "Plug in a smartcard reader. If it is plugged in, unplug it and plug it in again, and check that the reader driver is installed (`sudo apt-get install libccid`)."}
+	SetupNoUsable    = Trouble{"No usable smartcard found.", NoCard.Fix}
+	SetupUntrusted   = Trouble{"The identity service's certificate is not the pinned one.", "The identity service's certificate does not match the CA fingerprint this workstation pins (--ca-pin). If the service was reinstalled, update the pin from `identityd ca fingerprint`; otherwise contact your IT service desk — someone may be intercepting the connection."}
+	SetupUnreachable = Trouble{Unreachable.Problem, "Check the network cable or Wi-Fi and that the identity service address in the agent's configuration is right; if it is, the service may be down: contact your IT service desk."}
+)
+
+// ServiceFailed, ReadFailed, ConnectFailed and BackendFailed carry an
+// error's own words where no situation above fits.
+func ServiceFailed(detail string) Trouble {
+	return Trouble{"The smartcard service failed: " + detail, SetupNoService.Fix}
+}
+func ReadFailed(detail string) Trouble {
+	return Trouble{"Reading the card failed: " + detail, Unreadable.Fix}
+}
+func ConnectFailed(detail string) Trouble {
+	return Trouble{"Connecting to the card failed: " + detail, Unreadable.Fix}
+}
+func BackendFailed(detail string) Trouble {
+	return Trouble{"The identity service answered with an error: " + detail, SetupUnreachable.Fix}
+}
+
+// LoginCertExpired says when the card's login certificate expired.
+func LoginCertExpired(on string) Trouble {
+	return Trouble{"The login certificate expired on " + on + ".", RenewalExpired}
+}
