@@ -54,8 +54,9 @@ func defaultConfigPath() string {
 }
 
 // loadConfig reads the file (a missing one is fine), then the flags, whose
-// defaults are the file's values: a flag given overrides the file.
-func loadConfig(fsName string, args []string) (config, *flag.FlagSet, error) {
+// defaults are the file's values: a flag given overrides the file. extra
+// adds a command's own flags to the same set.
+func loadConfig(fsName string, args []string, extra ...func(*flag.FlagSet)) (config, *flag.FlagSet, error) {
 	var c config
 	c.file = configPath(args)
 	if c.file != "" {
@@ -80,6 +81,9 @@ func loadConfig(fsName string, args []string) (config, *flag.FlagSet, error) {
 	fset.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (default info)")
 	fset.BoolVar(&c.TraceAPDUs, "trace-apdus", c.TraceAPDUs, "log every APDU at debug level (passcodes never appear)")
 	fset.BoolVar(&c.NoDemoCard, "no-demo-card", c.NoDemoCard, "demo mode: do not insert the virtual demo card")
+	for _, add := range extra {
+		add(fset)
+	}
 	if err := fset.Parse(args); err != nil {
 		return c, fset, err
 	}

@@ -29,16 +29,19 @@ func TestLoadConfigFileThenFlags(t *testing.T) {
 	}
 }
 
-func TestSplitFlags(t *testing.T) {
-	fset := flag.NewFlagSet("login", flag.ContinueOnError)
-	fset.Bool("no-gui", false, "")
-	role := fset.String("role", "", "")
-	fset.Bool("once", false, "")
-	rest, err := splitFlags(fset, []string{"--no-gui", "--role", "Nurse", "--backend", "https://x", "--trace-apdus", "--once"})
+// A command's own flags and the configuration's mix in any order, bool
+// flags included, with no list of flags kept by hand.
+func TestCommandFlags(t *testing.T) {
+	var role string
+	var once bool
+	c, _, err := loadConfig("login", []string{"--config", "", "--role", "Nurse", "--backend", "https://x", "--ca-pin", "ab", "--trace-apdus", "--once"}, func(fs *flag.FlagSet) {
+		fs.StringVar(&role, "role", "", "")
+		fs.BoolVar(&once, "once", false, "")
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *role != "Nurse" || len(rest) != 3 || rest[0] != "--backend" || rest[1] != "https://x" || rest[2] != "--trace-apdus" {
-		t.Fatalf("rest %q", rest)
+	if role != "Nurse" || !once || c.BackendURL != "https://x" || !c.TraceAPDUs {
+		t.Fatalf("role %q once %v config %+v", role, once, c)
 	}
 }

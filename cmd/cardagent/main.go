@@ -76,13 +76,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func runDoctor(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	rest, err := splitFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	c, _, err := loadConfig("doctor", rest)
+	var asJSON bool
+	c, _, err := loadConfig("doctor", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	})
 	if err != nil {
 		return err
 	}
@@ -98,7 +95,7 @@ func runDoctor(ctx context.Context, args []string, stdout io.Writer) error {
 			report.Problem, report.Fix = report.Backend.Problem, report.Backend.Fix
 		}
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(report); err != nil {

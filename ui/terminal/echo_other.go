@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package terminal
 
 // echoOff is left to ReadPassword here: it turns the echo off as it starts.
 func echoOff(int) error { return nil }

@@ -1,0 +1,273 @@
+// Package terminal is the agent's second user interface: the login journey
+// in a terminal (`cardagent login --no-gui`). It renders the same session
+// States as the window, in the same words (package wording), and answers
+// each question once; it decides nothing and talks to no card or backend.
+package terminal
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/wording"
+	"golang.org/x/term"
+)
+
+// Agent is what the terminal needs of the session (session.Agent).
+type Agent interface {
+	Subscribe() (<-chan session.State, func())
+	SubmitPasscode(question uint64, p []byte) // takes ownership; the session wipes it
+	AcceptTerms(question uint64)
+	DeclineTerms(question uint64)
+	SelectRole(question uint64, index int)
+	Logout()
+}
+
+// Options are the journey's choices, from the command line.
+type Options struct {
+	Role        string        // role to select (name or id); "" asks on a terminal, else takes the preselected one
+	AcceptTerms bool          // accept the terms if asked (needed when stdin is not a terminal)
+	Once        bool          // log out again right after printing the session
+	Timeout     time.Duration // give up when no session is open by then
+}
+
+// loginResult is what `cardagent login --no-gui` prints.
+type loginResult struct {
+	User         string    `json:"user"`
+	UUID         string    `json:"uuid"`
+	Role         string    `json:"role"`
+	Organisation string    `json:"organisation"`
+	Since        time.Time `json:"since"`
+	Reader       string    `json:"reader"`
+	ExpiryAlert  string    `json:"expiry_alert,omitempty"`
+	Demo         bool      `json:"demo,omitempty"`
+}
+
+// Run runs the login journey: the passcode is read without echo from the
+// TTY (or a line at a time from stdin when it is not a terminal), the role
+// by Options.Role, a numbered list on a TTY, or the preselected one. The
+// session stays open until the card is removed or ctx ends, unless Once
+// logs straight out again. The session is printed to stdout as JSON.
+func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, stderr io.Writer) error {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 2 * time.Minute
+	}
+	tty := term.IsTerminal(int(stdin.Fd()))
+	lines := bufio.NewReader(stdin)
+	states, unsub := a.Subscribe()
+	defer unsub()
+	deadline := time.After(opts.Timeout)
+	var lastSeq, answered uint64
+	lastScreen := session.Screen(-1)
+	loggedIn := false
+	for {
+		var s session.State
+		select {
+		case s = <-states:
+		case <-deadline:
+			if !loggedIn {
+				return errors.New("login: no session within " + opts.Timeout.String())
+			}
+			continue
+		case <-ctx.Done():
+			return nil
+		}
+		if s.Seq == lastSeq && s.Seq != 0 {
+			continue
+		}
+		lastSeq = s.Seq
+		changed := s.Screen != lastScreen
+		lastScreen = s.Screen
+		if s.Question != 0 {
+			if s.Question == answered {
+				continue // the same question republished (the policy arrived): answered already
+			}
+			answered = s.Question
+		}
+		switch s.Screen {
+		case session.ScreenNoService, session.ScreenNoReader, session.ScreenCardProblem, session.ScreenBlocked, session.ScreenBackendError:
+			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
+		case session.ScreenInsertCard:
+			if changed {
+				fmt.Fprintln(stderr, wording.InsertCard(s.Reader))
+			}
+		case session.ScreenPasscode:
+			if s.Message != "" {
+				fmt.Fprintln(stderr, s.Message)
+			}
+			who := wording.UnverifiedCard + " (" + wording.UnverifiedCardWhy + ")"
+			if s.Card.Verified {
+				who = s.Card.Name + " (" + s.Card.UUID + ")"
+			}
+			if left := wording.AttemptsLeft(s.TriesLeft); left != "" {
+				who += ": " + left
+			}
+			prompt := fmt.Sprintf("%s. %s\nPasscode (%s): ", who, wording.TermsNotice, s.Rule.Describe())
+			p, err := readPasscode(ctx, stdin, stderr, prompt, lines, tty)
+			fmt.Fprintln(stderr)
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("reading the passcode: %w", err)
+			}
+			a.SubmitPasscode(s.Question, p) // the agent wipes p
+		case session.ScreenTerms:
+			fmt.Fprintf(stderr, "Terms and conditions (version %d):\n%s\n", s.Terms.Version, s.Terms.Text)
+			if opts.AcceptTerms || (tty && confirm(lines, stderr, "Accept? [y/N] ")) {
+				a.AcceptTerms(s.Question)
+			} else {
+				a.DeclineTerms(s.Question)
+				return errors.New("the terms and conditions were not accepted: no session")
+			}
+		case session.ScreenRoles:
+			var i int
+			var err error
+			if opts.Role == "" && tty {
+				i, err = askRole(lines, stderr, s.Roles, s.RoleIndex)
+			} else {
+				i, err = pickRole(s.Roles, s.RoleIndex, opts.Role)
+			}
+			if err != nil {
+				return err
+			}
+			a.SelectRole(s.Question, i)
+		case session.ScreenActive:
+			if loggedIn {
+				continue
+			}
+			loggedIn = true
+			if err := printSession(stdout, s); err != nil {
+				return err
+			}
+			if opts.Once {
+				a.Logout()
+				return nil
+			}
+		case session.ScreenLocked:
+			if loggedIn {
+				fmt.Fprintln(stderr, wording.CardRemovedLocked)
+				return nil
+			}
+		}
+	}
+}
+
+// readPasscode prints prompt and reads without echo from a terminal (the
+// echo goes off before the prompt shows), else one line of stdin; it gives
+// up when ctx ends (Ctrl-C). The terminal's echo comes back either way. The
+// passcode stays in byte slices the agent wipes, never in a string.
+func readPasscode(ctx context.Context, stdin *os.File, w io.Writer, prompt string, lines *bufio.Reader, tty bool) ([]byte, error) {
+	type read struct {
+		p   []byte
+		err error
+	}
+	got := make(chan read, 1)
+	restore := func() {}
+	if tty {
+		fd := int(stdin.Fd())
+		if st, err := term.GetState(fd); err == nil {
+			restore = func() { term.Restore(fd, st) }
+		}
+		if err := echoOff(fd); err != nil {
+			restore()
+			return nil, fmt.Errorf("turning the terminal's echo off: %w", err)
+		}
+	}
+	defer restore()
+	fmt.Fprint(w, prompt)
+	go func() {
+		if tty {
+			p, err := term.ReadPassword(int(stdin.Fd()))
+			got <- read{p, err}
+			return
+		}
+		line, err := lines.ReadBytes('\n')
+		if err != nil && len(line) == 0 {
+			got <- read{nil, err}
+			return
+		}
+		got <- read{bytes.TrimRight(line, "\r\n"), nil}
+	}()
+	select {
+	case r := <-got:
+		return r.p, r.err
+	case <-ctx.Done():
+		return nil, context.Canceled
+	}
+}
+
+func confirm(lines *bufio.Reader, w io.Writer, prompt string) bool {
+	fmt.Fprint(w, prompt)
+	answer, _ := lines.ReadString('\n')
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(answer)), "y")
+}
+
+// askRole offers the roles as a numbered list, the preselected one (the
+// last used here) marked and taken on an empty answer.
+func askRole(lines *bufio.Reader, w io.Writer, roles []session.Role, preselected int) (int, error) {
+	fmt.Fprintln(w, "Choose your role:")
+	for i, r := range roles {
+		mark := " "
+		if i == preselected {
+			mark = "*"
+		}
+		fmt.Fprintf(w, " %s %d. %s (%s)\n", mark, i+1, r.Name, r.Organisation)
+	}
+	for {
+		fmt.Fprintf(w, "Role [%d]: ", preselected+1)
+		answer, err := lines.ReadString('\n')
+		answer = strings.TrimSpace(answer)
+		if answer == "" {
+			if err != nil {
+				return 0, fmt.Errorf("reading the role: %w", err)
+			}
+			return preselected, nil
+		}
+		if n, convErr := strconv.Atoi(answer); convErr == nil && n >= 1 && n <= len(roles) {
+			return n - 1, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("reading the role: %w", err)
+		}
+		fmt.Fprintf(w, "Type a number from 1 to %d, or press Enter for %d.\n", len(roles), preselected+1)
+	}
+}
+
+func pickRole(roles []session.Role, preselected int, want string) (int, error) {
+	if want == "" {
+		return preselected, nil
+	}
+	for i, r := range roles {
+		if strings.EqualFold(r.Name, want) || r.ID == want {
+			return i, nil
+		}
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = r.Name + " (" + r.Organisation + ")"
+	}
+	return 0, fmt.Errorf("role %q is not one of yours: %s", want, strings.Join(names, ", "))
+}
+
+func printSession(w io.Writer, s session.State) error {
+	r := loginResult{
+		User: s.Active.User, UUID: s.Active.UUID, Role: s.Active.Role, Organisation: s.Active.Organisation,
+		Since: s.Active.Since, Reader: s.Reader, Demo: s.Demo,
+	}
+	if s.Expiry != nil {
+		r.ExpiryAlert = s.Expiry.Text()
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}

@@ -1,0 +1,90 @@
+package terminal
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cardagent/cardagent/session"
+)
+
+// fakeAgent feeds States and records the answers.
+type fakeAgent struct {
+	states  chan session.State
+	mu      sync.Mutex
+	answers []string
+	got     chan struct{}
+}
+
+func (f *fakeAgent) Subscribe() (<-chan session.State, func()) { return f.states, func() {} }
+func (f *fakeAgent) record(s string) {
+	f.mu.Lock()
+	f.answers = append(f.answers, s)
+	f.mu.Unlock()
+	f.got <- struct{}{}
+}
+func (f *fakeAgent) SubmitPasscode(q uint64, p []byte) { f.record("passcode " + string(p)) }
+func (f *fakeAgent) AcceptTerms(uint64)                { f.record("accept") }
+func (f *fakeAgent) DeclineTerms(uint64)               { f.record("decline") }
+func (f *fakeAgent) SelectRole(q uint64, i int)        { f.record("role") }
+func (f *fakeAgent) Logout()                           { f.record("logout") }
+
+// One question, one answer: the same prompt republished (the policy
+// arrived while it waited) reads no second line.
+func TestEachQuestionAnsweredOnce(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	w.WriteString("111111\n222222\n")
+	w.Close()
+	a := &fakeAgent{states: make(chan session.State, 4), got: make(chan struct{}, 4)}
+	card := &session.CardHolder{Verified: true, Name: "Ada", UUID: "555000000001"}
+	rule := session.PasscodeRule{MinLength: 6, MaxLength: 8}
+	var stderr bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, a, Options{}, r, &bytes.Buffer{}, &stderr) }()
+	a.states <- session.State{Screen: session.ScreenPasscode, Seq: 1, Question: 1, Card: card, TriesLeft: 3, Rule: rule}
+	<-a.got
+	a.states <- session.State{Screen: session.ScreenPasscode, Seq: 2, Question: 1, Card: card, TriesLeft: 3, Rule: rule}
+	a.states <- session.State{Screen: session.ScreenPasscode, Seq: 3, Question: 2, Card: card, TriesLeft: 2, Rule: rule,
+		Prompt: session.Prompt{Message: "Wrong passcode."}}
+	<-a.got
+	cancel()
+	<-done
+	if strings.Join(a.answers, ",") != "passcode 111111,passcode 222222" {
+		t.Fatalf("answers %q", a.answers)
+	}
+	if n := strings.Count(stderr.String(), "Passcode ("); n != 2 {
+		t.Fatalf("%d prompts for two questions:\n%s", n, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "Ada (555000000001): 2 attempts left.") {
+		t.Fatalf("prompt:\n%s", stderr.String())
+	}
+}
+
+func TestAskRole(t *testing.T) {
+	roles := []session.Role{{Name: "Nurse", Organisation: "A"}, {Name: "GP", Organisation: "B"}}
+	for in, want := range map[string]int{"\n": 1, "1\n": 0, "9\n2\n": 1} {
+		var out bytes.Buffer
+		got, err := askRole(bufio.NewReader(strings.NewReader(in)), &out, roles, 1)
+		if err != nil || got != want {
+			t.Errorf("%q: %d %v, want %d", in, got, err, want)
+		}
+		if !strings.Contains(out.String(), "* 2. GP (B)") {
+			t.Errorf("list:\n%s", out.String())
+		}
+	}
+	if i, err := pickRole(roles, 0, "gp"); err != nil || i != 1 {
+		t.Fatalf("pickRole gp: %d %v", i, err)
+	}
+	if _, err := pickRole(roles, 0, "Porter"); err == nil {
+		t.Fatal("a role not held was picked")
+	}
+}
