@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"slices"
 	"testing"
 
 	"github.com/cardagent/cardagent/reader/apdu"
@@ -99,7 +100,21 @@ func FuzzPrintedInfo(f *testing.F) {
 	f.Add(h("01 00 FE 00"))
 	f.Add(h("01 81 01 41"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		parsePrintedInfo(b)
+		p, err := parsePrintedInfo(b)
+		if err != nil {
+			return
+		}
+		// Round trip: the fields written out as an object read back the same.
+		var again []byte
+		for tag, v := range map[apdu.Tag]string{0x01: p.Name, 0x02: p.EmployeeAffiliation, 0x04: p.Expiration,
+			0x05: p.CardSerial, 0x06: p.IssuerID, 0x07: p.OrgAffiliation1, 0x08: p.OrgAffiliation2} {
+			if v != "" {
+				again = append(again, apdu.Encode(tag, []byte(v))...)
+			}
+		}
+		if q, err := parsePrintedInfo(again); err != nil || q != p {
+			t.Errorf("round trip: %+v → %+v (%v)", p, q, err)
+		}
 	})
 }
 
@@ -120,7 +135,33 @@ func FuzzSelectAnswer(f *testing.F) {
 	f.Add(h(aptYubiKey))
 	f.Add(h("61 0B 4F 02 A0 00 7F 66 04 02 02 04 00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		parseAPT(b)
+		app, extended := parseAPT(b)
+		// Round trip: a template built from what was found says the same.
+		var inner []byte
+		if app.AID != nil {
+			inner = append(inner, apdu.Encode(0x4F, app.AID)...)
+		}
+		if app.Label != "" {
+			inner = append(inner, apdu.Encode(0x50, []byte(app.Label))...)
+		}
+		if app.URL != "" {
+			inner = append(inner, apdu.Encode(0x5F50, []byte(app.URL))...)
+		}
+		if len(app.Algorithms) > 0 {
+			var algs []byte
+			for _, a := range app.Algorithms {
+				algs = append(algs, apdu.Encode(0x80, []byte{byte(a)})...)
+			}
+			inner = append(inner, apdu.Encode(0xAC, algs)...)
+		}
+		if extended {
+			inner = append(inner, apdu.Encode(0x7F66, nil)...)
+		}
+		app2, ext2 := parseAPT(apdu.Encode(0x61, inner))
+		if !bytes.Equal(app.AID, app2.AID) || app.Label != app2.Label || app.URL != app2.URL ||
+			!slices.Equal(app.Algorithms, app2.Algorithms) || extended != ext2 {
+			t.Errorf("round trip: %+v %v → %+v %v", app, extended, app2, ext2)
+		}
 	})
 }
 
@@ -128,6 +169,15 @@ func FuzzATR(f *testing.F) {
 	f.Add(h("3B FD 13 00 00 81 31 FE 15 80 73 C0 21 C0 57 59 75 62 69 4B 65 79 40"))
 	f.Add(h("3B 88 80 01 00 73 C0 21 C0 00 90 00 00"))
 	f.Fuzz(func(t *testing.T, atr []byte) {
-		ATRExtended(atr)
+		ext := ATRExtended(atr)
+		// Only the historical bytes can say yes, and they must lie inside
+		// the ATR.
+		hist, ok := historicalBytes(atr)
+		if ext && (!ok || len(hist) == 0) {
+			t.Errorf("extended without historical bytes: % X", atr)
+		}
+		if ok && !bytes.Contains(atr, hist) {
+			t.Errorf("historical bytes % X are not in the ATR % X", hist, atr)
+		}
 	})
 }
