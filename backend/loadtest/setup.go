@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/backend/config"
-	"github.com/cardagent/cardagent/backend/embedded"
 	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
 	"github.com/cardagent/cardagent/backend/secret"
@@ -159,7 +158,7 @@ func MaybeServeChild() {
 }
 
 func serveChild(db string, root *secret.Root) error {
-	b, err := embedded.Start(context.Background(), embedded.Options{DB: db, Secret: root, NoDemo: true})
+	b, err := testenv.Start(context.Background(), testenv.Options{DB: db, Secret: root})
 	if err != nil {
 		return err
 	}

@@ -11,14 +11,16 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/cardagent/cardagent/backend/config"
-	"github.com/cardagent/cardagent/backend/embedded"
 	"github.com/cardagent/cardagent/backend/identity"
+	"github.com/cardagent/cardagent/backend/metrics"
 	"github.com/cardagent/cardagent/backend/secret"
+	"github.com/cardagent/cardagent/backend/server"
 )
 
 // Options for Start.
@@ -33,30 +35,58 @@ type Options struct {
 
 // Env is one running identityd instance and a client for it.
 type Env struct {
-	*embedded.Backend
-	Svc    *identity.Service
-	Client *Client
+	URL        string // https://127.0.0.1:PORT
+	MetricsURL string // http://127.0.0.1:PORT/metrics
+	Svc        *identity.Service
+	Client     *Client
+	running    *server.Running
 }
 
-// Start serves a fresh instance on a free loopback port.
+// Start serves a fresh instance on a free loopback port, as `identityd
+// serve` does (server.Start, with metrics).
 func Start(ctx context.Context, o Options) (*Env, error) {
 	root := o.Secret
 	if root == nil {
 		root = secret.Generate()
 	}
-	b, err := embedded.Start(ctx, embedded.Options{DB: o.DB, Secret: root, Clock: o.Clock, Log: o.Log, NoDemo: true, Configure: o.Configure})
+	cfg := config.Default()
+	cfg.DB = o.DB
+	cfg.Listen, cfg.MetricsListen = "127.0.0.1:0", "127.0.0.1:0"
+	if o.Configure != nil {
+		o.Configure(&cfg)
+	}
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	opts := []identity.Option{identity.WithLogger(log), identity.WithSecret(root)}
+	if o.Clock != nil {
+		opts = append(opts, identity.WithClock(o.Clock))
+	}
+	svc, err := identity.New(ctx, cfg, opts...)
 	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Env, error) {
+		svc.Close()
 		return nil, err
 	}
 	// Every exchange of the tests is checked against api/openapi.yaml.
 	contract, err := LoadContract()
 	if err != nil {
-		b.Close()
-		return nil, err
+		return fail(err)
 	}
-	cl := NewClient(b.URL, b.ClientTLS(), 64)
-	cl.HTTP.Transport = &CheckingTransport{Next: cl.HTTP.Transport, Contract: contract}
-	return &Env{Backend: b, Svc: b.Service, Client: cl}, nil
+	run, err := server.Start(context.Background(), svc, cfg, server.Options{Log: log, Metrics: metrics.New()})
+	if err != nil {
+		return fail(err)
+	}
+	e := &Env{URL: "https://" + run.Addr, Svc: svc, running: run}
+	if run.MetricsAddr != "" {
+		e.MetricsURL = "http://" + run.MetricsAddr + "/metrics"
+	}
+	e.Client = NewClient(e.URL, svc.ClientTLS(), 64)
+	e.Client.HTTP.Transport = &CheckingTransport{Next: e.Client.HTTP.Transport, Contract: contract}
+	return e, nil
 }
 
 // Close stops the server gracefully and closes the service.
@@ -64,7 +94,7 @@ func (e *Env) Close() error {
 	// Idle client connections first: a connection the pool dialled but
 	// never used looks new to the server, and Shutdown waits for those.
 	e.Client.HTTP.CloseIdleConnections()
-	return e.Backend.Close()
+	return errors.Join(e.running.Close(), e.Svc.Close())
 }
 
 // Card is a software card: a GUID and a slot 9A key with its certificate.
