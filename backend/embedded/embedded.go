@@ -17,12 +17,13 @@ import (
 	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/backend/secret"
 	"github.com/cardagent/cardagent/backend/server"
+	"github.com/cardagent/cardagent/backend/store/sqlite"
 )
 
 // Options for Start. The zero value with a DataDir is the demo backend.
 type Options struct {
 	DataDir string           // SQLite database and secret file live here
-	DB      string           // overrides DataDir's SQLite: sqlite:PATH or postgres://…
+	DB      string           // overrides DataDir's SQLite: sqlite:PATH (SQLite only)
 	Listen  string           // default 127.0.0.1:0 (a free loopback port)
 	Secret  *secret.Root     // default: the secret file in DataDir
 	Clock   func() time.Time // tests
@@ -63,7 +64,7 @@ func Start(ctx context.Context, o Options) (*Backend, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	opts := []identity.Option{identity.WithLogger(log)}
+	opts := []identity.Option{identity.WithLogger(log), identity.WithDrivers(sqlite.Driver)}
 	if o.Secret != nil {
 		opts = append(opts, identity.WithSecret(o.Secret))
 	}

@@ -21,6 +21,9 @@ import (
 	"github.com/cardagent/cardagent/backend/metrics"
 	"github.com/cardagent/cardagent/backend/secret"
 	"github.com/cardagent/cardagent/backend/server"
+	"github.com/cardagent/cardagent/backend/store"
+	"github.com/cardagent/cardagent/backend/store/postgres"
+	"github.com/cardagent/cardagent/backend/store/sqlite"
 )
 
 // Options for Start.
@@ -38,8 +41,28 @@ type Env struct {
 	URL        string // https://127.0.0.1:PORT
 	MetricsURL string // http://127.0.0.1:PORT/metrics
 	Svc        *identity.Service
+	Store      store.Store // the service's store, for tests that read or tamper with rows
 	Client     *Client
 	running    *server.Running
+}
+
+// Drivers are the stores the tests run on.
+var Drivers = []store.Driver{sqlite.Driver, postgres.Driver}
+
+// OpenStore opens the store db names (sqlite:PATH or postgres://…) with
+// one of Drivers.
+func OpenStore(ctx context.Context, db string) (store.Store, error) {
+	cfg := config.Config{DB: db}
+	kind, loc, err := cfg.Store()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range Drivers {
+		if d.Kind == kind {
+			return d.Open(ctx, loc)
+		}
+	}
+	return nil, fmt.Errorf("testenv: no driver for %s", kind)
 }
 
 // Start serves a fresh instance on a free loopback port, as `identityd
@@ -59,16 +82,22 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opts := []identity.Option{identity.WithLogger(log), identity.WithSecret(root)}
+	st, err := OpenStore(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	opts := []identity.Option{identity.WithLogger(log), identity.WithSecret(root), identity.WithStore(st)}
 	if o.Clock != nil {
 		opts = append(opts, identity.WithClock(o.Clock))
 	}
 	svc, err := identity.New(ctx, cfg, opts...)
 	if err != nil {
+		st.Close()
 		return nil, err
 	}
 	fail := func(err error) (*Env, error) {
 		svc.Close()
+		st.Close()
 		return nil, err
 	}
 	// Every exchange of the tests is checked against api/openapi.yaml.
@@ -80,7 +109,7 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	if err != nil {
 		return fail(err)
 	}
-	e := &Env{URL: "https://" + run.Addr, Svc: svc, running: run}
+	e := &Env{URL: "https://" + run.Addr, Svc: svc, Store: st, running: run}
 	if run.MetricsAddr != "" {
 		e.MetricsURL = "http://" + run.MetricsAddr + "/metrics"
 	}
@@ -94,7 +123,7 @@ func (e *Env) Close() error {
 	// Idle client connections first: a connection the pool dialled but
 	// never used looks new to the server, and Shutdown waits for those.
 	e.Client.HTTP.CloseIdleConnections()
-	return errors.Join(e.running.Close(), e.Svc.Close())
+	return errors.Join(e.running.Close(), e.Svc.Close(), e.Store.Close())
 }
 
 // Card is a software card: a GUID and a slot 9A key with its certificate.
