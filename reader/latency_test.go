@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"syscall"
 	"testing"
@@ -27,20 +26,6 @@ import (
 	"github.com/cardagent/cardagent/reader/apdu"
 	"github.com/cardagent/cardagent/reader/vcard"
 )
-
-var (
-	rig    *testrig.PCSC
-	rigErr error
-)
-
-func TestMain(m *testing.M) {
-	rig, rigErr = testrig.StartPCSC()
-	code := m.Run()
-	if rig != nil {
-		rig.Close()
-	}
-	os.Exit(code)
-}
 
 // bareWatch reports every presence change of one reader on changes, using
 // nothing but SCardGetStatusChange: the floor any PC/SC client can reach.

@@ -67,7 +67,7 @@ func Default() Config {
 		TLSHosts:        []string{"localhost", "127.0.0.1", "::1"},
 		Migrate:         true,
 		LogLevel:        "info",
-		ShutdownTimeout: 15 * time.Second,
+		ShutdownTimeout: 5 * time.Second,
 		RequestTimeout:  10 * time.Second,
 		SweepInterval:   time.Minute,
 		Policy:          policy.Default(),
@@ -100,7 +100,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "run migrations at start (env IDENTITYD_MIGRATE)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env IDENTITYD_LOG_LEVEL)")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "JSON logs (env IDENTITYD_LOG_JSON)")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests (every listener)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline of one request's work")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often expired and role-idle sessions are ended")
 	p := &c.Policy

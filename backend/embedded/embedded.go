@@ -8,42 +8,37 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/cardagent/cardagent/backend/config"
-	"github.com/cardagent/cardagent/backend/httpapi"
 	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/backend/secret"
 	"github.com/cardagent/cardagent/backend/server"
+	"github.com/cardagent/cardagent/backend/store/sqlite"
 )
 
 // Options for Start. The zero value with a DataDir is the demo backend.
 type Options struct {
 	DataDir string           // SQLite database and secret file live here
-	DB      string           // overrides DataDir's SQLite: sqlite:PATH or postgres://…
+	DB      string           // overrides DataDir's SQLite: sqlite:PATH (SQLite only)
 	Listen  string           // default 127.0.0.1:0 (a free loopback port)
 	Secret  *secret.Root     // default: the secret file in DataDir
 	Clock   func() time.Time // tests
 	Log     *slog.Logger     // default: discard
 	NoDemo  bool             // do not seed the demo data
 	// Configure adjusts the configuration before the service opens
-	// (policy, timeouts, the metrics listener).
+	// (policy, timeouts).
 	Configure func(*config.Config)
 }
 
 // Backend is a running in-process identityd.
 type Backend struct {
-	Service    *identity.Service
-	URL        string // https://127.0.0.1:PORT
-	MetricsURL string // http://127.0.0.1:PORT/metrics, "" with MetricsListen off
-	cancel     context.CancelFunc
-	done       chan error
+	Service *identity.Service
+	URL     string // https://127.0.0.1:PORT
+	run     *server.Running
 }
 
 // Start opens the service and serves it.
@@ -62,7 +57,6 @@ func Start(ctx context.Context, o Options) (*Backend, error) {
 	if o.Listen != "" {
 		cfg.Listen = o.Listen
 	}
-	cfg.MetricsListen = "127.0.0.1:0"
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
@@ -70,7 +64,7 @@ func Start(ctx context.Context, o Options) (*Backend, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	opts := []identity.Option{identity.WithLogger(log)}
+	opts := []identity.Option{identity.WithLogger(log), identity.WithDrivers(sqlite.Driver)}
 	if o.Secret != nil {
 		opts = append(opts, identity.WithSecret(o.Secret))
 	}
@@ -90,37 +84,11 @@ func Start(ctx context.Context, o Options) (*Backend, error) {
 			return fail(err)
 		}
 	}
-	tlsCfg, err := svc.ServerTLS([]string{"127.0.0.1", "localhost"})
+	run, err := server.Start(context.Background(), svc, cfg, server.Options{Log: log})
 	if err != nil {
 		return fail(err)
 	}
-	h := httpapi.New(svc, httpapi.WithLogger(log), httpapi.WithRegistry(prometheus.NewRegistry()),
-		httpapi.WithRequestTimeout(cfg.RequestTimeout))
-	srv, err := server.Listen(cfg.Listen, h, tlsCfg, 5*time.Second, log)
-	if err != nil {
-		return fail(err)
-	}
-	var msrv *server.Server
-	if cfg.MetricsListen != "off" {
-		if msrv, err = server.Listen(cfg.MetricsListen, h.Metrics(), nil, 5*time.Second, log); err != nil {
-			return fail(err)
-		}
-	}
-	sctx, cancel := context.WithCancel(context.Background())
-	b := &Backend{Service: svc, URL: "https://" + srv.Addr(), cancel: cancel, done: make(chan error, 1)}
-	go svc.RunSweeper(sctx, cfg.SweepInterval)
-	if msrv == nil {
-		go func() { b.done <- srv.Serve(sctx) }()
-		return b, nil
-	}
-	b.MetricsURL = "http://" + msrv.Addr() + "/metrics"
-	go func() {
-		mdone := make(chan error, 1)
-		go func() { mdone <- msrv.Serve(sctx) }()
-		err := srv.Serve(sctx)
-		b.done <- errors.Join(err, <-mdone)
-	}()
-	return b, nil
+	return &Backend{Service: svc, URL: "https://" + run.Addr, run: run}, nil
 }
 
 // CA is the certificate the agent pins.
@@ -131,8 +99,7 @@ func (b *Backend) ClientTLS() *tls.Config { return b.Service.ClientTLS() }
 
 // Close shuts the server down gracefully and closes the store.
 func (b *Backend) Close() error {
-	b.cancel()
-	err := <-b.done
+	err := b.run.Close()
 	if cerr := b.Service.Close(); err == nil {
 		err = cerr
 	}

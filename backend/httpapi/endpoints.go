@@ -24,7 +24,7 @@ func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := h.svc.Login(r.Context(), &req, meta(r))
 	if err == nil {
-		h.metrics.logins.Inc()
+		h.obs.ObserveLogin()
 	}
 	h.respond(w, r, http.StatusCreated, s, err)
 }

@@ -11,9 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/identity"
 )
@@ -40,7 +37,7 @@ var _ Service = (*identity.Service)(nil)
 type Handler struct {
 	svc            Service
 	log            *slog.Logger
-	metrics        *metrics
+	obs            Observer
 	mux            *http.ServeMux
 	routes         []string
 	requestTimeout time.Duration
@@ -57,20 +54,29 @@ func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 // WithRequestTimeout bounds each request's work (default 10 s).
 func WithRequestTimeout(d time.Duration) Option { return func(h *Handler) { h.requestTimeout = d } }
 
-// WithRegistry registers the metrics there instead of a fresh registry
-// (several handlers in one process need separate ones).
-func WithRegistry(r *prometheus.Registry) Option {
-	return func(h *Handler) { h.metrics = newMetrics(r) }
+// Observer is told of every request and every successful login (metrics).
+// The handler counts nothing itself: cmd/identityd wires the Prometheus one
+// (backend/metrics), so programs embedding identityd need not link it.
+type Observer interface {
+	// ObserveRequest: the route pattern ("" if none matched), the status,
+	// the api error code ("" on success) and the time taken.
+	ObserveRequest(pattern string, status int, code api.ErrorCode, d time.Duration)
+	ObserveLogin()
 }
+
+// WithObserver reports every request to o (default: nobody).
+func WithObserver(o Observer) Option { return func(h *Handler) { h.obs = o } }
+
+type noObserver struct{}
+
+func (noObserver) ObserveRequest(string, int, api.ErrorCode, time.Duration) {}
+func (noObserver) ObserveLogin()                                            {}
 
 // New builds the handler and registers every route in api.Routes.
 func New(svc Service, opts ...Option) *Handler {
-	h := &Handler{svc: svc, log: slog.Default(), mux: http.NewServeMux(), requestTimeout: 10 * time.Second}
+	h := &Handler{svc: svc, log: slog.Default(), obs: noObserver{}, mux: http.NewServeMux(), requestTimeout: 10 * time.Second}
 	for _, o := range opts {
 		o(h)
-	}
-	if h.metrics == nil {
-		h.metrics = newMetrics(prometheus.NewRegistry())
 	}
 	h.handle(api.RouteCreateChallenge, h.createChallenge)
 	h.handle(api.RouteCreateSession, h.createSession)
@@ -92,14 +98,6 @@ func New(svc Service, opts ...Option) *Handler {
 func (h *Handler) handle(pattern string, fn http.HandlerFunc) {
 	h.routes = append(h.routes, pattern)
 	h.mux.HandleFunc(pattern, fn)
-}
-
-// Metrics serves GET /metrics. It is not on the API listener: serve it on
-// a listener of its own (loopback by default), away from clients.
-func (h *Handler) Metrics() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle(api.RouteMetrics, promhttp.HandlerFor(h.metrics.gatherer, promhttp.HandlerOpts{}))
-	return mux
 }
 
 // Routes lists the registered API routes.

@@ -140,7 +140,7 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 					h.fail(rec, r, errs.Internal(nil))
 				}
 			}
-			h.metrics.observe(r.Pattern, rec.status, rec.code, time.Since(start))
+			h.obs.ObserveRequest(r.Pattern, rec.status, rec.code, time.Since(start))
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -43,14 +44,23 @@ func (s *Service) CreateUser(ctx context.Context, actor string, u store.User) er
 	return s.commit(ctx, &rec, func(tx store.Tx) error { return tx.CreateUser(ctx, u) })
 }
 
-// GrantRole gives a user an access position.
-func (s *Service) GrantRole(ctx context.Context, actor string, p store.Position) error {
+// GrantRole gives a user an access position and returns its id: p.ID, or
+// a new random "pos-" id if empty.
+func (s *Service) GrantRole(ctx context.Context, actor string, p store.Position) (string, error) {
+	if p.ID == "" {
+		b := make([]byte, 6)
+		rand.Read(b) // never fails (crypto/rand)
+		p.ID = fmt.Sprintf("pos-%x", b)
+	}
 	rec := s.adminRecord("role.grant", actor, p.RoleName+" at "+p.OrganisationID)
 	rec.UserID = p.UserID
 	if p.StartsAt.IsZero() {
 		p.StartsAt = s.now()
 	}
-	return s.commit(ctx, &rec, func(tx store.Tx) error { return tx.CreatePosition(ctx, p) })
+	if err := s.commit(ctx, &rec, func(tx store.Tx) error { return tx.CreatePosition(ctx, p) }); err != nil {
+		return "", err
+	}
+	return p.ID, nil
 }
 
 // PublishTerms publishes the next version of the terms and returns it.

@@ -76,7 +76,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 		}
 		for _, p := range du.Roles {
 			p.UserID = du.User.ID
-			if err := s.GrantRole(ctx, actor, p); err != nil {
+			if _, err := s.GrantRole(ctx, actor, p); err != nil {
 				return err
 			}
 		}

@@ -56,7 +56,7 @@ func TestRefusalFloodIsBounded(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db string) {
 		w := start(t, db, nil)
 		ctx := context.Background()
-		st := w.env.Svc.Store()
+		st := w.env.Store
 		before := headSeq(t, st)
 		garbage := []byte(`{"` + strings.Repeat("A", 45<<10) + `":1}`)
 		const total, loginEvery, workers = 2000, 100, 8
@@ -176,7 +176,7 @@ func TestAuditClientAddress(t *testing.T) {
 		if _, err := w.env.Client.Login(ctx, w.ada, "ws-1"); err != nil {
 			t.Fatal(err)
 		}
-		if rec := lastAudit(t, w.env.Svc.Store()); rec.Action != "login" || rec.ClientAddr != "127.0.0.1" {
+		if rec := lastAudit(t, w.env.Store); rec.Action != "login" || rec.ClientAddr != "127.0.0.1" {
 			t.Fatalf("login record %+v, want client address 127.0.0.1", rec)
 		}
 		req, err := http.NewRequestWithContext(ctx, "POST", w.env.URL+"/v1/challenges", strings.NewReader(`{"x":1}`))
@@ -190,7 +190,7 @@ func TestAuditClientAddress(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if rec := lastAudit(t, w.env.Svc.Store()); rec.Outcome != string(api.CodeUnknownField) || rec.ClientAddr != "127.0.0.1" {
+		if rec := lastAudit(t, w.env.Store); rec.Outcome != string(api.CodeUnknownField) || rec.ClientAddr != "127.0.0.1" {
 			t.Fatalf("refusal record %+v, want client address 127.0.0.1 (X-Forwarded-For not trusted)", rec)
 		}
 	})

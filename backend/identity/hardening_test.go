@@ -25,7 +25,7 @@ import (
 // service's back.
 func raw(t *testing.T, w *world) *sql.DB {
 	t.Helper()
-	r, ok := w.env.Svc.Store().(interface{ Raw() *sql.DB })
+	r, ok := w.env.Store.(interface{ Raw() *sql.DB })
 	if !ok {
 		t.Fatal("the store has no Raw pool")
 	}
@@ -83,7 +83,7 @@ func TestCardStateEndsSessions(t *testing.T) {
 			if got := storedSession(t, w, other.ID); got.State != store.SessionActive {
 				t.Fatalf("%s of another card ended sam's session: %s", tc.action, got.State)
 			}
-			rec := lastAudit(t, w.env.Svc.Store())
+			rec := lastAudit(t, w.env.Store)
 			if rec.Action != tc.action || !strings.Contains(rec.Detail, "ended 2 session(s)") ||
 				!strings.Contains(rec.Detail, active.ID) || !strings.Contains(rec.Detail, parked.ID) {
 				t.Fatalf("audit record of %s: %+v", tc.action, rec)
@@ -135,7 +135,7 @@ func TestCallsRecheckHolder(t *testing.T) {
 		} {
 			wantCode(t, call(), http.StatusForbidden, api.CodeUserDisabled)
 		}
-		if rec := lastAudit(t, w.env.Svc.Store()); rec.Outcome != string(api.CodeUserDisabled) {
+		if rec := lastAudit(t, w.env.Store); rec.Outcome != string(api.CodeUserDisabled) {
 			t.Fatalf("refusal not audited: %+v", rec)
 		}
 		exec(`UPDATE users SET disabled = $1 WHERE id = '555000000001'`, false)
@@ -242,7 +242,7 @@ func TestSweep(t *testing.T) {
 		if got := storedSession(t, w, working.ID); got.State != store.SessionActive {
 			t.Fatalf("session with a role %s", got.State)
 		}
-		if rec := lastAudit(t, w.env.Svc.Store()); rec.Action != "session.idle_end" || rec.SessionID != idle.ID {
+		if rec := lastAudit(t, w.env.Store); rec.Action != "session.idle_end" || rec.SessionID != idle.ID {
 			t.Fatalf("last audit %+v", rec)
 		}
 		var left int

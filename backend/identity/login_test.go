@@ -84,7 +84,7 @@ func TestLoginOverHTTPS(t *testing.T) {
 				t.Fatalf("end: %v", err)
 			}
 			wantCode(t, cl.SessionCall(ctx, s, "GET", "", nil, nil), http.StatusUnauthorized, api.CodeSessionEnded)
-			if rec := lastAudit(t, w.env.Svc.Store()); rec.Action != "session.get" || rec.Outcome != string(api.CodeSessionEnded) {
+			if rec := lastAudit(t, w.env.Store); rec.Action != "session.get" || rec.Outcome != string(api.CodeSessionEnded) {
 				t.Fatalf("last audit record %+v", rec)
 			}
 		}

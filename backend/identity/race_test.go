@@ -21,7 +21,7 @@ func storedSession(t *testing.T, w *world, id string) store.Session {
 	t.Helper()
 	ctx := context.Background()
 	var sess store.Session
-	err := w.env.Svc.Store().View(ctx, func(r store.Reader) (err error) {
+	err := w.env.Store.View(ctx, func(r store.Reader) (err error) {
 		sess, err = r.Session(ctx, id)
 		return err
 	})

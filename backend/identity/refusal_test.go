@@ -175,7 +175,7 @@ func TestRefusals(t *testing.T) {
 		for _, tt := range cases {
 			t.Run(tt.name, func(t *testing.T) {
 				wantCode(t, tt.do(), tt.status, tt.code)
-				rec := lastAudit(t, w.env.Svc.Store())
+				rec := lastAudit(t, w.env.Store)
 				if rec.Outcome != string(tt.code) {
 					t.Fatalf("last audit record is %+v, want outcome %s", rec, tt.code)
 				}

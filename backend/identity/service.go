@@ -20,8 +20,6 @@ import (
 	"github.com/cardagent/cardagent/backend/policy"
 	"github.com/cardagent/cardagent/backend/secret"
 	"github.com/cardagent/cardagent/backend/store"
-	"github.com/cardagent/cardagent/backend/store/postgres"
-	"github.com/cardagent/cardagent/backend/store/sqlite"
 )
 
 // Service is the identity backend's logic over a store.
@@ -30,6 +28,7 @@ type Service struct {
 	policy       policy.Policy
 	store        store.Store
 	ownsStore    bool
+	drivers      []store.Driver
 	root         *secret.Root
 	ca           *ca.CA
 	challengeKey []byte
@@ -50,6 +49,18 @@ type Service struct {
 
 // Option configures New; an option that cannot apply returns an error.
 type Option func(*Service) error
+
+// WithDrivers lets New open cfg.DB with the driver of its kind (the main
+// chooses which drivers it links); New closes that store at Close.
+func WithDrivers(ds ...store.Driver) Option {
+	return func(svc *Service) error {
+		svc.drivers = append(svc.drivers, ds...)
+		return nil
+	}
+}
+
+// ErrNoDriver is a cfg.DB of a kind no WithDrivers option gave a driver for.
+var ErrNoDriver = errors.New("no store driver")
 
 // WithStore uses s instead of opening cfg.DB; the caller closes it.
 func WithStore(s store.Store) Option {
@@ -99,7 +110,7 @@ func ReadOnly() Option {
 	}
 }
 
-// New opens the store (unless given), migrates it if cfg.Migrate, loads the
+// New opens the store (WithStore, or cfg.DB with one of WithDrivers), migrates it if cfg.Migrate, loads the
 // root secret, loads or creates the CA and starts the keyed audit chain and
 // its checkpoints.
 func New(ctx context.Context, cfg config.Config, opts ...Option) (*Service, error) {
@@ -128,7 +139,7 @@ func (s *Service) open(ctx context.Context) error {
 				return err
 			}
 		}
-		st, err := OpenStore(ctx, s.cfg)
+		st, err := s.openStore(ctx)
 		if err != nil {
 			return err
 		}
@@ -180,16 +191,18 @@ func (s *Service) open(ctx context.Context) error {
 	return s.startAudit(ctx)
 }
 
-// OpenStore opens the store cfg.DB names, without migrating.
-func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
-	kind, loc, err := cfg.Store()
+// openStore opens the store cfg.DB names, without migrating.
+func (s *Service) openStore(ctx context.Context) (store.Store, error) {
+	kind, loc, err := s.cfg.Store()
 	if err != nil {
 		return nil, err
 	}
-	if kind == "postgres" {
-		return postgres.Open(ctx, loc)
+	for _, d := range s.drivers {
+		if d.Kind == kind {
+			return d.Open(ctx, loc)
+		}
 	}
-	return sqlite.Open(ctx, loc)
+	return nil, fmt.Errorf("identity: %w for %s stores in this program", ErrNoDriver, kind)
 }
 
 // loadSecret reads the root secret; only with create may a missing secret
@@ -266,9 +279,6 @@ func (s *Service) Close() error {
 
 // CA is the service's certificate authority.
 func (s *Service) CA() *ca.CA { return s.ca }
-
-// Store is the service's store (admin tools, readiness).
-func (s *Service) Store() store.Store { return s.store }
 
 // Policy is the policy in force.
 func (s *Service) Policy() policy.Policy { return s.policy }

@@ -80,7 +80,7 @@ func Measure(ctx context.Context, w io.Writer, name, db string, p Params) error 
 	}
 	cfg := config.Default()
 	cfg.DB = db
-	svc, err := identity.New(ctx, cfg, identity.WithSecret(f.Secret))
+	svc, err := identity.New(ctx, cfg, identity.WithSecret(f.Secret), identity.WithDrivers(testenv.Drivers...))
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/backend/config"
-	"github.com/cardagent/cardagent/backend/embedded"
 	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
 	"github.com/cardagent/cardagent/backend/secret"
@@ -40,7 +39,12 @@ func Prepare(ctx context.Context, db string, n int) (*Fixture, error) {
 	f := &Fixture{DB: db, Secret: secret.Generate()}
 	cfg := config.Default()
 	cfg.DB = db
-	svc, err := identity.New(ctx, cfg, identity.WithSecret(f.Secret))
+	st, err := testenv.OpenStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	svc, err := identity.New(ctx, cfg, identity.WithSecret(f.Secret), identity.WithStore(st))
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +53,7 @@ func Prepare(ctx context.Context, db string, n int) (*Fixture, error) {
 		return nil, err
 	}
 	// Terms accepted up front: the bench measures login + role.
-	err = svc.Store().Update(ctx, func(tx store.Tx) error {
+	err = st.Update(ctx, func(tx store.Tx) error {
 		t, err := tx.LatestTerms(ctx)
 		if err != nil {
 			return err
@@ -159,7 +163,7 @@ func MaybeServeChild() {
 }
 
 func serveChild(db string, root *secret.Root) error {
-	b, err := embedded.Start(context.Background(), embedded.Options{DB: db, Secret: root, NoDemo: true})
+	b, err := testenv.Start(context.Background(), testenv.Options{DB: db, Secret: root})
 	if err != nil {
 		return err
 	}

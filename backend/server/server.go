@@ -1,6 +1,7 @@
-// Package server runs identityd's HTTPS server and its plain-HTTP metrics
-// listener: explicit timeouts on every phase and a graceful shutdown
-// bounded in time that lets in-flight requests finish.
+// Package server serves identityd. Start is the one place it is put
+// together; Listen is one HTTPS (or plain-HTTP metrics) listener with
+// explicit timeouts on every phase and a graceful shutdown bounded in time
+// that lets in-flight requests finish.
 package server
 
 import (

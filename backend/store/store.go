@@ -21,6 +21,15 @@ var (
 	ErrUnavailable = errors.New("store unavailable")
 )
 
+// Driver opens one kind of store at a location (config.Config.Store says
+// which): the main links the drivers it wants (sqlite.Driver,
+// postgres.Driver) and passes them to identity.New.
+type Driver struct {
+	Kind string // "sqlite" or "postgres"
+	// Open opens (creating a SQLite file if needed) without migrating.
+	Open func(ctx context.Context, location string) (Store, error)
+}
+
 // Store is a database holding identityd's state.
 type Store interface {
 	// View runs fn against a consistent-enough read view (no transaction

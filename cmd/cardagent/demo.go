@@ -15,11 +15,9 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/ca"
 	"github.com/cardagent/cardagent/backend/embedded"
 	"github.com/cardagent/cardagent/backend/identity"
-	"github.com/cardagent/cardagent/backend/store"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/vcard"
 )
@@ -148,11 +146,7 @@ func vpcdAddr() string {
 func demoCard(ctx context.Context, b *embedded.Backend, path string) (*vcard.Card, error) {
 	if c, err := vcard.Open(path); err == nil {
 		guid := c.GUID()
-		err := b.Service.Store().View(ctx, func(r store.Reader) error {
-			_, err := r.Card(ctx, api.FormatCardGUID(guid[:]))
-			return err
-		})
-		if err == nil {
+		if _, err := b.Service.Card(ctx, guid[:]); err == nil {
 			return c, nil
 		}
 		// The store was reset since: enrol a new card.

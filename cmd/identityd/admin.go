@@ -55,13 +55,11 @@ func user(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if action == "add" {
 			return svc.CreateUser(ctx, actor, u)
 		}
-		return svc.Store().View(ctx, func(r store.Reader) error {
-			us, err := r.Users(ctx)
-			for _, u := range us {
-				fmt.Fprintf(stdout, "%s\t%s\t%s\n", u.ID, u.Name, u.Email)
-			}
-			return err
-		})
+		us, err := svc.Users(ctx)
+		for _, u := range us {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\n", u.ID, u.Name, u.Email)
+		}
+		return err
 	})
 }
 
@@ -92,27 +90,20 @@ func role(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		case "add-org":
 			return svc.CreateOrganisation(ctx, actor, o)
 		case "grant":
-			if p.ID == "" {
-				b := make([]byte, 6)
-				rand.Read(b)
-				p.ID = fmt.Sprintf("pos-%x", b)
-			}
 			if days > 0 {
 				p.EndsAt = time.Now().AddDate(0, 0, days)
 			}
-			if err := svc.GrantRole(ctx, actor, p); err != nil {
-				return err
-			}
-			fmt.Fprintln(stdout, p.ID)
-			return nil
-		}
-		return svc.Store().View(ctx, func(r store.Reader) error {
-			ps, err := r.Positions(ctx, p.UserID)
-			for _, p := range ps {
-				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", p.ID, p.OrganisationID, p.OrganisationName, p.RoleName)
+			id, err := svc.GrantRole(ctx, actor, p)
+			if err == nil {
+				fmt.Fprintln(stdout, id)
 			}
 			return err
-		})
+		}
+		ps, err := svc.Positions(ctx, p.UserID)
+		for _, p := range ps {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", p.ID, p.OrganisationID, p.OrganisationName, p.RoleName)
+		}
+		return err
 	})
 }
 
@@ -135,13 +126,11 @@ func card(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}, nil, func(svc *identity.Service) error {
 		if action == "list" {
-			return svc.Store().View(ctx, func(r store.Reader) error {
-				cs, err := r.Cards(ctx, userID)
-				for _, c := range cs {
-					fmt.Fprintf(stdout, "%s\t%s\t%s\tkey v%d\n", c.GUID, c.UserID, c.State, c.KeyVersion)
-				}
-				return err
-			})
+			cs, err := svc.Cards(ctx, userID)
+			for _, c := range cs {
+				fmt.Fprintf(stdout, "%s\t%s\t%s\tkey v%d\n", c.GUID, c.UserID, c.State, c.KeyVersion)
+			}
+			return err
 		}
 		guid, err := api.ParseCardGUID(guidHex)
 		if err != nil {

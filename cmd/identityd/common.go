@@ -9,6 +9,8 @@ import (
 
 	"github.com/cardagent/cardagent/backend/config"
 	"github.com/cardagent/cardagent/backend/identity"
+	"github.com/cardagent/cardagent/backend/store/postgres"
+	"github.com/cardagent/cardagent/backend/store/sqlite"
 )
 
 // command parses the shared configuration flags plus the command's own
@@ -41,7 +43,8 @@ var readOnlyCommands = map[string]bool{
 
 // open starts the service for an admin command.
 func open(ctx context.Context, cfg config.Config, stderr io.Writer, opts ...identity.Option) (*identity.Service, error) {
-	return identity.New(ctx, cfg, append([]identity.Option{identity.WithLogger(newLogger(cfg, stderr))}, opts...)...)
+	base := []identity.Option{identity.WithLogger(newLogger(cfg, stderr)), identity.WithDrivers(sqlite.Driver, postgres.Driver)}
+	return identity.New(ctx, cfg, append(base, opts...)...)
 }
 
 // withService is every admin command's shape: parse the shared and the

@@ -41,6 +41,8 @@ type Card struct {
 
 	// beforeWrite lets tests make persistence fail.
 	beforeWrite func() error
+	// beforeAnswer lets tests stall an answer over vpcd (BeforeAnswer).
+	beforeAnswer func(cmd []byte)
 }
 
 var _ apdu.Transmitter = (*Card)(nil)

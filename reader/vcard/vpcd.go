@@ -66,6 +66,12 @@ func (c *Card) ServeVPCD(ctx context.Context, conn net.Conn) error {
 				continue // unknown control: vpcd expects no answer
 			}
 		default:
+			c.mu.Lock()
+			hook := c.beforeAnswer
+			c.mu.Unlock()
+			if hook != nil {
+				hook(msg)
+			}
 			reply, _ = c.Transmit(msg)
 		}
 		if err := writeVPCD(conn, reply); err != nil {
@@ -75,6 +81,16 @@ func (c *Card) ServeVPCD(ctx context.Context, conn net.Conn) error {
 			return fmt.Errorf("vcard: vpcd: %w", err)
 		}
 	}
+}
+
+// BeforeAnswer is for tests only: hook runs with each command APDU the card
+// gets over vpcd, before the card executes it. A hook that blocks plays a
+// card that stops answering mid-exchange (vpcd waits for the answer with no
+// timeout, and pcscd with it). nil removes the hook.
+func (c *Card) BeforeAnswer(hook func(cmd []byte)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.beforeAnswer = hook
 }
 
 func readVPCD(r io.Reader) ([]byte, error) {

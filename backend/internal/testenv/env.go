@@ -11,14 +11,19 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/cardagent/cardagent/backend/config"
-	"github.com/cardagent/cardagent/backend/embedded"
 	"github.com/cardagent/cardagent/backend/identity"
+	"github.com/cardagent/cardagent/backend/metrics"
 	"github.com/cardagent/cardagent/backend/secret"
+	"github.com/cardagent/cardagent/backend/server"
+	"github.com/cardagent/cardagent/backend/store"
+	"github.com/cardagent/cardagent/backend/store/postgres"
+	"github.com/cardagent/cardagent/backend/store/sqlite"
 )
 
 // Options for Start.
@@ -33,30 +38,84 @@ type Options struct {
 
 // Env is one running identityd instance and a client for it.
 type Env struct {
-	*embedded.Backend
-	Svc    *identity.Service
-	Client *Client
+	URL        string // https://127.0.0.1:PORT
+	MetricsURL string // http://127.0.0.1:PORT/metrics
+	Svc        *identity.Service
+	Store      store.Store // the service's store, for tests that read or tamper with rows
+	Client     *Client
+	running    *server.Running
 }
 
-// Start serves a fresh instance on a free loopback port.
+// Drivers are the stores the tests run on.
+var Drivers = []store.Driver{sqlite.Driver, postgres.Driver}
+
+// OpenStore opens the store db names (sqlite:PATH or postgres://…) with
+// one of Drivers.
+func OpenStore(ctx context.Context, db string) (store.Store, error) {
+	cfg := config.Config{DB: db}
+	kind, loc, err := cfg.Store()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range Drivers {
+		if d.Kind == kind {
+			return d.Open(ctx, loc)
+		}
+	}
+	return nil, fmt.Errorf("testenv: no driver for %s", kind)
+}
+
+// Start serves a fresh instance on a free loopback port, as `identityd
+// serve` does (server.Start, with metrics).
 func Start(ctx context.Context, o Options) (*Env, error) {
 	root := o.Secret
 	if root == nil {
 		root = secret.Generate()
 	}
-	b, err := embedded.Start(ctx, embedded.Options{DB: o.DB, Secret: root, Clock: o.Clock, Log: o.Log, NoDemo: true, Configure: o.Configure})
+	cfg := config.Default()
+	cfg.DB = o.DB
+	cfg.Listen, cfg.MetricsListen = "127.0.0.1:0", "127.0.0.1:0"
+	if o.Configure != nil {
+		o.Configure(&cfg)
+	}
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st, err := OpenStore(ctx, cfg.DB)
 	if err != nil {
+		return nil, err
+	}
+	opts := []identity.Option{identity.WithLogger(log), identity.WithSecret(root), identity.WithStore(st)}
+	if o.Clock != nil {
+		opts = append(opts, identity.WithClock(o.Clock))
+	}
+	svc, err := identity.New(ctx, cfg, opts...)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	fail := func(err error) (*Env, error) {
+		svc.Close()
+		st.Close()
 		return nil, err
 	}
 	// Every exchange of the tests is checked against api/openapi.yaml.
 	contract, err := LoadContract()
 	if err != nil {
-		b.Close()
-		return nil, err
+		return fail(err)
 	}
-	cl := NewClient(b.URL, b.ClientTLS(), 64)
-	cl.HTTP.Transport = &CheckingTransport{Next: cl.HTTP.Transport, Contract: contract}
-	return &Env{Backend: b, Svc: b.Service, Client: cl}, nil
+	run, err := server.Start(context.Background(), svc, cfg, server.Options{Log: log, Metrics: metrics.New()})
+	if err != nil {
+		return fail(err)
+	}
+	e := &Env{URL: "https://" + run.Addr, Svc: svc, Store: st, running: run}
+	if run.MetricsAddr != "" {
+		e.MetricsURL = "http://" + run.MetricsAddr + "/metrics"
+	}
+	e.Client = NewClient(e.URL, svc.ClientTLS(), 64)
+	e.Client.HTTP.Transport = &CheckingTransport{Next: e.Client.HTTP.Transport, Contract: contract}
+	return e, nil
 }
 
 // Close stops the server gracefully and closes the service.
@@ -64,7 +123,7 @@ func (e *Env) Close() error {
 	// Idle client connections first: a connection the pool dialled but
 	// never used looks new to the server, and Shutdown waits for those.
 	e.Client.HTTP.CloseIdleConnections()
-	return e.Backend.Close()
+	return errors.Join(e.running.Close(), e.Svc.Close(), e.Store.Close())
 }
 
 // Card is a software card: a GUID and a slot 9A key with its certificate.

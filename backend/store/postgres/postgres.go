@@ -16,12 +16,22 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/cardagent/cardagent/backend/store"
 	"github.com/cardagent/cardagent/backend/store/migrations"
 	"github.com/cardagent/cardagent/backend/store/sqlstore"
 )
 
 // MaxConns bounds the pool of one instance.
 const MaxConns = 16
+
+// Driver is the PostgreSQL store.Driver.
+var Driver = store.Driver{Kind: "postgres", Open: func(ctx context.Context, dsn string) (store.Store, error) {
+	db, err := Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}}
 
 // Open connects to the database at dsn (postgres://…). It does not migrate.
 func Open(ctx context.Context, dsn string) (*sqlstore.DB, error) {

@@ -17,9 +17,19 @@ import (
 	"github.com/pressly/goose/v3"
 	sqlitedrv "modernc.org/sqlite"
 
+	"github.com/cardagent/cardagent/backend/store"
 	"github.com/cardagent/cardagent/backend/store/migrations"
 	"github.com/cardagent/cardagent/backend/store/sqlstore"
 )
+
+// Driver is the SQLite store.Driver.
+var Driver = store.Driver{Kind: "sqlite", Open: func(ctx context.Context, path string) (store.Store, error) {
+	db, err := Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}}
 
 // Open opens (creating if needed) the database at path. It does not migrate.
 func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
