@@ -1,6 +1,7 @@
-// Package migrations embeds the versioned schema of each store, run by a
-// goose Provider. Both directories hold the same versions with the same
-// meaning; only the column types differ.
+// Package migrations embeds the versioned schema of each store, in goose's
+// file format: PostgreSQL runs them with a goose Provider, SQLite with its
+// own goose-compatible runner (backend/store/sqlite). Both directories hold
+// the same versions with the same meaning; only the column types differ.
 package migrations
 
 import (

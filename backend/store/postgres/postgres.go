@@ -52,16 +52,29 @@ func Open(ctx context.Context, dsn string) (*sqlstore.DB, error) {
 		db.Close()
 		return nil, err
 	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.Postgres(), goose.WithSessionLocker(locker))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("loading postgres migrations: %w", err)
+	}
 	return sqlstore.New(db, db, sqlstore.Dialect{
 		Name:          "postgres",
-		Goose:         goose.DialectPostgres,
-		Migrations:    migrations.Postgres(),
+		Migrator:      gooseMigrator{p},
 		ForUpdate:     " FOR UPDATE",
 		IsConflict:    isConflict,
 		IsUnavailable: isUnavailable,
-		GooseOptions:  []goose.ProviderOption{goose.WithSessionLocker(locker)},
 	})
 }
+
+// gooseMigrator runs the PostgreSQL migrations with goose.
+type gooseMigrator struct{ p *goose.Provider }
+
+func (g gooseMigrator) Up(ctx context.Context) error {
+	_, err := g.p.Up(ctx)
+	return err
+}
+
+func (g gooseMigrator) Pending(ctx context.Context) (bool, error) { return g.p.HasPending(ctx) }
 
 const uniqueViolation = "23505"
 

@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/pressly/goose/v3"
 	sqlitedrv "modernc.org/sqlite"
 
 	"github.com/cardagent/cardagent/backend/store"
@@ -62,10 +61,15 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	n := 2 * runtime.GOMAXPROCS(0)
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
+	ms, err := loadMigrations(migrations.SQLite())
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, err
+	}
 	return sqlstore.New(write, read, sqlstore.Dialect{
 		Name:            "sqlite",
-		Goose:           goose.DialectSQLite3,
-		Migrations:      migrations.SQLite(),
+		Migrator:        &migrator{db: write, ms: ms},
 		IsConflict:      isConflict,
 		IsUnavailable:   isUnavailable,
 		CacheStatements: true,

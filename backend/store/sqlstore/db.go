@@ -9,18 +9,16 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io/fs"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/cardagent/cardagent/backend/store"
 )
 
 // Dialect is what differs between the databases.
 type Dialect struct {
-	Name       string // "sqlite" or "postgres"
-	Goose      goose.Dialect
-	Migrations fs.FS
+	Name string // "sqlite" or "postgres"
+	// Migrator applies the embedded schema (goose on PostgreSQL, its own
+	// goose-compatible runner on SQLite).
+	Migrator Migrator
 	// ForUpdate is appended to the chain-head read so that it locks the row
 	// until commit (" FOR UPDATE"); empty where the database has a single
 	// writer anyway.
@@ -30,9 +28,6 @@ type Dialect struct {
 	// IsUnavailable recognises an error of a database that cannot answer
 	// now (connection lost or refused, shut down, read-only, disk full).
 	IsUnavailable func(error) bool
-	// GooseOptions, e.g. a session locker so that several instances starting
-	// together migrate once.
-	GooseOptions []goose.ProviderOption
 	// CacheStatements prepares each query once per pool (SQLite; pgx
 	// already caches prepared statements per connection).
 	CacheStatements bool
@@ -45,18 +40,24 @@ type DB struct {
 	write, read           *sql.DB
 	writeStmts, readStmts *stmtCache
 	d                     Dialect
-	migrations            *goose.Provider
+}
+
+// Migrator brings a database's schema up to date.
+type Migrator interface {
+	Up(ctx context.Context) error
+	// Pending reports whether a migration is still to apply; it may write
+	// nothing.
+	Pending(ctx context.Context) (bool, error)
 }
 
 var _ store.Store = (*DB)(nil)
 
 // New wraps open pools. read may be the same pool as write.
 func New(write, read *sql.DB, d Dialect) (*DB, error) {
-	p, err := goose.NewProvider(d.Goose, write, d.Migrations, d.GooseOptions...)
-	if err != nil {
-		return nil, fmt.Errorf("loading %s migrations: %w", d.Name, err)
+	if d.Migrator == nil {
+		return nil, fmt.Errorf("sqlstore: the %s dialect has no migrator", d.Name)
 	}
-	db := &DB{write: write, read: read, d: d, migrations: p}
+	db := &DB{write: write, read: read, d: d}
 	if d.CacheStatements {
 		db.writeStmts, db.readStmts = &stmtCache{db: write}, &stmtCache{db: read}
 	}
@@ -68,7 +69,7 @@ func (db *DB) Kind() string { return db.d.Name }
 
 // Migrate implements store.Store.
 func (db *DB) Migrate(ctx context.Context) error {
-	if _, err := db.migrations.Up(ctx); err != nil {
+	if err := db.d.Migrator.Up(ctx); err != nil {
 		return fmt.Errorf("migrating %s: %w", db.d.Name, err)
 	}
 	return nil
@@ -76,7 +77,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 
 // MigrationsCurrent implements store.Store.
 func (db *DB) MigrationsCurrent(ctx context.Context) (bool, error) {
-	pending, err := db.migrations.HasPending(ctx)
+	pending, err := db.d.Migrator.Pending(ctx)
 	if err != nil {
 		return false, fmt.Errorf("reading %s migration state: %w", db.d.Name, err)
 	}
