@@ -2,25 +2,21 @@ package main
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/audit"
+	"github.com/cardagent/cardagent/backend/certfile"
 	"github.com/cardagent/cardagent/backend/config"
 	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/backend/store"
+	"github.com/cardagent/cardagent/demo"
 )
 
 const actor = "identityd-cli"
@@ -143,41 +139,22 @@ func card(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return svc.LockCard(ctx, actor, guid, reason)
 		}
 		var keys identity.CardKeys
-		if keys.Authentication, err = readPublicKey(authPub); err != nil {
+		if keys.Authentication, err = certfile.ReadPublicKey(authPub); err != nil {
 			return err
 		}
-		if keys.Signature, err = readPublicKey(signPub); err != nil {
+		if keys.Signature, err = certfile.ReadPublicKey(signPub); err != nil {
 			return err
 		}
 		pair, err := svc.EnrolCard(ctx, actor, userID, guid, keys)
 		if err != nil {
 			return err
 		}
-		return writeCerts(out, guidHex, pair, stdout)
-	})
-}
-
-func readPublicKey(path string) (crypto.PublicKey, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		return nil, fmt.Errorf("%s: no PEM block", path)
-	}
-	return x509.ParsePKIXPublicKey(blk.Bytes)
-}
-
-func writeCerts(dir, name string, pair identity.IssuedPair, stdout io.Writer) error {
-	for slot, c := range map[string]*x509.Certificate{"9a": pair.Authentication, "9c": pair.Signature} {
-		path := filepath.Join(dir, name+"."+slot+".crt.pem")
-		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}), 0o644); err != nil {
-			return err
+		paths, err := certfile.WritePair(out, guidHex, pair.Authentication, pair.Signature)
+		for _, p := range paths {
+			fmt.Fprintln(stdout, p)
 		}
-		fmt.Fprintln(stdout, path)
-	}
-	return nil
+		return err
+	})
 }
 
 func terms(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -254,61 +231,18 @@ func caCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	})
 }
 
-func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cardDir string
 	return withService(ctx, "demo", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&cardDir, "card-dir", "", "also enrol one software demo card per demo user and write its key, GUID and certificates here")
 	}, nil, func(svc *identity.Service) error {
-		if err := svc.SeedDemo(ctx); err != nil {
+		if err := demo.Seed(ctx, svc); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "demo data seeded")
 		if cardDir == "" {
 			return nil
 		}
-		return enrolDemoCards(ctx, svc, cardDir, stdout)
+		return demo.WriteEnrolments(ctx, svc, cardDir, stdout)
 	})
-}
-
-// enrolDemoCards gives each demo user a software card (ECDSA P-256 in both
-// slots) unless its files exist. The key file stands in for the card's
-// private key: demo only.
-func enrolDemoCards(ctx context.Context, svc *identity.Service, dir string, stdout io.Writer) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: svc.CA().Certificate().Raw})
-	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), caPEM, 0o644); err != nil {
-		return err
-	}
-	for _, du := range identity.DemoUsers {
-		keyPath := filepath.Join(dir, du.User.ID+".key.pem")
-		if _, err := os.Stat(keyPath); err == nil {
-			continue
-		}
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return err
-		}
-		guid := make([]byte, 16)
-		rand.Read(guid)
-		pair, err := svc.EnrolCard(ctx, "demo", du.User.ID, guid, identity.CardKeys{Authentication: key.Public(), Signature: key.Public()})
-		if err != nil {
-			return err
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(key)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, du.User.ID+".guid"), []byte(api.FormatCardGUID(guid)+"\n"), 0o644); err != nil {
-			return err
-		}
-		if err := writeCerts(dir, du.User.ID, pair, stdout); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return flag.ErrHelp
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"serve": serve, "migrate": migrate, "demo": demo, "user": user, "role": role,
+		"serve": serve, "migrate": migrate, "demo": demoCmd, "user": user, "role": role,
 		"card": card, "terms": terms, "audit": auditCmd, "ca": caCmd,
 	}
 	cmd, ok := cmds[args[0]]
