@@ -13,6 +13,7 @@ import (
 	"github.com/cardagent/cardagent/backend/internal/testrig"
 	"github.com/cardagent/cardagent/backend/secret"
 	"github.com/cardagent/cardagent/backend/store"
+	"github.com/cardagent/cardagent/demo"
 )
 
 // clock is a settable clock shared by the service and the test.
@@ -67,7 +68,7 @@ func startWith(t *testing.T, db string, root *secret.Root, configure func(*confi
 		}
 	})
 	w.env = env
-	if err := env.SeedDemo(ctx); err != nil {
+	if err := demo.Seed(ctx, env.Svc); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {

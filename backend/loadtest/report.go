@@ -20,12 +20,15 @@ type Params struct {
 	StormWorkers  int
 	StormDuration time.Duration
 	CPUProfile    string // server CPU profile of the login run
+	// Seed adds BenchUser, a role and the terms (cmd/identityd-bench: the
+	// demo data).
+	Seed func(context.Context, *identity.Service) error
 }
 
 // Measure runs logins, no-ops and the renewal storm against db and writes
 // the figures to w.
 func Measure(ctx context.Context, w io.Writer, name, db string, p Params) error {
-	f, err := Prepare(ctx, db, p.Cards)
+	f, err := Prepare(ctx, db, p.Cards, p.Seed)
 	if err != nil {
 		return fmt.Errorf("preparing %s: %w", name, err)
 	}

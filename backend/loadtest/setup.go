@@ -34,8 +34,9 @@ type Fixture struct {
 	ClientTLS *tls.Config
 }
 
-// Prepare seeds db and enrols n ECDSA P-256 software cards for BenchUser.
-func Prepare(ctx context.Context, db string, n int) (*Fixture, error) {
+// Prepare seeds db with seed and enrols n ECDSA P-256 software cards for
+// BenchUser.
+func Prepare(ctx context.Context, db string, n int, seed func(context.Context, *identity.Service) error) (*Fixture, error) {
 	f := &Fixture{DB: db, Secret: secret.Generate()}
 	cfg := config.Default()
 	cfg.DB = db
@@ -49,7 +50,7 @@ func Prepare(ctx context.Context, db string, n int) (*Fixture, error) {
 		return nil, err
 	}
 	defer svc.Close()
-	if err := svc.SeedDemo(ctx); err != nil {
+	if err := seed(ctx, svc); err != nil {
 		return nil, err
 	}
 	// Terms accepted up front: the bench measures login + role.

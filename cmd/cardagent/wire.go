@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cardagent/cardagent/client"
+	"github.com/cardagent/cardagent/demo"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/session/osstore"
@@ -18,7 +19,7 @@ import (
 type agentParts struct {
 	agent   *session.Agent
 	monitor *reader.Monitor
-	demo    *demoRig // nil unless the embedded demo backend runs
+	demo    *demo.Demo // nil unless the embedded demo backend runs
 	log     *slog.Logger
 }
 
@@ -41,7 +42,7 @@ func wire(ctx context.Context, c config) (*agentParts, error) {
 			return nil, fmt.Errorf("starting the demo: %w", err)
 		}
 		p.demo = d
-		c.BackendURL, c.CAPin = d.url, d.pin
+		c.BackendURL, c.CAPin = d.URL, d.Pin
 	}
 	backend, err := client.New(client.Config{BaseURL: c.BackendURL, CAPin: c.CAPin, WorkstationID: c.WorkstationID, Logger: log})
 	if err != nil {
@@ -54,7 +55,7 @@ func wire(ctx context.Context, c config) (*agentParts, error) {
 		prefs = &osstore.FilePrefs{Path: filepath.Join(dir, "cardagent", "last-role.json")}
 	}
 	p.agent = session.New(session.Config{
-		Mode: session.Mode(c.Mode), Demo: p.demo != nil, DemoHint: "Demo card: the passcode is " + demoPasscode + ".",
+		Mode: session.Mode(c.Mode), Demo: p.demo != nil, DemoHint: "Demo card: the passcode is " + demo.Passcode + ".",
 		ReaderPrefer: c.Reader, BackendURL: c.BackendURL,
 		Logger: log, TraceAPDUs: c.TraceAPDUs,
 	}, backend, events, open, osstore.Keyring{}, prefs)
@@ -69,7 +70,7 @@ func (p *agentParts) run(ctx context.Context) error {
 	go p.monitor.Run(mctx)
 	err := p.agent.Run(ctx)
 	if p.demo != nil {
-		p.demo.stop()
+		p.demo.Stop()
 	}
 	return err
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/backend/loadtest"
+	"github.com/cardagent/cardagent/demo"
 )
 
 func main() {
@@ -29,7 +30,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("identityd-bench", flag.ContinueOnError)
-	var p loadtest.Params
+	p := loadtest.Params{Seed: demo.Seed}
 	stores := fs.String("stores", "sqlite,postgres", "stores to measure")
 	pg := fs.String("pg", os.Getenv("CARDAGENT_TEST_PG"), "PostgreSQL server DSN (a fresh database is created on it)")
 	fs.IntVar(&p.Cards, "cards", 100, "software cards enrolled")

@@ -1,6 +1,7 @@
 // Command identityd is cardagent's reference identity backend: card login,
 // sessions, roles, terms, certificate status and a hash-chained audit log,
-// on SQLite (default) or PostgreSQL.
+// on SQLite (default) or PostgreSQL. Its subcommands are the table in
+// commands.go; this file parses and runs them.
 package main
 
 import (
@@ -11,25 +12,33 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/cardagent/cardagent/backend/config"
+	"github.com/cardagent/cardagent/backend/identity"
+	"github.com/cardagent/cardagent/backend/store/postgres"
+	"github.com/cardagent/cardagent/backend/store/sqlite"
 )
 
-const usage = `usage: identityd <command> [flags]
+// command is one subcommand: its flags (besides the shared configuration
+// flags) on a FlagSet of its own, a prepare step before the service opens,
+// and run with the open service.
+type command struct {
+	name     string // "serve", "user add", …
+	help     string
+	readOnly bool // opens an existing store, secret and CA; creates nothing
+	flags    func(fs *flag.FlagSet, a *args)
+	prepare  func(cfg *config.Config, a *args) error
+	run      func(ctx context.Context, svc *identity.Service, c *call) error
+}
 
-commands:
-  serve          serve the HTTPS API (prints the CA fingerprint to pin)
-  migrate        apply the embedded database migrations
-  demo           seed demo organisations, users, roles and terms (and demo cards with -card-dir)
-  user           add | list
-  role           add-org | grant | list
-  card           enrol | cancel | lock | list
-  terms          publish FILE
-  audit          verify
-  ca             fingerprint | cert
-
-every command takes the store and secret flags (-db, -data-dir, -secret-file, …);
-run "identityd <command> -h" for them.
-`
+// call is what run sees.
+type call struct {
+	args
+	cfg         config.Config
+	stdout, log io.Writer
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -42,19 +51,55 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return flag.ErrHelp
+func run(ctx context.Context, argv []string, stdout, stderr io.Writer) error {
+	cmd, argv, err := find(argv, stderr)
+	if err != nil {
+		return err
 	}
-	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"serve": serve, "migrate": migrate, "demo": demo, "user": user, "role": role,
-		"card": card, "terms": terms, "audit": auditCmd, "ca": caCmd,
+	fs := flag.NewFlagSet("identityd "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &call{stdout: stdout, log: stderr}
+	if cmd.flags != nil {
+		cmd.flags(fs, &c.args)
 	}
-	cmd, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", args[0])
+	if c.cfg, c.rest, err = config.Load(fs, argv, os.Getenv); err != nil {
+		return err
 	}
-	return cmd(ctx, args[1:], stdout, stderr)
+	if cmd.prepare != nil {
+		if err := cmd.prepare(&c.cfg, &c.args); err != nil {
+			return err
+		}
+	}
+	opts := []identity.Option{identity.WithLogger(newLogger(c.cfg, stderr)), identity.WithDrivers(sqlite.Driver, postgres.Driver)}
+	if cmd.readOnly {
+		opts = append(opts, identity.ReadOnly())
+	}
+	svc, err := identity.New(ctx, c.cfg, opts...)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	return cmd.run(ctx, svc, c)
+}
+
+// find picks the command named by the first one or two arguments.
+func find(argv []string, stderr io.Writer) (command, []string, error) {
+	for _, n := range []int{2, 1} {
+		if len(argv) >= n {
+			for _, cmd := range commands {
+				if cmd.name == strings.Join(argv[:n], " ") {
+					return cmd, argv[n:], nil
+				}
+			}
+		}
+	}
+	fmt.Fprintln(stderr, "usage: identityd <command> [flags]\n\ncommands:")
+	for _, cmd := range commands {
+		fmt.Fprintf(stderr, "  %-16s %s\n", cmd.name, cmd.help)
+	}
+	fmt.Fprintln(stderr, "\nevery command takes the store and secret flags (-db, -data-dir, -secret-file, …);\nrun \"identityd <command> -h\" for them.")
+	if len(argv) == 0 {
+		return command{}, nil, flag.ErrHelp
+	}
+	return command{}, nil, fmt.Errorf("unknown command %q", strings.Join(argv[:min(2, len(argv))], " "))
 }

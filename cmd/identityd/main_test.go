@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
+	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -128,5 +130,20 @@ func TestMissingSecretRefused(t *testing.T) {
 func TestUnknownCommand(t *testing.T) {
 	if err := run(context.Background(), []string{"frobnicate"}, io.Discard, io.Discard); err == nil {
 		t.Fatal("unknown command accepted")
+	}
+}
+
+// TestEveryCommandHelps: each command of the table parses its own FlagSet
+// (-h answers before any store is opened).
+func TestEveryCommandHelps(t *testing.T) {
+	for _, c := range commands {
+		dir := filepath.Join(t.TempDir(), "data")
+		err := run(context.Background(), append(strings.Fields(c.name), "-data-dir", dir, "-h"), io.Discard, io.Discard)
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("identityd %s -h: %v, want flag.ErrHelp", c.name, err)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("identityd %s -h created %s", c.name, dir)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/cardagent/cardagent/demo"
 	"github.com/cardagent/cardagent/reader/vcard"
 )
 
@@ -92,7 +93,7 @@ func runInit(args []string, out io.Writer) error {
 	}
 	var enrolment *vcard.Enrolment
 	if *enrolDir != "" {
-		e, err := vcard.LoadEnrolment(*enrolDir, *enrolUser)
+		e, err := demo.LoadEnrolment(*enrolDir, *enrolUser)
 		if err != nil {
 			return err
 		}

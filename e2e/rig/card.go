@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/cardagent/cardagent/demo"
 	"github.com/cardagent/cardagent/reader/vcard"
 )
 
@@ -50,7 +51,7 @@ func DemoCard(t testing.TB, id *Identityd, user, passcode string) *vcard.Card {
 // DemoCardWith is DemoCard on a card made with opts.
 func DemoCardWith(t testing.TB, id *Identityd, user, passcode string, opts vcard.Options) *vcard.Card {
 	t.Helper()
-	e, err := vcard.LoadEnrolment(id.CardDir, user)
+	e, err := demo.LoadEnrolment(id.CardDir, user)
 	if err != nil {
 		t.Fatal(err)
 	}

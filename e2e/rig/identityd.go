@@ -27,7 +27,7 @@ type Identityd struct {
 	Pin     string // CA fingerprint to pin
 	Dir     string // data directory (SQLite store, secret)
 	DB      string // the store: sqlite:PATH or postgres://…
-	CardDir string // demo card enrolments (vcard.LoadEnrolment)
+	CardDir string // demo card enrolments (demo.LoadEnrolment)
 	Logs    *SyncBuffer
 	cmd     *exec.Cmd
 	bin     string

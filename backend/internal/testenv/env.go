@@ -152,9 +152,3 @@ func (e *Env) EnrolCard(ctx context.Context, userID string, key crypto.Signer) (
 	}
 	return &Card{GUID: guid, Key: key, Cert: pair.Authentication, UserID: userID}, nil
 }
-
-// SeedDemo seeds the demo data and accepts the terms for every demo user, so
-// logins go straight to role selection.
-func (e *Env) SeedDemo(ctx context.Context) error {
-	return e.Svc.SeedDemo(ctx)
-}

@@ -1,14 +1,15 @@
-package identity
+package demo
 
 import (
 	"context"
 	"errors"
 
+	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/backend/store"
 )
 
-// DemoTerms is the demo's terms text, after the NHS Smartcard Agreement.
-const DemoTerms = `Terms and conditions of smartcard use (demo)
+// Terms is the demo's terms text, after the NHS Smartcard Agreement.
+const Terms = `Terms and conditions of smartcard use (demo)
 
 1. I will keep my smartcard secure and never share it or my passcode.
 2. I will not leave my smartcard unattended, and will remove it when I leave the workstation.
@@ -16,20 +17,20 @@ const DemoTerms = `Terms and conditions of smartcard use (demo)
 4. I will report a lost, stolen or damaged smartcard to my Registration Authority at once.
 5. I will only access information appropriate to my role.`
 
-// DemoUser is one demo person with their roles.
-type DemoUser struct {
+// User is one demo person with their roles.
+type User struct {
 	User  store.User
 	Roles []store.Position
 }
 
-// DemoOrganisations and DemoUsers are the data `identityd demo` and the
-// agent's demo mode use.
+// Organisations and Users are the data `identityd demo` and the agent's
+// demo mode seed (and the backend's tests log in as).
 var (
-	DemoOrganisations = []store.Organisation{
+	Organisations = []store.Organisation{
 		{ID: "RDEMO1", Name: "Demo General Hospital NHS Trust"},
 		{ID: "GDEMO2", Name: "Sheerwater Demo Health Centre"},
 	}
-	DemoUsers = []DemoUser{
+	Users = []User{
 		{User: store.User{ID: "555000000001", Name: "Dr Ada Demo", Email: "ada.demo@nhs.net", Mobile: "07700900001"},
 			Roles: []store.Position{
 				{ID: "demo-ada-clinician", OrganisationID: "RDEMO1", RoleName: "Clinical Practitioner"},
@@ -43,48 +44,49 @@ var (
 	}
 )
 
-// SeedDemo adds the demo organisations, users, roles and terms; data already
+// Seed adds the demo organisations, users, roles and terms; data already
 // there is left alone, so it can run at every demo start.
-func (s *Service) SeedDemo(ctx context.Context) error {
+func Seed(ctx context.Context, svc *identity.Service) error {
 	const actor = "demo"
-	exists := func(read func(r store.Reader) error) (bool, error) {
-		err := s.store.View(ctx, read)
+	missing := func(err error) (bool, error) {
 		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
+			return true, nil
 		}
-		return err == nil, err
+		return false, err
 	}
-	for _, o := range DemoOrganisations {
-		ok, err := exists(func(r store.Reader) error { _, err := r.Organisation(ctx, o.ID); return err })
-		if err == nil && !ok {
-			err = s.CreateOrganisation(ctx, actor, o)
+	for _, o := range Organisations {
+		_, err := svc.Organisation(ctx, o.ID)
+		add, err := missing(err)
+		if err == nil && add {
+			err = svc.CreateOrganisation(ctx, actor, o)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	for _, du := range DemoUsers {
-		ok, err := exists(func(r store.Reader) error { _, err := r.User(ctx, du.User.ID); return err })
-		if err != nil || ok {
-			if err != nil {
-				return err
-			}
+	for _, du := range Users {
+		_, err := svc.User(ctx, du.User.ID)
+		add, err := missing(err)
+		if err != nil {
+			return err
+		}
+		if !add {
 			continue // an existing demo user keeps the roles it has
 		}
-		if err := s.CreateUser(ctx, actor, du.User); err != nil {
+		if err := svc.CreateUser(ctx, actor, du.User); err != nil {
 			return err
 		}
 		for _, p := range du.Roles {
 			p.UserID = du.User.ID
-			if _, err := s.GrantRole(ctx, actor, p); err != nil {
+			if _, err := svc.GrantRole(ctx, actor, p); err != nil {
 				return err
 			}
 		}
 	}
-	ok, err := exists(func(r store.Reader) error { _, err := r.LatestTerms(ctx); return err })
-	if err != nil || ok {
+	_, err := svc.LatestTerms(ctx)
+	if add, err := missing(err); err != nil || !add {
 		return err
 	}
-	_, err = s.PublishTerms(ctx, actor, DemoTerms)
+	_, err = svc.PublishTerms(ctx, actor, Terms)
 	return err
 }

@@ -1,4 +1,4 @@
-package embedded_test
+package demo_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/cardagent/cardagent/backend/embedded"
+	"github.com/cardagent/cardagent/demo"
 )
 
 // TestDemoBackend starts the backend as `make run` does, twice on the same
@@ -15,7 +15,7 @@ func TestDemoBackend(t *testing.T) {
 	dir := t.TempDir()
 	var fingerprints []string
 	for range 2 {
-		b, err := embedded.Start(context.Background(), embedded.Options{DataDir: dir})
+		b, err := demo.StartBackend(context.Background(), dir, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +35,7 @@ func TestDemoBackend(t *testing.T) {
 		t.Fatal("the CA changed between starts")
 	}
 	// The demo's audit chain is checkpointed in its data directory.
-	b, err := embedded.Start(context.Background(), embedded.Options{DataDir: dir})
+	b, err := demo.StartBackend(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
