@@ -186,8 +186,7 @@ func (a *Agent) cardRead(conn CardConn, id cardIdentity, n notice) {
 	verified := false
 	if ca := a.backend.CA(); ca != nil {
 		if err := id.issuedBy(ca); err != nil {
-			a.log.Warn("card not issued by the backend's CA: no passcode asked", "reader", a.cardIn, "err", err)
-			a.show(ScreenCardProblem, func(s *State) { s.Card = id.holder(false); trouble(s, wording.ForeignCard) })
+			a.foreignCard(err)
 			return
 		}
 		verified = true
@@ -220,13 +219,16 @@ func (a *Agent) checkCardLate() {
 		return
 	}
 	if err := a.id.issuedBy(ca); err != nil {
-		a.log.Warn("card not issued by the backend's CA: no passcode asked", "reader", a.cardIn, "err", err)
-		a.show(ScreenCardProblem, func(s *State) {
-			s.Card, s.Hint = a.id.holder(false), ""
-			trouble(s, wording.ForeignCard)
-		})
+		a.foreignCard(err)
 		return
 	}
 	a.st.Card = a.id.holder(true)
 	a.publish()
+}
+
+// foreignCard refuses the card in use, whose certificate the backend's CA
+// did not sign: no passcode is asked and no name shown.
+func (a *Agent) foreignCard(err error) {
+	a.log.Warn("card not issued by the backend's CA: no passcode asked", "reader", a.cardIn, "err", err)
+	a.show(ScreenCardProblem, func(s *State) { s.Card = a.id.holder(false); trouble(s, wording.ForeignCard) })
 }
