@@ -22,21 +22,37 @@ var (
 )
 
 // Error is a PC/SC failure: the operation, the PC/SC code and the typed error
-// it means (Unwrap).
+// it means (Unwrap). An exchange its context ended has no code and carries
+// the context's error (context.Canceled, context.DeadlineExceeded) in Err;
+// errors.Is finds both Kind and Err.
 type Error struct {
 	Op   string
 	Code uint32
 	Kind error // one of the Err values above, or nil when none fits
+	Err  error // the cause when it is not PC/SC's, or nil
 }
 
 func (e *Error) Error() string {
-	if e.Kind != nil {
+	switch {
+	case e.Err != nil && e.Kind != nil:
+		return fmt.Sprintf("%s: %v (%v)", e.Op, e.Kind, e.Err)
+	case e.Err != nil:
+		return fmt.Sprintf("%s: %v", e.Op, e.Err)
+	case e.Kind != nil:
 		return fmt.Sprintf("%s: %v (PC/SC 0x%08X)", e.Op, e.Kind, e.Code)
 	}
 	return fmt.Sprintf("%s: %v", e.Op, scard.Error(e.Code))
 }
 
-func (e *Error) Unwrap() error { return e.Kind }
+func (e *Error) Unwrap() []error {
+	var errs []error
+	for _, err := range []error{e.Kind, e.Err} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
 
 // wrap turns an ebfe/scard error into an *Error; other errors pass through.
 func wrap(op string, err error) error {
