@@ -164,7 +164,7 @@ func (a *Agent) cardFailed(err error) {
 		return // the removal event does the rest
 	}
 	a.log.Info("card unusable", "reader", a.cardIn, "err", err)
-	t, retryable := cardProblem(err)
+	t, retryable := CardTrouble(err)
 	readerName := a.cardIn
 	a.retry = nil
 	if retryable {

@@ -32,9 +32,10 @@ func ruleProblem(p []byte, r PasscodeRule) string {
 	return ""
 }
 
-// cardProblem explains an error from reading or using the card; retry says
-// whether reading it again may help.
-func cardProblem(err error) (t wording.Trouble, retry bool) {
+// CardTrouble explains an error from opening, reading or using the card;
+// retry says whether trying again may help. An error it does not know is
+// wording.Unreadable. The doctor words its findings with it too.
+func CardTrouble(err error) (t wording.Trouble, retry bool) {
 	switch {
 	case errors.Is(err, piv.ErrNotPIV):
 		return wording.NotPIV, false
@@ -42,6 +43,12 @@ func cardProblem(err error) (t wording.Trouble, retry bool) {
 		return wording.NoLoginCert, false
 	case errors.Is(err, reader.ErrUnresponsive):
 		return wording.CardMute, true
+	case errors.Is(err, reader.ErrBusy):
+		return wording.CardBusy, true
+	case errors.Is(err, reader.ErrTimeout):
+		return wording.CardSlow, true
+	case errors.Is(err, reader.ErrNoCard), errors.Is(err, reader.ErrRemoved):
+		return wording.CardPulled, true
 	}
 	return wording.Unreadable, true
 }

@@ -20,6 +20,7 @@ var (
 	NoCard      = Trouble{"No smartcard is in the reader.", "Insert your smartcard, chip first and facing up."}
 	CardMute    = Trouble{"The card does not answer.", "Take the card out and insert it chip first, with the chip facing up. If it still fails, contact your Registration Authority (RA)."}
 	CardBusy    = Trouble{"The card is in use by another program.", "Close other smartcard programs and try again."}
+	CardSlow    = Trouble{"The card did not answer in time.", "Take the card out and insert it again. If it keeps happening, try another reader or contact your IT service desk."}
 	CardPulled  = Trouble{"The card was taken out while it was being read.", "Insert your smartcard, chip first and facing up."}
 	NotPIV      = Trouble{"This is not an NHS smartcard.", "Insert your own NHS smartcard."}
 	NoLoginCert = Trouble{"This smartcard has no login certificate.", "Contact your Registration Authority (RA): they will issue your certificates."}

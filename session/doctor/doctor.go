@@ -144,13 +144,8 @@ func examineReader(ctx context.Context, rs reader.ReaderStatus, now time.Time) R
 }
 
 func openProblem(err error) Finding {
-	switch {
-	case errors.Is(err, reader.ErrUnresponsive):
-		return finding(wording.CardMute)
-	case errors.Is(err, reader.ErrBusy):
-		return finding(wording.CardBusy)
-	case errors.Is(err, reader.ErrNoCard), errors.Is(err, reader.ErrRemoved):
-		return finding(wording.CardPulled)
+	if t, _ := session.CardTrouble(err); t != wording.Unreadable {
+		return finding(t)
 	}
 	return finding(wording.ConnectFailed(err.Error()))
 }
