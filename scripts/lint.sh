@@ -11,3 +11,4 @@ fi
 go vet ./... && go vet -tags e2e ./e2e/... || exit 1
 # api/openapi.yaml must be a valid OpenAPI 3 document (kin-openapi, the version go.mod pins).
 go run github.com/getkin/kin-openapi/cmd/validate -multi api/openapi.yaml || { echo "api/openapi.yaml does not validate"; exit 1; }
+scripts/imports.sh || exit 1

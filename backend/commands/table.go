@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"context"
@@ -19,7 +19,6 @@ import (
 	"github.com/cardagent/cardagent/backend/metrics"
 	"github.com/cardagent/cardagent/backend/server"
 	"github.com/cardagent/cardagent/backend/store"
-	"github.com/cardagent/cardagent/demo"
 )
 
 const actor = "identityd-cli"
@@ -48,13 +47,16 @@ var commands = []command{
 			fs.StringVar(&a.cardDir, "card-dir", "", "also enrol one software demo card per demo user and write its key, GUID and certificates here")
 		},
 		run: func(ctx context.Context, svc *identity.Service, c *call) error {
-			if err := demo.Seed(ctx, svc); err != nil {
+			if c.demo.Seed == nil {
+				return errors.New("this identityd has no demo data")
+			}
+			if err := c.demo.Seed(ctx, svc); err != nil {
 				return err
 			}
 			if err := say(c, "demo data seeded"); err != nil || c.cardDir == "" {
 				return err
 			}
-			return demo.WriteEnrolments(ctx, svc, c.cardDir, c.stdout)
+			return c.demo.Enrol(ctx, svc, c.cardDir, c.stdout)
 		}},
 	{name: "user add", help: "add a user", flags: func(fs *flag.FlagSet, a *args) {
 		fs.StringVar(&a.user.ID, "id", "", "12-digit UUID")

@@ -17,6 +17,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/cardagent/cardagent/backend/commands"
 	testrig "github.com/cardagent/cardagent/e2e/rig"
 )
 
@@ -136,14 +137,14 @@ func TestUnknownCommand(t *testing.T) {
 // TestEveryCommandHelps: each command of the table parses its own FlagSet
 // (-h answers before any store is opened).
 func TestEveryCommandHelps(t *testing.T) {
-	for _, c := range commands {
+	for _, name := range commands.Names() {
 		dir := filepath.Join(t.TempDir(), "data")
-		err := run(context.Background(), append(strings.Fields(c.name), "-data-dir", dir, "-h"), io.Discard, io.Discard)
+		err := run(context.Background(), append(strings.Fields(name), "-data-dir", dir, "-h"), io.Discard, io.Discard)
 		if !errors.Is(err, flag.ErrHelp) {
-			t.Errorf("identityd %s -h: %v, want flag.ErrHelp", c.name, err)
+			t.Errorf("identityd %s -h: %v, want flag.ErrHelp", name, err)
 		}
 		if _, err := os.Stat(dir); !os.IsNotExist(err) {
-			t.Errorf("identityd %s -h created %s", c.name, dir)
+			t.Errorf("identityd %s -h created %s", name, dir)
 		}
 	}
 }
