@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2/app"
 
+	"github.com/cardagent/cardagent/cmd/cardagent/internal/wiring"
 	"github.com/cardagent/cardagent/ui"
 )
 
@@ -12,21 +13,15 @@ import (
 // UI stops the agent, which ends the session and clears the keyring before
 // the process exits.
 func runGUI(ctx context.Context, args []string) error {
-	c, _, err := loadConfig("cardagent", args)
+	c, _, err := wiring.LoadConfig("cardagent", args)
 	if err != nil {
 		return err
 	}
-	parts, err := wire(ctx, c)
+	parts, err := wiring.Wire(ctx, c)
 	if err != nil {
 		return err
 	}
-	a := app.NewWithID("uk.nhs.cardagent")
-	w := ui.New(a, parts.agent)
-	done := make(chan error, 1)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() { done <- parts.run(ctx) }()
-	w.Run() // returns when the window closes or Quit is chosen
-	cancel()
-	return <-done
+	stop := parts.Start(ctx)
+	ui.New(app.NewWithID("uk.nhs.cardagent"), parts.Agent).Run() // until the window closes or Quit
+	return stop()
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cardagent/cardagent/client"
 	_ "github.com/cardagent/cardagent/cmd/cardagent/internal/locale" // before Fyne reads the locale
+	"github.com/cardagent/cardagent/cmd/cardagent/internal/wiring"
 	"github.com/cardagent/cardagent/session/doctor"
 )
 
@@ -77,7 +78,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 func runDoctor(ctx context.Context, args []string, stdout io.Writer) error {
 	var asJSON bool
-	c, _, err := loadConfig("doctor", args, func(fs *flag.FlagSet) {
+	c, _, err := wiring.LoadConfig("doctor", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	})
 	if err != nil {
@@ -89,11 +90,7 @@ func runDoctor(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		report.Backend = doctor.CheckBackend(ctx, backend, c.BackendURL, 5*time.Second)
-		if !report.Backend.OK && report.Usable {
-			report.Usable = false
-			report.Problem, report.Fix = report.Backend.Problem, report.Backend.Fix
-		}
+		report.AddBackend(doctor.CheckBackend(ctx, backend, c.BackendURL, 5*time.Second))
 	}
 	if asJSON {
 		enc := json.NewEncoder(stdout)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/cardagent/cardagent/cmd/cardagent/internal/wiring"
 	"github.com/cardagent/cardagent/ui/terminal"
 )
 
@@ -16,7 +17,7 @@ import (
 func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer) error {
 	var opts terminal.Options
 	var noGUI bool
-	c, _, err := loadConfig("login", args, func(fs *flag.FlagSet) {
+	c, _, err := wiring.LoadConfig("login", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&noGUI, "no-gui", false, "run in the terminal (required: the window is `cardagent` with no command)")
 		fs.StringVar(&opts.Role, "role", "", "role to select (name or id); default: asked on a terminal, else the one preselected")
 		fs.BoolVar(&opts.AcceptTerms, "accept-terms", false, "accept the terms and conditions if asked (needed when stdin is not a terminal)")
@@ -29,14 +30,10 @@ func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr
 	if !noGUI {
 		return errors.New("login: use --no-gui (the window is `cardagent` without a command)")
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	parts, err := wire(ctx, c)
+	parts, err := wiring.Wire(ctx, c)
 	if err != nil {
 		return err
 	}
-	done := make(chan error, 1)
-	go func() { done <- parts.run(ctx) }()
-	defer func() { cancel(); <-done }()
-	return terminal.Run(ctx, parts.agent, opts, stdin, stdout, stderr)
+	defer parts.Start(ctx)()
+	return terminal.Run(ctx, parts.Agent, opts, stdin, stdout, stderr)
 }

@@ -35,6 +35,16 @@ func CheckBackend(ctx context.Context, p Pinger, url string, timeout time.Durati
 	return f
 }
 
+// AddBackend puts the backend check on the report: an unusable backend
+// makes the workstation unusable, and its problem the report's.
+func (r *Report) AddBackend(f *BackendFinding) {
+	r.Backend = f
+	if !f.OK && r.Usable {
+		r.Usable = false
+		r.Problem, r.Fix = f.Problem, f.Fix
+	}
+}
+
 // BackendFinding is the backend check's result.
 type BackendFinding struct {
 	URL       string `json:"url"`

@@ -1,4 +1,4 @@
-package main
+package wiring
 
 import (
 	"context"
@@ -15,9 +15,9 @@ import (
 	"github.com/cardagent/cardagent/session/osstore"
 )
 
-// agentParts is everything one run of the agent needs, wired from config.
-type agentParts struct {
-	agent   *session.Agent
+// Parts is everything one run of the agent needs, wired from Config.
+type Parts struct {
+	Agent   *session.Agent
 	monitor *reader.Monitor
 	demo    *demo.Demo // nil unless the embedded demo backend runs
 	log     *slog.Logger
@@ -31,11 +31,11 @@ func newLogger(level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
 
-// wire builds monitor → client → session. With no backend configured it
+// Wire builds monitor → client → session. With no backend configured it
 // starts the embedded demo backend and, if no card is present, the demo card.
-func wire(ctx context.Context, c config) (*agentParts, error) {
+func Wire(ctx context.Context, c Config) (*Parts, error) {
 	log := newLogger(c.LogLevel)
-	p := &agentParts{monitor: reader.NewMonitor(log), log: log}
+	p := &Parts{monitor: reader.NewMonitor(log), log: log}
 	if c.BackendURL == "" {
 		d, err := startDemo(ctx, log, !c.NoDemoCard)
 		if err != nil {
@@ -54,7 +54,7 @@ func wire(ctx context.Context, c config) (*agentParts, error) {
 	if dir, err := os.UserConfigDir(); err == nil {
 		prefs = &osstore.FilePrefs{Path: filepath.Join(dir, "cardagent", "last-role.json")}
 	}
-	p.agent = session.New(session.Config{
+	p.Agent = session.New(session.Config{
 		Mode: session.Mode(c.Mode), Demo: p.demo != nil, DemoHint: "Demo card: the passcode is " + demo.Passcode + ".",
 		ReaderPrefer: c.Reader, BackendURL: c.BackendURL,
 		Logger: log, TraceAPDUs: c.TraceAPDUs,
@@ -62,15 +62,21 @@ func wire(ctx context.Context, c config) (*agentParts, error) {
 	return p, nil
 }
 
-// run starts the monitor and the agent and blocks until the agent stops
-// (ctx done or Quit); the demo rig is stopped last.
-func (p *agentParts) run(ctx context.Context) error {
-	mctx, stopMonitor := context.WithCancel(ctx)
-	defer stopMonitor()
-	go p.monitor.Run(mctx)
-	err := p.agent.Run(ctx)
-	if p.demo != nil {
-		p.demo.Stop()
-	}
-	return err
+// Start runs the monitor and the agent beside the caller's UI. stop ends
+// them and waits: the agent ends the session and clears the keyring, then
+// the demo rig stops. The agent also stops by itself on Quit.
+func (p *Parts) Start(ctx context.Context) (stop func() error) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		mctx, stopMonitor := context.WithCancel(ctx)
+		go p.monitor.Run(mctx)
+		err := p.Agent.Run(ctx)
+		stopMonitor()
+		if p.demo != nil {
+			p.demo.Stop()
+		}
+		done <- err
+	}()
+	return func() error { cancel(); return <-done }
 }

@@ -1,4 +1,4 @@
-package main
+package wiring
 
 import (
 	"flag"
@@ -10,20 +10,20 @@ import (
 func TestLoadConfigFileThenFlags(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "config.json")
 	os.WriteFile(file, []byte(`{"backend_url":"https://id.example:8443","ca_pin":"aa","mode":"persist","reader":"Gemalto"}`), 0o600)
-	c, _, err := loadConfig("t", []string{"--config", file, "--reader", "Omnikey", "--workstation", "ws-7"})
+	c, _, err := LoadConfig("t", []string{"--config", file, "--reader", "Omnikey", "--workstation", "ws-7"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.BackendURL != "https://id.example:8443" || c.Mode != "persist" || c.Reader != "Omnikey" || c.WorkstationID != "ws-7" {
 		t.Fatalf("%+v", c)
 	}
-	if _, _, err := loadConfig("t", []string{"--config=" + file, "--mode", "sometimes"}); err == nil {
+	if _, _, err := LoadConfig("t", []string{"--config=" + file, "--mode", "sometimes"}); err == nil {
 		t.Fatal("bad mode accepted")
 	}
-	if _, _, err := loadConfig("t", []string{"--config", "", "--backend", "https://x"}); err == nil {
+	if _, _, err := LoadConfig("t", []string{"--config", "", "--backend", "https://x"}); err == nil {
 		t.Fatal("--backend without --ca-pin accepted")
 	}
-	c, _, err = loadConfig("t", []string{"--config", filepath.Join(t.TempDir(), "missing.json")})
+	c, _, err = LoadConfig("t", []string{"--config", filepath.Join(t.TempDir(), "missing.json")})
 	if err != nil || c.BackendURL != "" || c.WorkstationID == "" {
 		t.Fatalf("missing file: %+v %v", c, err)
 	}
@@ -34,7 +34,7 @@ func TestLoadConfigFileThenFlags(t *testing.T) {
 func TestCommandFlags(t *testing.T) {
 	var role string
 	var once bool
-	c, _, err := loadConfig("login", []string{"--config", "", "--role", "Nurse", "--backend", "https://x", "--ca-pin", "ab", "--trace-apdus", "--once"}, func(fs *flag.FlagSet) {
+	c, _, err := LoadConfig("login", []string{"--config", "", "--role", "Nurse", "--backend", "https://x", "--ca-pin", "ab", "--trace-apdus", "--once"}, func(fs *flag.FlagSet) {
 		fs.StringVar(&role, "role", "", "")
 		fs.BoolVar(&once, "once", false, "")
 	})

@@ -1,4 +1,8 @@
-package main
+// Package wiring turns the agent's configuration (defaults, then a JSON
+// file, then flags) into running parts: the reader monitor, the backend
+// client (or the embedded demo), the session and its OS stores. The
+// commands in cmd/cardagent only pick a UI and call it.
+package wiring
 
 import (
 	"encoding/json"
@@ -13,9 +17,9 @@ import (
 	"github.com/cardagent/cardagent/session"
 )
 
-// config is the agent's configuration: defaults, then the config file
+// Config is the agent's configuration: defaults, then the config file
 // (user config dir/cardagent/config.json), then flags.
-type config struct {
+type Config struct {
 	BackendURL    string `json:"backend_url"`    // empty: the embedded demo backend
 	CAPin         string `json:"ca_pin"`         // SHA-256 of the backend's CA certificate
 	Mode          string `json:"mode"`           // "", "normal" or "persist" (Session Lock Persistence)
@@ -53,11 +57,11 @@ func defaultConfigPath() string {
 	return filepath.Join(dir, "cardagent", "config.json")
 }
 
-// loadConfig reads the file (a missing one is fine), then the flags, whose
+// LoadConfig reads the file (a missing one is fine), then the flags, whose
 // defaults are the file's values: a flag given overrides the file. extra
 // adds a command's own flags to the same set.
-func loadConfig(fsName string, args []string, extra ...func(*flag.FlagSet)) (config, *flag.FlagSet, error) {
-	var c config
+func LoadConfig(fsName string, args []string, extra ...func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
+	var c Config
 	c.file = configPath(args)
 	if c.file != "" {
 		b, err := os.ReadFile(c.file)
