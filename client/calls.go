@@ -21,65 +21,71 @@ type Ticket struct {
 // Policy returns the public policy (passcode rule, renewal window, modes).
 func (c *Client) Policy(ctx context.Context) (api.Policy, error) {
 	var p api.Policy
-	return p, c.do(ctx, http.MethodGet, "/v1/policy", nil, nil, &p)
+	return p, c.do(ctx, api.RouteGetPolicy, nil, nil, &p)
 }
 
 // Ping calls the no-op endpoint: reachability and trust in one round trip.
 func (c *Client) Ping(ctx context.Context) error {
-	return c.do(ctx, http.MethodGet, "/v1/ping", nil, nil, &api.Pong{})
+	return c.do(ctx, api.RoutePing, nil, nil, &api.Pong{})
 }
 
 // Challenge asks for a single-use login nonce bound to this workstation.
 func (c *Client) Challenge(ctx context.Context) (api.Challenge, error) {
 	var ch api.Challenge
-	return ch, c.do(ctx, http.MethodPost, "/v1/challenges", nil, api.ChallengeRequest{WorkstationID: c.ws}, &ch)
+	return ch, c.do(ctx, api.RouteCreateChallenge, nil, api.ChallengeRequest{WorkstationID: c.ws}, &ch)
 }
 
 // Login redeems a challenge with the card's proof and opens a session.
 func (c *Client) Login(ctx context.Context, proof api.CardProof) (api.Session, error) {
 	var s api.Session
-	return s, c.do(ctx, http.MethodPost, "/v1/sessions", nil, api.CreateSessionRequest{CardProof: proof}, &s)
+	return s, c.do(ctx, api.RouteCreateSession, nil, api.CreateSessionRequest{CardProof: proof}, &s)
 }
 
 // Session reads a session's current state.
 func (c *Client) Session(ctx context.Context, t Ticket) (api.Session, error) {
 	var s api.Session
-	return s, c.do(ctx, http.MethodGet, "/v1/sessions/"+t.ID, &t, nil, &s)
+	return s, c.do(ctx, api.RouteGetSession, &t, nil, &s, t.ID)
 }
 
 // AcceptTerms records acceptance of a terms version.
 func (c *Client) AcceptTerms(ctx context.Context, t Ticket, version int) (api.Session, error) {
 	var s api.Session
-	return s, c.do(ctx, http.MethodPost, "/v1/sessions/"+t.ID+"/terms", &t, api.AcceptTermsRequest{Version: version}, &s)
+	return s, c.do(ctx, api.RouteAcceptTerms, &t, api.AcceptTermsRequest{Version: version}, &s, t.ID)
 }
 
 // SelectRole chooses the role to work in (idempotent: retried).
 func (c *Client) SelectRole(ctx context.Context, t Ticket, roleID string) (api.Session, error) {
 	var s api.Session
-	return s, c.do(ctx, http.MethodPut, "/v1/sessions/"+t.ID+"/role", &t, api.SelectRoleRequest{RoleID: roleID}, &s)
+	return s, c.do(ctx, api.RouteSelectRole, &t, api.SelectRoleRequest{RoleID: roleID}, &s, t.ID)
 }
 
 // Suspend parks the session until the same card comes back (Session Lock
 // Persistence).
 func (c *Client) Suspend(ctx context.Context, t Ticket) (api.Session, error) {
 	var s api.Session
-	return s, c.do(ctx, http.MethodPost, "/v1/sessions/"+t.ID+"/suspend", &t, nil, &s)
+	return s, c.do(ctx, api.RouteSuspendSession, &t, nil, &s, t.ID)
 }
 
 // Resume reopens a suspended session with a fresh proof from the same card.
 func (c *Client) Resume(ctx context.Context, t Ticket, proof api.CardProof) (api.Session, error) {
 	var s api.Session
-	return s, c.do(ctx, http.MethodPost, "/v1/sessions/"+t.ID+"/resume", &t, api.ResumeRequest{CardProof: proof}, &s)
+	return s, c.do(ctx, api.RouteResumeSession, &t, api.ResumeRequest{CardProof: proof}, &s, t.ID)
 }
 
 // End ends the session for good (idempotent: retried).
 func (c *Client) End(ctx context.Context, t Ticket) error {
-	return c.do(ctx, http.MethodDelete, "/v1/sessions/"+t.ID, &t, nil, nil)
+	return c.do(ctx, api.RouteEndSession, &t, nil, nil, t.ID)
 }
 
-// do runs one call and turns every failure into *APIError, ErrUntrusted or
-// ErrUnreachable.
-func (c *Client) do(ctx context.Context, method, path string, t *Ticket, body, out any) error {
+// do runs one call on route, its wildcards filled with values (api.Request),
+// and turns every failure into *APIError, ErrUntrusted or ErrUnreachable;
+// a value the route cannot carry (an empty session id) is an error of its
+// own, and nothing is sent.
+func (c *Client) do(ctx context.Context, route string, t *Ticket, body, out any, values ...string) error {
+	method, path, err := api.Request(route, values...)
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
 	req := c.r.R().SetContext(ctx)
 	if t != nil {
 		req.SetAuthToken(t.Token)

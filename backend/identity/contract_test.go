@@ -8,14 +8,15 @@ import (
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
+	"github.com/cardagent/cardagent/client"
 )
 
 // status is the HTTP status and code a call answered (200/204 and "" for
 // success).
 func status(err error) (int, api.ErrorCode) {
-	var se *testenv.StatusError
-	if errors.As(err, &se) {
-		return se.Status, se.Err.Code
+	var ae *client.APIError
+	if errors.As(err, &ae) {
+		return ae.Status, ae.Code
 	}
 	if err != nil {
 		return -1, api.ErrorCode(err.Error())
@@ -30,7 +31,7 @@ func TestRepeatedCalls(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db string) {
 		w := startWith(t, db, nil, slp)
 		ctx := context.Background()
-		cl := w.env.Client
+		cl := w.env.Client("ws-1")
 		type want struct {
 			status int
 			code   api.ErrorCode
@@ -41,24 +42,24 @@ func TestRepeatedCalls(t *testing.T) {
 				t.Errorf("%s: %d %s, want %d %s", what, s, c, w.status, w.code)
 			}
 		}
-		s, err := cl.Login(ctx, w.sam, "ws-1") // sam has terms to accept
+		s, err := testenv.Login(ctx, cl, w.sam) // sam has terms to accept
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !s.TermsRequired || s.Terms == nil {
 			t.Fatalf("sam's login does not ask for the terms: %+v", s)
 		}
-		terms := api.AcceptTermsRequest{Version: s.Terms.Version}
-		check("terms", cl.SessionCall(ctx, s, "POST", "/terms", terms, nil), want{200, ""})
-		check("terms again", cl.SessionCall(ctx, s, "POST", "/terms", terms, nil), want{200, ""})
+		tk := testenv.Ticket(s)
+		check("terms", errOf(cl.AcceptTerms(ctx, tk, s.Terms.Version)), want{200, ""})
+		check("terms again", errOf(cl.AcceptTerms(ctx, tk, s.Terms.Version)), want{200, ""})
 
-		check("no workstation header", cl.Do(ctx, testenv.Call{Method: "GET", Path: "/v1/sessions/" + s.ID, Token: s.Token}, nil),
+		check("no workstation header", sendRaw(w, api.RouteGetSession, []string{s.ID}, "", "Authorization", "Bearer "+s.Token),
 			want{http.StatusUnauthorized, api.CodeWorkstationMismatch})
 
-		check("suspend", cl.SessionCall(ctx, s, "POST", "/suspend", nil, nil), want{200, ""})
-		check("suspend again", cl.SessionCall(ctx, s, "POST", "/suspend", nil, nil), want{200, ""})
-		check("DELETE", cl.SessionCall(ctx, s, "DELETE", "", nil, nil), want{200, ""})
-		check("DELETE again", cl.SessionCall(ctx, s, "DELETE", "", nil, nil), want{http.StatusUnauthorized, api.CodeSessionEnded})
-		check("suspend after end", cl.SessionCall(ctx, s, "POST", "/suspend", nil, nil), want{http.StatusUnauthorized, api.CodeSessionEnded})
+		check("suspend", errOf(cl.Suspend(ctx, tk)), want{200, ""})
+		check("suspend again", errOf(cl.Suspend(ctx, tk)), want{200, ""})
+		check("DELETE", cl.End(ctx, tk), want{200, ""})
+		check("DELETE again", cl.End(ctx, tk), want{http.StatusUnauthorized, api.CodeSessionEnded})
+		check("suspend after end", errOf(cl.Suspend(ctx, tk)), want{http.StatusUnauthorized, api.CodeSessionEnded})
 	})
 }

@@ -2,17 +2,23 @@ package identity_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/audit"
 	"github.com/cardagent/cardagent/backend/config"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
 	"github.com/cardagent/cardagent/backend/internal/testrig"
 	"github.com/cardagent/cardagent/backend/secret"
 	"github.com/cardagent/cardagent/backend/store"
+	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/demo"
 )
 
@@ -85,6 +91,44 @@ func startWith(t *testing.T, db string, root *secret.Root, configure func(*confi
 		}
 	}
 	return w
+}
+
+// errOf is the error of a client call whose answer a test does not read.
+func errOf[T any](_ T, err error) error { return err }
+
+// sendRaw sends route, its wildcards filled with values, with net/http
+// (through the contract check): for requests the client never makes — a
+// malformed body, a header left out. body goes as is, as application/json
+// unless header (name, value pairs) says otherwise. A refusal comes back as
+// the client returns one, *client.APIError, so wantCode and status read it.
+func sendRaw(w *world, route string, values []string, body string, header ...string) error {
+	method, path, err := api.Request(route, values...)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(method, w.env.URL+path, strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := w.env.HTTP.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 == 2 {
+		return nil
+	}
+	var e api.Error
+	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Code == "" {
+		return fmt.Errorf("HTTP %d with a body that is not an api.Error (%v)", resp.StatusCode, err)
+	}
+	return &client.APIError{Status: resp.StatusCode, Code: e.Code, Message: e.Message}
 }
 
 // lastAudit is the newest audit record.

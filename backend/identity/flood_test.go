@@ -15,6 +15,7 @@ import (
 	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
 	"github.com/cardagent/cardagent/backend/store"
+	"github.com/cardagent/cardagent/client"
 )
 
 // auditSince reads every audit record after seq.
@@ -58,7 +59,8 @@ func TestRefusalFloodIsBounded(t *testing.T) {
 		ctx := context.Background()
 		st := w.env.Store
 		before := headSeq(t, st)
-		garbage := []byte(`{"` + strings.Repeat("A", 45<<10) + `":1}`)
+		garbage := `{"` + strings.Repeat("A", 45<<10) + `":1}`
+		cl := w.env.Client("ward-flood")
 		const total, loginEvery, workers = 2000, 100, 8
 
 		var mu sync.Mutex
@@ -80,7 +82,7 @@ func TestRefusalFloodIsBounded(t *testing.T) {
 				defer wg.Done()
 				for i := range jobs {
 					if i%loginEvery == 0 {
-						s, err := w.env.Client.Login(ctx, w.ada, "ward-flood")
+						s, err := testenv.Login(ctx, cl, w.ada)
 						if err != nil {
 							fail(fmt.Errorf("real login %d: %w", i, err))
 							continue
@@ -90,12 +92,12 @@ func TestRefusalFloodIsBounded(t *testing.T) {
 						mu.Unlock()
 						continue
 					}
-					err := w.env.Client.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/sessions", RawBody: garbage, ContentType: "application/json"}, nil)
-					var se *testenv.StatusError
-					if !errors.As(err, &se) || se.Status != http.StatusBadRequest || se.Err.Code != api.CodeUnknownField {
+					err := sendRaw(w, api.RouteCreateSession, nil, garbage)
+					var ae *client.APIError
+					if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest || ae.Code != api.CodeUnknownField {
 						fail(fmt.Errorf("garbage login %d: %v, want 400 unknown_field", i, err))
-					} else if len(se.Err.Message) > 64 {
-						fail(fmt.Errorf("garbage login %d: the refusal echoes %d bytes", i, len(se.Err.Message)))
+					} else if len(ae.Message) > 64 {
+						fail(fmt.Errorf("garbage login %d: the refusal echoes %d bytes", i, len(ae.Message)))
 					}
 				}
 			}()
@@ -173,7 +175,7 @@ func TestAuditClientAddress(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db string) {
 		w := start(t, db, nil)
 		ctx := context.Background()
-		if _, err := w.env.Client.Login(ctx, w.ada, "ws-1"); err != nil {
+		if _, err := testenv.Login(ctx, w.env.Client("ws-1"), w.ada); err != nil {
 			t.Fatal(err)
 		}
 		if rec := lastAudit(t, w.env.Store); rec.Action != "login" || rec.ClientAddr != "127.0.0.1" {
@@ -185,7 +187,7 @@ func TestAuditClientAddress(t *testing.T) {
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Forwarded-For", "203.0.113.9")
-		resp, err := w.env.Client.HTTP.Do(req)
+		resp, err := w.env.HTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,16 +32,18 @@ func raw(t *testing.T, w *world) *sql.DB {
 	return r.Raw()
 }
 
-// ready logs ada in, accepts the terms if due and returns the session.
-func ready(t *testing.T, w *world, card *testenv.Card, ws string) *api.Session {
+// ready logs card in at ws, accepts the terms if due and returns the
+// session.
+func ready(t *testing.T, w *world, card *testenv.Card, ws string) api.Session {
 	t.Helper()
 	ctx := context.Background()
-	s, err := w.env.Client.Login(ctx, card, ws)
+	cl := w.env.Client(ws)
+	s, err := testenv.Login(ctx, cl, card)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.TermsRequired {
-		if err := w.env.Client.SessionCall(ctx, s, "POST", "/terms", api.AcceptTermsRequest{Version: s.Terms.Version}, nil); err != nil {
+		if _, err := cl.AcceptTerms(ctx, testenv.Ticket(s), s.Terms.Version); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -54,7 +56,6 @@ func TestCardStateEndsSessions(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db string) {
 		w := startWith(t, db, nil, slp)
 		ctx := context.Background()
-		cl := w.env.Client
 		for _, tc := range []struct {
 			card   *testenv.Card
 			change func(guid []byte) error
@@ -63,19 +64,20 @@ func TestCardStateEndsSessions(t *testing.T) {
 			{w.ada, func(g []byte) error { return w.env.Svc.LockCard(ctx, "ra-1", g, "passcode blocked") }, "card.lock"},
 			{w.adaR, func(g []byte) error { return w.env.Svc.CancelCard(ctx, "ra-1", g, "lost") }, "card.cancel"},
 		} {
+			atA := w.env.Client("ws-a")
 			active := ready(t, w, tc.card, "ws-a")
-			if err := cl.SessionCall(ctx, active, "PUT", "/role", api.SelectRoleRequest{RoleID: active.Roles[0].ID}, nil); err != nil {
+			if _, err := atA.SelectRole(ctx, testenv.Ticket(active), active.Roles[0].ID); err != nil {
 				t.Fatal(err)
 			}
 			parked := ready(t, w, tc.card, "ws-b")
-			if err := cl.SessionCall(ctx, parked, "POST", "/suspend", nil, nil); err != nil {
+			if _, err := w.env.Client("ws-b").Suspend(ctx, testenv.Ticket(parked)); err != nil {
 				t.Fatal(err)
 			}
 			other := ready(t, w, w.sam, "ws-c")
 			if err := tc.change(tc.card.GUID); err != nil {
 				t.Fatal(err)
 			}
-			for _, s := range []*api.Session{active, parked} {
+			for _, s := range []api.Session{active, parked} {
 				if got := storedSession(t, w, s.ID); got.State != store.SessionEnded {
 					t.Fatalf("%s left session %s %s", tc.action, s.ID, got.State)
 				}
@@ -88,8 +90,8 @@ func TestCardStateEndsSessions(t *testing.T) {
 				!strings.Contains(rec.Detail, active.ID) || !strings.Contains(rec.Detail, parked.ID) {
 				t.Fatalf("audit record of %s: %+v", tc.action, rec)
 			}
-			wantCode(t, cl.SessionCall(ctx, active, "PUT", "/role", api.SelectRoleRequest{RoleID: active.Roles[1].ID}, nil), http.StatusUnauthorized, api.CodeSessionEnded)
-			wantCode(t, cl.SessionCall(ctx, active, "GET", "", nil, nil), http.StatusUnauthorized, api.CodeSessionEnded)
+			wantCode(t, errOf(atA.SelectRole(ctx, testenv.Ticket(active), active.Roles[1].ID)), http.StatusUnauthorized, api.CodeSessionEnded)
+			wantCode(t, errOf(atA.Session(ctx, testenv.Ticket(active))), http.StatusUnauthorized, api.CodeSessionEnded)
 		}
 		verifyAudit(t, w)
 	})
@@ -102,7 +104,7 @@ func TestCallsRecheckHolder(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db string) {
 		w := startWith(t, db, nil, slp)
 		ctx := context.Background()
-		cl := w.env.Client
+		cl := w.env.Client("ws-1")
 		db0 := raw(t, w)
 		exec := func(q string, args ...any) {
 			t.Helper()
@@ -112,26 +114,24 @@ func TestCallsRecheckHolder(t *testing.T) {
 		}
 		// The position of the chosen role ends: calls in it are refused,
 		// choosing another role is not.
-		s := ready(t, w, w.ada, "ws-1")
-		if err := cl.SessionCall(ctx, s, "PUT", "/role", api.SelectRoleRequest{RoleID: "demo-ada-gp"}, nil); err != nil {
+		s := testenv.Ticket(ready(t, w, w.ada, "ws-1"))
+		if _, err := cl.SelectRole(ctx, s, "demo-ada-gp"); err != nil {
 			t.Fatal(err)
 		}
 		exec(`UPDATE positions SET ends_at = $1 WHERE id = 'demo-ada-gp'`, w.clock.Now().Add(-time.Minute).UnixMicro())
-		wantCode(t, cl.SessionCall(ctx, s, "GET", "", nil, nil), http.StatusForbidden, api.CodeRoleEnded)
-		if err := cl.SessionCall(ctx, s, "PUT", "/role", api.SelectRoleRequest{RoleID: "demo-ada-clinician"}, nil); err != nil {
+		wantCode(t, errOf(cl.Session(ctx, s)), http.StatusForbidden, api.CodeRoleEnded)
+		if _, err := cl.SelectRole(ctx, s, "demo-ada-clinician"); err != nil {
 			t.Fatalf("choosing a role still held: %v", err)
 		}
-		if err := cl.SessionCall(ctx, s, "GET", "", nil, nil); err != nil {
+		if _, err := cl.Session(ctx, s); err != nil {
 			t.Fatalf("GET in a role still held: %v", err)
 		}
 		// The user is disabled.
 		exec(`UPDATE users SET disabled = $1 WHERE id = '555000000001'`, true)
 		for _, call := range []func() error{
-			func() error { return cl.SessionCall(ctx, s, "GET", "", nil, nil) },
-			func() error {
-				return cl.SessionCall(ctx, s, "PUT", "/role", api.SelectRoleRequest{RoleID: "demo-ada-clinician"}, nil)
-			},
-			func() error { return cl.SessionCall(ctx, s, "POST", "/suspend", nil, nil) },
+			func() error { return errOf(cl.Session(ctx, s)) },
+			func() error { return errOf(cl.SelectRole(ctx, s, "demo-ada-clinician")) },
+			func() error { return errOf(cl.Suspend(ctx, s)) },
 		} {
 			wantCode(t, call(), http.StatusForbidden, api.CodeUserDisabled)
 		}
@@ -141,9 +141,9 @@ func TestCallsRecheckHolder(t *testing.T) {
 		exec(`UPDATE users SET disabled = $1 WHERE id = '555000000001'`, false)
 		// The card is locked by a write that bypassed the service.
 		exec(`UPDATE cards SET state = 'locked' WHERE guid = $1`, api.FormatCardGUID(w.ada.GUID))
-		wantCode(t, cl.SessionCall(ctx, s, "GET", "", nil, nil), http.StatusForbidden, api.CodeCardLocked)
+		wantCode(t, errOf(cl.Session(ctx, s)), http.StatusForbidden, api.CodeCardLocked)
 		// Ending is always allowed.
-		if err := cl.SessionCall(ctx, s, "DELETE", "", nil, nil); err != nil {
+		if err := cl.End(ctx, s); err != nil {
 			t.Fatalf("end with the card locked: %v", err)
 		}
 	})
@@ -157,25 +157,25 @@ func TestSuspendRules(t *testing.T) {
 		root := secret.Generate() // two services on one store share it
 		normal := start(t, db, root)
 		s := ready(t, normal, normal.ada, "ws-1")
-		wantCode(t, normal.env.Client.SessionCall(ctx, s, "POST", "/suspend", nil, nil), http.StatusForbidden, api.CodeSuspendNotAllowed)
+		wantCode(t, errOf(normal.env.Client("ws-1").Suspend(ctx, testenv.Ticket(s))), http.StatusForbidden, api.CodeSuspendNotAllowed)
 		if got := storedSession(t, normal, s.ID); got.State != store.SessionActive {
 			t.Fatalf("refused suspend left %s", got.State)
 		}
 
 		w := startWith(t, db, root, slp)
-		cl := w.env.Client
+		cl := w.env.Client("ws-1")
 		s = ready(t, w, w.ada, "ws-1")
-		if err := cl.SessionCall(ctx, s, "POST", "/suspend", nil, nil); err != nil {
+		tk := testenv.Ticket(s)
+		if _, err := cl.Suspend(ctx, tk); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, cl.SessionCall(ctx, s, "GET", "", nil, nil), http.StatusConflict, api.CodeSessionSuspended)
-		wantCode(t, cl.SessionCall(ctx, s, "PUT", "/role", api.SelectRoleRequest{RoleID: s.Roles[0].ID}, nil), http.StatusConflict, api.CodeSessionSuspended)
-		wantCode(t, cl.SessionCall(ctx, s, "POST", "/terms", api.AcceptTermsRequest{Version: 1}, nil), http.StatusConflict, api.CodeSessionSuspended)
-		var again api.Session
-		if err := cl.SessionCall(ctx, s, "POST", "/suspend", nil, &again); err != nil || again.State != api.SessionSuspended {
+		wantCode(t, errOf(cl.Session(ctx, tk)), http.StatusConflict, api.CodeSessionSuspended)
+		wantCode(t, errOf(cl.SelectRole(ctx, tk, s.Roles[0].ID)), http.StatusConflict, api.CodeSessionSuspended)
+		wantCode(t, errOf(cl.AcceptTerms(ctx, tk, 1)), http.StatusConflict, api.CodeSessionSuspended)
+		if again, err := cl.Suspend(ctx, tk); err != nil || again.State != api.SessionSuspended {
 			t.Fatalf("a retried suspend = %+v, %v", again, err)
 		}
-		if err := cl.SessionCall(ctx, s, "DELETE", "", nil, nil); err != nil {
+		if err := cl.End(ctx, tk); err != nil {
 			t.Fatalf("end a suspended session: %v", err)
 		}
 	})
@@ -187,9 +187,9 @@ func TestSupersededCertificate(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db string) {
 		w := startWith(t, db, nil, slp)
 		ctx := context.Background()
-		cl := w.env.Client
-		parked := ready(t, w, w.ada, "ws-1")
-		if err := cl.SessionCall(ctx, parked, "POST", "/suspend", nil, nil); err != nil {
+		cl := w.env.Client("ws-1")
+		parked := testenv.Ticket(ready(t, w, w.ada, "ws-1"))
+		if _, err := cl.Suspend(ctx, parked); err != nil {
 			t.Fatal(err)
 		}
 		old := *w.ada
@@ -199,13 +199,13 @@ func TestSupersededCertificate(t *testing.T) {
 			t.Fatal(err)
 		}
 		renewed := &testenv.Card{GUID: w.ada.GUID, Key: key, Cert: pair.Authentication, UserID: w.ada.UserID}
-		_, err = cl.Login(ctx, &old, "ws-1")
+		_, err = testenv.Login(ctx, cl, &old)
 		wantCode(t, err, http.StatusUnauthorized, api.CodeCertificateSuperseded)
-		ch, _ := cl.Challenge(ctx, "ws-1")
+		ch, _ := cl.Challenge(ctx)
 		p, _ := testenv.Prove(&old, ch, "ws-1")
-		err = cl.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/sessions/" + parked.ID + "/resume", Body: api.ResumeRequest{CardProof: p}}, nil)
+		_, err = cl.Resume(ctx, parked, p)
 		wantCode(t, err, http.StatusUnauthorized, api.CodeCertificateSuperseded)
-		if _, err := cl.Login(ctx, renewed, "ws-1"); err != nil {
+		if _, err := testenv.Login(ctx, cl, renewed); err != nil {
 			t.Fatalf("login with the renewed certificate: %v", err)
 		}
 	})
@@ -220,10 +220,9 @@ func TestSweep(t *testing.T) {
 		root := secret.Generate() // two services on one store share it
 		w := startWith(t, db, root, slp)
 		ctx := context.Background()
-		cl := w.env.Client
 		idle := ready(t, w, w.ada, "ws-1")
 		working := ready(t, w, w.ada, "ws-2")
-		if err := cl.SessionCall(ctx, working, "PUT", "/role", api.SelectRoleRequest{RoleID: working.Roles[0].ID}, nil); err != nil {
+		if _, err := w.env.Client("ws-2").SelectRole(ctx, testenv.Ticket(working), working.Roles[0].ID); err != nil {
 			t.Fatal(err)
 		}
 		res, err := w.env.Svc.Sweep(ctx)
@@ -231,7 +230,7 @@ func TestSweep(t *testing.T) {
 			t.Fatalf("sweep at once = %+v, %v", res, err)
 		}
 		w.clock.Advance(6 * time.Minute)
-		wantCode(t, cl.SessionCall(ctx, idle, "GET", "", nil, nil), http.StatusUnauthorized, api.CodeSessionEnded)
+		wantCode(t, errOf(w.env.Client("ws-1").Session(ctx, testenv.Ticket(idle))), http.StatusUnauthorized, api.CodeSessionEnded)
 		res, err = w.env.Svc.Sweep(ctx)
 		if err != nil || res.Idle != 1 || res.Expired != 0 || res.Challenges < 2 {
 			t.Fatalf("sweep after 6 min = %+v, %v", res, err)
@@ -340,7 +339,7 @@ func TestUntrustedBytesNo5xx(t *testing.T) {
 						}
 						return c
 					}, ws))
-					resp, err := w.env.Client.HTTP.Do(req)
+					resp, err := w.env.HTTP.Do(req)
 					if err != nil {
 						t.Errorf("request %d: %v", i, err)
 						continue
@@ -425,7 +424,7 @@ func wantUnavailable(t *testing.T, w *world, method, path, body string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, w.env.URL+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := w.env.Client.HTTP.Do(req)
+	resp, err := w.env.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +442,7 @@ func wantUnavailable(t *testing.T, w *world, method, path, body string) {
 func TestStoreOutage(t *testing.T) {
 	ctx := context.Background()
 	loginBody := func(t *testing.T, w *world) string {
-		ch, err := w.env.Client.Challenge(ctx, "ws-1")
+		ch, err := w.env.Client("ws-1").Challenge(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -458,7 +457,7 @@ func TestStoreOutage(t *testing.T) {
 		px.start(t)
 		u.Host = px.addr
 		w := startWith(t, u.String(), nil, slp)
-		if err := w.env.Client.Do(ctx, testenv.Call{Method: "GET", Path: "/readyz"}, nil); err != nil {
+		if err := sendRaw(w, api.RouteReadyz, nil, ""); err != nil {
 			t.Fatalf("readyz with the store up: %v", err)
 		}
 		body := loginBody(t, w)
@@ -466,7 +465,7 @@ func TestStoreOutage(t *testing.T) {
 		wantUnavailable(t, w, "POST", "/v1/sessions", body)
 		wantUnavailable(t, w, "GET", "/readyz", "")
 		px.start(t)
-		if _, err := w.env.Client.Login(ctx, w.ada, "ws-1"); err != nil {
+		if _, err := testenv.Login(ctx, w.env.Client("ws-1"), w.ada); err != nil {
 			t.Fatalf("login after the store came back: %v", err)
 		}
 	})
@@ -483,7 +482,7 @@ func TestStoreOutage(t *testing.T) {
 		if _, err := raw(t, w).ExecContext(ctx, `PRAGMA query_only = 0`); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.env.Client.Do(ctx, testenv.Call{Method: "GET", Path: "/readyz"}, nil); err != nil {
+		if err := sendRaw(w, api.RouteReadyz, nil, ""); err != nil {
 			t.Fatalf("readyz after writes work again: %v", err)
 		}
 	})

@@ -31,7 +31,8 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	ctx := context.Background()
 	const ws = "ws-shared"
 
-	ch, err := a.env.Client.Challenge(ctx, ws)
+	atA, atB := a.env.Client(ws), b.Client(ws)
+	ch, err := atA.Challenge(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,28 +40,29 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s api.Session
-	if err := b.Client.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/sessions", Body: api.CreateSessionRequest{CardProof: p}}, &s); err != nil {
+	s, err := atB.Login(ctx, p)
+	if err != nil {
 		t.Fatalf("redeeming A's challenge at B: %v", err)
 	}
-	err = a.env.Client.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/sessions", Body: api.CreateSessionRequest{CardProof: p}}, nil)
+	_, err = atA.Login(ctx, p)
 	wantCode(t, err, 401, api.CodeChallengeReplayed)
 	// The session opened at B is served by A.
-	if err := a.env.Client.SessionCall(ctx, &s, "POST", "/terms", api.AcceptTermsRequest{Version: s.Terms.Version}, nil); err != nil {
+	if _, err := atA.AcceptTerms(ctx, testenv.Ticket(s), s.Terms.Version); err != nil {
 		t.Fatalf("terms at A for a session from B: %v", err)
 	}
 
 	// Concurrent logins on both instances, each with role selection.
 	var wg sync.WaitGroup
 	errc := make(chan error, 8)
-	for i, cl := range []*testenv.Client{a.env.Client, b.Client, a.env.Client, b.Client} {
+	for i, env := range []*testenv.Env{a.env, b, a.env, b} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			cl := env.Client(fmt.Sprint("ws-", i))
 			for range 15 {
-				s, err := cl.Login(ctx, a.adaR, fmt.Sprint("ws-", i))
+				s, err := testenv.Login(ctx, cl, a.adaR)
 				if err == nil {
-					err = cl.SessionCall(ctx, s, "PUT", "/role", api.SelectRoleRequest{RoleID: s.Roles[0].ID}, nil)
+					_, err = cl.SelectRole(ctx, testenv.Ticket(s), s.Roles[0].ID)
 				}
 				if err != nil {
 					errc <- err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
+	"github.com/cardagent/cardagent/client"
 )
 
 // TestLoginOverHTTPS runs the whole protocol over loopback HTTPS on both
@@ -19,10 +20,10 @@ func TestLoginOverHTTPS(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db string) {
 		w := startWith(t, db, nil, slp)
 		ctx := context.Background()
-		cl := w.env.Client
+		const ws = "ward-7-pc-3"
+		cl := w.env.Client(ws)
 		for _, card := range []*testenv.Card{w.ada, w.adaR} {
-			const ws = "ward-7-pc-3"
-			s, err := cl.Login(ctx, card, ws)
+			s, err := testenv.Login(ctx, cl, card)
 			if err != nil {
 				t.Fatalf("login: %v", err)
 			}
@@ -32,12 +33,13 @@ func TestLoginOverHTTPS(t *testing.T) {
 			if c := s.Certificate; c.DaysLeft < 700 || c.SelfRenewalAllowed || c.RenewalRefusal != api.RenewalOutsideWindow || c.ExpiryAlert {
 				t.Fatalf("certificate status %+v", c)
 			}
+			tk := testenv.Ticket(s)
 			if card == w.ada {
 				if !s.TermsRequired || s.Terms == nil {
 					t.Fatalf("first login does not ask for the terms: %+v", s)
 				}
-				var after api.Session
-				if err := cl.SessionCall(ctx, s, "POST", "/terms", api.AcceptTermsRequest{Version: s.Terms.Version}, &after); err != nil {
+				after, err := cl.AcceptTerms(ctx, tk, s.Terms.Version)
+				if err != nil {
 					t.Fatalf("accepting terms: %v", err)
 				}
 				if after.TermsRequired {
@@ -46,23 +48,22 @@ func TestLoginOverHTTPS(t *testing.T) {
 			} else if s.TermsRequired {
 				t.Fatal("terms asked again after they were accepted")
 			}
-			var withRole api.Session
-			if err := cl.SessionCall(ctx, s, "PUT", "/role", api.SelectRoleRequest{RoleID: s.Roles[1].ID}, &withRole); err != nil {
+			withRole, err := cl.SelectRole(ctx, tk, s.Roles[1].ID)
+			if err != nil {
 				t.Fatalf("selecting role: %v", err)
 			}
 			if withRole.RoleID != s.Roles[1].ID || withRole.Token != "" {
 				t.Fatalf("after role: %+v", withRole)
 			}
-			var got api.Session
-			if err := cl.SessionCall(ctx, s, "GET", "", nil, &got); err != nil || got.RoleID != withRole.RoleID {
+			if got, err := cl.Session(ctx, tk); err != nil || got.RoleID != withRole.RoleID {
 				t.Fatalf("GET session = %+v, %v", got, err)
 			}
-			if err := cl.SessionCall(ctx, s, "POST", "/suspend", nil, &got); err != nil || got.State != api.SessionSuspended {
+			if got, err := cl.Suspend(ctx, tk); err != nil || got.State != api.SessionSuspended {
 				t.Fatalf("suspend = %+v, %v", got, err)
 			}
-			wantCode(t, cl.SessionCall(ctx, s, "PUT", "/role", api.SelectRoleRequest{RoleID: s.Roles[0].ID}, nil), http.StatusConflict, api.CodeSessionSuspended)
+			wantCode(t, errOf(cl.SelectRole(ctx, tk, s.Roles[0].ID)), http.StatusConflict, api.CodeSessionSuspended)
 			// Resume: a fresh challenge signed by the same card.
-			ch, err := cl.Challenge(ctx, ws)
+			ch, err := cl.Challenge(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,30 +71,29 @@ func TestLoginOverHTTPS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var resumed api.Session
-			if err := cl.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/sessions/" + s.ID + "/resume", Body: api.ResumeRequest{CardProof: p}}, &resumed); err != nil {
+			resumed, err := cl.Resume(ctx, tk, p)
+			if err != nil {
 				t.Fatalf("resume: %v", err)
 			}
 			if resumed.State != api.SessionActive || resumed.Token == "" || resumed.Token == s.Token || resumed.RoleID != withRole.RoleID {
 				t.Fatalf("resumed %+v", resumed)
 			}
 			// The old token is dead, the new one works.
-			wantCode(t, cl.SessionCall(ctx, s, "GET", "", nil, nil), http.StatusUnauthorized, api.CodeUnauthenticated)
-			s.Token = resumed.Token
-			if err := cl.SessionCall(ctx, s, "DELETE", "", nil, nil); err != nil {
+			wantCode(t, errOf(cl.Session(ctx, tk)), http.StatusUnauthorized, api.CodeUnauthenticated)
+			tk.Token = resumed.Token
+			if err := cl.End(ctx, tk); err != nil {
 				t.Fatalf("end: %v", err)
 			}
-			wantCode(t, cl.SessionCall(ctx, s, "GET", "", nil, nil), http.StatusUnauthorized, api.CodeSessionEnded)
+			wantCode(t, errOf(cl.Session(ctx, tk)), http.StatusUnauthorized, api.CodeSessionEnded)
 			if rec := lastAudit(t, w.env.Store); rec.Action != "session.get" || rec.Outcome != string(api.CodeSessionEnded) {
 				t.Fatalf("last audit record %+v", rec)
 			}
 		}
-		var policy api.Policy
-		if err := cl.Do(ctx, testenv.Call{Method: "GET", Path: "/v1/policy"}, &policy); err != nil || policy.RenewalWindowDays != 90 || policy.PasscodeMinLength != 4 {
+		if policy, err := cl.Policy(ctx); err != nil || policy.RenewalWindowDays != 90 || policy.PasscodeMinLength != 4 {
 			t.Fatalf("policy = %+v, %v", policy, err)
 		}
 		// Metrics are served on their own listener, not the API's.
-		wantCode(t, cl.Do(ctx, testenv.Call{Method: "GET", Path: "/metrics"}, nil), http.StatusNotFound, api.CodeNotFound)
+		wantCode(t, sendRaw(w, api.RouteMetrics, nil, ""), http.StatusNotFound, api.CodeNotFound)
 		resp, err := http.Get(w.env.MetricsURL)
 		if err != nil {
 			t.Fatal(err)
@@ -114,11 +114,11 @@ func TestLoginOverHTTPS(t *testing.T) {
 
 func wantCode(t *testing.T, err error, status int, code api.ErrorCode) {
 	t.Helper()
-	var se *testenv.StatusError
-	if !errors.As(err, &se) || se.Status != status || se.Err.Code != code {
+	var ae *client.APIError
+	if !errors.As(err, &ae) || ae.Status != status || ae.Code != code {
 		t.Fatalf("got %v, want HTTP %d %s", err, status, code)
 	}
-	if se.Err.Message == "" {
+	if ae.Message == "" {
 		t.Fatalf("%s has no message", code)
 	}
 }

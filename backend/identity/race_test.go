@@ -11,6 +11,7 @@ import (
 	"github.com/cardagent/cardagent/backend/config"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
 	"github.com/cardagent/cardagent/backend/store"
+	"github.com/cardagent/cardagent/client"
 )
 
 // slp turns Session Lock Persistence on: sessions suspend on card removal.
@@ -39,32 +40,32 @@ func TestSessionStateRace(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		rounds int
-		method string
-		sub    string
+		change func(*client.Client, context.Context, client.Ticket) error
 		want   store.SessionState
 	}{
-		{"end", 60, "DELETE", "", store.SessionEnded},
-		{"suspend", 30, "POST", "/suspend", store.SessionSuspended},
+		{"end", 60, (*client.Client).End, store.SessionEnded},
+		{"suspend", 30, func(cl *client.Client, ctx context.Context, tk client.Ticket) error {
+			return errOf(cl.Suspend(ctx, tk))
+		}, store.SessionSuspended},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			forEachStore(t, func(t *testing.T, db string) {
 				w := startWith(t, db, nil, slp)
 				ctx := context.Background()
-				cl := w.env.Client
-				const ws = "ws-race"
-				first, err := cl.Login(ctx, w.ada, ws)
+				cl := w.env.Client("ws-race")
+				first, err := testenv.Login(ctx, cl, w.ada)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if first.TermsRequired {
-					if err := cl.SessionCall(ctx, first, "POST", "/terms", api.AcceptTermsRequest{Version: first.Terms.Version}, nil); err != nil {
+					if _, err := cl.AcceptTerms(ctx, testenv.Ticket(first), first.Terms.Version); err != nil {
 						t.Fatal(err)
 					}
 				}
 				const pickers = 3
 				lost, raced := 0, 0
 				for round := range tc.rounds {
-					s, err := cl.Login(ctx, w.ada, ws)
+					s, err := testenv.Login(ctx, cl, w.ada)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -76,13 +77,13 @@ func TestSessionStateRace(t *testing.T) {
 					go func() {
 						defer wg.Done()
 						<-gate
-						changeErr = cl.SessionCall(ctx, s, tc.method, tc.sub, nil, nil)
+						changeErr = tc.change(cl, ctx, testenv.Ticket(s))
 					}()
 					for i := range pickers {
 						go func() {
 							defer wg.Done()
 							<-gate
-							err := cl.SessionCall(ctx, s, "PUT", "/role", api.SelectRoleRequest{RoleID: s.Roles[(round+i)%len(s.Roles)].ID}, nil)
+							_, err := cl.SelectRole(ctx, testenv.Ticket(s), s.Roles[(round+i)%len(s.Roles)].ID)
 							roleOK[i] = err == nil
 							if err != nil && !refusedAsChanged(err) {
 								t.Errorf("round %d: role selection: %v", round, err)
@@ -92,7 +93,7 @@ func TestSessionStateRace(t *testing.T) {
 					close(gate)
 					wg.Wait()
 					if changeErr != nil {
-						t.Fatalf("round %d: %s %s: %v", round, tc.method, tc.sub, changeErr)
+						t.Fatalf("round %d: %s: %v", round, tc.name, changeErr)
 					}
 					for _, ok := range roleOK {
 						if ok {
@@ -118,13 +119,13 @@ func TestSessionStateRace(t *testing.T) {
 // refusedAsChanged reports whether a role selection that lost the race was
 // answered with the state the winner left (ended or suspended) or a conflict.
 func refusedAsChanged(err error) bool {
-	var se *testenv.StatusError
-	if !errors.As(err, &se) {
+	var ae *client.APIError
+	if !errors.As(err, &ae) {
 		return false
 	}
-	switch se.Err.Code {
+	switch ae.Code {
 	case api.CodeSessionEnded, api.CodeSessionSuspended:
 		return true
 	}
-	return se.Status == http.StatusConflict
+	return ae.Status == http.StatusConflict
 }

@@ -19,12 +19,12 @@ func TestRefusals(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db string) {
 		w := startWith(t, db, nil, slp)
 		ctx := context.Background()
-		cl := w.env.Client
 		const ws = "ws-1"
+		cl := w.env.Client(ws)
 
-		login := func(card *testenv.Card) *api.Session {
+		login := func(card *testenv.Card) api.Session {
 			t.Helper()
-			s, err := cl.Login(ctx, card, ws)
+			s, err := testenv.Login(ctx, cl, card)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -32,7 +32,7 @@ func TestRefusals(t *testing.T) {
 		}
 		proof := func(card *testenv.Card) api.CardProof {
 			t.Helper()
-			ch, err := cl.Challenge(ctx, ws)
+			ch, err := cl.Challenge(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,9 +42,7 @@ func TestRefusals(t *testing.T) {
 			}
 			return p
 		}
-		postSession := func(p api.CardProof) error {
-			return cl.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/sessions", Body: api.CreateSessionRequest{CardProof: p}}, nil)
-		}
+		postSession := func(p api.CardProof) error { return errOf(cl.Login(ctx, p)) }
 
 		cases := []struct {
 			name   string
@@ -65,7 +63,7 @@ func TestRefusals(t *testing.T) {
 				return postSession(p)
 			}, 401, api.CodeChallengeExpired},
 			{"nonce of another workstation", func() error {
-				ch, _ := cl.Challenge(ctx, "ws-other")
+				ch, _ := w.env.Client("ws-other").Challenge(ctx)
 				p, _ := testenv.Prove(w.ada, ch, ws)
 				return postSession(p)
 			}, 401, api.CodeChallengeInvalid},
@@ -122,54 +120,53 @@ func TestRefusals(t *testing.T) {
 			}, 403, api.CodeCardCancelled},
 			{"terms not accepted", func() error {
 				s := login(w.sam)
-				return cl.SessionCall(ctx, s, "PUT", "/role", api.SelectRoleRequest{RoleID: "demo-sam-ra"}, nil)
+				return errOf(cl.SelectRole(ctx, testenv.Ticket(s), "demo-sam-ra"))
 			}, 403, api.CodeTermsNotAccepted},
 			{"role not held", func() error {
 				s := login(w.ada)
 				if s.TermsRequired {
-					if err := cl.SessionCall(ctx, s, "POST", "/terms", api.AcceptTermsRequest{Version: s.Terms.Version}, nil); err != nil {
+					if _, err := cl.AcceptTerms(ctx, testenv.Ticket(s), s.Terms.Version); err != nil {
 						t.Fatal(err)
 					}
 				}
-				return cl.SessionCall(ctx, s, "PUT", "/role", api.SelectRoleRequest{RoleID: "demo-sam-ra"}, nil)
+				return errOf(cl.SelectRole(ctx, testenv.Ticket(s), "demo-sam-ra"))
 			}, 403, api.CodeRoleNotHeld},
 			{"token of another workstation", func() error {
 				s := login(w.ada)
-				s.WorkstationID = "ws-2"
-				return cl.SessionCall(ctx, s, "GET", "", nil, nil)
+				return errOf(w.env.Client("ws-2").Session(ctx, testenv.Ticket(s)))
 			}, 401, api.CodeWorkstationMismatch},
 			{"wrong token", func() error {
-				s := login(w.ada)
-				s.Token = map[bool]string{true: "y", false: "x"}[s.Token[0] == 'x'] + s.Token[1:]
-				return cl.SessionCall(ctx, s, "DELETE", "", nil, nil)
+				tk := testenv.Ticket(login(w.ada))
+				tk.Token = map[bool]string{true: "y", false: "x"}[tk.Token[0] == 'x'] + tk.Token[1:]
+				return cl.End(ctx, tk)
 			}, 401, api.CodeUnauthenticated},
 			{"resume with another card", func() error {
-				s := login(w.ada)
-				if err := cl.SessionCall(ctx, s, "POST", "/suspend", nil, nil); err != nil {
+				tk := testenv.Ticket(login(w.ada))
+				if _, err := cl.Suspend(ctx, tk); err != nil {
 					t.Fatal(err)
 				}
-				return cl.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/sessions/" + s.ID + "/resume", Body: api.ResumeRequest{CardProof: proof(w.sam)}}, nil)
+				return errOf(cl.Resume(ctx, tk, proof(w.sam)))
 			}, 403, api.CodeCardNotSessionCard},
 			{"malformed body", func() error {
-				return cl.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/sessions", RawBody: []byte(`{"nonce":`), ContentType: "application/json"}, nil)
+				return sendRaw(w, api.RouteCreateSession, nil, `{"nonce":`)
 			}, 400, api.CodeMalformedBody},
 			{"trailing data", func() error {
-				return cl.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/challenges", RawBody: []byte(`{"workstation_id":"a"}{}`), ContentType: "application/json"}, nil)
+				return sendRaw(w, api.RouteCreateChallenge, nil, `{"workstation_id":"a"}{}`)
 			}, 400, api.CodeMalformedBody},
 			{"oversized body", func() error {
 				big := make([]byte, api.MaxRequestBody+1)
 				rand.Read(big)
 				body := `{"workstation_id":"` + base64.StdEncoding.EncodeToString(big) + `"}`
-				return cl.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/challenges", RawBody: []byte(body), ContentType: "application/json"}, nil)
+				return sendRaw(w, api.RouteCreateChallenge, nil, body)
 			}, 413, api.CodeBodyTooLarge},
 			{"unknown field", func() error {
-				return cl.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/challenges", RawBody: []byte(`{"workstation_id":"a","admin":true}`), ContentType: "application/json"}, nil)
+				return sendRaw(w, api.RouteCreateChallenge, nil, `{"workstation_id":"a","admin":true}`)
 			}, 400, api.CodeUnknownField},
 			{"wrong content type", func() error {
-				return cl.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/challenges", RawBody: []byte(`{"workstation_id":"a"}`), ContentType: "text/plain"}, nil)
+				return sendRaw(w, api.RouteCreateChallenge, nil, `{"workstation_id":"a"}`, "Content-Type", "text/plain")
 			}, 415, api.CodeUnsupportedMediaType},
 			{"invalid field", func() error {
-				return cl.Do(ctx, testenv.Call{Method: "POST", Path: "/v1/challenges", Body: api.ChallengeRequest{WorkstationID: "has space"}}, nil)
+				return errOf(w.env.Client("has space").Challenge(ctx))
 			}, 400, api.CodeInvalidRequest},
 		}
 		for _, tt := range cases {

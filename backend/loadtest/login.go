@@ -12,8 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
+	"github.com/cardagent/cardagent/client"
 )
 
 // Mode is what one iteration of a worker does.
@@ -28,9 +28,10 @@ const (
 // RequestsPerLogin is how many HTTP requests one complete login takes.
 const RequestsPerLogin = 3
 
-// Run is one load run.
+// Run is one load run. Each worker is a workstation of its own with its own
+// client (the agent's, package client).
 type Run struct {
-	Client      *testenv.Client
+	Clients     *testenv.Clients
 	Cards       []*testenv.Card
 	Mode        Mode
 	Concurrency int
@@ -70,13 +71,13 @@ func (rn Run) Do(ctx context.Context) Result {
 		go func() {
 			defer wg.Done()
 			local := make([]time.Duration, 0, 4096)
-			ws := fmt.Sprintf("bench-ws-%d", w)
+			cl := rn.Clients.For(fmt.Sprintf("bench-ws-%d", w))
 			for i := w; ctx.Err() == nil; i += rn.Concurrency {
 				if rn.MaxOps > 0 && ops.Load() >= rn.MaxOps {
 					break
 				}
 				t0 := time.Now()
-				err := rn.once(ctx, rn.Cards[i%len(rn.Cards)], ws)
+				err := rn.once(ctx, cl, rn.Cards[i%len(rn.Cards)])
 				if ctx.Err() != nil {
 					break // cut off by the deadline: not a measurement
 				}
@@ -105,16 +106,17 @@ func (rn Run) Do(ctx context.Context) Result {
 	return res
 }
 
-func (rn Run) once(ctx context.Context, card *testenv.Card, ws string) error {
+func (rn Run) once(ctx context.Context, cl *client.Client, card *testenv.Card) error {
 	if rn.Mode == ModeNoop {
-		return rn.Client.Do(ctx, testenv.Call{Method: "GET", Path: "/v1/ping"}, nil)
+		return cl.Ping(ctx)
 	}
-	s, err := rn.Client.Login(ctx, card, ws)
+	s, err := testenv.Login(ctx, cl, card)
 	if err != nil {
 		return err
 	}
 	if len(s.Roles) == 0 {
 		return fmt.Errorf("login returned no roles")
 	}
-	return rn.Client.SessionCall(ctx, s, "PUT", "/role", api.SelectRoleRequest{RoleID: s.Roles[0].ID}, nil)
+	_, err = cl.SelectRole(ctx, testenv.Ticket(s), s.Roles[0].ID)
+	return err
 }

@@ -47,17 +47,17 @@ func Measure(ctx context.Context, w io.Writer, name, db string, p Params) error 
 		if err != nil {
 			return err
 		}
-		cl := testenv.NewClient(srv.URL, f.ClientTLS, p.Concurrency)
+		cl := testenv.NewClients(srv.URL, f.Pin, nil)
 		// Warm up connections, caches and the JIT-free but cache-cold paths.
-		Run{Client: cl, Cards: f.Cards, Mode: mode, Concurrency: p.Concurrency, Duration: time.Second}.Do(ctx)
+		Run{Clients: cl, Cards: f.Cards, Mode: mode, Concurrency: p.Concurrency, Duration: time.Second}.Do(ctx)
 		cpu0, err := srv.CPU()
 		if err != nil {
 			srv.Stop()
 			return err
 		}
-		res := Run{Client: cl, Cards: f.Cards, Mode: mode, Concurrency: p.Concurrency, Duration: p.Duration}.Do(ctx)
+		res := Run{Clients: cl, Cards: f.Cards, Mode: mode, Concurrency: p.Concurrency, Duration: p.Duration}.Do(ctx)
 		cpu1, err := srv.CPU()
-		cl.HTTP.CloseIdleConnections()
+		cl.CloseIdleConnections()
 		if serr := srv.Stop(); err == nil {
 			err = serr
 		}

@@ -6,7 +6,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -28,10 +27,10 @@ const BenchUser = "555000000001"
 
 // Fixture is a prepared database: demo data, terms accepted, cards enrolled.
 type Fixture struct {
-	DB        string
-	Secret    *secret.Root
-	Cards     []*testenv.Card
-	ClientTLS *tls.Config
+	DB     string
+	Secret *secret.Root
+	Cards  []*testenv.Card
+	Pin    string // the CA's fingerprint, for client.Config.CAPin
 }
 
 // Prepare seeds db with seed and enrols n ECDSA P-256 software cards for
@@ -77,7 +76,7 @@ func Prepare(ctx context.Context, db string, n int, seed func(context.Context, *
 		}
 		f.Cards = append(f.Cards, &testenv.Card{GUID: guid, Key: key, Cert: pair.Authentication, UserID: BenchUser})
 	}
-	f.ClientTLS = svc.ClientTLS()
+	f.Pin = svc.CA().Fingerprint()
 	return f, nil
 }
 

@@ -1,6 +1,7 @@
 // Package testenv starts identityd in-process over real loopback HTTPS for
 // tests and the load generator, enrols software "cards" (a crypto.Signer per
-// card, standing in for the PIV slot 9A key) and speaks the wire protocol.
+// card, standing in for the PIV slot 9A key) and hands out the agent's own
+// protocol client (package client) to speak to it.
 package testenv
 
 import (
@@ -14,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/cardagent/cardagent/backend/config"
@@ -24,6 +26,7 @@ import (
 	"github.com/cardagent/cardagent/backend/store"
 	"github.com/cardagent/cardagent/backend/store/postgres"
 	"github.com/cardagent/cardagent/backend/store/sqlite"
+	"github.com/cardagent/cardagent/client"
 )
 
 // Options for Start.
@@ -36,15 +39,23 @@ type Options struct {
 	Configure func(*config.Config)
 }
 
-// Env is one running identityd instance and a client for it.
+// Env is one running identityd instance and the clients for it. Every
+// exchange of either, the protocol client's and HTTP's, is checked against
+// api/openapi.yaml.
 type Env struct {
 	URL        string // https://127.0.0.1:PORT
 	MetricsURL string // http://127.0.0.1:PORT/metrics
 	Svc        *identity.Service
 	Store      store.Store // the service's store, for tests that read or tamper with rows
-	Client     *Client
-	running    *server.Running
+	// HTTP is plain net/http trusting the instance's CA, for requests the
+	// protocol client never sends: malformed bodies, odd headers.
+	HTTP    *http.Client
+	clients *Clients
+	running *server.Running
 }
+
+// Client is the agent's protocol client for workstation ws (Clients.For).
+func (e *Env) Client(ws string) *client.Client { return e.clients.For(ws) }
 
 // Drivers are the stores the tests run on.
 var Drivers = []store.Driver{sqlite.Driver, postgres.Driver}
@@ -113,8 +124,14 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	if run.MetricsAddr != "" {
 		e.MetricsURL = "http://" + run.MetricsAddr + "/metrics"
 	}
-	e.Client = NewClient(e.URL, svc.ClientTLS(), 64)
-	e.Client.HTTP.Transport = &CheckingTransport{Next: e.Client.HTTP.Transport, Contract: contract}
+	e.clients = NewClients(e.URL, svc.CA().Fingerprint(), contract)
+	tr := &http.Transport{
+		TLSClientConfig:     svc.ClientTLS(),
+		MaxIdleConns:        64,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     30 * time.Second,
+	}
+	e.HTTP = &http.Client{Transport: &CheckingTransport{Next: tr, Contract: contract}, Timeout: 30 * time.Second}
 	return e, nil
 }
 
@@ -122,7 +139,8 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 func (e *Env) Close() error {
 	// Idle client connections first: a connection the pool dialled but
 	// never used looks new to the server, and Shutdown waits for those.
-	e.Client.HTTP.CloseIdleConnections()
+	e.clients.CloseIdleConnections()
+	e.HTTP.CloseIdleConnections()
 	return errors.Join(e.running.Close(), e.Svc.Close(), e.Store.Close())
 }
 

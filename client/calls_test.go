@@ -1,0 +1,83 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cardagent/cardagent/api"
+)
+
+// TestCallsFollowRoutes: each call is served, by a ServeMux holding
+// api.Routes as identityd registers them, under its own route, with the
+// ticket's id (escaped on the way) given back by PathValue; every route
+// but the probes has a call; and an id no route can carry is refused before
+// anything is sent.
+func TestCallsFollowRoutes(t *testing.T) {
+	type hit struct{ pattern, id string }
+	var hits []hit
+	mux := http.NewServeMux()
+	for _, route := range api.Routes {
+		mux.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) {
+			hits = append(hits, hit{r.Pattern, r.PathValue("id")})
+			writeJSON(w, 200, `{}`)
+		})
+	}
+	srv, pin := fakeBackend(t, mux.ServeHTTP)
+	c, err := New(Config{BaseURL: srv.URL, CAPin: pin, WorkstationID: "ws-1", Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const id = "s/1%2F é"
+	tk := Ticket{ID: id, Token: "tok"}
+	calls := []struct {
+		route string
+		call  func() error
+	}{
+		{api.RouteGetPolicy, func() error { _, err := c.Policy(ctx); return err }},
+		{api.RoutePing, func() error { return c.Ping(ctx) }},
+		{api.RouteCreateChallenge, func() error { _, err := c.Challenge(ctx); return err }},
+		{api.RouteCreateSession, func() error { _, err := c.Login(ctx, api.CardProof{}); return err }},
+		{api.RouteGetSession, func() error { _, err := c.Session(ctx, tk); return err }},
+		{api.RouteAcceptTerms, func() error { _, err := c.AcceptTerms(ctx, tk, 1); return err }},
+		{api.RouteSelectRole, func() error { _, err := c.SelectRole(ctx, tk, "r"); return err }},
+		{api.RouteSuspendSession, func() error { _, err := c.Suspend(ctx, tk); return err }},
+		{api.RouteResumeSession, func() error { _, err := c.Resume(ctx, tk, api.CardProof{}); return err }},
+		{api.RouteEndSession, func() error { return c.End(ctx, tk) }},
+	}
+	covered := []string{api.RouteHealthz, api.RouteReadyz} // operators' probes: no call
+	for _, tc := range calls {
+		covered = append(covered, tc.route)
+		hits = nil
+		if err := tc.call(); err != nil {
+			t.Errorf("%s: %v", tc.route, err)
+			continue
+		}
+		want := hit{tc.route, ""}
+		if strings.Contains(tc.route, "{id}") {
+			want.id = id
+		}
+		if len(hits) != 1 || hits[0] != want {
+			t.Errorf("the call for %s was served as %+v, want %+v", tc.route, hits, want)
+		}
+	}
+
+	for _, route := range api.Routes {
+		if !slices.Contains(covered, route) {
+			t.Errorf("no call tested for %s", route)
+		}
+	}
+
+	hits = nil
+	for _, bad := range []string{"", ".", ".."} {
+		if _, err := c.Session(ctx, Ticket{ID: bad, Token: "tok"}); err == nil {
+			t.Errorf("session id %q accepted", bad)
+		}
+	}
+	if len(hits) != 0 {
+		t.Errorf("a request was sent for a session id no route carries: %+v", hits)
+	}
+}
