@@ -33,7 +33,8 @@ type Config struct {
 	EndTimeout     time.Duration // ending a session on quit; default 3 s
 	EndRetryWait   time.Duration // first wait before ending a session again; default 1 s, doubling to 1 min
 	Logger         *slog.Logger
-	TraceAPDUs     bool // log APDUs at debug level (never passcodes)
+	TraceAPDUs     bool             // log APDUs at debug level (never passcodes)
+	Now            func() time.Time // the clock behind the times a State reports (Active.Since); default time.Now
 }
 
 // Agent is the state machine. Intents are methods; States come out of
@@ -100,6 +101,9 @@ func New(cfg Config, backend Backend, events Events, open OpenCard, tickets Tick
 	}
 	if cfg.EndRetryWait <= 0 {
 		cfg.EndRetryWait = endRetryFirst
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	log := cfg.Logger
 	if log == nil {

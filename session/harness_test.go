@@ -1,114 +1,63 @@
-package session
+package session_test
 
 import (
-	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	testrig "github.com/cardagent/cardagent/e2e/rig"
-	"github.com/cardagent/cardagent/reader"
+	"github.com/cardagent/cardagent/reader/vcard"
+	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/session/sessiontest"
 )
 
-// rig is one Agent with its fakes, running for the test's lifetime.
+// rig is one Agent on sessiontest's fakes, running for the test's lifetime,
+// with two readers connected, the backend's policy learnt (unless setup
+// makes it fail) and its logs (APDU trace on) kept.
 type rig struct {
-	t       *testing.T
-	agent   *Agent
-	backend *fakeBackend
-	events  chan reader.Event
-	tickets *memTickets
-	states  <-chan State
-	cards   map[string]*testCard // reader → card in it
-	mu      sync.Mutex
-	logs    *testrig.SyncBuffer
-	done    chan error
-	cancel  context.CancelFunc
+	*sessiontest.Driver
+	t    *testing.T
+	logs *testrig.SyncBuffer
 }
 
-func newRig(t *testing.T, cfg Config, setup ...func(*fakeBackend)) *rig {
+func newRig(t *testing.T, cfg session.Config, setup ...func(*sessiontest.Backend)) *rig {
 	t.Helper()
-	r := &rig{
-		t: t, backend: newFakeBackend(), events: make(chan reader.Event, 16), tickets: &memTickets{},
-		cards: map[string]*testCard{}, logs: &testrig.SyncBuffer{}, done: make(chan error, 1),
+	b := sessiontest.NewBackend()
+	for _, f := range setup {
+		f(b)
 	}
+	r := &rig{t: t, logs: &testrig.SyncBuffer{}}
 	cfg.Logger = slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.TraceAPDUs = true
-	open := func(name string) (CardConn, error) {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		c, ok := r.cards[name]
-		if !ok {
-			return nil, &reader.Error{Op: "connecting", Kind: reader.ErrNoCard}
-		}
-		return c.conn, nil
-	}
-	for _, f := range setup {
-		f(r.backend)
-	}
-	r.agent = New(cfg, r.backend, r.events, open, r.tickets, nil)
-	var cancelSub func()
-	r.states, cancelSub = r.agent.Subscribe()
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	go func() { r.done <- r.agent.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-r.done
-		cancelSub()
-	})
-	r.events <- reader.Event{Kind: reader.ReaderAdded, Reader: "Reader 0"}
-	r.events <- reader.Event{Kind: reader.ReaderAdded, Reader: "Reader 1"}
-	r.waitScreen(ScreenInsertCard)
-	if r.backend.failPolicy == nil {
-		r.waitFor("policy", func(s State) bool { return s.Rule.MinLength == 6 })
+	r.Driver = sessiontest.Start(t, cfg, sessiontest.Options{Backend: b})
+	r.Readers.Add("Reader 0")
+	r.Readers.Add("Reader 1")
+	r.WaitScreen(session.ScreenInsertCard)
+	if b.FailPolicy == nil {
+		r.WaitFor("policy", func(s session.State) bool { return s.Rule.MinLength == 6 })
 	}
 	return r
 }
 
-// insert puts card in the named reader and reports it.
-func (r *rig) insert(name string, c *testCard) {
-	r.mu.Lock()
-	c.conn = &vcardConn{card: c.card}
-	r.cards[name] = c
-	r.mu.Unlock()
-	r.events <- reader.Event{Kind: reader.CardInserted, Reader: name, ATR: c.card.ATR(), At: time.Now()}
+var twoYears = time.Now().AddDate(2, 0, 0)
+
+// newTestCard is a card the fake backend's CA issued to name (UUID uuid).
+func newTestCard(t *testing.T, name, uuid string, notAfter time.Time) *sessiontest.Card {
+	t.Helper()
+	return sessiontest.NewCard(t, sessiontest.Enrolment{Name: name, UUID: uuid, NotAfter: notAfter})
 }
 
-// pull removes the card from the named reader and reports it.
-func (r *rig) pull(name string) {
-	r.mu.Lock()
-	c := r.cards[name]
-	delete(r.cards, name)
-	r.mu.Unlock()
-	if c != nil {
-		c.conn.pull()
-	}
-	r.events <- reader.Event{Kind: reader.CardRemoved, Reader: name, At: time.Now()}
+// newTestCardWith is newTestCard on a card made with opts.
+func newTestCardWith(t *testing.T, opts vcard.Options, name, uuid string, notAfter time.Time) *sessiontest.Card {
+	t.Helper()
+	return sessiontest.NewCard(t, sessiontest.Enrolment{Name: name, UUID: uuid, NotAfter: notAfter, Options: opts})
 }
 
-// waitScreen returns the first State showing screen, failing after 5 s.
-func (r *rig) waitScreen(screen Screen) State {
-	r.t.Helper()
-	return r.waitFor(screen.String(), func(s State) bool { return s.Screen == screen })
-}
-
-func (r *rig) waitFor(what string, ok func(State) bool) State {
-	r.t.Helper()
-	if cur := r.agent.Current(); ok(cur) {
-		return cur
-	}
-	deadline := time.After(5 * time.Second)
-	for {
-		select {
-		case s := <-r.states:
-			if ok(s) {
-				return s
-			}
-		case <-deadline:
-			r.t.Fatalf("no %s state within 5 s; now %v (%q %q)", what, r.agent.Current().Screen, r.agent.Current().Problem, r.agent.Current().Message)
-		}
-	}
+// newRogueCard is a card someone made themselves: a self-signed certificate
+// in another person's name.
+func newRogueCard(t *testing.T, name, uuid string) *sessiontest.Card {
+	t.Helper()
+	return sessiontest.NewCard(t, sessiontest.Enrolment{Name: name, UUID: uuid, SelfSigned: true})
 }
 
 // sync returns once the agent is quiet: every reader event, intent and step
@@ -117,9 +66,11 @@ func (r *rig) waitFor(what string, ok func(State) bool) State {
 // it, instead of after a sleep.
 func (r *rig) sync() {
 	r.t.Helper()
+	// Polls in real time: the agent's work runs on goroutines of its own,
+	// and only the loop can say when all of it is done.
 	for end := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
 		quiet := make(chan bool, 1)
-		r.agent.do(func() { quiet <- len(r.events) == 0 && r.agent.idle() })
+		r.Agent.Do(func() { quiet <- r.Readers.Queued() == 0 && r.Agent.Idle() })
 		if <-quiet {
 			return
 		}
@@ -132,6 +83,8 @@ func (r *rig) sync() {
 // eventually polls cond for up to 5 s (for effects off the state stream).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
+	// Polls in real time: keyring writes and backend calls happen off the
+	// loop and publish no State to wait for.
 	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
 		if cond() {
 			return
@@ -140,22 +93,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	t.Fatalf("%s did not happen within 5 s", what)
 }
 
-// loginAs drives insert → passcode → (roles) to the active screen.
-func (r *rig) loginAs(c *testCard, pin string, roleIndex int) State {
+// loginAs drives insert → passcode → (roles) to the active screen in Reader 0.
+func (r *rig) loginAs(c *sessiontest.Card, pin string, roleIndex int) session.State {
 	r.t.Helper()
-	r.insert("Reader 0", c)
-	r.waitScreen(ScreenPasscode)
-	r.submit([]byte(pin))
-	s := r.waitFor("roles or active", func(s State) bool { return s.Screen == ScreenRoles || s.Screen == ScreenActive })
-	if s.Screen == ScreenRoles {
-		r.selectRole(roleIndex)
-		s = r.waitScreen(ScreenActive)
-	}
-	return s
+	return r.LoginAs("Reader 0", c, pin, roleIndex)
 }
-
-// The answers go to the question on screen now (State.Question).
-func (r *rig) submit(pin []byte) { r.agent.SubmitPasscode(r.agent.Current().Question, pin) }
-func (r *rig) selectRole(i int)  { r.agent.SelectRole(r.agent.Current().Question, i) }
-func (r *rig) acceptTerms()      { r.agent.AcceptTerms(r.agent.Current().Question) }
-func (r *rig) declineTerms()     { r.agent.DeclineTerms(r.agent.Current().Question) }

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"time"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/wording"
@@ -96,7 +95,7 @@ func (a *Agent) showActive(resumed bool) {
 			role = r
 		}
 	}
-	since := time.Now()
+	since := a.cfg.Now()
 	if resumed && a.st.Active != nil {
 		since = a.st.Active.Since
 	}

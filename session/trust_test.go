@@ -1,6 +1,8 @@
-package session
+package session_test
 
 import (
+	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/session/sessiontest"
 	"testing"
 
 	"github.com/cardagent/cardagent/wording"
@@ -9,21 +11,21 @@ import (
 // A card whose certificate the backend's CA did not sign is not asked for a
 // passcode, and its (claimed) holder's name is not shown.
 func TestRogueCardAsksNoPasscode(t *testing.T) {
-	r := newRig(t, Config{})
+	r := newRig(t, session.Config{})
 	rogue := newRogueCard(t, "Alice Example", "123456789012")
-	r.insert("Reader 0", rogue)
-	s := r.waitScreen(ScreenCardProblem)
+	r.Insert("Reader 0", rogue)
+	s := r.WaitScreen(session.ScreenCardProblem)
 	if s.Problem != wording.ForeignCard.Problem || s.Card == nil || s.Card.Verified || s.Card.Name != "" || s.Card.UUID != "" {
 		t.Fatalf("rogue card: problem %q card %+v", s.Problem, s.Card)
 	}
-	if n := r.backend.called("challenge"); n != 0 {
+	if n := r.Backend.Called("challenge"); n != 0 {
 		t.Fatalf("%d challenges for a rogue card", n)
 	}
-	r.pull("Reader 0")
-	r.waitScreen(ScreenInsertCard)
+	r.Pull("Reader 0")
+	r.WaitScreen(session.ScreenInsertCard)
 	alice := newTestCard(t, "Alice Example", "123456789012", twoYears)
-	r.insert("Reader 0", alice)
-	if s := r.waitScreen(ScreenPasscode); !s.Card.Verified || s.Card.Name != "Alice Example" {
+	r.Insert("Reader 0", alice)
+	if s := r.WaitScreen(session.ScreenPasscode); !s.Card.Verified || s.Card.Name != "Alice Example" {
 		t.Fatalf("the real card: %+v", s.Card)
 	}
 }
@@ -31,10 +33,10 @@ func TestRogueCardAsksNoPasscode(t *testing.T) {
 // While the backend's CA is unknown the card is shown as unverified: no
 // name, no UUID, no photo.
 func TestCardUnverifiedWithoutCA(t *testing.T) {
-	r := newRig(t, Config{}, func(b *fakeBackend) { b.noCA = true })
+	r := newRig(t, session.Config{}, func(b *sessiontest.Backend) { b.NoCA = true })
 	c := newTestCard(t, "Dana", "515151515151", twoYears)
-	r.insert("Reader 0", c)
-	s := r.waitScreen(ScreenPasscode)
+	r.Insert("Reader 0", c)
+	s := r.WaitScreen(session.ScreenPasscode)
 	if s.Card == nil || s.Card.Verified || s.Card.Name != "" || s.Card.UUID != "" || s.Card.Photo != nil || s.Card.GUID == "" {
 		t.Fatalf("unverified card shown as %+v", s.Card)
 	}

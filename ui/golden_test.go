@@ -28,7 +28,7 @@ func TestNothingSqueezed(t *testing.T) {
 	for _, s := range samples {
 		t.Run(s.name, func(t *testing.T) {
 			u, _ := newTestUI(t, smallSize)
-			u.apply(s.st)
+			u.apply(sample(t, s.name))
 			if min := u.win.Content().MinSize(); min.Width > smallSize.Width || min.Height > smallSize.Height {
 				t.Errorf("content needs %v, more than %v", min, smallSize)
 			}

@@ -43,7 +43,7 @@ func TestPreview(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					u, _ := newTestUI(t, size)
 					u.app.Settings().SetTheme(variantTheme{newTheme(), variant})
-					u.apply(s.st)
+					u.apply(sample(t, s.name))
 					u.win.Resize(size) // let wrapped text settle
 					writePNG(t, filepath.Join(dir, name), u)
 				})

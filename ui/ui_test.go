@@ -243,7 +243,7 @@ func TestRolesPreselectedAndListed(t *testing.T) {
 	u.apply(sample(t, "roles")) // RoleIndex 1
 	assertShows(t, u, "Choose your role")
 	for _, r := range sampleRoles {
-		assertShows(t, u, r.Name, r.Organisation)
+		assertShows(t, u, r.Name, r.OrganisationName)
 	}
 	if u.roles.list.selected != 1 {
 		t.Errorf("preselected %d, want 1", u.roles.list.selected)
@@ -451,8 +451,7 @@ func BenchmarkLock(b *testing.B) {
 	a := test.NewTempApp(b)
 	u := New(a, newFakeSession())
 	u.win.Resize(normalSize)
-	active := session.State{Screen: session.ScreenActive, Active: sampleActive}
-	locked := session.State{Screen: session.ScreenLocked, Active: sampleActive}
+	active, locked := sample(b, "active"), sample(b, "locked")
 	for b.Loop() {
 		u.apply(active)
 		u.apply(locked)
