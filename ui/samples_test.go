@@ -372,14 +372,7 @@ var samples = []struct {
 		c := amara(t, farAway)
 		r.login(c, 1) // the role used last here is preselected next time
 		r.again(c)
-		s := r.signIn()
-		// The one hand-set field: the session names the card's reader on
-		// every screen once a card is in (Reader carries over from the
-		// prompt), but roles.xml was drawn from a hand-built State without
-		// one, so its footer is empty. Dropping this line changes that
-		// golden's footer to "Reader: Alcor Micro AU9540 00 00".
-		s.Reader = ""
-		return s
+		return r.signIn()
 	}},
 	{"active", func(t testing.TB) session.State {
 		r := run(t, session.Config{}, func(b *sessiontest.Backend) {
