@@ -4,19 +4,19 @@ import (
 	"os"
 	"testing"
 
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 )
 
 // The package's tests that need PC/SC run against a pcscd of their own with
 // two vpcd readers (rig), started before any PC/SC call: pcsc-lite's client
 // reads its socket's name once per process.
 var (
-	rig    *testrig.PCSC
+	rig    *testkit.PCSC
 	rigErr error
 )
 
 func TestMain(m *testing.M) {
-	rig, rigErr = testrig.StartPCSC()
+	rig, rigErr = testkit.StartPCSC()
 	code := m.Run()
 	if rig != nil {
 		rig.Close()

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 )
 
@@ -21,7 +21,7 @@ type rig struct {
 	states  <-chan State
 	cards   map[string]*testCard // reader → card in it
 	mu      sync.Mutex
-	logs    *testrig.SyncBuffer
+	logs    *testkit.SyncBuffer
 	done    chan error
 	cancel  context.CancelFunc
 }
@@ -30,7 +30,7 @@ func newRig(t *testing.T, cfg Config, setup ...func(*fakeBackend)) *rig {
 	t.Helper()
 	r := &rig{
 		t: t, backend: newFakeBackend(), events: make(chan reader.Event, 16), tickets: &memTickets{},
-		cards: map[string]*testCard{}, logs: &testrig.SyncBuffer{}, done: make(chan error, 1),
+		cards: map[string]*testCard{}, logs: &testkit.SyncBuffer{}, done: make(chan error, 1),
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.TraceAPDUs = true

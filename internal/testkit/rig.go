@@ -1,10 +1,10 @@
-// Package rig starts the real parts tests run against: an isolated pcscd
+// Package testkit starts the real parts tests run against: an isolated pcscd
 // with two vpcd readers (scripts/pcsc-rig.sh). It is for tests only.
 //
 // pcsc-lite's client library reads PCSCLITE_CSOCK_NAME once per process, so
 // a test binary talks to one pcscd: start it in TestMain, before any PC/SC
 // call, and restart it in place (same socket, same ports) to test recovery.
-package rig
+package testkit
 
 import (
 	"errors"
