@@ -212,7 +212,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // and checks Session Lock Persistence end to end.
 func TestSessionOverRealParts(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { sessionOverRealParts(t, "") })
-	t.Run("postgres", func(t *testing.T) { sessionOverRealParts(t, testkit.FreshPostgres(t)) })
+	t.Run("postgres", func(t *testing.T) { sessionOverRealParts(t, testkit.Postgres(t)) })
 }
 
 func sessionOverRealParts(t *testing.T, db string) {

@@ -119,7 +119,7 @@ func equalCounts(a, b map[string]int) bool {
 
 func onBothStores(t *testing.T, f func(t *testing.T, db string)) {
 	t.Run("sqlite", func(t *testing.T) { f(t, "") })
-	t.Run("postgres", func(t *testing.T) { f(t, testkit.FreshPostgres(t)) })
+	t.Run("postgres", func(t *testing.T) { f(t, testkit.Postgres(t)) })
 }
 
 // The card is pulled while identityd is down: the lock is immediate, the

@@ -81,7 +81,7 @@ func StartIdentityd(t testing.TB, serveFlags ...string) *Identityd {
 }
 
 // StartIdentitydOn is StartIdentityd on the given store ("" for a fresh
-// SQLite file, or a postgres:// URL such as FreshPostgres returns).
+// SQLite file, or a postgres:// URL such as Postgres returns).
 func StartIdentitydOn(t testing.TB, db string, serveFlags ...string) *Identityd {
 	t.Helper()
 	bin := Binary(t, "identityd")

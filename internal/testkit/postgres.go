@@ -1,41 +1,37 @@
 package testkit
 
 import (
-	"fmt"
-	"net/url"
+	"context"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/cardagent/cardagent/backend/store/postgres"
 )
 
-// FreshPostgres creates an empty database on the PostgreSQL rig `make test`
-// starts (CARDAGENT_TEST_PG) and drops it when the test ends. Without the rig
-// it skips, or fails under `make test`.
-func FreshPostgres(t testing.TB) string {
+// Postgres returns the DSN of a fresh, empty database on the PostgreSQL rig
+// `make test` starts (CARDAGENT_TEST_PG, scripts/pg-rig.sh), dropped when the
+// test ends. Without the rig the test skips with the reason, unless
+// Required() says the rig was meant to be there: then it fails.
+func Postgres(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("CARDAGENT_TEST_PG")
 	if base == "" {
 		if Required() {
-			t.Fatal("CARDAGENT_TEST_PG is not set: make test starts PostgreSQL (scripts/pg-rig.sh)")
+			t.Fatal("CARDAGENT_RIGS=1 but CARDAGENT_TEST_PG is not set: the PostgreSQL rig did not start")
 		}
-		t.Skip("no PostgreSQL rig (CARDAGENT_TEST_PG); make test starts one")
+		t.Skip("no PostgreSQL: set CARDAGENT_TEST_PG (scripts/pg-rig.sh start DIR) to run this test")
 	}
-	u, err := url.Parse(base)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	dsn, drop, err := postgres.FreshDatabase(ctx, base)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("CARDAGENT_TEST_PG: %v", err)
 	}
-	name := fmt.Sprintf("cardagent_e2e_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
-	admin := *u
-	admin.Path = "/postgres"
-	psql := func(sql string) {
-		t.Helper()
-		if out, err := exec.Command("psql", admin.String(), "-v", "ON_ERROR_STOP=1", "-qc", sql).CombinedOutput(); err != nil {
-			t.Fatalf("psql %q: %v\n%s", sql, err, out)
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Logf("%v", err)
 		}
-	}
-	psql("CREATE DATABASE " + name)
-	t.Cleanup(func() { psql("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	u.Path = "/" + name
-	return u.String()
+	})
+	return dsn
 }
