@@ -7,8 +7,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -23,15 +21,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	rig, rigErr = testkit.StartPCSC()
-	if rigErr != nil {
-		fmt.Fprintln(os.Stderr, "e2e: PC/SC rig:", rigErr)
-	}
-	code := m.Run()
-	if rig != nil {
-		rig.Close()
-	}
-	os.Exit(code)
+	testkit.MainWithPCSC(m, func(p *testkit.PCSC, err error) { rig, rigErr = p, err })
 }
 
 // insert plugs card into reader slot n of the rig; its Pull waits until

@@ -18,9 +18,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -44,15 +42,7 @@ var (
 
 // TestMain gives the benchmark its own isolated pcscd (only with -tags e2e).
 func TestMain(m *testing.M) {
-	pcsc, pcscErr = testkit.StartPCSC()
-	if pcscErr != nil {
-		fmt.Fprintln(os.Stderr, "PC/SC rig:", pcscErr)
-	}
-	code := m.Run()
-	if pcsc != nil {
-		pcsc.Close()
-	}
-	os.Exit(code)
+	testkit.MainWithPCSC(m, func(p *testkit.PCSC, err error) { pcsc, pcscErr = p, err })
 }
 
 const benchPasscode = "735193"
