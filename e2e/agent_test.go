@@ -15,7 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,9 +185,8 @@ func TestAgentLoginNoGUI(t *testing.T) {
 // recorder keeps every HTTP request body the agent sends.
 type recorder struct {
 	next   http.RoundTripper
-	mu     sync.Mutex
-	bodies bytes.Buffer
-	n      int
+	bodies testkit.SyncBuffer
+	n      atomic.Int64
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -195,13 +194,11 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		b, _ := io.ReadAll(req.Body)
 		req.Body.Close()
 		req.Body = io.NopCloser(bytes.NewReader(b))
-		r.mu.Lock()
-		r.bodies.Write(b)
 		for k, v := range req.Header {
-			r.bodies.WriteString(k + ": " + strings.Join(v, ",") + "\n")
+			b = append(b, k+": "+strings.Join(v, ",")+"\n"...)
 		}
-		r.n++
-		r.mu.Unlock()
+		r.bodies.Write(b) // one Write: a request's body and headers stay together
+		r.n.Add(1)
 	}
 	return r.next.RoundTrip(req)
 }
@@ -263,17 +260,17 @@ func sessionOverRealParts(t *testing.T, db string) {
 	if p.Card.Name != "Dr Ada Demo" || p.TriesLeft != 3 {
 		t.Fatalf("prompt %+v", p.Card)
 	}
-	before := rec.n
+	before := rec.n.Load()
 	agent.SubmitPasscode(agent.Current().Question, []byte(demoPasscode))
 	if st := wait(session.ScreenTerms); st.Terms == nil {
 		t.Fatal("no terms on first login")
 	}
-	loginRequests := rec.n - before
+	loginRequests := rec.n.Load() - before
 	agent.AcceptTerms(agent.Current().Question)
 	wait(session.ScreenRoles)
 	agent.SelectRole(agent.Current().Question, 0)
 	active := wait(session.ScreenActive)
-	t.Logf("HTTP requests: %d for challenge + login, %d in all to the active screen (terms and role included)", loginRequests, rec.n-before)
+	t.Logf("HTTP requests: %d for challenge + login, %d in all to the active screen (terms and role included)", loginRequests, rec.n.Load()-before)
 	if loginRequests != 2 {
 		t.Errorf("%d HTTP requests for a login, want 2", loginRequests)
 	}
@@ -291,9 +288,7 @@ func sessionOverRealParts(t *testing.T, db string) {
 		t.Error("resume started a new session")
 	}
 
-	rec.mu.Lock()
 	bodies := rec.bodies.String()
-	rec.mu.Unlock()
 	if holdsPasscode(bodies) {
 		t.Fatal("the passcode was sent to the backend")
 	}

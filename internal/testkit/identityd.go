@@ -2,10 +2,8 @@ package testkit
 
 import (
 	"bufio"
-	"bytes"
 	"database/sql"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -212,28 +210,3 @@ func (d *Identityd) Stop() {
 	}
 	d.cmd = nil
 }
-
-// SyncBuffer is a bytes.Buffer safe for concurrent writers (process logs).
-type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *SyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *SyncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// Contains reports whether the logs contain s, case-insensitively.
-func (s *SyncBuffer) Contains(sub string) bool {
-	return strings.Contains(strings.ToLower(s.String()), strings.ToLower(sub))
-}
-
-var _ io.Writer = (*SyncBuffer)(nil)
