@@ -15,14 +15,14 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/zalando/go-keyring"
 
 	"github.com/cardagent/cardagent/client"
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/vcard"
 	"github.com/cardagent/cardagent/session"
@@ -41,9 +41,9 @@ func holdsPasscode(text string) bool {
 
 // demoCard is a virtual card enrolled by identityd for a demo user, with
 // demoPasscode set.
-func demoCard(t testing.TB, id *testrig.Identityd, user string) *vcard.Card {
+func demoCard(t testing.TB, id *testkit.Identityd, user string) *vcard.Card {
 	t.Helper()
-	return testrig.DemoCard(t, id, user, demoPasscode)
+	return testkit.DemoCard(t, id, user, demoPasscode)
 }
 
 // keyringTicket reads the agent's ticket from the Secret Service; ok is
@@ -63,7 +63,7 @@ func keyringTicket(t *testing.T) (session.StoredTicket, bool) {
 func needKeyring(t *testing.T) {
 	t.Helper()
 	if err := keyring.Set("cardagent-test", "probe", "x"); err != nil {
-		if testrig.Required() {
+		if testkit.Required() {
 			t.Fatalf("no Secret Service (make test runs e2e under dbus-run-session with gnome-keyring): %v", err)
 		}
 		t.Skipf("no Secret Service: %v", err)
@@ -72,14 +72,14 @@ func needKeyring(t *testing.T) {
 }
 
 // agentCmd runs the real cardagent binary against the rig.
-func agentCmd(t *testing.T, id *testrig.Identityd, args ...string) (*exec.Cmd, *testrig.SyncBuffer) {
+func agentCmd(t *testing.T, id *testkit.Identityd, args ...string) (*exec.Cmd, *testkit.SyncBuffer) {
 	t.Helper()
-	bin := testrig.Binary(t, "cardagent")
+	bin := testkit.Binary(t, "cardagent")
 	full := append(args, "--backend", id.URL, "--ca-pin", id.Pin, "--config", "", "--log-level", "debug", "--trace-apdus", "--workstation", "e2e-ws")
 	cmd := exec.Command(bin, full...)
 	home := t.TempDir()
 	cmd.Env = append(os.Environ(), "PCSCLITE_CSOCK_NAME="+rig.Socket, "HOME="+home, "XDG_CONFIG_HOME="+home+"/.config")
-	logs := &testrig.SyncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	cmd.Stderr = logs
 	return cmd, logs
 }
@@ -87,7 +87,7 @@ func agentCmd(t *testing.T, id *testrig.Identityd, args ...string) (*exec.Cmd, *
 // loginNoGUI starts `cardagent login --no-gui` as the demo clinician (a
 // role given, terms accepted, the demo passcode on stdin) and waits for the
 // session it prints.
-func loginNoGUI(t *testing.T, id *testrig.Identityd, args ...string) (*exec.Cmd, *testrig.SyncBuffer) {
+func loginNoGUI(t *testing.T, id *testkit.Identityd, args ...string) (*exec.Cmd, *testkit.SyncBuffer) {
 	t.Helper()
 	cmd, logs := agentCmd(t, id, append([]string{"login", "--no-gui", "--role", "Clinical Practitioner", "--accept-terms"}, args...)...)
 	cmd.Stdin = strings.NewReader(demoPasscode + "\n")
@@ -104,7 +104,7 @@ func loginNoGUI(t *testing.T, id *testrig.Identityd, args ...string) (*exec.Cmd,
 }
 
 // waitExit waits for the agent to exit cleanly.
-func waitExit(t *testing.T, cmd *exec.Cmd, logs *testrig.SyncBuffer) {
+func waitExit(t *testing.T, cmd *exec.Cmd, logs *testkit.SyncBuffer) {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -122,11 +122,11 @@ func waitExit(t *testing.T, cmd *exec.Cmd, logs *testrig.SyncBuffer) {
 // puts the ticket in the keyring while the session lasts, and removes it
 // when the card is pulled; the passcode shows up nowhere.
 func TestAgentLoginNoGUI(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	needKeyring(t)
-	id := testrig.StartIdentityd(t)
+	id := testkit.StartIdentityd(t)
 	_, ch := startMonitor(t)
-	card := demoCard(t, id, testrig.DemoClinician)
+	card := demoCard(t, id, testkit.DemoClinician)
 	s := insert(t, card, 0)
 	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
 
@@ -145,7 +145,7 @@ func TestAgentLoginNoGUI(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("no session JSON: %v\nagent log:\n%s", err, logs.String())
 	}
-	if got.User != "Dr Ada Demo" || got.UUID != testrig.DemoClinician || got.Role != "General Medical Practitioner" {
+	if got.User != "Dr Ada Demo" || got.UUID != testkit.DemoClinician || got.Role != "General Medical Practitioner" {
 		t.Fatalf("session %+v", got)
 	}
 	if !logs.Contains("Wrong passcode") {
@@ -162,7 +162,7 @@ func TestAgentLoginNoGUI(t *testing.T) {
 	for end := time.Now().Add(5 * time.Second); !ok && time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		tk, ok = keyringTicket(t) // saved just after the active screen
 	}
-	if !ok || tk.Token == "" || tk.UserID != testrig.DemoClinician || tk.WorkstationID != "e2e-ws" {
+	if !ok || tk.Token == "" || tk.UserID != testkit.DemoClinician || tk.WorkstationID != "e2e-ws" {
 		t.Fatalf("keyring during the session: %+v %v", tk, ok)
 	}
 	keyringValue, _ := keyring.Get("cardagent", "session")
@@ -185,9 +185,8 @@ func TestAgentLoginNoGUI(t *testing.T) {
 // recorder keeps every HTTP request body the agent sends.
 type recorder struct {
 	next   http.RoundTripper
-	mu     sync.Mutex
-	bodies bytes.Buffer
-	n      int
+	bodies testkit.SyncBuffer
+	n      atomic.Int64
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -195,13 +194,11 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		b, _ := io.ReadAll(req.Body)
 		req.Body.Close()
 		req.Body = io.NopCloser(bytes.NewReader(b))
-		r.mu.Lock()
-		r.bodies.Write(b)
 		for k, v := range req.Header {
-			r.bodies.WriteString(k + ": " + strings.Join(v, ",") + "\n")
+			b = append(b, k+": "+strings.Join(v, ",")+"\n"...)
 		}
-		r.n++
-		r.mu.Unlock()
+		r.bodies.Write(b) // one Write: a request's body and headers stay together
+		r.n.Add(1)
 	}
 	return r.next.RoundTrip(req)
 }
@@ -212,12 +209,12 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // and checks Session Lock Persistence end to end.
 func TestSessionOverRealParts(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { sessionOverRealParts(t, "") })
-	t.Run("postgres", func(t *testing.T) { sessionOverRealParts(t, testrig.FreshPostgres(t)) })
+	t.Run("postgres", func(t *testing.T) { sessionOverRealParts(t, testkit.Postgres(t)) })
 }
 
 func sessionOverRealParts(t *testing.T, db string) {
-	testrigNeed(t)
-	id := testrig.StartIdentitydOn(t, db, "-session-lock-persistence")
+	needRig(t)
+	id := testkit.StartIdentitydOn(t, db, "-session-lock-persistence")
 	m, ch := startMonitor(t)
 	_ = m
 	rec := &recorder{}
@@ -228,7 +225,7 @@ func sessionOverRealParts(t *testing.T, db string) {
 	}
 	events, unsub := m.Subscribe()
 	defer unsub()
-	agentLog := &testrig.SyncBuffer{}
+	agentLog := &testkit.SyncBuffer{}
 	agent := session.New(session.Config{Logger: slog.New(slog.NewTextHandler(agentLog, nil))}, backend, events,
 		func(name string) (session.CardConn, error) { return reader.Open(name) }, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -253,7 +250,7 @@ func sessionOverRealParts(t *testing.T, db string) {
 		}
 	}
 
-	card := demoCard(t, id, testrig.DemoClinician)
+	card := demoCard(t, id, testkit.DemoClinician)
 	s := insert(t, card, 0)
 	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
 	p := wait(session.ScreenPasscode)
@@ -263,17 +260,17 @@ func sessionOverRealParts(t *testing.T, db string) {
 	if p.Card.Name != "Dr Ada Demo" || p.TriesLeft != 3 {
 		t.Fatalf("prompt %+v", p.Card)
 	}
-	before := rec.n
+	before := rec.n.Load()
 	agent.SubmitPasscode(agent.Current().Question, []byte(demoPasscode))
 	if st := wait(session.ScreenTerms); st.Terms == nil {
 		t.Fatal("no terms on first login")
 	}
-	loginRequests := rec.n - before
+	loginRequests := rec.n.Load() - before
 	agent.AcceptTerms(agent.Current().Question)
 	wait(session.ScreenRoles)
 	agent.SelectRole(agent.Current().Question, 0)
 	active := wait(session.ScreenActive)
-	t.Logf("HTTP requests: %d for challenge + login, %d in all to the active screen (terms and role included)", loginRequests, rec.n-before)
+	t.Logf("HTTP requests: %d for challenge + login, %d in all to the active screen (terms and role included)", loginRequests, rec.n.Load()-before)
 	if loginRequests != 2 {
 		t.Errorf("%d HTTP requests for a login, want 2", loginRequests)
 	}
@@ -291,9 +288,7 @@ func sessionOverRealParts(t *testing.T, db string) {
 		t.Error("resume started a new session")
 	}
 
-	rec.mu.Lock()
 	bodies := rec.bodies.String()
-	rec.mu.Unlock()
 	if holdsPasscode(bodies) {
 		t.Fatal("the passcode was sent to the backend")
 	}

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"testing"
 
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 )
 
@@ -17,10 +17,10 @@ import (
 // attached by the real cmd/vcard binary: the proof that vcard behaves like
 // a real card (e2e/conformance.sh lists the commands).
 func TestConformance(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	for _, tool := range []string{"opensc-tool", "yubico-piv-tool", "piv-tool", "pkcs15-tool", "pkcs11-tool", "openssl"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			if testrig.Required() {
+			if testkit.Required() {
 				t.Fatalf("%s missing: make deps installs it", tool)
 			}
 			t.Skipf("%s missing: run make deps", tool)
@@ -43,7 +43,7 @@ func TestConformance(t *testing.T) {
 	}()
 	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
 
-	script := exec.Command("sh", filepath.Join(testrig.RepoRoot(), "e2e", "conformance.sh"))
+	script := exec.Command("sh", filepath.Join(testkit.RepoRoot(), "e2e", "conformance.sh"))
 	script.Env = append(os.Environ(), "PCSCLITE_CSOCK_NAME="+rig.Socket)
 	out, err := script.CombinedOutput()
 	if err != nil {

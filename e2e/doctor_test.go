@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/vcard"
 	"github.com/cardagent/cardagent/session/doctor"
@@ -23,7 +23,7 @@ func buildCmd(t testing.TB, name string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), name)
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/"+name)
-	cmd.Dir = testrig.RepoRoot()
+	cmd.Dir = testkit.RepoRoot()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", name, err, out)
 	}
@@ -49,7 +49,7 @@ func runDoctor(t *testing.T, bin string) (doctor.Report, int) {
 }
 
 func TestDoctor(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	bin := buildCmd(t, "cardagent")
 	_, ch := startMonitor(t)
 
@@ -87,7 +87,7 @@ func TestDoctor(t *testing.T) {
 }
 
 func TestDoctorNoService(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	bin := buildCmd(t, "cardagent")
 	if err := rig.Stop(); err != nil {
 		t.Fatal(err)
@@ -107,9 +107,9 @@ func TestDoctorNoService(t *testing.T) {
 // passes, a wrong one is reported as such (with the fix), and a stopped
 // backend as unreachable.
 func TestDoctorBackend(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	bin := buildCmd(t, "cardagent")
-	id := testrig.StartIdentityd(t)
+	id := testkit.StartIdentityd(t)
 	run := func(pin string) (doctor.Report, int) {
 		cmd := exec.Command(bin, "doctor", "--json", "--config", "", "--backend", id.URL, "--ca-pin", pin)
 		cmd.Env = append(os.Environ(), "PCSCLITE_CSOCK_NAME="+rig.Socket)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/client"
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/session/osstore"
@@ -27,10 +27,10 @@ type inProcessAgent struct {
 	agent   *session.Agent
 	states  <-chan session.State
 	tickets osstore.Keyring
-	logs    *testrig.SyncBuffer
+	logs    *testkit.SyncBuffer
 }
 
-func startInProcess(t *testing.T, id *testrig.Identityd, wrap func(http.RoundTripper) http.RoundTripper) *inProcessAgent {
+func startInProcess(t *testing.T, id *testkit.Identityd, wrap func(http.RoundTripper) http.RoundTripper) *inProcessAgent {
 	t.Helper()
 	needKeyring(t)
 	m, _ := startMonitor(t)
@@ -40,7 +40,7 @@ func startInProcess(t *testing.T, id *testrig.Identityd, wrap func(http.RoundTri
 	}
 	events, unsub := m.Subscribe()
 	t.Cleanup(unsub)
-	p := &inProcessAgent{tickets: osstore.Keyring{Service: "cardagent-e2e-faults"}, logs: &testrig.SyncBuffer{}}
+	p := &inProcessAgent{tickets: osstore.Keyring{Service: "cardagent-e2e-faults"}, logs: &testkit.SyncBuffer{}}
 	p.tickets.Delete()
 	p.tickets.SavePending(nil)
 	p.agent = session.New(session.Config{BackendURL: id.URL, EndRetryWait: 50 * time.Millisecond, BackendTimeout: 3 * time.Second,
@@ -97,7 +97,7 @@ func (p *inProcessAgent) login(t *testing.T) {
 }
 
 // eventuallySessions waits until the store's session counts are want.
-func eventuallySessions(t *testing.T, id *testrig.Identityd, want map[string]int, why string) {
+func eventuallySessions(t *testing.T, id *testkit.Identityd, want map[string]int, why string) {
 	t.Helper()
 	var got map[string]int
 	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
@@ -119,7 +119,7 @@ func equalCounts(a, b map[string]int) bool {
 
 func onBothStores(t *testing.T, f func(t *testing.T, db string)) {
 	t.Run("sqlite", func(t *testing.T) { f(t, "") })
-	t.Run("postgres", func(t *testing.T) { f(t, testrig.FreshPostgres(t)) })
+	t.Run("postgres", func(t *testing.T) { f(t, testkit.Postgres(t)) })
 }
 
 // The card is pulled while identityd is down: the lock is immediate, the
@@ -127,10 +127,10 @@ func onBothStores(t *testing.T, f func(t *testing.T, db string)) {
 // identityd is back.
 func TestRemovalWhileBackendDown(t *testing.T) {
 	onBothStores(t, func(t *testing.T, db string) {
-		testrigNeed(t)
-		id := testrig.StartIdentitydOn(t, db)
+		needRig(t)
+		id := testkit.StartIdentitydOn(t, db)
 		p := startInProcess(t, id, nil)
-		slot := insert(t, demoCard(t, id, testrig.DemoClinician), 0)
+		slot := insert(t, demoCard(t, id, testkit.DemoClinician), 0)
 		p.login(t)
 		eventuallySessions(t, id, map[string]int{"active": 1}, "logged in")
 
@@ -169,8 +169,8 @@ func TestRemovalWhileBackendDown(t *testing.T) {
 // finish, ends it.
 func TestPulledWhileLoginReplyInFlight(t *testing.T) {
 	onBothStores(t, func(t *testing.T, db string) {
-		testrigNeed(t)
-		id := testrig.StartIdentitydOn(t, db)
+		needRig(t)
+		id := testkit.StartIdentitydOn(t, db)
 		committed, release := make(chan struct{}), make(chan struct{})
 		hold := func(next http.RoundTripper) http.RoundTripper {
 			return roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -183,7 +183,7 @@ func TestPulledWhileLoginReplyInFlight(t *testing.T) {
 			})
 		}
 		p := startInProcess(t, id, hold)
-		slot := insert(t, demoCard(t, id, testrig.DemoClinician), 0)
+		slot := insert(t, demoCard(t, id, testkit.DemoClinician), 0)
 		s := p.wait(t, func(s session.State) bool { return s.Screen == session.ScreenPasscode && s.Card.Verified }, "verified prompt")
 		p.agent.SubmitPasscode(s.Question, []byte(demoPasscode))
 		<-committed
@@ -203,10 +203,10 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // leaving it active beside the new one.
 func TestKilledAgentSessionEndedAtNextStart(t *testing.T) {
 	onBothStores(t, func(t *testing.T, db string) {
-		testrigNeed(t)
+		needRig(t)
 		needKeyring(t)
-		id := testrig.StartIdentitydOn(t, db)
-		insert(t, demoCard(t, id, testrig.DemoClinician), 0)
+		id := testkit.StartIdentitydOn(t, db)
+		insert(t, demoCard(t, id, testkit.DemoClinician), 0)
 		cmd, _ := loginNoGUI(t, id)
 		for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			if _, ok := keyringTicket(t); ok {

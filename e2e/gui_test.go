@@ -16,7 +16,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 )
 
@@ -25,7 +25,7 @@ func xvfb(t *testing.T) string {
 	t.Helper()
 	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			if testrig.Required() {
+			if testkit.Required() {
 				t.Fatalf("%s missing: make deps installs it", tool)
 			}
 			t.Skipf("%s missing: run make deps", tool)
@@ -61,7 +61,7 @@ func xdo(display string, args ...string) error {
 // screenLog follows the agent's "state screen=NAME" debug lines.
 type screenLog struct {
 	t    *testing.T
-	logs *testrig.SyncBuffer
+	logs *testkit.SyncBuffer
 	seen int // lines already consumed
 }
 
@@ -143,12 +143,12 @@ func lockShown(t *testing.T, path string) bool {
 // holds the ticket only while the session is active; the passcode is in no
 // log and no keyring entry.
 func TestGUIJourney(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	needKeyring(t)
 	display := xvfb(t)
-	id := testrig.StartIdentityd(t, "-session-lock-persistence")
+	id := testkit.StartIdentityd(t, "-session-lock-persistence")
 	_, ch := startMonitor(t)
-	card := demoCard(t, id, testrig.DemoClinician)
+	card := demoCard(t, id, testkit.DemoClinician)
 
 	cmd, logs := agentCmd(t, id)
 	cmd.Env = append(cmd.Env, "DISPLAY="+display, "LANG=C.UTF-8")
@@ -240,7 +240,7 @@ func TestGUIJourney(t *testing.T) {
 // The lock detector tells the locked screen from the others, on the
 // committed screenshots of the real binary.
 func TestLockShownDetector(t *testing.T) {
-	dir := filepath.Join(testrig.RepoRoot(), "docs", "screenshots")
+	dir := filepath.Join(testkit.RepoRoot(), "docs", "screenshots")
 	for name, want := range map[string]bool{
 		"locked-1280x800.png": true, "locked-800x600.png": true,
 		"active-1280x800.png": false, "passcode-1280x800.png": false, "insert-card-1280x800.png": false, "blocked-800x600.png": false,

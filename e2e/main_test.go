@@ -7,36 +7,26 @@ package e2e
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/vcard"
 )
 
 var (
-	rig    *testrig.PCSC
+	rig    *testkit.PCSC
 	rigErr error
 )
 
 func TestMain(m *testing.M) {
-	rig, rigErr = testrig.StartPCSC()
-	if rigErr != nil {
-		fmt.Fprintln(os.Stderr, "e2e: PC/SC rig:", rigErr)
-	}
-	code := m.Run()
-	if rig != nil {
-		rig.Close()
-	}
-	os.Exit(code)
+	testkit.MainWithPCSC(m, func(p *testkit.PCSC, err error) { rig, rigErr = p, err })
 }
 
 // insert plugs card into reader slot n of the rig; its Pull waits until
 // pcscd has seen the card go, so the next test starts with an empty reader.
-func insert(t testing.TB, card *vcard.Card, n int) *testrig.Slot {
+func insert(t testing.TB, card *vcard.Card, n int) *testkit.Slot {
 	t.Helper()
 	s := rig.Insert(t, card, n)
 	s.AfterPull = func() { waitEmpty(rig.ReaderName(n)) }
@@ -111,7 +101,7 @@ func startMonitor(t testing.TB) (*reader.Monitor, <-chan reader.Event) {
 	return m, ch
 }
 
-func testrigNeed(t testing.TB) {
+func needRig(t testing.TB) {
 	t.Helper()
-	testrig.Need(t, rigErr)
+	testkit.Need(t, rigErr)
 }

@@ -23,7 +23,7 @@ import (
 // response computed "elsewhere", as the backend will), generate ECC and RSA
 // keys on the card, store a certificate, sign with the new key.
 func TestMgmtKeyAndKeygenThroughPcscd(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	_, ch := startMonitor(t)
 	card, err := vcard.New(vcard.Options{})
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"testing"
 
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/vcard"
 )
@@ -24,7 +24,7 @@ var pinTriesLine = regexp.MustCompile(`PIN tries left:\s*(-?\d+)`)
 func assertNotVerified(t *testing.T, when string) {
 	t.Helper()
 	if _, err := exec.LookPath("yubico-piv-tool"); err != nil {
-		if testrig.Required() {
+		if testkit.Required() {
 			t.Fatal("yubico-piv-tool missing: make deps installs it")
 		}
 		t.Skip("yubico-piv-tool missing: run make deps")
@@ -62,10 +62,10 @@ func TestCardNotLeftVerified(t *testing.T) {
 }
 
 func cardNotLeftVerified(t *testing.T, opts vcard.Options) {
-	testrigNeed(t)
-	id := testrig.StartIdentityd(t)
+	needRig(t)
+	id := testkit.StartIdentityd(t)
 	_, ch := startMonitor(t)
-	card := testrig.DemoCardWith(t, id, testrig.DemoClinician, demoPasscode, opts)
+	card := testkit.DemoCardWith(t, id, testkit.DemoClinician, demoPasscode, opts)
 	insert(t, card, 0)
 	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
 	assertNotVerified(t, "before any login") // the check itself works on this card

@@ -36,7 +36,7 @@ func onCard(t *testing.T, n int, fn func(p *piv.Card) error) error {
 }
 
 func TestPIVThroughPcscd(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	_, ch := startMonitor(t)
 	card, err := vcard.New(vcard.Options{})
 	if err != nil {

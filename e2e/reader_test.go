@@ -18,7 +18,7 @@ import (
 const pcscdPoll = 5 * time.Second
 
 func TestMonitorSeesInsertAndRemove(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	_, ch := startMonitor(t)
 	for range 2 {
 		waitEvent(t, ch, pcscdPoll, reader.ReaderAdded)
@@ -40,7 +40,7 @@ func TestMonitorSeesInsertAndRemove(t *testing.T) {
 }
 
 func TestCardPulledMidTransaction(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	_, ch := startMonitor(t)
 	path := t.TempDir() + "/card.json"
 	card, err := vcard.Create(path, vcard.Options{})
@@ -88,7 +88,7 @@ func TestCardPulledMidTransaction(t *testing.T) {
 }
 
 func TestMonitorRecoversFromPcscdRestart(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	m, ch := startMonitor(t)
 	card, err := vcard.New(vcard.Options{})
 	if err != nil {
@@ -115,7 +115,7 @@ func TestMonitorRecoversFromPcscdRestart(t *testing.T) {
 }
 
 func TestNoServiceIsTyped(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	if err := rig.Stop(); err != nil {
 		t.Fatal(err)
 	}

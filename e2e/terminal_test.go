@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 )
 
@@ -18,13 +18,13 @@ import (
 // the one chosen is preselected at the next login, and the passcode, read
 // without echo, is not in the transcript.
 func TestAgentLoginTerminalRoles(t *testing.T) {
-	testrigNeed(t)
+	needRig(t)
 	if _, err := exec.LookPath("script"); err != nil {
 		t.Skip("no script(1) for a pty")
 	}
-	id := testrig.StartIdentityd(t)
+	id := testkit.StartIdentityd(t)
 	_, ch := startMonitor(t)
-	card := demoCard(t, id, testrig.DemoClinician)
+	card := demoCard(t, id, testkit.DemoClinician)
 	insert(t, card, 0)
 	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
 	home := t.TempDir()
@@ -61,12 +61,12 @@ type ttyAgent struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	in   io.WriteCloser
-	out  *testrig.SyncBuffer
-	logs *testrig.SyncBuffer
+	out  *testkit.SyncBuffer
+	logs *testkit.SyncBuffer
 	done chan error
 }
 
-func startOnTTY(t *testing.T, id *testrig.Identityd, home string) *ttyAgent {
+func startOnTTY(t *testing.T, id *testkit.Identityd, home string) *ttyAgent {
 	t.Helper()
 	agent, logs := agentCmd(t, id, "login", "--no-gui", "--once")
 	line := make([]string, len(agent.Args))
@@ -76,7 +76,7 @@ func startOnTTY(t *testing.T, id *testrig.Identityd, home string) *ttyAgent {
 	// script gives the agent a pty for stdin/stdout/stderr; its own output is the transcript.
 	cmd := exec.Command("script", "-qfec", strings.Join(line, " "), "/dev/null")
 	cmd.Env = append(agent.Env, "HOME="+home, "XDG_CONFIG_HOME="+home+"/.config")
-	a := &ttyAgent{t: t, cmd: cmd, out: &testrig.SyncBuffer{}, logs: logs, done: make(chan error, 1)}
+	a := &ttyAgent{t: t, cmd: cmd, out: &testkit.SyncBuffer{}, logs: logs, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = a.out, a.out
 	var err error
 	if a.in, err = cmd.StdinPipe(); err != nil {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/vcard"
 )
@@ -23,8 +23,8 @@ import (
 // which has met the backend (and so its CA), asks for no passcode, shows no
 // name, and says why (with no prompt, no challenge is ever asked for).
 func TestRogueCardNamesNobody(t *testing.T) {
-	testrigNeed(t)
-	id := testrig.StartIdentityd(t)
+	needRig(t)
+	id := testkit.StartIdentityd(t)
 	_, ch := startMonitor(t)
 
 	card, err := vcard.New(vcard.Options{})
@@ -33,7 +33,7 @@ func TestRogueCardNamesNobody(t *testing.T) {
 	}
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(42), Subject: pkix.Name{CommonName: "Dr Ada Demo", SerialNumber: testrig.DemoClinician},
+		SerialNumber: big.NewInt(42), Subject: pkix.Name{CommonName: "Dr Ada Demo", SerialNumber: testkit.DemoClinician},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0),
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/ebfe/scard"
 
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader/apdu"
 	"github.com/cardagent/cardagent/reader/vcard"
 )
@@ -47,7 +47,7 @@ func insertCard(t *testing.T) (*vcard.Card, string) {
 // before its next look (400 ms) is then never seen.
 func insertPullable(t *testing.T) (*vcard.Card, string, func()) {
 	t.Helper()
-	testrig.Need(t, rigErr)
+	testkit.Need(t, rigErr)
 	vc, err := vcard.New(vcard.Options{})
 	if err != nil {
 		t.Fatal(err)

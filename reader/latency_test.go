@@ -22,7 +22,7 @@ import (
 
 	"github.com/ebfe/scard"
 
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader/apdu"
 	"github.com/cardagent/cardagent/reader/vcard"
 )
@@ -80,7 +80,7 @@ func (s samples) report(b *testing.B, name string) {
 // end-to-end latency, pcscd's floor and our share; for insertion also the
 // time from our event to GUID + certificate read.
 func BenchmarkRemovalInsertLatency(b *testing.B) {
-	testrig.Need(b, rigErr)
+	testkit.Need(b, rigErr)
 	name := rig.ReaderName(0)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -181,7 +181,7 @@ func readIdentity(name string) error {
 // BenchmarkMonitorIdleCPU runs the Monitor with two idle readers (one with
 // a card) for 60 s and reports the process's CPU use in percent.
 func BenchmarkMonitorIdleCPU(b *testing.B) {
-	testrig.Need(b, rigErr)
+	testkit.Need(b, rigErr)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	card, err := vcard.New(vcard.Options{})

@@ -11,7 +11,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # Each test binary that needs pcscd starts its own isolated one on free ports
-# (internal/testrig), so only the shared database is started here.
+# (testkit.MainWithPCSC in internal/testkit), so only the shared database is started here.
 set -e
 if [ -x scripts/pg-rig.sh ]; then
 	eval "$(scripts/pg-rig.sh start "$rig/pg")"

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader/vcard"
 	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/session/sessiontest"
@@ -17,7 +17,7 @@ import (
 type rig struct {
 	*sessiontest.Driver
 	t    *testing.T
-	logs *testrig.SyncBuffer
+	logs *testkit.SyncBuffer
 }
 
 func newRig(t *testing.T, cfg session.Config, setup ...func(*sessiontest.Backend)) *rig {
@@ -26,7 +26,7 @@ func newRig(t *testing.T, cfg session.Config, setup ...func(*sessiontest.Backend
 	for _, f := range setup {
 		f(b)
 	}
-	r := &rig{t: t, logs: &testrig.SyncBuffer{}}
+	r := &rig{t: t, logs: &testkit.SyncBuffer{}}
 	cfg.Logger = slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.TraceAPDUs = true
 	r.Driver = sessiontest.Start(t, cfg, sessiontest.Options{Backend: b})

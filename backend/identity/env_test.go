@@ -15,11 +15,11 @@ import (
 	"github.com/cardagent/cardagent/backend/audit"
 	"github.com/cardagent/cardagent/backend/config"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
-	"github.com/cardagent/cardagent/backend/internal/testrig"
 	"github.com/cardagent/cardagent/backend/secret"
 	"github.com/cardagent/cardagent/backend/store"
 	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/demo"
+	"github.com/cardagent/cardagent/internal/testkit"
 )
 
 // clock is a settable clock shared by the service and the test.
@@ -43,7 +43,7 @@ func (c *clock) Advance(d time.Duration) {
 // forEachStore runs fn once on SQLite and once on PostgreSQL.
 func forEachStore(t *testing.T, fn func(t *testing.T, db string)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite:"+filepath.Join(t.TempDir(), "identityd.db")) })
-	t.Run("postgres", func(t *testing.T) { fn(t, testrig.Postgres(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, testkit.Postgres(t)) })
 }
 
 type world struct {

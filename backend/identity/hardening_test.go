@@ -16,9 +16,9 @@ import (
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/config"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
-	"github.com/cardagent/cardagent/backend/internal/testrig"
 	"github.com/cardagent/cardagent/backend/secret"
 	"github.com/cardagent/cardagent/backend/store"
+	"github.com/cardagent/cardagent/internal/testkit"
 )
 
 // raw is the store's database pool, for tests that change rows behind the
@@ -451,7 +451,7 @@ func TestStoreOutage(t *testing.T) {
 		return string(b)
 	}
 	t.Run("postgres stopped", func(t *testing.T) {
-		dsn := testrig.Postgres(t)
+		dsn := testkit.Postgres(t)
 		u, _ := url.Parse(dsn)
 		px := &proxy{addr: "127.0.0.1:0", target: u.Host}
 		px.start(t)
@@ -490,7 +490,7 @@ func TestStoreOutage(t *testing.T) {
 		// One deadline per request: with every write blocked, a request
 		// ends near its own timeout (1 s) with a 503, not 5 s later for
 		// its refusal's audit write.
-		w := startWith(t, testrig.Postgres(t), nil, func(c *config.Config) { c.RequestTimeout = time.Second })
+		w := startWith(t, testkit.Postgres(t), nil, func(c *config.Config) { c.RequestTimeout = time.Second })
 		body := loginBody(t, w)
 		tx, err := raw(t, w).BeginTx(ctx, nil)
 		if err != nil {

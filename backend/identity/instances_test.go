@@ -8,8 +8,8 @@ import (
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
-	"github.com/cardagent/cardagent/backend/internal/testrig"
 	"github.com/cardagent/cardagent/backend/secret"
+	"github.com/cardagent/cardagent/internal/testkit"
 )
 
 // TestTwoInstancesOnePostgres shows identityd is stateless on PostgreSQL: a
@@ -17,7 +17,7 @@ import (
 // either is refused, sessions move between them, and concurrent logins on
 // both keep one valid audit chain.
 func TestTwoInstancesOnePostgres(t *testing.T) {
-	dsn := testrig.Postgres(t)
+	dsn := testkit.Postgres(t)
 	root := secret.Generate()
 	a := start(t, dsn, root)
 	b, err := testenv.Start(context.Background(), testenv.Options{DB: dsn, Secret: root})

@@ -18,9 +18,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -30,7 +28,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/cardagent/cardagent/client"
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/apdu"
 	"github.com/cardagent/cardagent/session"
@@ -38,21 +36,13 @@ import (
 )
 
 var (
-	pcsc    *testrig.PCSC
+	pcsc    *testkit.PCSC
 	pcscErr error
 )
 
 // TestMain gives the benchmark its own isolated pcscd (only with -tags e2e).
 func TestMain(m *testing.M) {
-	pcsc, pcscErr = testrig.StartPCSC()
-	if pcscErr != nil {
-		fmt.Fprintln(os.Stderr, "PC/SC rig:", pcscErr)
-	}
-	code := m.Run()
-	if pcsc != nil {
-		pcsc.Close()
-	}
-	os.Exit(code)
+	testkit.MainWithPCSC(m, func(p *testkit.PCSC, err error) { pcsc, pcscErr = p, err })
 }
 
 const benchPasscode = "735193"
@@ -101,8 +91,8 @@ func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func BenchmarkAgentLockInsertLogin(b *testing.B) {
-	testrig.Need(b, pcscErr)
-	id := testrig.StartIdentityd(b)
+	testkit.Need(b, pcscErr)
+	id := testkit.StartIdentityd(b)
 	m := reader.NewMonitor(nil)
 	mctx, stopMonitor := context.WithCancel(context.Background())
 	defer stopMonitor()
@@ -192,7 +182,7 @@ func BenchmarkAgentLockInsertLogin(b *testing.B) {
 		return time.Time{}
 	}
 
-	card := testrig.DemoCard(b, id, testrig.DemoClinician, benchPasscode)
+	card := testkit.DemoCard(b, id, testkit.DemoClinician, benchPasscode)
 	var lockAgent, lockPcscd, lockTotal, lockState, lockApplied, inAgent, inPcscd, inTotal, login durations
 	var apdusPerLogin, requestsPerLogin []int64
 	for i := -1; i < b.N; i++ { // i == -1: warm-up (terms, first certificate read)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/backend/loadtest"
+	"github.com/cardagent/cardagent/backend/store/postgres"
 	"github.com/cardagent/cardagent/demo"
 )
 
@@ -62,7 +63,7 @@ func run(ctx context.Context, args []string) error {
 				fmt.Println("postgres: skipped (no -pg and no CARDAGENT_TEST_PG)")
 				continue
 			}
-			dsn, drop, err := loadtest.FreshPostgres(ctx, *pg)
+			dsn, drop, err := postgres.FreshDatabase(ctx, *pg)
 			if err != nil {
 				return err
 			}

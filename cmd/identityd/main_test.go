@@ -18,7 +18,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/cardagent/cardagent/backend/commands"
-	testrig "github.com/cardagent/cardagent/e2e/rig"
+	"github.com/cardagent/cardagent/internal/testkit"
 )
 
 func runOK(t *testing.T, args ...string) string {
@@ -33,7 +33,7 @@ func runOK(t *testing.T, args ...string) string {
 func TestServeShutsDownCleanly(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &testrig.SyncBuffer{}
+	out := &testkit.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "-data-dir", dir, "-listen", "127.0.0.1:0", "-metrics-listen", "127.0.0.1:0"}, out, io.Discard)

@@ -4,15 +4,15 @@ import (
 	"context"
 	"testing"
 
-	"github.com/cardagent/cardagent/backend/internal/testrig"
 	"github.com/cardagent/cardagent/backend/store/postgres"
 	"github.com/cardagent/cardagent/backend/store/sqlstore"
 	"github.com/cardagent/cardagent/backend/store/storetest"
+	"github.com/cardagent/cardagent/internal/testkit"
 )
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Opener {
-		dsn := testrig.Postgres(t)
+		dsn := testkit.Postgres(t)
 		return func(t *testing.T) *sqlstore.DB {
 			db, err := postgres.Open(context.Background(), dsn)
 			if err != nil {

@@ -1,10 +1,4 @@
-// Package rig starts the real parts tests run against: an isolated pcscd
-// with two vpcd readers (scripts/pcsc-rig.sh). It is for tests only.
-//
-// pcsc-lite's client library reads PCSCLITE_CSOCK_NAME once per process, so
-// a test binary talks to one pcscd: start it in TestMain, before any PC/SC
-// call, and restart it in place (same socket, same ports) to test recovery.
-package rig
+package testkit
 
 import (
 	"errors"
@@ -43,7 +37,7 @@ const (
 )
 
 // StartPCSC starts a rig on a free port pair and points this process's
-// PC/SC client at it.
+// PC/SC client at it. Tests call it through MainWithPCSC.
 func StartPCSC() (*PCSC, error) {
 	dir, err := os.MkdirTemp("", "cardagent-pcsc-")
 	if err != nil {
@@ -122,6 +116,27 @@ func (p *PCSC) ReaderName(slot int) string {
 		return Reader1
 	}
 	return Reader0
+}
+
+// MainWithPCSC is the TestMain of a package whose tests need PC/SC: it
+// starts a rig, hands it (or why it did not start) to use, runs the tests,
+// closes the rig and exits with the tests' code.
+//
+// The rig must start before any PC/SC call: pcsc-lite's client library reads
+// PCSCLITE_CSOCK_NAME once per process, so a test binary talks to one pcscd
+// for its whole life. Tests restart that pcscd in place (same socket, same
+// ports) to test recovery.
+func MainWithPCSC(m *testing.M, use func(*PCSC, error)) {
+	p, err := StartPCSC()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "PC/SC rig:", err)
+	}
+	use(p, err)
+	code := m.Run()
+	if p != nil {
+		p.Close()
+	}
+	os.Exit(code)
 }
 
 // Need skips t (or fails it under `make test`) when the rig did not start.

@@ -1,11 +1,9 @@
-package rig
+package testkit
 
 import (
 	"bufio"
-	"bytes"
 	"database/sql"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,7 +79,7 @@ func StartIdentityd(t testing.TB, serveFlags ...string) *Identityd {
 }
 
 // StartIdentitydOn is StartIdentityd on the given store ("" for a fresh
-// SQLite file, or a postgres:// URL such as FreshPostgres returns).
+// SQLite file, or a postgres:// URL such as Postgres returns).
 func StartIdentitydOn(t testing.TB, db string, serveFlags ...string) *Identityd {
 	t.Helper()
 	bin := Binary(t, "identityd")
@@ -212,28 +210,3 @@ func (d *Identityd) Stop() {
 	}
 	d.cmd = nil
 }
-
-// SyncBuffer is a bytes.Buffer safe for concurrent writers (process logs).
-type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *SyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *SyncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// Contains reports whether the logs contain s, case-insensitively.
-func (s *SyncBuffer) Contains(sub string) bool {
-	return strings.Contains(strings.ToLower(s.String()), strings.ToLower(sub))
-}
-
-var _ io.Writer = (*SyncBuffer)(nil)
