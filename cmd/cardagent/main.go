@@ -52,7 +52,7 @@ Usage:
   cardagent version
 
 Flags: --backend URL --ca-pin SHA256 --mode normal|persist --reader NAME --workstation ID
-       --config FILE --log-level LEVEL --trace-apdus --no-demo-card
+       --config FILE --log-level LEVEL --trace-apdus --no-demo-card --card-timeout 10s
 `
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/cardagent/cardagent/session"
 )
@@ -20,15 +21,29 @@ import (
 // Config is the agent's configuration: defaults, then the config file
 // (user config dir/cardagent/config.json), then flags.
 type Config struct {
-	BackendURL    string `json:"backend_url"`    // empty: the embedded demo backend
-	CAPin         string `json:"ca_pin"`         // SHA-256 of the backend's CA certificate
-	Mode          string `json:"mode"`           // "", "normal" or "persist" (Session Lock Persistence)
-	Reader        string `json:"reader"`         // preferred reader (substring of its name)
-	WorkstationID string `json:"workstation_id"` // default: the host name
-	LogLevel      string `json:"log_level"`      // debug, info, warn, error
-	TraceAPDUs    bool   `json:"trace_apdus"`    // log APDUs at debug level (never passcodes)
-	NoDemoCard    bool   `json:"no_demo_card"`   // demo mode without the virtual card
+	BackendURL    string   `json:"backend_url"`    // empty: the embedded demo backend
+	CAPin         string   `json:"ca_pin"`         // SHA-256 of the backend's CA certificate
+	Mode          string   `json:"mode"`           // "", "normal" or "persist" (Session Lock Persistence)
+	Reader        string   `json:"reader"`         // preferred reader (substring of its name)
+	WorkstationID string   `json:"workstation_id"` // default: the host name
+	LogLevel      string   `json:"log_level"`      // debug, info, warn, error
+	TraceAPDUs    bool     `json:"trace_apdus"`    // log APDUs at debug level (never passcodes)
+	NoDemoCard    bool     `json:"no_demo_card"`   // demo mode without the virtual card
+	CardTimeout   Duration `json:"card_timeout"`   // bound on one card exchange, e.g. "10s"
 	file          string
+}
+
+// Duration is a time.Duration written as text in the file ("10s").
+type Duration struct{ time.Duration }
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration such as \"10s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	d.Duration = v
+	return err
 }
 
 // configPath finds --config in args (it must be known before the other
@@ -85,6 +100,7 @@ func LoadConfig(fsName string, args []string, extra ...func(*flag.FlagSet)) (Con
 	fset.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (default info)")
 	fset.BoolVar(&c.TraceAPDUs, "trace-apdus", c.TraceAPDUs, "log every APDU at debug level (passcodes never appear)")
 	fset.BoolVar(&c.NoDemoCard, "no-demo-card", c.NoDemoCard, "demo mode: do not insert the virtual demo card")
+	fset.DurationVar(&c.CardTimeout.Duration, "card-timeout", c.CardTimeout.Duration, "give up on a card that does not answer within this (default 10s)")
 	for _, add := range extra {
 		add(fset)
 	}

@@ -5,16 +5,17 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestLoadConfigFileThenFlags(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "config.json")
-	os.WriteFile(file, []byte(`{"backend_url":"https://id.example:8443","ca_pin":"aa","mode":"persist","reader":"Gemalto"}`), 0o600)
+	os.WriteFile(file, []byte(`{"backend_url":"https://id.example:8443","ca_pin":"aa","mode":"persist","reader":"Gemalto","card_timeout":"4s"}`), 0o600)
 	c, _, err := LoadConfig("t", []string{"--config", file, "--reader", "Omnikey", "--workstation", "ws-7"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.BackendURL != "https://id.example:8443" || c.Mode != "persist" || c.Reader != "Omnikey" || c.WorkstationID != "ws-7" {
+	if c.BackendURL != "https://id.example:8443" || c.Mode != "persist" || c.Reader != "Omnikey" || c.WorkstationID != "ws-7" || c.CardTimeout.Duration != 4*time.Second {
 		t.Fatalf("%+v", c)
 	}
 	if _, _, err := LoadConfig("t", []string{"--config=" + file, "--mode", "sometimes"}); err == nil {

@@ -57,7 +57,7 @@ func Wire(ctx context.Context, c Config) (*Parts, error) {
 	p.Agent = session.New(session.Config{
 		Mode: session.Mode(c.Mode), Demo: p.demo != nil, DemoHint: "Demo card: the passcode is " + demo.Passcode + ".",
 		ReaderPrefer: c.Reader, BackendURL: c.BackendURL,
-		Logger: log, TraceAPDUs: c.TraceAPDUs,
+		Logger: log, TraceAPDUs: c.TraceAPDUs, CardTimeout: c.CardTimeout.Duration,
 	}, backend, events, open, osstore.Keyring{}, prefs)
 	return p, nil
 }
