@@ -60,6 +60,11 @@ const (
 type Error struct {
 	Code    ErrorCode `json:"code"`
 	Message string    `json:"message"`
+	// RenewalRefusal is why renewal_refused refused.
+	RenewalRefusal RenewalRefusal `json:"renewal_refusal,omitempty"`
+	// Renewal is the renewal a renewal_* refusal is about (its token only
+	// in renewal_incomplete, once the card is proven).
+	Renewal *Renewal `json:"renewal,omitempty"`
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
@@ -86,4 +91,29 @@ var AllErrorCodes = []ErrorCode{
 	CodeSessionNotSuspended, CodeCardNotSessionCard, CodeTermsNotAccepted,
 	CodeTermsVersion, CodeRoleNotHeld, CodeInternal, CodeUnavailable,
 	CodeCertificateSuperseded, CodeRoleEnded, CodeSessionConflict, CodeSuspendNotAllowed,
+	CodeRenewalRefused, CodeRenewalIncomplete, CodeRenewalNotOpen, CodeRenewalExpired,
+	CodeRenewalWrongState, CodeRenewalKeyMismatch,
 }
+
+// Renewal refusals (docs/renewal.md).
+const (
+	// CodeRenewalRefused (403): the policy does not allow self-renewal now;
+	// Error.RenewalRefusal says why (outside_window, expired, ra_due).
+	CodeRenewalRefused ErrorCode = "renewal_refused"
+	// CodeRenewalIncomplete (409, at login): the card has an unfinished
+	// renewal whose steps left it unable to log in; Error.Renewal carries
+	// its id, state and, once the card is proven, a fresh token to go on.
+	CodeRenewalIncomplete ErrorCode = "renewal_incomplete"
+	// CodeRenewalNotOpen (409): the renewal is completed; Error.Renewal
+	// says so.
+	CodeRenewalNotOpen ErrorCode = "renewal_not_open"
+	// CodeRenewalExpired (409): the renewal was opened and left untouched
+	// past its time: open a new one.
+	CodeRenewalExpired ErrorCode = "renewal_expired"
+	// CodeRenewalWrongState (409): the step is not allowed in the
+	// renewal's state; Error.Renewal carries the state to go on from.
+	CodeRenewalWrongState ErrorCode = "renewal_wrong_state"
+	// CodeRenewalKeyMismatch (409): a CSR's key (or a key recorded again)
+	// is not the key recorded for its slot.
+	CodeRenewalKeyMismatch ErrorCode = "renewal_key_mismatch"
+)

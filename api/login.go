@@ -119,8 +119,12 @@ type ResumeRequest struct {
 // nonce is the decoded challenge, cardGUID the 16 raw GUID bytes. Lengths
 // make the encoding unambiguous.
 func LoginSignedData(nonce []byte, workstationID string, cardGUID []byte) []byte {
-	b := make([]byte, 0, len(loginSignatureDomain)+1+6+len(nonce)+len(workstationID)+len(cardGUID))
-	b = append(b, loginSignatureDomain...)
+	return signedData(loginSignatureDomain, nonce, workstationID, cardGUID)
+}
+
+func signedData(domain string, nonce []byte, workstationID string, cardGUID []byte) []byte {
+	b := make([]byte, 0, len(domain)+1+6+len(nonce)+len(workstationID)+len(cardGUID))
+	b = append(b, domain...)
 	b = append(b, 0)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(nonce)))
 	b = append(b, nonce...)
@@ -135,7 +139,11 @@ func LoginSignedData(nonce []byte, workstationID string, cardGUID []byte) []byte
 // crypto.Signer with crypto.SHA256 (ECDSA P-256 returns ASN.1 DER, RSA-2048
 // signs PKCS#1 v1.5).
 func LoginDigest(nonce []byte, workstationID string, cardGUID []byte) []byte {
-	d := sha256.Sum256(LoginSignedData(nonce, workstationID, cardGUID))
+	return digest(LoginSignedData(nonce, workstationID, cardGUID))
+}
+
+func digest(b []byte) []byte {
+	d := sha256.Sum256(b)
 	return d[:]
 }
 

@@ -12,6 +12,12 @@ const (
 	RouteSelectRole      = "PUT /v1/sessions/{id}/role"
 	RouteSuspendSession  = "POST /v1/sessions/{id}/suspend"
 	RouteResumeSession   = "POST /v1/sessions/{id}/resume"
+	RouteOpenRenewal     = "POST /v1/renewals"
+	RouteGetRenewal      = "GET /v1/renewals/{id}"
+	RouteRenewalCardAuth = "POST /v1/renewals/{id}/card-auth"
+	RouteRecordKey       = "PUT /v1/renewals/{id}/keys/{slot}"
+	RouteIssueRenewal    = "POST /v1/renewals/{id}/certificates"
+	RouteCompleteRenewal = "POST /v1/renewals/{id}/complete"
 	RouteGetPolicy       = "GET /v1/policy"
 	RoutePing            = "GET /v1/ping"
 	RouteHealthz         = "GET /healthz"
@@ -25,5 +31,6 @@ const (
 var Routes = []string{
 	RouteCreateChallenge, RouteCreateSession, RouteGetSession, RouteEndSession,
 	RouteAcceptTerms, RouteSelectRole, RouteSuspendSession, RouteResumeSession,
-	RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz,
+	RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
+	RouteCompleteRenewal, RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz,
 }

@@ -32,6 +32,9 @@ type Session struct {
 	TermsRequired bool              `json:"terms_required"`
 	Terms         *Terms            `json:"terms,omitempty"` // the text to accept, when required
 	Certificate   CertificateStatus `json:"certificate"`
+	// Renewal is the card's open renewal, if it has one (id and state, no
+	// token): reopen it (POST /v1/renewals) to go on.
+	Renewal *Renewal `json:"renewal,omitempty"`
 }
 
 // User is the person a card belongs to.
@@ -123,6 +126,7 @@ type Policy struct {
 	UnlockAttempts           int    `json:"unlock_attempts"`
 	SessionLockPersistence   bool   `json:"session_lock_persistence"` // suspend instead of end on removal
 	ChallengeLifetimeSecs    int    `json:"challenge_lifetime_seconds"`
+	RenewalOpenTTLSecs       int    `json:"renewal_open_ttl_seconds"` // an opened renewal nobody touched expires after this long
 }
 
 // Pong is the body of GET /v1/ping, a no-op used to measure the server.

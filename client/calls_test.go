@@ -47,6 +47,12 @@ func TestCallsFollowRoutes(t *testing.T) {
 		{api.RouteSuspendSession, func() error { _, err := c.Suspend(ctx, tk); return err }},
 		{api.RouteResumeSession, func() error { _, err := c.Resume(ctx, tk, api.CardProof{}); return err }},
 		{api.RouteEndSession, func() error { return c.End(ctx, tk) }},
+		{api.RouteOpenRenewal, func() error { _, err := c.OpenRenewal(ctx, tk); return err }},
+		{api.RouteGetRenewal, func() error { _, err := c.Renewal(ctx, tk); return err }},
+		{api.RouteRenewalCardAuth, func() error { _, err := c.RenewalCardAuth(ctx, tk, api.PurposeWrite, make([]byte, 16)); return err }},
+		{api.RouteRecordKey, func() error { _, err := c.RecordRenewalKey(ctx, tk, "9a", []byte{0x30}); return err }},
+		{api.RouteIssueRenewal, func() error { _, err := c.IssueRenewal(ctx, tk, []byte{0x30}, []byte{0x30}); return err }},
+		{api.RouteCompleteRenewal, func() error { _, err := c.CompleteRenewal(ctx, tk, api.CardProof{}); return err }},
 	}
 	covered := []string{api.RouteHealthz, api.RouteReadyz} // operators' probes: no call
 	for _, tc := range calls {

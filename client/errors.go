@@ -13,6 +13,10 @@ type APIError struct {
 	Status  int
 	Code    api.ErrorCode
 	Message string
+	// RenewalRefusal and Renewal come with renewal refusals (api.Error);
+	// Renewal.Token is a secret: never log it.
+	RenewalRefusal api.RenewalRefusal
+	Renewal        *api.Renewal
 }
 
 func (e *APIError) Error() string {

@@ -111,6 +111,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&p.SponsorRenewalWindow, "sponsor-renewal-window", p.SponsorRenewalWindow, "a sponsor may renew this close to expiry")
 	fs.DurationVar(&p.CertificateValidity, "cert-validity", p.CertificateValidity, "card certificate validity")
 	fs.IntVar(&p.RenewalsBeforeRA, "renewals-before-ra", p.RenewalsBeforeRA, "every Nth renewal needs an RA in person")
+	fs.DurationVar(&p.RenewalOpenTTL, "renewal-open-ttl", p.RenewalOpenTTL, "an opened renewal nobody touched expires after this long")
 	fs.StringVar(&p.SelfServiceUnlock, "self-service-unlock", p.SelfServiceUnlock, "off, email or email+questions")
 	fs.DurationVar(&p.UnlockCodeLifetime, "unlock-code-lifetime", p.UnlockCodeLifetime, "emailed unlock code lifetime")
 	fs.IntVar(&p.UnlockAttempts, "unlock-attempts", p.UnlockAttempts, "security question attempts before an RA is needed")

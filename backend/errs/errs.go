@@ -19,6 +19,10 @@ type Error struct {
 	Code   api.ErrorCode
 	Msg    string // sent to the client; no secrets, no internals
 	Err    error  // logged only; may be nil
+	// RenewalRefusal and Renewal are sent with renewal refusals
+	// (api.Error); Renewal may hold a token, so neither is ever logged.
+	RenewalRefusal api.RenewalRefusal
+	Renewal        *api.Renewal
 }
 
 func (e *Error) Error() string {

@@ -119,6 +119,22 @@ func FuzzDecodeTermsAndRole(f *testing.F) {
 	})
 }
 
+func FuzzDecodeRenewal(f *testing.F) {
+	for _, s := range []string{`{"session_id":"abc"}`, `{"session_id":"a/b"}`,
+		`{"purpose":"generate-9c","challenge":"AAECAwQFBgcICQoLDA0ODw=="}`, `{"purpose":"write","challenge":"AAEC"}`,
+		`{"purpose":"GENERATE-9C","challenge":""}`, `{"public_key":"MFkwEwYHKoZIzj0CAQ=="}`, `{"public_key":""}`,
+		`{"authentication_csr":"MIIB","signature_csr":"MIIB"}`, `{"authentication_csr":"MIIB","signature_csr":"MIIB","x":1}`, proofSeed} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fuzzDecoder[api.OpenRenewalRequest](t, b)
+		fuzzDecoder[api.CardAuthRequest](t, b)
+		fuzzDecoder[api.RecordKeyRequest](t, b)
+		fuzzDecoder[api.IssueRequest](t, b)
+		fuzzDecoder[api.CompleteRenewalRequest](t, b)
+	})
+}
+
 func TestRoutesMatchAPI(t *testing.T) {
 	h := New(nil)
 	got, want := slices.Clone(h.Routes()), slices.Clone(api.Routes)
@@ -151,6 +167,8 @@ func TestWrongMethodIs405(t *testing.T) {
 		{"POST", "/v1/sessions/abc", "GET, HEAD, DELETE"},
 		{"GET", "/v1/sessions/abc/role", "PUT"},
 		{"DELETE", "/v1/policy", "GET, HEAD"},
+		{"GET", "/v1/renewals", "POST"},
+		{"POST", "/v1/renewals/abc/keys/9a", "PUT"},
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()

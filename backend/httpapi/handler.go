@@ -25,6 +25,12 @@ type Service interface {
 	SelectRole(ctx context.Context, id string, a identity.Auth, req *api.SelectRoleRequest, m identity.Meta) (*api.Session, error)
 	Suspend(ctx context.Context, id string, a identity.Auth, m identity.Meta) (*api.Session, error)
 	Resume(ctx context.Context, id string, req *api.ResumeRequest, m identity.Meta) (*api.Session, error)
+	OpenRenewal(ctx context.Context, req *api.OpenRenewalRequest, a identity.Auth, m identity.Meta) (*api.Renewal, error)
+	Renewal(ctx context.Context, id string, a identity.Auth, m identity.Meta) (*api.Renewal, error)
+	RenewalCardAuth(ctx context.Context, id string, a identity.Auth, req *api.CardAuthRequest, m identity.Meta) (*api.CardAuthResponse, error)
+	RecordRenewalKey(ctx context.Context, id, slot string, a identity.Auth, req *api.RecordKeyRequest, m identity.Meta) (*api.Renewal, error)
+	IssueRenewal(ctx context.Context, id string, a identity.Auth, req *api.IssueRequest, m identity.Meta) (*api.Renewal, error)
+	CompleteRenewal(ctx context.Context, id string, a identity.Auth, req *api.CompleteRenewalRequest, m identity.Meta) (*api.Renewal, error)
 	APIPolicy() *api.Policy
 	// Refused audits a request refused before it reached the service.
 	Refused(ctx context.Context, action string, m identity.Meta, err error) error
@@ -86,6 +92,7 @@ func New(svc Service, opts ...Option) *Handler {
 	h.handle(api.RouteSelectRole, h.selectRole)
 	h.handle(api.RouteSuspendSession, h.suspendSession)
 	h.handle(api.RouteResumeSession, h.resumeSession)
+	h.renewalRoutes()
 	h.handle(api.RouteGetPolicy, h.getPolicy)
 	h.handle(api.RoutePing, h.ping)
 	h.handle(api.RouteHealthz, h.healthz)

@@ -155,6 +155,16 @@ func (s *Service) RenewCard(ctx context.Context, actor string, guid []byte, keys
 }
 
 func (s *Service) issuePair(ctx context.Context, tx store.Tx, u store.User, guid []byte, keys CardKeys, renewals int) (IssuedPair, error) {
+	pair, err := s.signPair(u, guid, keys)
+	if err != nil {
+		return pair, err
+	}
+	return pair, insertPair(ctx, tx, api.FormatCardGUID(guid), pair, renewals, s.now())
+}
+
+// signPair has the CA issue a card's 9A and 9C certificates for keys, valid
+// for the policy's certificate validity from now; nothing is stored.
+func (s *Service) signPair(u store.User, guid []byte, keys CardKeys) (IssuedPair, error) {
 	now := s.now()
 	notBefore, notAfter := now.Add(-5*time.Minute), now.Add(s.policy.CertificateValidity)
 	var pair IssuedPair
@@ -171,15 +181,27 @@ func (s *Service) issuePair(ctx context.Context, tx store.Tx, u store.User, guid
 		if err != nil {
 			return pair, errs.BadRequest(api.CodeInvalidRequest, "cannot issue the certificate: "+err.Error(), err)
 		}
-		err = tx.InsertCertificate(ctx, store.Certificate{Serial: ca.SerialHex(cert), CardGUID: api.FormatCardGUID(guid),
-			Slot: p.profile.Slot(), NotBefore: cert.NotBefore, NotAfter: cert.NotAfter, RenewalsSinceRA: renewals,
-			DER: cert.Raw, IssuedAt: now})
-		if err != nil {
-			return pair, err
-		}
 		*p.out = cert
 	}
 	return pair, nil
+}
+
+// insertPair stores an issued pair as the card's current certificates
+// (the newest of each slot), counting renewals since the last RA check;
+// the ones before are superseded from then on.
+func insertPair(ctx context.Context, tx store.Tx, guidHex string, pair IssuedPair, renewals int, at time.Time) error {
+	for _, c := range []struct {
+		cert *x509.Certificate
+		slot string
+	}{{pair.Authentication, store.SlotAuthentication}, {pair.Signature, store.SlotSignature}} {
+		err := tx.InsertCertificate(ctx, store.Certificate{Serial: ca.SerialHex(c.cert), CardGUID: guidHex,
+			Slot: c.slot, NotBefore: c.cert.NotBefore, NotAfter: c.cert.NotAfter, RenewalsSinceRA: renewals,
+			DER: c.cert.Raw, IssuedAt: at})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CancelCard cancels a card for good.

@@ -168,6 +168,11 @@ func (s *Service) Login(ctx context.Context, req *api.CreateSessionRequest, m Me
 	rec.CardGUID = normalGUID(req.CardGUID)
 	vp, err := s.verifyProof(&req.CardProof)
 	if err != nil {
+		if errs.As(err).Code == api.CodeSignatureInvalid {
+			if rerr := s.recoverAtLogin(ctx, req, rec); rerr != nil {
+				return nil, rerr
+			}
+		}
 		return nil, s.refuse(ctx, rec, err)
 	}
 	id, token, err := newSessionSecrets()
@@ -176,8 +181,20 @@ func (s *Service) Login(ctx context.Context, req *api.CreateSessionRequest, m Me
 	}
 	var sess store.Session
 	var vd viewData
+	var renewal *api.Renewal
+	completed := false
 	err = s.commit(ctx, &rec, func(tx store.Tx) error {
 		pc, err := s.loadCard(ctx, tx, vp)
+		if err != nil && errs.As(err).Code == api.CodeCertificateMismatch && pc.card.GUID == vp.guidHex {
+			// Perhaps the pending certificate of the card's renewal.
+			if completed, err = s.completeAtLogin(ctx, tx, vp, m, pc.card); err != nil {
+				return err
+			} else if completed {
+				pc, err = s.loadCard(ctx, tx, vp)
+			} else {
+				err = errs.Unauthorized(api.CodeCertificateMismatch, "the certificate was not issued to this card", nil)
+			}
+		}
 		if err != nil {
 			rec.UserID = pc.user.ID
 			return err
@@ -191,13 +208,19 @@ func (s *Service) Login(ctx context.Context, req *api.CreateSessionRequest, m Me
 			return err
 		}
 		vd.user, vd.cert = &pc.user, &pc.cert
+		if renewal, err = s.openRenewalView(ctx, tx, pc.card.GUID); err != nil {
+			return err
+		}
 		return s.loadView(ctx, tx, sess, &vd)
 	})
 	if err != nil {
 		return nil, err
 	}
+	if completed {
+		s.appended(1)
+	}
 	view := s.buildView(sess, &vd)
-	view.Token = token
+	view.Token, view.Renewal = token, renewal
 	return view, nil
 }
 

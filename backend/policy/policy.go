@@ -29,7 +29,8 @@ type Policy struct {
 	RenewalWindow          time.Duration // self-renewal allowed this close to expiry
 	SponsorRenewalWindow   time.Duration // a sponsor may renew this close to expiry
 	CertificateValidity    time.Duration
-	RenewalsBeforeRA       int // every Nth renewal needs an RA in person
+	RenewalsBeforeRA       int           // every Nth renewal needs an RA in person
+	RenewalOpenTTL         time.Duration // an opened renewal nobody touched expires after this long
 	SelfServiceUnlock      string
 	UnlockCodeLifetime     time.Duration
 	UnlockAttempts         int
@@ -55,6 +56,7 @@ func Default() Policy {
 		SponsorRenewalWindow: 30 * day,
 		CertificateValidity:  730 * day,
 		RenewalsBeforeRA:     3,
+		RenewalOpenTTL:       15 * time.Minute,
 		SelfServiceUnlock:    UnlockEmail,
 		UnlockCodeLifetime:   15 * time.Minute,
 		UnlockAttempts:       3,
@@ -80,6 +82,8 @@ func (p *Policy) Validate() error {
 		return errors.New("policy: sponsor renewal window must be positive and within the renewal window")
 	case p.RenewalsBeforeRA < 1:
 		return errors.New("policy: renewals before RA must be at least 1")
+	case p.RenewalOpenTTL < time.Minute || p.RenewalOpenTTL > 24*time.Hour:
+		return errors.New("policy: renewal open TTL must be 1 minute – 24 hours")
 	case p.SelfServiceUnlock != UnlockOff && p.SelfServiceUnlock != UnlockEmail && p.SelfServiceUnlock != UnlockEmailQuestions:
 		return fmt.Errorf("policy: self-service unlock %q is not off, email or email+questions", p.SelfServiceUnlock)
 	case p.UnlockCodeLifetime < time.Minute || p.UnlockAttempts < 1:
@@ -112,5 +116,6 @@ func (p *Policy) API() api.Policy {
 		UnlockAttempts:           p.UnlockAttempts,
 		SessionLockPersistence:   p.SessionLockPersistence,
 		ChallengeLifetimeSecs:    int(p.ChallengeLifetime / time.Second),
+		RenewalOpenTTLSecs:       int(p.RenewalOpenTTL / time.Second),
 	}
 }

@@ -131,3 +131,40 @@ type CA struct {
 	KeySealed []byte
 	CreatedAt time.Time
 }
+
+// RenewalState mirrors api.RenewalState.
+type RenewalState string
+
+// Renewal states (docs/renewal.md). Completed and expired are final.
+const (
+	RenewalOpened       RenewalState = "opened"
+	RenewalGenerating9C RenewalState = "generating_9c"
+	RenewalRecorded9C   RenewalState = "recorded_9c"
+	RenewalGenerating9A RenewalState = "generating_9a"
+	RenewalRecorded9A   RenewalState = "recorded_9a"
+	RenewalIssued       RenewalState = "issued"
+	RenewalWriting      RenewalState = "writing"
+	RenewalCompleted    RenewalState = "completed"
+	RenewalExpired      RenewalState = "expired"
+)
+
+// Renewal is a certificate renewal of one card. Only the token's hash is
+// stored. Keys are DER SubjectPublicKeyInfo as the card generated them;
+// certificates are the pending ones (not in the certificates table, so
+// not usable for login) until completion.
+type Renewal struct {
+	ID            string
+	CardGUID      string
+	TokenHash     []byte
+	WorkstationID string // where the newest token was handed out
+	State         RenewalState
+	Key9A, Key9C  []byte
+	Cert9A        []byte // pending 9A certificate, DER
+	Cert9C        []byte
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	// ExpiresAt is when an untouched (opened) renewal expires; zero once
+	// the card was authenticated for it (it never expires then).
+	ExpiresAt   time.Time
+	CompletedAt time.Time
+}

@@ -78,6 +78,12 @@ type Reader interface {
 	// the session row as Session does.
 	SessionAuth(ctx context.Context, id string) (SessionAuth, error)
 	CA(ctx context.Context) (CA, error)
+	// Renewal reads a renewal; inside Update it locks the row as Session does.
+	Renewal(ctx context.Context, id string) (Renewal, error)
+	// OpenRenewal reads the card's one renewal that is neither completed
+	// nor expired (ErrNotFound if none), locking it as Renewal does. An
+	// opened renewal past its ExpiresAt is still returned: the caller decides.
+	OpenRenewal(ctx context.Context, cardGUID string) (Renewal, error)
 	// StaleSessions lists up to limit live sessions that expired by now, or
 	// that never chose a role and were last touched before idleSince.
 	StaleSessions(ctx context.Context, now, idleSince time.Time, limit int) ([]Session, error)
@@ -111,6 +117,12 @@ type Tx interface {
 	// EndStaleSession ends session id if it is live and stale (see
 	// StaleSessions): ErrNotFound if it is not, or no longer.
 	EndStaleSession(ctx context.Context, id string, now, idleSince time.Time) error
+	// CreateRenewal stores a new renewal: ErrConflict if the card already
+	// has an open one (the database enforces one per card).
+	CreateRenewal(ctx context.Context, r Renewal) error
+	// UpdateRenewal writes r back if the row is still in state from:
+	// ErrConflict if it changed meanwhile, ErrNotFound if there is none.
+	UpdateRenewal(ctx context.Context, r Renewal, from RenewalState) error
 	// TouchHealth writes the health row: readiness proves a write.
 	TouchHealth(ctx context.Context, at time.Time) error
 	// InsertCA stores the CA unless one exists: false if one did.

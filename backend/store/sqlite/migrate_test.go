@@ -54,7 +54,7 @@ func versionRows(t *testing.T, raw *sql.DB) []int64 {
 // goose, with the same version rows either way.
 func TestGooseCompatible(t *testing.T) {
 	ctx := context.Background()
-	want := []int64{0, 1, 3, 4}
+	want := []int64{0, 1, 3, 4, 5}
 	open := func(path string) *sqlstore.DB {
 		db, err := sqlite.Open(ctx, path)
 		if err != nil {
@@ -71,6 +71,7 @@ func TestGooseCompatible(t *testing.T) {
 		{"fresh", 0, want},
 		{"goose up to 1", 1, want},
 		{"goose up to 4", 4, want},
+		{"goose up to 5", 5, want},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "identityd.db")
@@ -81,7 +82,7 @@ func TestGooseCompatible(t *testing.T) {
 				}
 			}
 			db := open(path)
-			if ok, err := db.MigrationsCurrent(ctx); err != nil || ok != (tc.gooseTo == 4) {
+			if ok, err := db.MigrationsCurrent(ctx); err != nil || ok != (tc.gooseTo == 5) {
 				t.Fatalf("MigrationsCurrent after goose up to %d = %v, %v", tc.gooseTo, ok, err)
 			}
 			for range 2 { // the second run finds nothing to do
@@ -98,7 +99,7 @@ func TestGooseCompatible(t *testing.T) {
 			if pending, err := p.HasPending(ctx); err != nil || pending {
 				t.Fatalf("goose HasPending on the migrated file = %v, %v", pending, err)
 			}
-			if v, err := p.GetDBVersion(ctx); err != nil || v != 4 {
+			if v, err := p.GetDBVersion(ctx); err != nil || v != 5 {
 				t.Fatalf("goose version %d, %v", v, err)
 			}
 		})
@@ -141,7 +142,7 @@ func TestMissingMigrationRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	var me *sqlite.MissingMigrationsError
-	if err := db.Migrate(ctx); !errors.As(err, &me) || !slices.Equal(me.Missing, []int64{3}) || me.Newest != 4 {
-		t.Fatalf("Migrate with version 3 missing: %v, want MissingMigrationsError{[3], 4}", err)
+	if err := db.Migrate(ctx); !errors.As(err, &me) || !slices.Equal(me.Missing, []int64{3}) || me.Newest != 5 {
+		t.Fatalf("Migrate with version 3 missing: %v, want MissingMigrationsError{[3], 5}", err)
 	}
 }

@@ -113,10 +113,14 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (store.Sessi
 }
 
 // lockSession is the row lock a session read takes inside a write
+// transaction.
+func (t *tx) lockSession() string { return t.lockRow("s") }
+
+// lockRow is the lock a read of the row aliased alias takes inside a write
 // transaction (PostgreSQL; SQLite's single writer needs none).
-func (t *tx) lockSession() string {
+func (t *tx) lockRow(alias string) string {
 	if t.write && t.d.ForUpdate != "" {
-		return " FOR UPDATE OF s"
+		return " FOR UPDATE OF " + alias
 	}
 	return ""
 }

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) Opener) {
 		{"ChallengeSingleUse", testChallengeSingleUse},
 		{"Sessions", testSessions},
 		{"TermsAndCA", testTermsAndCA},
+		{"Renewals", testRenewals},
 		{"RollbackKeepsAuditUnchanged", testRollback},
 		{"AuditTamperDetected", testAuditTamper},
 		{"AuditTruncationCaughtByCheckpoint", testAuditTruncation},
