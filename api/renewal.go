@@ -57,9 +57,20 @@ type Renewal struct {
 	// ExpiresAt is when an untouched (opened) renewal expires; absent once
 	// the card may have changed.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// PublicKeys are the new keys recorded so far. PIV cannot read a public
+	// key back from the card, so an agent going on after an interruption
+	// takes them from here.
+	PublicKeys *RenewalPublicKeys `json:"public_keys,omitempty"`
 	// Certificates are the pending (issued, writing) or new (completed)
 	// certificates to write to the card.
 	Certificates *RenewalCertificates `json:"certificates,omitempty"`
+}
+
+// RenewalPublicKeys are the recorded new keys, DER SubjectPublicKeyInfo,
+// standard base64; a slot not recorded yet is empty.
+type RenewalPublicKeys struct {
+	Authentication string `json:"authentication,omitempty"` // slot 9A
+	Signature      string `json:"signature,omitempty"`      // slot 9C
 }
 
 // RenewalCertificates are a renewal's two certificates, DER, standard base64.

@@ -48,6 +48,9 @@ func (s *Service) renewalView(r store.Renewal, token string) *api.Renewal {
 		at := r.ExpiresAt
 		v.ExpiresAt = &at
 	}
+	if r.Key9A != nil || r.Key9C != nil {
+		v.PublicKeys = &api.RenewalPublicKeys{Authentication: b64(r.Key9A), Signature: b64(r.Key9C)}
+	}
 	if r.Cert9A != nil && r.Cert9C != nil {
 		v.Certificates = &api.RenewalCertificates{Authentication: b64(r.Cert9A), Signature: b64(r.Cert9C)}
 	}

@@ -137,10 +137,20 @@ func (c *softCard) record(slot string, key crypto.Signer) error {
 		c.t.Fatal(err)
 	}
 	ren, err := c.cl.RecordRenewalKey(context.Background(), c.tk, slot, spki)
-	if err == nil {
-		c.ren = ren
+	if err != nil {
+		return err
 	}
-	return err
+	c.ren = ren
+	// The renewal hands the recorded key back: an agent going on after an
+	// interruption cannot read it from the card.
+	got := map[string]string{}
+	if ren.PublicKeys != nil {
+		got = map[string]string{"9a": ren.PublicKeys.Authentication, "9c": ren.PublicKeys.Signature}
+	}
+	if got[slot] != base64.StdEncoding.EncodeToString(spki) {
+		c.t.Errorf("renewal after recording %s: public keys %+v", slot, ren.PublicKeys)
+	}
+	return nil
 }
 
 func csr(t *testing.T, key crypto.Signer) []byte {
