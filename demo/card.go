@@ -107,5 +107,11 @@ func enrol(ctx context.Context, svc *identity.Service, userID string, guid [16]b
 	if err != nil {
 		return vcard.Enrolment{}, err
 	}
-	return vcard.Enrolment{GUID: guid, Key: key, AuthCert: pair.Authentication.Raw, SignCert: pair.Signature.Raw}, nil
+	// The card gets its diversified management key, as an issuing desk
+	// sets it: renewal relays 9B authentications to identityd for it.
+	mk, err := svc.MgmtKey(ctx, guid[:])
+	if err != nil {
+		return vcard.Enrolment{}, err
+	}
+	return vcard.Enrolment{GUID: guid, Key: key, AuthCert: pair.Authentication.Raw, SignCert: pair.Signature.Raw, MgmtKey: mk}, nil
 }

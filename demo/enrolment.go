@@ -23,7 +23,9 @@ import (
 // The enrolment files: a directory with the CA (ca.pem) and, per demo user
 // UUID, UUID.guid (32 hex digits), UUID.key.pem (PKCS #8 "PRIVATE KEY": it
 // stands in for the card's private key, demo only) and the certificate pair
-// UUID.9a.crt.pem, UUID.9c.crt.pem (certfile). Written by WriteEnrolments
+// UUID.9a.crt.pem, UUID.9c.crt.pem (certfile), and UUID.mgmt (the card's
+// management key in hex: it too stands for what is inside the card; older
+// directories without it give cards the factory default). Written by WriteEnrolments
 // (`identityd demo -card-dir`), read by LoadEnrolment (`vcard init
 // --enrol-dir`, the e2e rig).
 
@@ -67,6 +69,11 @@ func writeEnrolment(dir, userID string, e vcard.Enrolment, out io.Writer) error 
 	if err := os.WriteFile(base+".guid", []byte(api.FormatCardGUID(e.GUID[:])+"\n"), 0o644); err != nil {
 		return err
 	}
+	if e.MgmtKey != nil {
+		if err := os.WriteFile(base+".mgmt", []byte(hex.EncodeToString(e.MgmtKey)+"\n"), 0o600); err != nil {
+			return err
+		}
+	}
 	auth, err := x509.ParseCertificate(e.AuthCert)
 	if err != nil {
 		return err
@@ -108,6 +115,15 @@ func LoadEnrolment(dir, userID string) (vcard.Enrolment, error) {
 		return e, errors.New("demo: the demo key is not a signing key")
 	}
 	e.Key = signer
+	switch mk, err := os.ReadFile(base + ".mgmt"); {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return e, err
+	default:
+		if e.MgmtKey, err = hex.DecodeString(strings.TrimSpace(string(mk))); err != nil || len(e.MgmtKey) != 16 {
+			return e, fmt.Errorf("demo: %s.mgmt is not 32 hex digits", base)
+		}
+	}
 	e.AuthCert, e.SignCert, err = certfile.ReadPair(dir, userID)
 	return e, err
 }

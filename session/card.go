@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/apdu"
 	"github.com/cardagent/cardagent/reader/piv"
 )
@@ -195,7 +194,7 @@ func signLogin(ctx context.Context, conn CardConn, id cardIdentity, passcode, di
 		if err := p.Select(); err != nil {
 			return err
 		}
-		defer forgetPIN(p, tx) // before the transaction ends, whatever happens next
+		defer p.DropPIN() // before the transaction ends, whatever happens next
 		if err := p.Verify(passcode); err != nil {
 			return err
 		}
@@ -215,19 +214,6 @@ func signLogin(ctx context.Context, conn CardConn, id cardIdentity, passcode, di
 		return nil
 	})
 	return sig, err
-}
-
-// forgetPIN makes the card drop a verified passcode before our transaction
-// ends, so no other program on the workstation can use the card's keys
-// without it: VERIFY P1=FF, or, on a card without it, a reset as the
-// transaction ends.
-func forgetPIN(p *piv.Card, tx apdu.Transmitter) {
-	if err := p.Deauthenticate(); err == nil {
-		return
-	}
-	if r, ok := tx.(reader.Resetter); ok {
-		r.ResetAtEnd()
-	}
 }
 
 // readPhoto reads the facial image and caches the answer: the image, or

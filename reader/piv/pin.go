@@ -49,6 +49,20 @@ func (c *Card) Deauthenticate() error {
 	return err
 }
 
+// DropPIN makes the card forget a verified PIN before the caller's
+// transaction ends, so no other program can use the card's keys without
+// it: VERIFY P1=FF, or, on a card without that command, a reset as the
+// transaction ends when the transport offers one (a ResetAtEnd method, as
+// reader's transmitter has). Call it deferred, right after VERIFY.
+func (c *Card) DropPIN() {
+	if c.Deauthenticate() == nil {
+		return
+	}
+	if r, ok := c.cl.T.(interface{ ResetAtEnd() }); ok {
+		r.ResetAtEnd()
+	}
+}
+
 func verify(cl *apdu.Client, ref byte, pin []byte) error {
 	defer clear(pin)
 	if err := checkPasscode(pin); err != nil {

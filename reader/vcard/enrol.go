@@ -11,6 +11,9 @@ type Enrolment struct {
 	Key      crypto.Signer
 	AuthCert []byte // DER, slot 9A
 	SignCert []byte // DER, slot 9C
+	// MgmtKey is the card's own AES-128 management key (9B), as the
+	// issuer set it; nil keeps the factory default.
+	MgmtKey []byte
 }
 
 // Enrol personalises the card with e: GUID, keys and certificates. Like
@@ -22,7 +25,13 @@ func (c *Card) Enrol(e Enrolment) error {
 	if err := c.Provision(0x9A, e.Key, e.AuthCert); err != nil {
 		return err
 	}
-	return c.Provision(0x9C, e.Key, e.SignCert)
+	if err := c.Provision(0x9C, e.Key, e.SignCert); err != nil {
+		return err
+	}
+	if e.MgmtKey == nil {
+		return nil
+	}
+	return c.SetManagementKey(algAES128, e.MgmtKey)
 }
 
 // SetGUID gives the card a new identity: the GUID in a fresh CHUID.
