@@ -8,6 +8,7 @@ import (
 	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/apdu"
+	"github.com/cardagent/cardagent/session/renewal"
 )
 
 // Backend is what the agent needs of identityd; *client.Client implements
@@ -25,6 +26,10 @@ type Backend interface {
 	Suspend(ctx context.Context, t client.Ticket) (api.Session, error)
 	Resume(ctx context.Context, t client.Ticket, proof api.CardProof) (api.Session, error)
 	End(ctx context.Context, t client.Ticket) error
+	// OpenRenewal opens a certificate renewal of the session's card; the
+	// card work of it (renewal.Backend) goes on with the renewal's ticket.
+	OpenRenewal(ctx context.Context, session client.Ticket) (api.Renewal, error)
+	renewal.Backend
 }
 
 var _ Backend = (*client.Client)(nil)

@@ -98,14 +98,28 @@ func expiryNotice(c api.CertificateStatus, login uint64) *ExpiryNotice {
 	if !c.ExpiryAlert && c.DaysLeft >= 0 {
 		return nil
 	}
-	n := &ExpiryNotice{Login: login, DaysLeft: c.DaysLeft, NotAfter: c.NotAfter, CanSelfRenew: c.SelfRenewalAllowed}
-	switch c.RenewalRefusal {
+	return &ExpiryNotice{Login: login, DaysLeft: c.DaysLeft, NotAfter: c.NotAfter, CanSelfRenew: c.SelfRenewalAllowed,
+		Reason: refusalReason(c.RenewalRefusal)}
+}
+
+// refusalReason words why self-renewal is not allowed ("" when it is).
+func refusalReason(r api.RenewalRefusal) string {
+	switch r {
 	case api.RenewalExpired:
-		n.Reason = wording.RenewalExpired
+		return wording.RenewalExpired
 	case api.RenewalRADue:
-		n.Reason = wording.RenewalRADue
+		return wording.RenewalRADue
 	case api.RenewalOutsideWindow:
-		n.Reason = wording.RenewalOutsideWindow
+		return wording.RenewalOutsideWindow
 	}
-	return n
+	return ""
+}
+
+// notOffered is the renewal popup's trouble when renewal is refused for r.
+func notOffered(r api.RenewalRefusal) wording.Trouble {
+	fix := refusalReason(r)
+	if fix == "" {
+		fix = wording.RenewalOutsideWindow
+	}
+	return wording.Trouble{Problem: wording.RenewalNotOffered, Fix: fix}
 }

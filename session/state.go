@@ -26,15 +26,27 @@ const (
 	ScreenActive                     // logged in: Active, Expiry
 	ScreenLocked                     // the card was removed: the session is locked
 	ScreenBackendError               // the backend failed: Problem, Retryable
+	// The renewal popup, over the active session (docs/renewal.md).
+	ScreenRenewPasscode // what will happen, and the passcode for a fresh VERIFY: TriesLeft, Rule, Message
+	ScreenRenewing      // the card work under way: Renewing
+	ScreenRenewed       // done: RenewedUntil
+	ScreenRenewFailed   // not offered now, or did not finish: Problem, Fix, Retryable
 )
 
 var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-card", "reading-card", "card-problem",
-	"passcode", "blocked", "signing-in", "terms", "roles", "active", "locked", "backend-error"}
+	"passcode", "blocked", "signing-in", "terms", "roles", "active", "locked", "backend-error",
+	"renew-passcode", "renewing", "renewed", "renew-failed"}
 
 // asks reports whether the screen puts a question the user answers with an
 // intent that names it (State.Question).
 func (s Screen) asks() bool {
-	return s == ScreenPasscode || s == ScreenTerms || s == ScreenRoles
+	return s == ScreenPasscode || s == ScreenTerms || s == ScreenRoles || s == ScreenRenewPasscode
+}
+
+// Renewal reports whether the screen is the renewal popup, shown over the
+// active session.
+func (s Screen) Renewal() bool {
+	return s == ScreenRenewPasscode || s == ScreenRenewing || s == ScreenRenewed || s == ScreenRenewFailed
 }
 
 func (s Screen) String() string {
@@ -85,6 +97,28 @@ type Prompt struct {
 	Terms     *Terms // ScreenTerms
 	Roles     []Role // ScreenRoles
 	RoleIndex int    // ScreenRoles: the preselected role (last used on this workstation, else 0)
+
+	Renewing     RenewalStep // ScreenRenewing: the step under way
+	RenewedUntil time.Time   // ScreenRenewed: the new certificates' expiry
+}
+
+// RenewalStep is where a renewal's card work stands, in order.
+type RenewalStep int
+
+const (
+	RenewPreparing  RenewalStep = iota + 1 // passcode checked on the card
+	RenewGenerating                        // key pairs generated on the card
+	RenewRequesting                        // certificates asked for
+	RenewWriting                           // certificates written to the card
+	RenewChecking                          // the new login key proven
+)
+
+// Text names the step as the progress shows it.
+func (r RenewalStep) Text() string {
+	if r >= 1 && int(r) <= len(wording.RenewSteps) {
+		return wording.RenewSteps[r-1]
+	}
+	return ""
 }
 
 // CardHolder is what the card says about its owner. Name, UUID and Photo

@@ -142,6 +142,35 @@ func ExpiryAlert(daysLeft int, canSelfRenew bool, reason string) string {
 	return s
 }
 
+// Renewing the certificates from the agent.
+const (
+	TitleRenew       = "Renew your certificates"
+	RenewButton      = "Renew now"
+	RenewTrayItem    = "Renew certificates…"
+	RenewRemindLater = "Remind me tomorrow"
+	// RenewExplain says what will happen, before the passcode.
+	RenewExplain    = "New keys are made on your smartcard and new certificates are written to it. It takes less than a minute. Keep the card in the reader until it is done; you can go on working afterwards."
+	RenewKeepCardIn = "Keep your smartcard in the reader."
+	// RenewInterrupted is shown when the card left or the service failed mid-way.
+	RenewInterrupted = "Nothing is lost: insert the card again and the renewal is finished or undone at your next login."
+)
+
+// RenewSteps names the steps of a renewal, in order, as the progress shows them.
+var RenewSteps = []string{"Preparing the card", "Generating keys on the card", "Requesting certificates", "Writing certificates", "Checking"}
+
+// Renewed says the renewal is done and until when the new certificates last.
+func Renewed(notAfter string) string {
+	return "Your certificates are renewed. They are valid until " + notAfter + "."
+}
+
+// RenewalNotOffered is the problem when renewal is not offered now; the fix
+// is the reason (RenewalExpired, RenewalRADue, RenewalOutsideWindow).
+const RenewalNotOffered = "Your certificates cannot be renewed here now."
+
+// RenewalFailed is a renewal that did not finish for a reason the session
+// has no better words for.
+var RenewalFailed = Trouble{"The renewal did not finish.", RenewInterrupted}
+
 // ExpiryNotificationTitle heads the system notification of the alert.
 const ExpiryNotificationTitle = "Smartcard certificates"
 

@@ -74,10 +74,14 @@ type Backend struct {
 	PolicyGate    *Gate // Policy waits for it
 	LoginGate     *Gate // Login waits for it
 	EndDelay      time.Duration
+	FailRenewal   error // OpenRenewal answers this
+	RenewalGate   *Gate // IssueRenewal waits for it
 
 	policyServed bool
 	nonces       map[string]bool
 	sessions     map[string]*api.Session
+	renewals     map[string]*fakeRenewal // by card GUID
+	loginCert    []byte                  // of the last login
 	calls        []string
 	n            int
 }
@@ -97,6 +101,7 @@ func NewBackend() *Backend {
 		Cert:     api.CertificateStatus{DaysLeft: 400},
 		nonces:   map[string]bool{},
 		sessions: map[string]*api.Session{},
+		renewals: map[string]*fakeRenewal{},
 	}
 }
 
@@ -125,6 +130,13 @@ func (b *Backend) Called(call string) int {
 		}
 	}
 	return n
+}
+
+// LoginCert is the certificate (DER) the last login presented.
+func (b *Backend) LoginCert() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.loginCert
 }
 
 // Calls lists every call so far, in order.
@@ -230,6 +242,7 @@ func (b *Backend) Login(ctx context.Context, p api.CardProof) (api.Session, erro
 	cert, _ := x509.ParseCertificate(der)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.loginCert = der
 	b.n++
 	status := b.Cert
 	if status.NotAfter.IsZero() {

@@ -87,6 +87,9 @@ func NewCard(t testing.TB, e Enrolment) *Card {
 	if err := card.Provision(0x9A, key, der); err != nil {
 		t.Fatal(err)
 	}
+	if err := card.SetManagementKey(0x08, MgmtKey); err != nil { // AES-128, as issued
+		t.Fatal(err)
+	}
 	c.Cert, _ = x509.ParseCertificate(der)
 	return c
 }

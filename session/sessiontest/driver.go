@@ -134,6 +134,10 @@ func (d *Driver) WaitFor(what string, ok func(session.State) bool) session.State
 func (d *Driver) Submit(passcode []byte) {
 	d.Agent.SubmitPasscode(d.Agent.Current().Question, passcode)
 }
+// SubmitRenewal types passcode on the renewal popup.
+func (d *Driver) SubmitRenewal(passcode []byte) {
+	d.Agent.SubmitRenewalPasscode(d.Agent.Current().Question, passcode)
+}
 func (d *Driver) SelectRole(i int) { d.Agent.SelectRole(d.Agent.Current().Question, i) }
 func (d *Driver) AcceptTerms()     { d.Agent.AcceptTerms(d.Agent.Current().Question) }
 func (d *Driver) DeclineTerms()    { d.Agent.DeclineTerms(d.Agent.Current().Question) }
