@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // activeView is the signed-in session: who, which role and organisation,
@@ -29,6 +30,7 @@ type activeView struct {
 	message *widget.Label
 	lock    *widget.Button
 	logout  *widget.Button
+	renew   *widget.Button // in the expiry alert, when self-renewal is offered
 	since   time.Time
 	root    fyne.CanvasObject
 }
@@ -58,8 +60,10 @@ func newActiveView(sess Session, now func() time.Time) *activeView {
 	tint := newPanel(theme.ColorNameWarning)
 	tint.fillAlpha = 0x30
 	icon := widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon()))
+	v.renew = widget.NewButtonWithIcon(wording.RenewButton, theme.ViewRefreshIcon(), sess.Renew)
+	v.renew.Hide()
 	v.banner = container.NewStack(tint, container.NewBorder(nil, nil,
-		container.NewHBox(warn, container.NewCenter(icon)), nil, v.expiry))
+		container.NewHBox(warn, container.NewCenter(icon)), container.NewCenter(v.renew), v.expiry))
 	v.banner.Hide()
 
 	signedIn := widget.NewLabel("Signed in")
@@ -101,6 +105,7 @@ func (v *activeView) render(st session.State) {
 
 	if e := st.Expiry; e != nil {
 		setText(v.expiry, e.Text())
+		showIf(v.renew, e.CanSelfRenew)
 		v.banner.Show()
 	} else {
 		v.banner.Hide()

@@ -66,10 +66,19 @@ func (f *fakeSession) SelectRole(_ uint64, i int) {
 	f.mu.Unlock()
 	f.record("SelectRole")
 }
-func (f *fakeSession) Lock()   { f.record("Lock") }
-func (f *fakeSession) Logout() { f.record("Logout") }
-func (f *fakeSession) Retry()  { f.record("Retry") }
-func (f *fakeSession) Quit()   { f.record("Quit") }
+func (f *fakeSession) Lock()         { f.record("Lock") }
+func (f *fakeSession) Logout()       { f.record("Logout") }
+func (f *fakeSession) Retry()        { f.record("Retry") }
+func (f *fakeSession) Quit()         { f.record("Quit") }
+func (f *fakeSession) Renew()        { f.record("Renew") }
+func (f *fakeSession) CloseRenewal() { f.record("CloseRenewal") }
+func (f *fakeSession) SubmitRenewalPasscode(q uint64, p []byte) {
+	f.mu.Lock()
+	f.passcodes = append(f.passcodes, p)
+	f.questions = append(f.questions, q)
+	f.mu.Unlock()
+	f.record("SubmitRenewalPasscode")
+}
 
 func (f *fakeSession) got() []string {
 	f.mu.Lock()
@@ -221,6 +230,18 @@ func run(t testing.TB, cfg session.Config, set func(b *sessiontest.Backend)) *sa
 	}
 	cfg.Now = func() time.Time { return loginTime }
 	return &sampleRun{Driver: sessiontest.Start(t, cfg, sessiontest.Options{Backend: b}), t: t}
+}
+
+// renewing is Amara's active session 23 days before expiry, renewal
+// offered; hold, when set, holds the renewal at its certificate request.
+func renewing(t testing.TB, hold *sessiontest.Gate) *sampleRun {
+	r := run(t, session.Config{}, func(b *sessiontest.Backend) {
+		b.Cert = api.CertificateStatus{DaysLeft: 23, ExpiryAlert: true, SelfRenewalAllowed: true}
+		b.Clock = func() time.Time { return loginTime }
+		b.RenewalGate = hold
+	})
+	r.login(amara(t, loginTime.AddDate(0, 0, 23)), 0)
+	return r
 }
 
 // in connects the reader and puts c in it.
@@ -379,6 +400,37 @@ var samples = []struct {
 			b.Cert = api.CertificateStatus{DaysLeft: 23, ExpiryAlert: true, SelfRenewalAllowed: true}
 		})
 		return r.login(amara(t, loginTime.AddDate(0, 0, 23)), 0)
+	}},
+	{"renew-passcode", func(t testing.TB) session.State {
+		r := renewing(t, nil)
+		r.Agent.Renew()
+		return r.WaitScreen(session.ScreenRenewPasscode)
+	}},
+	{"renewing", func(t testing.TB) session.State {
+		hold := sessiontest.NewGate()
+		t.Cleanup(hold.Open)
+		r := renewing(t, hold)
+		r.Agent.Renew()
+		r.WaitScreen(session.ScreenRenewPasscode)
+		r.SubmitRenewal([]byte(samplePIN))
+		return r.WaitFor("requesting", func(s session.State) bool {
+			return s.Screen == session.ScreenRenewing && s.Renewing == session.RenewRequesting
+		})
+	}},
+	{"renewed", func(t testing.TB) session.State {
+		r := renewing(t, nil)
+		r.Agent.Renew()
+		r.WaitScreen(session.ScreenRenewPasscode)
+		r.SubmitRenewal([]byte(samplePIN))
+		return r.WaitScreen(session.ScreenRenewed)
+	}},
+	{"renew-failed", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, func(b *sessiontest.Backend) {
+			b.Cert = api.CertificateStatus{DaysLeft: 5, ExpiryAlert: true, RenewalRefusal: api.RenewalRADue}
+		})
+		r.login(amara(t, loginTime.AddDate(0, 0, 5)), 0)
+		r.Agent.Renew()
+		return r.WaitScreen(session.ScreenRenewFailed)
 	}},
 	{"active-ra", func(t testing.TB) session.State {
 		r := run(t, session.Config{}, func(b *sessiontest.Backend) {

@@ -21,6 +21,7 @@ type tray struct {
 	show   *fyne.MenuItem
 	lock   *fyne.MenuItem
 	logout *fyne.MenuItem
+	renew  *fyne.MenuItem
 	quit   *fyne.MenuItem
 
 	desk desktop.App // nil where there is no tray (tests, mobile)
@@ -37,9 +38,14 @@ func newTray(u *UI) *tray {
 	})
 	t.lock = fyne.NewMenuItem("Lock", u.sess.Lock)
 	t.logout = fyne.NewMenuItem("Log out", u.sess.Logout)
+	t.renew = fyne.NewMenuItem(wording.RenewTrayItem, func() {
+		u.hidden = false
+		u.win.Show()
+		u.sess.Renew()
+	})
 	t.quit = fyne.NewMenuItem("Quit", u.quit)
 	t.quit.IsQuit = true
-	t.menu = fyne.NewMenu(Title, t.status, fyne.NewMenuItemSeparator(), t.show, t.lock, t.logout,
+	t.menu = fyne.NewMenu(Title, t.status, fyne.NewMenuItemSeparator(), t.show, t.lock, t.logout, t.renew,
 		fyne.NewMenuItemSeparator(), t.quit)
 	t.desk, _ = u.app.(desktop.App)
 	if !trayHostReachable() {
@@ -78,12 +84,14 @@ func (t *tray) render(st session.State) {
 	status := statusLine(st)
 	lock := st.Screen != session.ScreenActive
 	logout := st.Active == nil
-	if status == t.status.Label && lock == t.lock.Disabled && logout == t.logout.Disabled {
+	renew := st.Screen != session.ScreenActive || st.Expiry == nil || !st.Expiry.CanSelfRenew
+	if status == t.status.Label && lock == t.lock.Disabled && logout == t.logout.Disabled && renew == t.renew.Disabled {
 		return
 	}
 	t.status.Label = status
 	t.lock.Disabled = lock
 	t.logout.Disabled = logout
+	t.renew.Disabled = renew
 	if t.desk != nil {
 		t.menu.Refresh()
 	}
@@ -100,7 +108,9 @@ func statusLine(st session.State) string {
 		return wording.StatusWaitingPasscode
 	case session.ScreenSigningIn, session.ScreenTerms, session.ScreenRoles:
 		return wording.StatusSigningIn
-	case session.ScreenActive:
+	case session.ScreenRenewPasscode, session.ScreenRenewing:
+		return wording.StatusRenewing
+	case session.ScreenActive, session.ScreenRenewed, session.ScreenRenewFailed:
 		if a := st.Active; a != nil {
 			return wording.StatusSignedIn(a.User, a.Role)
 		}

@@ -32,6 +32,10 @@ type Session interface {
 	Logout()
 	Retry()
 	Quit() // log out and end the agent
+	// The certificate renewal popup.
+	Renew()
+	SubmitRenewalPasscode(question uint64, p []byte) // takes ownership; the session wipes it
+	CloseRenewal()
 }
 
 // Title is the main window's title.
@@ -75,6 +79,7 @@ type UI struct {
 	roles                        *rolesView
 	active                       *activeView
 	locked                       *lockedView
+	renew                        *renewPopup
 
 	current view
 	state   session.State
@@ -109,6 +114,7 @@ func New(app fyne.App, sess Session) *UI {
 	u.chrome = newChrome()
 	u.body = container.NewStack()
 	u.win.SetContent(container.NewBorder(u.chrome.header, u.chrome.footer, nil, nil, u.body))
+	u.renew = newRenewPopup(sess, u.win.Canvas())
 	u.win.Resize(fyne.NewSize(960, 680))
 
 	u.tray = newTray(u)
@@ -166,7 +172,8 @@ func (u *UI) viewFor(s session.Screen) view {
 		return u.terms
 	case session.ScreenRoles:
 		return u.roles
-	case session.ScreenActive:
+	case session.ScreenActive, session.ScreenRenewPasscode, session.ScreenRenewing,
+		session.ScreenRenewed, session.ScreenRenewFailed: // the renewal popup sits over the session
 		return u.active
 	case session.ScreenLocked:
 		return u.locked
@@ -194,9 +201,10 @@ func (u *UI) apply(st session.State) {
 			u.win.Show()
 		}
 	}
-	if f, ok := v.(focuser); ok {
+	if f, ok := v.(focuser); ok && !st.Screen.Renewal() {
 		f.focus(u.win.Canvas())
 	}
+	u.renew.render(st, u.win.Canvas())
 
 	u.chrome.render(st)
 	if st.Demo != prev.Demo || u.win.Title() == "" {

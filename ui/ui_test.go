@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -455,5 +456,46 @@ func BenchmarkLock(b *testing.B) {
 	for b.Loop() {
 		u.apply(active)
 		u.apply(locked)
+	}
+}
+
+// The renewal: Renew now in the expiry alert asks the session; the popup
+// answers its passcode question once, shows the steps while the card works
+// and closes when the session leaves the renewal screens.
+func TestRenewalPopup(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "active"))
+	if !u.active.renew.Visible() {
+		t.Fatal("no Renew now button in the expiry alert")
+	}
+	test.Tap(u.active.renew)
+	st := sample(t, "renew-passcode")
+	u.apply(st)
+	if !u.renew.pop.Visible() || u.win.Canvas().Focused() != u.renew.entry {
+		t.Fatal("the popup is not up with the passcode field focused")
+	}
+	test.Type(u.renew.entry, "123456")
+	test.Tap(u.renew.renew)
+	u.apply(st)
+	test.Type(u.renew.entry, "654321")
+	test.Tap(u.renew.renew)
+	if got := f.got(); !slices.Equal(got, []string{"Renew", "SubmitRenewalPasscode"}) || string(f.passcodes[0]) != "123456" {
+		t.Fatalf("intents %q passcodes %q, want Renew and one answer", got, f.passcodes)
+	}
+	u.apply(sample(t, "renewing"))
+	if !u.renew.stepBox.Visible() || !u.renew.steps[2].TextStyle.Bold {
+		t.Error("the step under way is not marked")
+	}
+	u.apply(sample(t, "renewed"))
+	if !strings.Contains(u.renew.result.Text, "valid until") {
+		t.Errorf("done says %q", u.renew.result.Text)
+	}
+	test.Tap(u.renew.close)
+	u.apply(sample(t, "active"))
+	if u.renew.pop.Visible() {
+		t.Error("the popup stays after the session left the renewal")
+	}
+	if got := f.got(); got[len(got)-1] != "CloseRenewal" {
+		t.Errorf("Close sent %q", got)
 	}
 }

@@ -74,8 +74,9 @@ type Backend struct {
 	PolicyGate    *Gate // Policy waits for it
 	LoginGate     *Gate // Login waits for it
 	EndDelay      time.Duration
-	FailRenewal   error // OpenRenewal answers this
-	RenewalGate   *Gate // IssueRenewal waits for it
+	FailRenewal   error            // OpenRenewal answers this
+	Clock         func() time.Time // the time renewed certificates start from; nil: time.Now
+	RenewalGate   *Gate            // IssueRenewal waits for it
 
 	policyServed bool
 	nonces       map[string]bool

@@ -134,6 +134,7 @@ func (d *Driver) WaitFor(what string, ok func(session.State) bool) session.State
 func (d *Driver) Submit(passcode []byte) {
 	d.Agent.SubmitPasscode(d.Agent.Current().Question, passcode)
 }
+
 // SubmitRenewal types passcode on the renewal popup.
 func (d *Driver) SubmitRenewal(passcode []byte) {
 	d.Agent.SubmitRenewalPasscode(d.Agent.Current().Question, passcode)

@@ -109,6 +109,9 @@ func (b *Backend) IssueRenewal(ctx context.Context, t client.Ticket, authCSR, si
 		return api.Renewal{}, err
 	}
 	now := time.Now()
+	if b.Clock != nil {
+		now = b.Clock()
+	}
 	for _, c := range []struct {
 		slot string
 		der  []byte
