@@ -138,3 +138,61 @@ func cardLogin(t *testing.T, cl *client.Client, card *reader.Card) (api.Session,
 	}
 	return sess, guid, cert
 }
+
+// TestAgentRenewNoGUI: `cardagent renew --no-gui` through the real agent:
+// log in, renew with the passcode typed again, log out; the card then logs
+// in with its new certificate, the passcode appears nowhere in the agent's
+// output, and the card is not left verified.
+func TestAgentRenewNoGUI(t *testing.T) {
+	needRig(t)
+	id := testkit.StartIdentityd(t, "-renewal-window", "17600h", "-cert-validity", "26280h")
+	_, ch := startMonitor(t)
+	card := demoCard(t, id, testkit.DemoClinician)
+	insert(t, card, 0)
+	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
+	before := slotCert(t)
+
+	cmd, logs := agentCmd(t, id, "renew", "--no-gui", "--role", "Clinical Practitioner", "--accept-terms")
+	cmd.Stdin = strings.NewReader(demoPasscode + "\n" + demoPasscode + "\n")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	waitExit(t, cmd, logs)
+	if !logs.Contains("Your certificates are renewed.") || !logs.Contains("5/5 Checking") {
+		t.Errorf("the agent did not report the renewal:\n%s", logs.String())
+	}
+	if holdsPasscode(logs.String()) {
+		t.Errorf("the passcode appears in the agent's output:\n%s", logs.String())
+	}
+	after := slotCert(t)
+	if after.SerialNumber.Cmp(before.SerialNumber) == 0 {
+		t.Fatalf("the card still holds serial %x", after.SerialNumber)
+	}
+	assertNotVerified(t, "after the renewal")
+	login, llogs := loginNoGUI(t, id, "--once")
+	waitExit(t, login, llogs)
+}
+
+// slotCert reads the card's 9A certificate in reader 0, as any program may.
+func slotCert(t *testing.T) *x509.Certificate {
+	t.Helper()
+	card, err := reader.Open(rig.ReaderName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer card.Close()
+	var cert *x509.Certificate
+	err = card.Do(context.Background(), func(tx apdu.Transmitter) error {
+		p := piv.New(tx, piv.WithATR(card.ATR()))
+		if err := p.Select(); err != nil {
+			return err
+		}
+		cert, err = p.Certificate(piv.SlotAuthentication)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
+}

@@ -12,12 +12,13 @@ import (
 	"github.com/cardagent/cardagent/ui/terminal"
 )
 
-// runLogin is `cardagent login --no-gui`: the terminal journey (package
+// runTerminal is `cardagent login --no-gui` and `cardagent renew --no-gui`
+// (log in, renew the certificates, log out): the terminal journey (package
 // ui/terminal) over the same wiring as the window.
-func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer) error {
-	var opts terminal.Options
+func runTerminal(ctx context.Context, command string, args []string, stdin *os.File, stdout, stderr io.Writer) error {
+	opts := terminal.Options{Renew: command == "renew"}
 	var noGUI bool
-	c, _, err := wiring.LoadConfig("login", args, func(fs *flag.FlagSet) {
+	c, _, err := wiring.LoadConfig(command, args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&noGUI, "no-gui", false, "run in the terminal (required: the window is `cardagent` with no command)")
 		fs.StringVar(&opts.Role, "role", "", "role to select (name or id); default: asked on a terminal, else the one preselected")
 		fs.BoolVar(&opts.AcceptTerms, "accept-terms", false, "accept the terms and conditions if asked (needed when stdin is not a terminal)")
@@ -28,7 +29,7 @@ func runLogin(ctx context.Context, args []string, stdin *os.File, stdout, stderr
 		return err
 	}
 	if !noGUI {
-		return errors.New("login: use --no-gui (the window is `cardagent` without a command)")
+		return errors.New(command + ": use --no-gui (the window is `cardagent` without a command)")
 	}
 	parts, err := wiring.Wire(ctx, c)
 	if err != nil {

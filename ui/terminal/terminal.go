@@ -30,6 +30,8 @@ type Agent interface {
 	DeclineTerms(question uint64)
 	SelectRole(question uint64, index int)
 	Logout()
+	Renew()
+	SubmitRenewalPasscode(question uint64, p []byte) // takes ownership; the session wipes it
 }
 
 // Options are the journey's choices, from the command line.
@@ -38,6 +40,9 @@ type Options struct {
 	AcceptTerms bool          // accept the terms if asked (needed when stdin is not a terminal)
 	Once        bool          // log out again right after printing the session
 	Timeout     time.Duration // give up when no session is open by then
+	// Renew renews the certificates once logged in (`cardagent renew
+	// --no-gui`): a fresh passcode, the steps, the new expiry; then it logs out.
+	Renew bool
 }
 
 // loginResult is what `cardagent login --no-gui` prints.
@@ -69,6 +74,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 	var lastSeq, answered uint64
 	lastScreen := session.Screen(-1)
 	loggedIn := false
+	var lastStep session.RenewalStep
 	for {
 		var s session.State
 		select {
@@ -149,10 +155,43 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			if err := printSession(stdout, s); err != nil {
 				return err
 			}
+			if opts.Renew {
+				a.Renew()
+				continue
+			}
 			if opts.Once {
 				a.Logout()
 				return nil
 			}
+		case session.ScreenRenewPasscode:
+			if changed {
+				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleRenew, wording.RenewExplain)
+			}
+			if s.Message != "" {
+				fmt.Fprintln(stderr, s.Message)
+			}
+			prompt := fmt.Sprintf("%s\nPasscode (%s): ", wording.AttemptsLeft(s.TriesLeft), s.Rule.Describe())
+			p, err := readPasscode(ctx, stdin, stderr, prompt, lines, tty)
+			fmt.Fprintln(stderr)
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("reading the passcode: %w", err)
+			}
+			a.SubmitRenewalPasscode(s.Question, p) // the agent wipes p
+		case session.ScreenRenewing:
+			if s.Renewing != lastStep {
+				lastStep = s.Renewing
+				fmt.Fprintf(stderr, "%d/%d %s…\n", s.Renewing, len(wording.RenewSteps), s.Renewing.Text())
+			}
+		case session.ScreenRenewed:
+			fmt.Fprintln(stderr, wording.Renewed(s.RenewedUntil.Format("2 January 2006")))
+			a.Logout()
+			return nil
+		case session.ScreenRenewFailed:
+			a.Logout()
+			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
 		case session.ScreenLocked:
 			if loggedIn {
 				fmt.Fprintln(stderr, wording.CardRemovedLocked)

@@ -32,6 +32,10 @@ func (f *fakeAgent) AcceptTerms(uint64)                { f.record("accept") }
 func (f *fakeAgent) DeclineTerms(uint64)               { f.record("decline") }
 func (f *fakeAgent) SelectRole(q uint64, i int)        { f.record("role") }
 func (f *fakeAgent) Logout()                           { f.record("logout") }
+func (f *fakeAgent) Renew()                            { f.record("renew") }
+func (f *fakeAgent) SubmitRenewalPasscode(q uint64, p []byte) {
+	f.record("renewal passcode " + string(p))
+}
 
 // One question, one answer: the same prompt republished (the policy
 // arrived while it waited) reads no second line.
