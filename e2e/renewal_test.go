@@ -22,6 +22,7 @@ import (
 	"github.com/cardagent/cardagent/reader/apdu"
 	"github.com/cardagent/cardagent/reader/piv"
 	"github.com/cardagent/cardagent/session/renewal"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // TestRenewalOnTheCard renews a card through the real chain (pcscd, the
@@ -195,4 +196,58 @@ func slotCert(t *testing.T) *x509.Certificate {
 		t.Fatal(err)
 	}
 	return cert
+}
+
+// TestInterruptedRenewalFinishedAtLogin: a renewal stops after both new
+// keys are generated and recorded (the card holds new keys, old
+// certificates). At the next login the real agent is told the renewal is
+// unfinished, asks for the passcode, finishes it, and logs in with the new
+// certificate.
+func TestInterruptedRenewalFinishedAtLogin(t *testing.T) {
+	needRig(t)
+	id := testkit.StartIdentityd(t, "-renewal-window", "17600h", "-cert-validity", "26280h")
+	_, ch := startMonitor(t)
+	insert(t, demoCard(t, id, testkit.DemoClinician), 0)
+	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
+	cl, err := client.New(client.Config{BaseURL: id.URL, CAPin: id.Pin, WorkstationID: "e2e-ws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := reader.Open(rig.ReaderName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, guid, before := cardLogin(t, cl, card)
+	r, err := cl.OpenRenewal(context.Background(), client.Ticket{ID: sess.ID, Token: sess.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	_, err = renewal.Run(ctx, card, guid, cl, r, []byte(demoPasscode), renewal.Options{Progress: func(s renewal.Step) {
+		if s == renewal.Requesting {
+			stop() // as a pulled card or a killed agent: between the keys and the certificates
+		}
+	}})
+	card.Close()
+	if err == nil {
+		t.Fatal("the interrupted renewal finished")
+	}
+	if got, _ := cl.Renewal(context.Background(), client.RenewalTicket(r)); got.State != api.RenewalStateRecorded9A {
+		t.Fatalf("interrupted in state %q, want recorded_9a", got.State)
+	}
+
+	cmd, logs := agentCmd(t, id, "login", "--no-gui", "--once", "--role", "Clinical Practitioner", "--accept-terms")
+	cmd.Stdin = strings.NewReader(strings.Repeat(demoPasscode+"\n", 3)) // login, renewal, login
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	waitExit(t, cmd, logs)
+	if !logs.Contains(wording.RenewUnfinished) || !logs.Contains("Your certificates are renewed.") {
+		t.Errorf("the agent did not finish the renewal:\n%s", logs.String())
+	}
+	if after := slotCert(t); after.SerialNumber.Cmp(before.SerialNumber) == 0 {
+		t.Errorf("the card still holds serial %x", after.SerialNumber)
+	}
+	assertNotVerified(t, "after the finished renewal")
 }

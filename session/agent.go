@@ -73,6 +73,7 @@ type Agent struct {
 	sess          *api.Session   // the backend session, once logged in
 	ticket        *client.Ticket // its ticket
 	parked        *parkedSession // a suspended session waiting for its card (SLP)
+	unfinished    *api.Renewal   // an interrupted renewal of the card in, to finish before it logs in
 	retry         func()         // what Retry does on ScreenBackendError
 	lastGUID      [16]byte       // the card of the current session, for parking after removal
 	logins        uint64         // fresh logins so far (ExpiryNotice.Login)

@@ -202,10 +202,15 @@ func signLogin(ctx context.Context, conn CardConn, id cardIdentity, passcode, di
 		if err != nil {
 			return err
 		}
-		if sig, err = signer.Sign(rand.Reader, digest, crypto.SHA256); err != nil {
-			if errors.Is(err, piv.ErrBadSignature) {
-				cache.forget(id.guid) // the card's key changed (renewed elsewhere)
-			}
+		var mismatch *piv.MismatchError
+		switch sig, err = signer.Sign(rand.Reader, digest, crypto.SHA256); {
+		case errors.As(err, &mismatch):
+			// The key is not the certificate's: renewed elsewhere (the cached
+			// certificate is stale), or a renewal stopped after generating it.
+			// identityd knows which; the signature goes to it all the same.
+			cache.forget(id.guid)
+			sig = mismatch.Signature
+		case err != nil:
 			return fmt.Errorf("the card could not sign: %w", err)
 		}
 		if _, known := cache.photoOf(id.guid); !known {

@@ -38,6 +38,8 @@ func (a *Agent) login(passcode []byte) {
 			a.backToPasscodeWith(wording.ResumeEnded)
 		case errors.As(err, &cardErr):
 			a.signFailed(cardErr.err)
+		case client.IsCode(err, api.CodeRenewalIncomplete):
+			a.unfinishedRenewal(err)
 		case errors.Is(err, context.Canceled):
 		default:
 			a.backendFailed(err, a.backToPasscode)

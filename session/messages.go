@@ -83,6 +83,8 @@ func refusal(err error) (t wording.Trouble, retryable bool) {
 		return wording.SignatureRejected, true
 	case api.CodeCertificateSuperseded:
 		return wording.CertsSuperseded, false
+	case api.CodeRenewalIncomplete:
+		return wording.RenewalStuck, false
 	case api.CodeUnavailable:
 		return wording.Unavailable, true
 	}

@@ -44,7 +44,7 @@ func (a *Agent) Renew() {
 // it; a passcode that does not match the rule costs no card try.
 func (a *Agent) SubmitRenewalPasscode(question uint64, p []byte) {
 	a.post(intent{cancel: func() { clear(p) }, run: func() {
-		if !a.asking(ScreenRenewPasscode, question) || a.sess == nil || a.ticket == nil || a.conn == nil || a.id == nil {
+		if !a.asking(ScreenRenewPasscode, question) || (a.ticket == nil && a.unfinished == nil) || a.conn == nil || a.id == nil {
 			clear(p)
 			return
 		}
@@ -61,11 +61,17 @@ func (a *Agent) SubmitRenewalPasscode(question uint64, p []byte) {
 // the card work runs it cannot be closed.
 func (a *Agent) CloseRenewal() {
 	a.do(func() {
-		if a.sess != nil && a.st.Screen.Renewal() && a.st.Screen != ScreenRenewing {
-			a.newGen() // drops a Retry's pending step, if any
-			a.retry = nil
-			a.show(ScreenActive, nil)
+		if !a.st.Screen.Renewal() || a.st.Screen == ScreenRenewing {
+			return
 		}
+		a.retry = nil
+		if a.sess == nil { // an unfinished renewal, finished or not: now the login
+			a.unfinished = nil
+			a.restartCard(notice{})
+			return
+		}
+		a.newGen() // drops a Retry's pending step, if any
+		a.show(ScreenActive, nil)
 	})
 }
 
@@ -73,7 +79,12 @@ func (a *Agent) CloseRenewal() {
 func (a *Agent) renew(passcode []byte) {
 	ctx := a.newGen()
 	gen := a.gen
-	conn, guid, ticket := a.conn, a.id.guid, *a.ticket
+	conn, guid := a.conn, a.id.guid
+	var ticket client.Ticket
+	if a.ticket != nil {
+		ticket = *a.ticket
+	}
+	unfinished := a.unfinished
 	a.show(ScreenRenewing, func(s *State) { s.Renewing = RenewPreparing })
 	progress := func(st renewal.Step) {
 		a.do(func() {
@@ -83,9 +94,7 @@ func (a *Agent) renew(passcode []byte) {
 		})
 	}
 	step(a, ctx, func(ctx context.Context) (api.Renewal, error) {
-		bctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
-		r, err := a.backend.OpenRenewal(bctx, ticket)
-		cancel()
+		r, err := a.openRenewal(ctx, ticket, unfinished)
 		if err != nil {
 			clear(passcode)
 			return r, err
@@ -103,6 +112,34 @@ func (a *Agent) renew(passcode []byte) {
 	})
 }
 
+// openRenewal opens a renewal with the session's ticket, or goes on with
+// the unfinished one identityd named at login.
+func (a *Agent) openRenewal(ctx context.Context, session client.Ticket, unfinished *api.Renewal) (api.Renewal, error) {
+	if unfinished != nil {
+		return *unfinished, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
+	defer cancel()
+	return a.backend.OpenRenewal(ctx, session)
+}
+
+// unfinishedRenewal: identityd refused the login because a renewal of this
+// card stopped half-way (the card may hold new keys and old certificates).
+// With the token identityd handed out, the popup asks for the passcode and
+// finishes it; then the card logs in.
+func (a *Agent) unfinishedRenewal(err error) {
+	var ae *client.APIError
+	errors.As(err, &ae)
+	if ae.Renewal == nil || ae.Renewal.Token == "" {
+		a.backendFailed(err, a.backToPasscode) // no way on from here: words from refusal
+		return
+	}
+	r := *ae.Renewal
+	a.unfinished = &r
+	a.log.Info("finishing an interrupted renewal", "renewal", r.ID, "state", string(r.State))
+	a.show(ScreenRenewPasscode, func(s *State) { s.TriesLeft, s.Message = a.id.triesLeft, wording.RenewUnfinished })
+}
+
 // renewed shows the new expiry; the card's new login certificate replaces
 // the cached one, and the expiry alert goes.
 func (a *Agent) renewed(r api.Renewal) {
@@ -116,6 +153,7 @@ func (a *Agent) renewed(r api.Renewal) {
 			}
 		}
 	}
+	a.unfinished = nil
 	a.log.Info("certificates renewed", "renewal", r.ID, "not_after", until)
 	a.show(ScreenRenewed, func(s *State) { s.Expiry, s.RenewedUntil = nil, until })
 }

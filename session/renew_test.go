@@ -85,12 +85,16 @@ func TestRenewalNotOffered(t *testing.T) {
 }
 
 // TestCardPulledDuringRenewal: the screen locks at once; the renewal waits
-// at identityd where it stood, and nothing more reaches the card.
+// at identityd where it stood (the card holds new keys and its old
+// certificates), and nothing more reaches the card. At the next insert the
+// login is refused as renewal_incomplete: the popup asks for the passcode,
+// finishes the renewal, and the card then logs in with its new certificate.
 func TestCardPulledDuringRenewal(t *testing.T) {
 	r := newRig(t, session.Config{}, inWindow)
 	gate := r.Gate()
 	r.Backend.Set(func(b *sessiontest.Backend) { b.RenewalGate = gate })
-	r.loginAs(newTestCard(t, "Lee", "303030303030", time.Now().AddDate(0, 0, 30)), "123456", 0)
+	c := newTestCard(t, "Lee", "303030303030", time.Now().AddDate(0, 0, 30))
+	r.loginAs(c, "123456", 0)
 	r.Agent.Renew()
 	r.WaitScreen(session.ScreenRenewPasscode)
 	r.SubmitRenewal([]byte("123456"))
@@ -106,5 +110,24 @@ func TestCardPulledDuringRenewal(t *testing.T) {
 	}
 	if s := r.Agent.Current(); s.Screen != session.ScreenLocked {
 		t.Errorf("after the pull the screen is %v", s.Screen)
+	}
+
+	r.Insert("Reader 0", c)
+	r.WaitScreen(session.ScreenPasscode)
+	r.Submit([]byte("123456"))
+	s := r.WaitScreen(session.ScreenRenewPasscode)
+	if s.Message != wording.RenewUnfinished {
+		t.Fatalf("unfinished renewal: %q", s.Message)
+	}
+	r.SubmitRenewal([]byte("123456"))
+	r.WaitScreen(session.ScreenRenewed)
+	r.Agent.CloseRenewal()
+	r.WaitScreen(session.ScreenPasscode)
+	r.Submit([]byte("123456"))
+	r.WaitScreen(session.ScreenRoles)
+	r.SelectRole(0)
+	r.WaitScreen(session.ScreenActive)
+	if bytes.Equal(r.Backend.LoginCert(), c.Cert.Raw) {
+		t.Error("the card logged in with its old certificate")
 	}
 }

@@ -188,6 +188,9 @@ func (u *UI) apply(st session.State) {
 	u.state = st
 
 	v := u.viewFor(st.Screen)
+	if st.Screen.Renewal() && st.Active == nil {
+		v = u.passcode // an interrupted renewal finished before the login: over the card's prompt
+	}
 	v.render(st)
 	if v != u.current {
 		if l, ok := u.current.(leaver); ok {

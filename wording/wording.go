@@ -167,6 +167,13 @@ func Renewed(notAfter string) string {
 // is the reason (RenewalExpired, RenewalRADue, RenewalOutsideWindow).
 const RenewalNotOffered = "Your certificates cannot be renewed here now."
 
+// RenewUnfinished asks for the passcode to finish a renewal that stopped
+// half-way, before the card can log in.
+const RenewUnfinished = "Your last certificate renewal did not finish. Enter your passcode to finish it; then sign in."
+
+// RenewalStuck is an interrupted renewal the agent cannot finish itself.
+var RenewalStuck = Trouble{"This card's last certificate renewal did not finish.", "Contact your Registration Authority (RA): they can finish it or renew the card in person."}
+
 // RenewalFailed is a renewal that did not finish for a reason the session
 // has no better words for.
 var RenewalFailed = Trouble{"The renewal did not finish.", RenewInterrupted}

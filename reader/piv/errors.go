@@ -46,6 +46,18 @@ var (
 	ErrBadSignature = errors.New("piv: card signature does not match the public key")
 )
 
+// MismatchError is ErrBadSignature with the signature the card made: a
+// caller that knows the slot may hold a newer key than its certificate (a
+// renewal interrupted after key generation) can still hand it to whoever
+// knows that key.
+type MismatchError struct {
+	Slot      Slot
+	Signature []byte
+}
+
+func (e *MismatchError) Error() string { return fmt.Sprintf("%v (slot %s)", ErrBadSignature, e.Slot) }
+func (e *MismatchError) Unwrap() error { return ErrBadSignature }
+
 // AuthError is a failed verification of the PIN or PUK: wrong (Retries
 // tries left) or Blocked. It is returned by value, so look for a value:
 //

@@ -89,7 +89,7 @@ func (k *ecdsaKey) Sign(_ io.Reader, digest []byte, _ crypto.SignerOpts) ([]byte
 		return nil, err
 	}
 	if !ecdsa.VerifyASN1(k.pub, digest, sig) {
-		return nil, fmt.Errorf("%w (slot %s)", ErrBadSignature, k.slot)
+		return nil, &MismatchError{Slot: k.slot, Signature: sig}
 	}
 	return sig, nil
 }
@@ -161,7 +161,7 @@ func (k *rsaKey) Sign(random io.Reader, digest []byte, opts crypto.SignerOpts) (
 		err = rsa.VerifyPKCS1v15(k.pub, h, digest, sig)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w (slot %s)", ErrBadSignature, k.slot)
+		return nil, &MismatchError{Slot: k.slot, Signature: sig}
 	}
 	return sig, nil
 }

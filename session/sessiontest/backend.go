@@ -237,7 +237,7 @@ func (b *Backend) Login(ctx context.Context, p api.CardProof) (api.Session, erro
 		return api.Session{}, err
 	}
 	if err := b.check(p); err != nil {
-		return api.Session{}, err
+		return api.Session{}, b.unfinished(p, err)
 	}
 	der, _ := p.CertificateDER()
 	cert, _ := x509.ParseCertificate(der)

@@ -3,6 +3,7 @@ package sessiontest
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -158,3 +159,27 @@ func (b *Backend) CompleteRenewal(ctx context.Context, t client.Ticket, p api.Ca
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// unfinished is what identityd answers a login whose signature failed: if
+// the card has an open renewal whose recorded 9A key made the signature,
+// renewal_incomplete with the renewal and a fresh token.
+func (b *Backend) unfinished(p api.CardProof, err error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.renewals[p.CardGUID]
+	if !ok || !r.State.Open() || r.keys["9a"] == nil {
+		return err
+	}
+	pub, perr := x509.ParsePKIXPublicKey(r.keys["9a"])
+	nonce, _ := p.NonceBytes()
+	guid, _ := p.GUID()
+	sig, _ := p.SignatureBytes()
+	key, isEC := pub.(*ecdsa.PublicKey)
+	if perr != nil || !isEC || !ecdsa.VerifyASN1(key, api.LoginDigest(nonce, p.WorkstationID, guid), sig) {
+		return err
+	}
+	b.n++
+	r.Token = fmt.Sprintf("rtoken-%d", b.n)
+	view := r.Renewal
+	return &client.APIError{Status: 409, Code: api.CodeRenewalIncomplete, Renewal: &view}
+}

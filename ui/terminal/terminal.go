@@ -32,6 +32,7 @@ type Agent interface {
 	Logout()
 	Renew()
 	SubmitRenewalPasscode(question uint64, p []byte) // takes ownership; the session wipes it
+	CloseRenewal()
 }
 
 // Options are the journey's choices, from the command line.
@@ -187,6 +188,10 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			}
 		case session.ScreenRenewed:
 			fmt.Fprintln(stderr, wording.Renewed(s.RenewedUntil.Format("2 January 2006")))
+			if !loggedIn { // an interrupted renewal, finished before the login: go on to it
+				a.CloseRenewal()
+				continue
+			}
 			a.Logout()
 			return nil
 		case session.ScreenRenewFailed:

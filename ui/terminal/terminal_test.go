@@ -33,6 +33,7 @@ func (f *fakeAgent) DeclineTerms(uint64)               { f.record("decline") }
 func (f *fakeAgent) SelectRole(q uint64, i int)        { f.record("role") }
 func (f *fakeAgent) Logout()                           { f.record("logout") }
 func (f *fakeAgent) Renew()                            { f.record("renew") }
+func (f *fakeAgent) CloseRenewal()                     { f.record("close renewal") }
 func (f *fakeAgent) SubmitRenewalPasscode(q uint64, p []byte) {
 	f.record("renewal passcode " + string(p))
 }
