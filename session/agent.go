@@ -35,6 +35,7 @@ type Config struct {
 	Logger         *slog.Logger
 	TraceAPDUs     bool             // log APDUs at debug level (never passcodes)
 	Now            func() time.Time // the clock behind the times a State reports (Active.Since); default time.Now
+	Reminders      Reminders        // the renewal reminder's days; default: in memory
 }
 
 // Agent is the state machine. Intents are methods; States come out of
@@ -112,6 +113,9 @@ func New(cfg Config, backend Backend, events Events, open OpenCard, tickets Tick
 	}
 	if prefs == nil {
 		prefs = &memPrefs{}
+	}
+	if cfg.Reminders == nil {
+		cfg.Reminders = &memReminders{}
 	}
 	trace := func(*piv.Card) {}
 	if cfg.TraceAPDUs {

@@ -72,6 +72,13 @@ type StoredTicket struct {
 	RoleID        string `json:"role_id"`
 }
 
+// Reminders remembers the day the renewal reminder last showed to each
+// user on this workstation (a day as "2006-01-02").
+type Reminders interface {
+	RemindedOn(userID string) string
+	SetRemindedOn(userID, day string) error
+}
+
 // RolePrefs remembers the last role each user chose on this workstation.
 type RolePrefs interface {
 	LastRole(userID string) string

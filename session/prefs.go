@@ -23,3 +23,9 @@ func (p *memPrefs) SetLastRole(userID, roleID string) error {
 	p.m[userID] = roleID
 	return nil
 }
+
+// memReminders is the default when no file is configured.
+type memReminders struct{ memPrefs }
+
+func (r *memReminders) RemindedOn(userID string) string        { return r.LastRole(userID) }
+func (r *memReminders) SetRemindedOn(userID, day string) error { return r.SetLastRole(userID, day) }

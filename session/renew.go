@@ -39,6 +39,21 @@ func (a *Agent) Renew() {
 	})
 }
 
+// remindRenewal opens the renewal popup by itself once a day while
+// self-renewal is offered ("Remind me tomorrow" closes it until the next
+// day).
+func (a *Agent) remindRenewal() {
+	e, user := a.st.Expiry, a.sess.User.ID
+	today := a.cfg.Now().Format(time.DateOnly)
+	if e == nil || !e.CanSelfRenew || a.cfg.Reminders.RemindedOn(user) >= today { // days compare as text
+		return
+	}
+	if err := a.cfg.Reminders.SetRemindedOn(user, today); err != nil {
+		a.log.Warn("remembering the renewal reminder", "err", err)
+	}
+	a.show(ScreenRenewPasscode, nil)
+}
+
 // SubmitRenewalPasscode starts the renewal with the passcode typed on
 // ScreenRenewPasscode. As with SubmitPasscode, the agent owns p and wipes
 // it; a passcode that does not match the rule costs no card try.

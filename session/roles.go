@@ -102,4 +102,7 @@ func (a *Agent) showActive(resumed bool) {
 	act := &Active{User: a.sess.User.Name, UUID: a.sess.User.ID, Role: role.Name, Organisation: role.OrganisationName, Since: since}
 	a.show(ScreenActive, func(s *State) { s.Active, s.Message = act, "" })
 	a.saveTicket()
+	if !resumed {
+		a.remindRenewal()
+	}
 }

@@ -229,6 +229,9 @@ func run(t testing.TB, cfg session.Config, set func(b *sessiontest.Backend)) *sa
 		set(b)
 	}
 	cfg.Now = func() time.Time { return loginTime }
+	if cfg.Reminders == nil {
+		cfg.Reminders = sessiontest.RemindedAlready{} // the popup opens when a sample asks for it
+	}
 	return &sampleRun{Driver: sessiontest.Start(t, cfg, sessiontest.Options{Backend: b}), t: t}
 }
 

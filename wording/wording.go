@@ -147,7 +147,7 @@ const (
 	TitleRenew       = "Renew your certificates"
 	RenewButton      = "Renew now"
 	RenewTrayItem    = "Renew certificates…"
-	RenewRemindLater = "Not now" // the daily reminder is not built yet
+	RenewRemindLater = "Remind me tomorrow"
 	// RenewExplain says what will happen, before the passcode.
 	RenewExplain    = "New keys are made on your smartcard and new certificates are written to it. It takes less than a minute. Keep the card in the reader until it is done; you can go on working afterwards."
 	RenewKeepCardIn = "Keep your smartcard in the reader."

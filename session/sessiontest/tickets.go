@@ -69,3 +69,11 @@ func (m *Tickets) PendingIDs() []string {
 	}
 	return ids
 }
+
+// RemindedAlready is a renewal reminder store for which every user has seen
+// today's reminder: the popup does not open by itself (tests of other
+// things on a session inside the renewal window).
+type RemindedAlready struct{}
+
+func (RemindedAlready) RemindedOn(string) string           { return "9999-12-31" }
+func (RemindedAlready) SetRemindedOn(string, string) error { return nil }

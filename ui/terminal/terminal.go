@@ -165,6 +165,10 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				return nil
 			}
 		case session.ScreenRenewPasscode:
+			if loggedIn && !opts.Renew {
+				a.CloseRenewal() // the daily reminder: the terminal login renews only when asked
+				continue
+			}
 			if changed {
 				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleRenew, wording.RenewExplain)
 			}

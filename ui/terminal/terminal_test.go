@@ -93,3 +93,26 @@ func TestAskRole(t *testing.T) {
 		t.Fatal("a role not held was picked")
 	}
 }
+
+// The daily renewal reminder is closed by a terminal login (it renews only
+// when asked: `cardagent renew`), and reads no line.
+func TestLoginClosesTheRenewalReminder(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	w.Close()
+	a := &fakeAgent{states: make(chan session.State, 4), got: make(chan struct{}, 4)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, a, Options{}, r, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: &session.Active{User: "Ada"}}
+	a.states <- session.State{Screen: session.ScreenRenewPasscode, Seq: 2, Question: 3}
+	<-a.got
+	cancel()
+	<-done
+	if strings.Join(a.answers, ",") != "close renewal" {
+		t.Fatalf("answers %q", a.answers)
+	}
+}

@@ -51,13 +51,15 @@ func Wire(ctx context.Context, c Config) (*Parts, error) {
 	events, _ := p.monitor.Subscribe()
 	open := func(name string) (session.CardConn, error) { return reader.Open(name) }
 	var prefs session.RolePrefs
+	var reminders session.Reminders
 	if dir, err := os.UserConfigDir(); err == nil {
 		prefs = &osstore.FilePrefs{Path: filepath.Join(dir, "cardagent", "last-role.json")}
+		reminders = &osstore.FileReminders{Path: filepath.Join(dir, "cardagent", "renewal-reminded.json")}
 	}
 	p.Agent = session.New(session.Config{
 		Mode: session.Mode(c.Mode), Demo: p.demo != nil, DemoHint: "Demo card: the passcode is " + demo.Passcode + ".",
 		ReaderPrefer: c.Reader, BackendURL: c.BackendURL,
-		Logger: log, TraceAPDUs: c.TraceAPDUs, CardTimeout: c.CardTimeout.Duration,
+		Logger: log, TraceAPDUs: c.TraceAPDUs, CardTimeout: c.CardTimeout.Duration, Reminders: reminders,
 	}, backend, events, open, osstore.Keyring{}, prefs)
 	return p, nil
 }
