@@ -33,6 +33,11 @@ pull() { kill "$card"; wait "$card" 2>/dev/null || true; card=""; }
 
 rig_xvfb
 
+# Ada has seen today's renewal reminder, so the active screen shows the alert with Renew now, and
+# the popup opens from there.
+mkdir -p "$work/home/.config/cardagent"
+printf '{"555000000001":"%s"}' "$(date +%F)" >"$work/home/.config/cardagent/renewal-reminded.json"
+
 # The agent starts before pcscd, to show the "service not running" screen first.
 export PCSCLITE_CSOCK_NAME="$work/pcsc/run/pcscd/pcscd.comm" CARDAGENT_VPCD_PORT=$port
 HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" "$bin/cardagent" --backend "$url" --ca-pin "$pin" \
@@ -81,6 +86,12 @@ xdotool key space # Accept has the focus
 wait_screen roles && shot roles
 xdotool key Down Return
 wait_screen active && shot active
+xdotool key Tab space # Renew now, the first button on the screen
+wait_screen renew-passcode && shot renew-passcode
+typeln 123456
+wait_screen renewed && shot renewed
+xdotool key Tab space # Close, the popup's only button now
+wait_screen active
 pull
 wait_screen locked && shot locked
 rig_stop_identityd
