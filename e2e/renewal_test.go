@@ -198,12 +198,28 @@ func slotCert(t *testing.T) *x509.Certificate {
 	return cert
 }
 
-// TestInterruptedRenewalFinishedAtLogin: a renewal stops after both new
-// keys are generated and recorded (the card holds new keys, old
-// certificates). At the next login the real agent is told the renewal is
-// unfinished, asks for the passcode, finishes it, and logs in with the new
-// certificate.
+// TestInterruptedRenewalFinishedAtLogin: identityd fails one step of a
+// renewal (a 503, as when it or its database is down), so the card and
+// identityd are left part-way; at the next login the real agent finishes
+// the renewal where that is needed (asking for the passcode), or simply
+// logs in, and the card then logs in, agreeing with identityd.
 func TestInterruptedRenewalFinishedAtLogin(t *testing.T) {
+	for _, c := range []struct {
+		failing  string // the renewal call identityd fails
+		state    api.RenewalState
+		finishes bool // the login finishes the renewal first
+	}{
+		{"record 9c", api.RenewalStateGenerating9C, false}, // 9A untouched: the login works as before
+		{"record 9a", api.RenewalStateGenerating9A, true},  // proven with the new 9C key
+		{"issue", api.RenewalStateRecorded9A, true},
+		{"card-auth write", api.RenewalStateIssued, true},
+		{"complete", api.RenewalStateWriting, false}, // the new certificate is on the card: identityd completes at login
+	} {
+		t.Run(c.failing, func(t *testing.T) { interruptedRenewal(t, c.failing, c.state, c.finishes) })
+	}
+}
+
+func interruptedRenewal(t *testing.T, failing string, state api.RenewalState, finishes bool) {
 	needRig(t)
 	id := testkit.StartIdentityd(t, "-renewal-window", "17600h", "-cert-validity", "26280h")
 	_, ch := startMonitor(t)
@@ -217,23 +233,18 @@ func TestInterruptedRenewalFinishedAtLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, guid, before := cardLogin(t, cl, card)
+	sess, guid, _ := cardLogin(t, cl, card)
 	r, err := cl.OpenRenewal(context.Background(), client.Ticket{ID: sess.ID, Token: sess.Token})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	_, err = renewal.Run(ctx, card, guid, cl, r, []byte(demoPasscode), renewal.Options{Progress: func(s renewal.Step) {
-		if s == renewal.Requesting {
-			stop() // as a pulled card or a killed agent: between the keys and the certificates
-		}
-	}})
+	_, err = renewal.Run(context.Background(), card, guid, &failingBackend{Client: cl, failing: failing}, r, []byte(demoPasscode), renewal.Options{})
 	card.Close()
-	if err == nil {
-		t.Fatal("the interrupted renewal finished")
+	if !client.IsCode(err, api.CodeUnavailable) {
+		t.Fatalf("renewal with %s failing: %v", failing, err)
 	}
-	if got, _ := cl.Renewal(context.Background(), client.RenewalTicket(r)); got.State != api.RenewalStateRecorded9A {
-		t.Fatalf("interrupted in state %q, want recorded_9a", got.State)
+	if got, _ := cl.Renewal(context.Background(), client.RenewalTicket(r)); got.State != state {
+		t.Fatalf("interrupted in state %q, want %q", got.State, state)
 	}
 
 	cmd, logs := agentCmd(t, id, "login", "--no-gui", "--once", "--role", "Clinical Practitioner", "--accept-terms")
@@ -242,12 +253,45 @@ func TestInterruptedRenewalFinishedAtLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
-	waitExit(t, cmd, logs)
-	if !logs.Contains(wording.RenewUnfinished) || !logs.Contains("Your certificates are renewed.") {
-		t.Errorf("the agent did not finish the renewal:\n%s", logs.String())
+	waitExit(t, cmd, logs) // logged in: the card and identityd agree on its certificate
+	if got := logs.Contains(wording.RenewUnfinished) && logs.Contains("Your certificates are renewed."); got != finishes {
+		t.Errorf("renewal finished at login: %v, want %v:\n%s", got, finishes, logs.String())
 	}
-	if after := slotCert(t); after.SerialNumber.Cmp(before.SerialNumber) == 0 {
-		t.Errorf("the card still holds serial %x", after.SerialNumber)
+	assertNotVerified(t, "after the login")
+}
+
+// failingBackend is identityd failing one renewal call with a 503.
+type failingBackend struct {
+	*client.Client
+	failing string
+}
+
+var errUnavailable = &client.APIError{Status: 503, Code: api.CodeUnavailable, Message: "the identity service is unavailable"}
+
+func (b *failingBackend) RenewalCardAuth(ctx context.Context, t client.Ticket, p api.CardAuthPurpose, ch []byte) ([]byte, error) {
+	if b.failing == "card-auth "+strings.TrimPrefix(string(p), "generate-") {
+		return nil, errUnavailable
 	}
-	assertNotVerified(t, "after the finished renewal")
+	return b.Client.RenewalCardAuth(ctx, t, p, ch)
+}
+
+func (b *failingBackend) RecordRenewalKey(ctx context.Context, t client.Ticket, slot string, spki []byte) (api.Renewal, error) {
+	if b.failing == "record "+slot {
+		return api.Renewal{}, errUnavailable
+	}
+	return b.Client.RecordRenewalKey(ctx, t, slot, spki)
+}
+
+func (b *failingBackend) IssueRenewal(ctx context.Context, t client.Ticket, a, s []byte) (api.Renewal, error) {
+	if b.failing == "issue" {
+		return api.Renewal{}, errUnavailable
+	}
+	return b.Client.IssueRenewal(ctx, t, a, s)
+}
+
+func (b *failingBackend) CompleteRenewal(ctx context.Context, t client.Ticket, p api.CardProof) (api.Renewal, error) {
+	if b.failing == "complete" {
+		return api.Renewal{}, errUnavailable
+	}
+	return b.Client.CompleteRenewal(ctx, t, p)
 }

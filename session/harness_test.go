@@ -29,6 +29,9 @@ func newRig(t *testing.T, cfg session.Config, setup ...func(*sessiontest.Backend
 	r := &rig{t: t, logs: &testkit.SyncBuffer{}}
 	cfg.Logger = slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.TraceAPDUs = true
+	if cfg.Reminders == nil {
+		cfg.Reminders = sessiontest.RemindedAlready{} // the renewal popup opens only where a test asks
+	}
 	r.Driver = sessiontest.Start(t, cfg, sessiontest.Options{Backend: b})
 	r.Readers.Add("Reader 0")
 	r.Readers.Add("Reader 1")

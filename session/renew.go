@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/cardagent/cardagent/api"
@@ -110,6 +111,11 @@ func (a *Agent) renew(passcode []byte) {
 	}
 	step(a, ctx, func(ctx context.Context) (api.Renewal, error) {
 		r, err := a.openRenewal(ctx, ticket, unfinished)
+		if err == nil && r.Token == "" { // stopped before identityd had the new 9A key: prove the card with 9C
+			rctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout+a.cfg.BackendTimeout)
+			r, err = renewal.Recover(rctx, conn, guid, a.backend, r, slices.Clone(passcode), renewal.Options{Trace: a.trace})
+			cancel()
+		}
 		if err != nil {
 			clear(passcode)
 			return r, err
@@ -145,7 +151,9 @@ func (a *Agent) openRenewal(ctx context.Context, session client.Ticket, unfinish
 func (a *Agent) unfinishedRenewal(err error) {
 	var ae *client.APIError
 	errors.As(err, &ae)
-	if ae.Renewal == nil || ae.Renewal.Token == "" {
+	recoverable := ae.Renewal != nil && (ae.Renewal.Token != "" ||
+		ae.Renewal.State == api.RenewalStateGenerating9A && ae.Renewal.PublicKeys != nil && ae.Renewal.PublicKeys.Signature != "")
+	if !recoverable {
 		a.backendFailed(err, a.backToPasscode) // no way on from here: words from refusal
 		return
 	}

@@ -21,7 +21,7 @@ func inWindow(b *sessiontest.Backend) {
 // one costs a try and changes nothing; the right one runs every step and
 // ends with the new expiry; the card then logs in with its new certificate.
 func TestRenewFromTheActiveSession(t *testing.T) {
-	r := newRig(t, session.Config{Reminders: sessiontest.RemindedAlready{}}, inWindow)
+	r := newRig(t, session.Config{}, inWindow)
 	c := newTestCard(t, "Jo", "101010101010", time.Now().AddDate(0, 0, 30))
 	if s := r.loginAs(c, "123456", 0); s.Expiry == nil || !s.Expiry.CanSelfRenew {
 		t.Fatalf("no renewal offered: %+v", s.Expiry)
@@ -90,7 +90,7 @@ func TestRenewalNotOffered(t *testing.T) {
 // login is refused as renewal_incomplete: the popup asks for the passcode,
 // finishes the renewal, and the card then logs in with its new certificate.
 func TestCardPulledDuringRenewal(t *testing.T) {
-	r := newRig(t, session.Config{Reminders: sessiontest.RemindedAlready{}}, inWindow)
+	r := newRig(t, session.Config{}, inWindow)
 	gate := r.Gate()
 	r.Backend.Set(func(b *sessiontest.Backend) { b.RenewalGate = gate })
 	c := newTestCard(t, "Lee", "303030303030", time.Now().AddDate(0, 0, 30))
@@ -135,7 +135,7 @@ func TestCardPulledDuringRenewal(t *testing.T) {
 // TestRenewalReminder: inside the window the popup opens by itself at the
 // first login of the day, and not again that day.
 func TestRenewalReminder(t *testing.T) {
-	r := newRig(t, session.Config{}, inWindow)
+	r := newRig(t, session.Config{Reminders: &sessiontest.ReminderDays{}}, inWindow)
 	c := newTestCard(t, "Max", "404040404040", time.Now().AddDate(0, 0, 30))
 	r.Insert("Reader 0", c)
 	r.WaitScreen(session.ScreenPasscode)

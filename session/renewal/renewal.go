@@ -90,11 +90,7 @@ func Run(ctx context.Context, card Card, guid [16]byte, b Backend, r api.Renewal
 	}
 	w := &work{ctx: ctx, b: b, o: o, guid: guid, ticket: client.RenewalTicket(r), r: r}
 	err := card.Do(ctx, func(tx apdu.Transmitter) error {
-		opts := []piv.Option{piv.WithATR(card.ATR())}
-		if o.Trace != nil {
-			opts = append(opts, o.Trace)
-		}
-		w.p = piv.New(tx, opts...)
+		w.p = piv.New(tx, withTrace(card, o)...)
 		if err := w.p.Select(); err != nil {
 			return err
 		}

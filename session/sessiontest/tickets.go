@@ -77,3 +77,25 @@ type RemindedAlready struct{}
 
 func (RemindedAlready) RemindedOn(string) string           { return "9999-12-31" }
 func (RemindedAlready) SetRemindedOn(string, string) error { return nil }
+
+// ReminderDays is an in-memory renewal reminder store.
+type ReminderDays struct {
+	mu   sync.Mutex
+	days map[string]string
+}
+
+func (r *ReminderDays) RemindedOn(userID string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.days[userID]
+}
+
+func (r *ReminderDays) SetRemindedOn(userID, day string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.days == nil {
+		r.days = map[string]string{}
+	}
+	r.days[userID] = day
+	return nil
+}
