@@ -4,16 +4,12 @@ package e2e
 
 import (
 	"context"
-	"crypto"
-	"crypto/rand"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
@@ -49,7 +45,7 @@ func TestRenewalOnTheCard(t *testing.T) {
 	}
 	defer card.Close()
 
-	sess, guid, oldCert := cardLogin(t, cl, card)
+	sess, guid, oldCert := testkit.CardLogin(t, cl, card, demoPasscode)
 	if !sess.Certificate.SelfRenewalAllowed {
 		t.Fatalf("renewal not offered: %+v", sess.Certificate)
 	}
@@ -79,7 +75,7 @@ func TestRenewalOnTheCard(t *testing.T) {
 	if done.State != api.RenewalStateCompleted {
 		t.Fatalf("renewal ended %q", done.State)
 	}
-	sess2, _, newCert := cardLogin(t, cl, card)
+	sess2, _, newCert := testkit.CardLogin(t, cl, card, demoPasscode)
 	if newCert.SerialNumber.Cmp(oldCert.SerialNumber) == 0 || !newCert.NotAfter.After(oldCert.NotAfter) {
 		t.Errorf("the card still holds serial %x (until %v)", newCert.SerialNumber, newCert.NotAfter)
 	}
@@ -91,53 +87,6 @@ func TestRenewalOnTheCard(t *testing.T) {
 		t.Errorf("pkcs15-tool --list-certificates: %v\n%s", err, out)
 	}
 	assertNotVerified(t, "after the renewal") // also: yubico-piv-tool reads the new 9A certificate
-}
-
-// cardLogin logs in with the card in one transaction (VERIFY, a 9A
-// signature, the passcode dropped), as the agent does.
-func cardLogin(t *testing.T, cl *client.Client, card *reader.Card) (api.Session, [16]byte, *x509.Certificate) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	chal, err := cl.Challenge(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nonce, _ := base64.RawURLEncoding.DecodeString(chal.Nonce)
-	var guid [16]byte
-	var cert *x509.Certificate
-	var sig []byte
-	err = card.Do(ctx, func(tx apdu.Transmitter) error {
-		p := piv.New(tx, piv.WithATR(card.ATR()))
-		if err := p.Select(); err != nil {
-			return err
-		}
-		if guid, err = p.GUID(); err != nil {
-			return err
-		}
-		if cert, err = p.Certificate(piv.SlotAuthentication); err != nil {
-			return err
-		}
-		defer p.DropPIN()
-		if err := p.Verify([]byte(demoPasscode)); err != nil {
-			return err
-		}
-		s, err := p.Signer(piv.SlotAuthentication, cert.PublicKey)
-		if err != nil {
-			return err
-		}
-		sig, err = s.Sign(rand.Reader, api.LoginDigest(nonce, cl.WorkstationID(), guid[:]), crypto.SHA256)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := cl.Login(ctx, api.CardProof{Nonce: chal.Nonce, WorkstationID: cl.WorkstationID(), CardGUID: api.FormatCardGUID(guid[:]),
-		Certificate: base64.StdEncoding.EncodeToString(cert.Raw), Signature: base64.StdEncoding.EncodeToString(sig)})
-	if err != nil {
-		t.Fatalf("login: %v", err)
-	}
-	return sess, guid, cert
 }
 
 // TestAgentRenewNoGUI: `cardagent renew --no-gui` through the real agent:
@@ -233,7 +182,7 @@ func interruptedRenewal(t *testing.T, failing string, state api.RenewalState, fi
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, guid, _ := cardLogin(t, cl, card)
+	sess, guid, _ := testkit.CardLogin(t, cl, card, demoPasscode)
 	r, err := cl.OpenRenewal(context.Background(), client.Ticket{ID: sess.ID, Token: sess.Token})
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# make bench: every benchmark (lock, prompt and login latency, idle CPU, identityd throughput). Results go to stdout and to
-# bench-results.txt. BENCH_PULLS sets the card pulls for the latency run (default 200);
-# BENCH_SHORT=1 makes every run short (a smoke test of the measuring code).
+# make bench: every benchmark (lock, prompt and login latency, idle CPU, a renewal on the card, identityd throughput and
+# renewal storms). Results go to stdout and to bench-results.txt. BENCH_PULLS sets the card pulls for the latency run
+# (default 200), BENCH_RENEWALS the renewals of the card (default 200), BENCH_API_STORM the renewals of the storm over
+# the API (default 20000, 60 s at most a store); BENCH_SHORT=1 makes every run short (a smoke test of the measuring code).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=bench-results.txt
 pulls=${BENCH_PULLS:-200}
+renewals=${BENCH_RENEWALS:-200}
 short=()
-[ "${BENCH_SHORT:-0}" = 1 ] && { pulls=5; short=(-short); }
+[ "${BENCH_SHORT:-0}" = 1 ] && { pulls=5; renewals=5; short=(-short); }
 export CARDAGENT_RIGS=1
 
 {
@@ -20,14 +22,21 @@ export CARDAGENT_RIGS=1
 	go test -tags e2e -run '^$' -bench MonitorIdleCPU -benchtime 1x "${short[@]}" ./reader/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
 	echo "## agent through pcscd + vcard + session + Fyne UI + identityd"
 	go test -tags e2e -run '^$' -bench AgentLockInsertLogin -benchtime "$((pulls / 4 + 1))x" -timeout 30m ./cmd/cardagent/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
+	echo "## a renewal on the card through pcscd + vcard + identityd, $renewals renewals: each logs in, opens a renewal and"
+	echo "## runs renewal.Run; renewal-p50/p99 its wall time, apdus/renewal, the split of that time: card (inside Transmit:"
+	echo "## pcscd + vpcd + the card), identityd (inside its calls over HTTPS), agent (the rest), as p50/p99 and % of the total"
+	go test -tags e2e -run '^$' -bench RenewalOnTheCard -benchtime "${renewals}x" -timeout 30m ./cmd/cardagent/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
 	echo "## the real cardagent binary under Xvfb: cold start, idle CPU, RSS"
 	BENCH_IDLE=$([ "${BENCH_SHORT:-0}" = 1 ] && echo 5 || echo 60) scripts/bench-agent.sh
-	echo "## identityd: logins/s, no-op ratio, renewal storm (SQLite and PostgreSQL)"
+	echo "## identityd: logins/s, no-op ratio; the renewal storm over the HTTPS API (software cards driving the whole protocol"
+	echo "## with the agent's client) against the crypto floor, with the projected 230,000; the direct-call storm (svc.RenewCard,"
+	echo "## no HTTP: the CA and store path alone); SQLite and PostgreSQL"
 	rig=$(mktemp -d /tmp/cardagent-bench.XXXXXX)
 	eval "$(scripts/pg-rig.sh start "$rig/pg")"
 	storm=${BENCH_STORM:-30000}
-	[ "${BENCH_SHORT:-0}" = 1 ] && storm=1000
-	go run ./cmd/identityd-bench -duration "${BENCH_DURATION:-8s}" -storm "$storm" 2>&1
+	apistorm=${BENCH_API_STORM:-20000}
+	[ "${BENCH_SHORT:-0}" = 1 ] && { storm=1000; apistorm=500; }
+	go run ./cmd/identityd-bench -duration "${BENCH_DURATION:-8s}" -storm "$storm" -api-storm "$apistorm" -api-storm-max 60s 2>&1
 	scripts/pg-rig.sh stop "$rig/pg" >/dev/null
 	rm -rf "$rig"
 } | tee "$out"

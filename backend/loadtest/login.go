@@ -99,11 +99,17 @@ func (rn Run) Do(ctx context.Context) Result {
 	}
 	wg.Wait()
 	res := Result{Ops: ops.Load(), Errors: errCount.Load(), FirstErr: firstErr, Elapsed: time.Since(start)}
-	if len(lat) > 0 {
-		slices.Sort(lat)
-		res.P50, res.P99 = lat[len(lat)*50/100], lat[min(len(lat)-1, len(lat)*99/100)]
-	}
+	res.P50, res.P99 = percentiles(lat)
 	return res
+}
+
+// percentiles are the median and 99th percentile of lat (sorted in place).
+func percentiles(lat []time.Duration) (p50, p99 time.Duration) {
+	if len(lat) == 0 {
+		return 0, 0
+	}
+	slices.Sort(lat)
+	return lat[len(lat)*50/100], lat[min(len(lat)-1, len(lat)*99/100)]
 }
 
 func (rn Run) once(ctx context.Context, cl *client.Client, card *testenv.Card) error {

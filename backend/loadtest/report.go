@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"time"
 
 	"github.com/cardagent/cardagent/backend/config"
@@ -19,19 +20,25 @@ type Params struct {
 	StormN        int64
 	StormWorkers  int
 	StormDuration time.Duration
-	CPUProfile    string // server CPU profile of the login run
+	// The renewal storm over the HTTPS API (APIStorm) on its own cards.
+	APIStormN        int64
+	APIStormWorkers  int
+	APIStormDuration time.Duration
+	APIStormCards    int
+	CPUProfile       string // server CPU profile of the login run
 	// Seed adds BenchUser, a role and the terms (cmd/identityd-bench: the
 	// demo data).
 	Seed func(context.Context, *identity.Service) error
 }
 
-// Measure runs logins, no-ops and the renewal storm against db and writes
-// the figures to w.
+// Measure runs logins, no-ops and the renewal storms against db and
+// writes the figures to w.
 func Measure(ctx context.Context, w io.Writer, name, db string, p Params) error {
-	f, err := Prepare(ctx, db, p.Cards, p.Seed)
+	f, err := Prepare(ctx, db, p.Cards+p.APIStormCards, p.Seed)
 	if err != nil {
 		return fmt.Errorf("preparing %s: %w", name, err)
 	}
+	loginCards, stormCards := f.Cards[:p.Cards], f.Cards[p.Cards:]
 	type phase struct {
 		mode Mode
 		res  Result
@@ -43,19 +50,19 @@ func Measure(ctx context.Context, w io.Writer, name, db string, p Params) error 
 		if mode == ModeLogin {
 			prof = p.CPUProfile
 		}
-		srv, err := StartServer(f, prof)
+		srv, err := StartServer(f, ServerOptions{CPUProfile: prof})
 		if err != nil {
 			return err
 		}
 		cl := testenv.NewClients(srv.URL, f.Pin, nil)
 		// Warm up connections, caches and the JIT-free but cache-cold paths.
-		Run{Clients: cl, Cards: f.Cards, Mode: mode, Concurrency: p.Concurrency, Duration: time.Second}.Do(ctx)
+		Run{Clients: cl, Cards: loginCards, Mode: mode, Concurrency: p.Concurrency, Duration: time.Second}.Do(ctx)
 		cpu0, err := srv.CPU()
 		if err != nil {
 			srv.Stop()
 			return err
 		}
-		res := Run{Clients: cl, Cards: f.Cards, Mode: mode, Concurrency: p.Concurrency, Duration: p.Duration}.Do(ctx)
+		res := Run{Clients: cl, Cards: loginCards, Mode: mode, Concurrency: p.Concurrency, Duration: p.Duration}.Do(ctx)
 		cpu1, err := srv.CPU()
 		cl.CloseIdleConnections()
 		if serr := srv.Stop(); err == nil {
@@ -78,12 +85,15 @@ func Measure(ctx context.Context, w io.Writer, name, db string, p Params) error 
 	fmt.Fprintf(w, "%s login efficiency: per core %.2f, wall %.2f of (no-op rate ÷ %d requests per login)\n",
 		name, perCore(login)/(perCore(noop)/RequestsPerLogin), login.res.Rate()/(noop.res.Rate()/RequestsPerLogin), RequestsPerLogin)
 
+	if p.APIStormN > 0 && len(stormCards) > 0 {
+		if err := measureAPIStorm(ctx, w, name, f, stormCards, p); err != nil {
+			return err
+		}
+	}
 	if p.StormN <= 0 {
 		return nil
 	}
-	cfg := config.Default()
-	cfg.DB = db
-	svc, err := identity.New(ctx, cfg, identity.WithSecret(f.Secret), identity.WithDrivers(testenv.Drivers...))
+	svc, err := openService(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -102,10 +112,91 @@ func Measure(ctx context.Context, w io.Writer, name, db string, p Params) error 
 		return err
 	}
 	certs := 2 * st.Rate()
-	fmt.Fprintf(w, "%s renewal storm: %d renewals (2 certificates each, CSRs checked, audited) in %v: %.0f renewals/s = %.0f certificates/s\n",
+	fmt.Fprintf(w, "%s renewal storm, direct call, no HTTP (svc.RenewCard): %d renewals (2 certificates each, CSRs checked, audited) in %v: %.0f renewals/s = %.0f certificates/s\n",
 		name, st.Renewals, st.Elapsed.Round(time.Millisecond), st.Rate(), certs)
 	fmt.Fprintf(w, "  bare ECDSA P-256 signing, %d goroutines, same run: %.0f signatures/s → issuance at %.2f of signing speed\n",
 		p.StormWorkers, sign, certs/sign)
 	fmt.Fprintf(w, "  230,000 renewals would take %v (target < 5m)\n", (time.Duration(float64(230000)/st.Rate()) * time.Second).Round(time.Second))
+	return nil
+}
+
+// openService is a Service of its own on f's database (the load test's
+// view of identityd, beside the server child).
+func openService(ctx context.Context, f *Fixture) (*identity.Service, error) {
+	cfg := config.Default()
+	cfg.DB = f.DB
+	return identity.New(ctx, cfg, identity.WithSecret(f.Secret), identity.WithDrivers(testenv.Drivers...))
+}
+
+// measureAPIStorm runs the renewal storm over the HTTPS API against a
+// server child that lets cards renew again and again, times the crypto
+// floor in the same run and writes the figures to w.
+func measureAPIStorm(ctx context.Context, w io.Writer, name string, f *Fixture, cards []*testenv.Card, p Params) error {
+	svc, err := openService(ctx, f)
+	if err != nil {
+		return err
+	}
+	rcs := make([]*RenewalCard, len(cards))
+	for i, c := range cards {
+		mgmt, err := svc.MgmtKey(ctx, c.GUID) // the software card's own key, as a real card holds it
+		if err != nil {
+			svc.Close()
+			return err
+		}
+		rcs[i] = &RenewalCard{Card: c, Mgmt: mgmt}
+	}
+	svc.Close()
+	keys, err := NewRenewalKeys(64)
+	if err != nil {
+		return err
+	}
+	prof := ""
+	if p.CPUProfile != "" {
+		prof = p.CPUProfile + ".renewals"
+	}
+	srv, err := StartServer(f, ServerOptions{CPUProfile: prof, Renewals: true})
+	if err != nil {
+		return err
+	}
+	cl := testenv.NewClients(srv.URL, f.Pin, nil)
+	storm := APIStorm{Clients: cl, Cards: rcs, CSRs: keys, N: p.APIStormN, Workers: p.APIStormWorkers, Duration: p.APIStormDuration}
+	logins, err := storm.LoginAll(ctx)
+	var res APIStormResult
+	var cpu0, cpu1 time.Duration
+	if err == nil {
+		cpu0, err = srv.CPU()
+	}
+	if err == nil {
+		res, err = storm.Do(ctx)
+	}
+	if err == nil {
+		cpu1, err = srv.CPU()
+	}
+	cl.CloseIdleConnections()
+	if serr := srv.Stop(); err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("%s renewal storm over the API: %w", name, err)
+	}
+	floor, err := MeasureCryptoFloor(keys, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	perRenewal := (cpu1 - cpu0) / time.Duration(max(res.Renewals, 1))
+	fmt.Fprintf(w, "%s renewal storm over the HTTPS API (the agent's client, %d workstations, %d software cards, %d requests a renewal: open, card-auth ×3, record ×2, certificates, challenge, complete):\n",
+		name, p.APIStormWorkers, len(rcs), RequestsPerRenewal)
+	fmt.Fprintf(w, "  %d renewals in %v: %.0f renewals/s, p50 %v, p99 %v; server CPU %.2fs → %v a renewal\n",
+		res.Renewals, res.Elapsed.Round(time.Millisecond), res.Rate(), res.P50.Round(10*time.Microsecond), res.P99.Round(10*time.Microsecond),
+		(cpu1 - cpu0).Seconds(), perRenewal.Round(time.Microsecond))
+	fmt.Fprintf(w, "  logins first (one session a card, reused for each of its renewals; not in the storm's time): %d in %v, %.0f/s\n",
+		logins.Ops, logins.Elapsed.Round(time.Millisecond), logins.Rate())
+	fmt.Fprintf(w, "  crypto floor, same run, %d goroutines: 2 CSR checks + 2 certificate signatures + 1 proof verification = %v CPU a renewal (+%v a login) → %.0f renewals/s; the storm reached %.2f of it (server CPU: %.2f)\n",
+		runtime.GOMAXPROCS(0), floor.PerRenewal.Round(time.Microsecond), floor.PerLogin.Round(time.Microsecond), floor.Rate,
+		res.Rate()/floor.Rate, float64(floor.PerRenewal)/float64(perRenewal))
+	projected := time.Duration(230000 / res.Rate() * float64(time.Second))
+	withLogins := projected + time.Duration(230000/logins.Rate()*float64(time.Second))
+	fmt.Fprintf(w, "  230,000 renewals over the API would take %v on this machine (target < 5m); with a login each %v; the crypto floor alone %v\n",
+		projected.Round(time.Second), withLogins.Round(time.Second), time.Duration(230000/floor.Rate*float64(time.Second)).Round(time.Second))
 	return nil
 }

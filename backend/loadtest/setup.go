@@ -85,7 +85,16 @@ const (
 	childEnvDB      = "CARDAGENT_BENCH_CHILD_DB"
 	childEnvSecret  = "IDENTITYD_SECRET"
 	childEnvProfile = "CARDAGENT_BENCH_CHILD_CPUPROFILE"
+	childEnvRenewal = "CARDAGENT_BENCH_CHILD_RENEWALS"
 )
+
+// ServerOptions are the knobs of the server child.
+type ServerOptions struct {
+	CPUProfile string // non-empty: the child writes a CPU profile there
+	// Renewals makes every card renewable again and again: the renewal
+	// window is the validity less 1 ms, and no renewal is the RA's.
+	Renewals bool
+}
 
 // Server is identityd serving f's database in a child process (the bench
 // binary re-executed), so its CPU time can be measured apart from the load
@@ -99,14 +108,16 @@ type Server struct {
 
 // StartServer re-executes the current binary in server mode. The binary's
 // main must call MaybeServeChild first.
-// A non-empty cpuProfile makes the child write a CPU profile there.
-func StartServer(f *Fixture, cpuProfile string) (*Server, error) {
+func StartServer(f *Fixture, o ServerOptions) (*Server, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), childEnvDB+"="+f.DB, childEnvSecret+"="+f.Secret.Encode(), childEnvProfile+"="+cpuProfile)
+	cmd.Env = append(os.Environ(), childEnvDB+"="+f.DB, childEnvSecret+"="+f.Secret.Encode(), childEnvProfile+"="+o.CPUProfile)
+	if o.Renewals {
+		cmd.Env = append(cmd.Env, childEnvRenewal+"=1")
+	}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -163,7 +174,14 @@ func MaybeServeChild() {
 }
 
 func serveChild(db string, root *secret.Root) error {
-	b, err := testenv.Start(context.Background(), testenv.Options{DB: db, Secret: root})
+	o := testenv.Options{DB: db, Secret: root}
+	if os.Getenv(childEnvRenewal) == "1" {
+		o.Configure = func(c *config.Config) {
+			c.Policy.RenewalWindow = c.Policy.CertificateValidity - time.Millisecond
+			c.Policy.RenewalsBeforeRA = 1 << 30
+		}
+	}
+	b, err := testenv.Start(context.Background(), o)
 	if err != nil {
 		return err
 	}

@@ -23,20 +23,29 @@ type CSRPair struct{ Auth, Sign []byte }
 // NewCSRPairs makes n CSR pairs with fresh ECDSA P-256 keys (key generation
 // happens on the card, so the storm reuses a small pool).
 func NewCSRPairs(n int) ([]CSRPair, error) {
+	out, _, err := newCSRPairs(n)
+	return out, err
+}
+
+// newCSRPairs is NewCSRPairs with the keys: 9A's and 9C's of pair i at
+// 2i and 2i+1.
+func newCSRPairs(n int) ([]CSRPair, []*ecdsa.PrivateKey, error) {
 	out := make([]CSRPair, n)
+	var keys []*ecdsa.PrivateKey
 	for i := range out {
 		for _, dst := range []*[]byte{&out[i].Auth, &out[i].Sign} {
 			k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			*dst, err = x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "card"}}, k)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
+			keys = append(keys, k)
 		}
 	}
-	return out, nil
+	return out, keys, nil
 }
 
 // StormResult is a renewal storm's outcome.
@@ -96,22 +105,12 @@ func Storm(ctx context.Context, svc *identity.Service, guids [][]byte, csrs []CS
 func SignRate(workers int, d time.Duration) float64 {
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	digest := sha256.Sum256([]byte("tbs"))
-	var n atomic.Int64
-	deadline := time.Now().Add(d)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(deadline) {
-				if _, err := ecdsa.SignASN1(rand.Reader, k, digest[:]); err != nil {
-					panic(err)
-				}
-				n.Add(1)
-			}
-		}()
+	rate, err := parallelRate(workers, d, func(int) error {
+		_, err := ecdsa.SignASN1(rand.Reader, k, digest[:])
+		return err
+	})
+	if err != nil {
+		panic(err)
 	}
-	wg.Wait()
-	return float64(n.Load()) / time.Since(start).Seconds()
+	return rate
 }

@@ -63,21 +63,32 @@ func (d durations) report(b *testing.B, name string) {
 	b.ReportMetric(d.pct(0.99), name+"-p99-ms")
 }
 
-// countingConn counts the APDUs of every transaction.
+// countingConn counts the APDUs of every transaction and, with busy set,
+// adds up the nanoseconds spent inside Transmit (the card's share: pcscd,
+// vpcd and the card itself).
 type countingConn struct {
 	*reader.Card
-	n *atomic.Int64
+	n    *atomic.Int64
+	busy *atomic.Int64
 }
 
 type countingTx struct {
-	tx apdu.Transmitter
-	n  *atomic.Int64
+	tx      apdu.Transmitter
+	n, busy *atomic.Int64
 }
 
-func (c countingTx) Transmit(cmd []byte) ([]byte, error) { c.n.Add(1); return c.tx.Transmit(cmd) }
+func (c countingTx) Transmit(cmd []byte) ([]byte, error) {
+	c.n.Add(1)
+	if c.busy == nil {
+		return c.tx.Transmit(cmd)
+	}
+	t0 := time.Now()
+	defer func() { c.busy.Add(int64(time.Since(t0))) }()
+	return c.tx.Transmit(cmd)
+}
 
 func (c countingConn) Do(ctx context.Context, fn func(apdu.Transmitter) error) error {
-	return c.Card.Do(ctx, func(tx apdu.Transmitter) error { return fn(countingTx{tx, c.n}) })
+	return c.Card.Do(ctx, func(tx apdu.Transmitter) error { return fn(countingTx{tx, c.n, c.busy}) })
 }
 
 type countingTransport struct {
@@ -111,7 +122,7 @@ func BenchmarkAgentLockInsertLogin(b *testing.B) {
 		if err != nil {
 			return nil, err
 		}
-		return countingConn{c, &apdus}, nil
+		return countingConn{c, &apdus, nil}, nil
 	}, nil, nil)
 	actx, stopAgent := context.WithCancel(context.Background())
 	agentDone := make(chan error, 1)

@@ -1,7 +1,8 @@
 // Command identityd-bench measures identityd (make bench): complete logins
 // per second and per server core with p50/p99 over loopback HTTPS, the same
-// against the no-op endpoint, and the renewal-storm issuance rate, on SQLite
-// and on PostgreSQL (CARDAGENT_TEST_PG or -pg).
+// against the no-op endpoint, a renewal storm through the renewal API over
+// HTTPS against the crypto floor, and the direct-call issuance rate (no
+// HTTP), on SQLite and on PostgreSQL (CARDAGENT_TEST_PG or -pg).
 package main
 
 import (
@@ -37,10 +38,14 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&p.Cards, "cards", 100, "software cards enrolled")
 	fs.IntVar(&p.Concurrency, "concurrency", 8, "concurrent clients")
 	fs.DurationVar(&p.Duration, "duration", 10*time.Second, "length of each load run")
-	fs.Int64Var(&p.StormN, "storm", 20000, "renewals in the storm (0: skip; the full storm is 230000)")
+	fs.Int64Var(&p.StormN, "storm", 20000, "renewals in the direct-call storm, no HTTP (0: skip; the full storm is 230000)")
 	fs.IntVar(&p.StormWorkers, "storm-workers", 4, "parallel renewals")
 	fs.DurationVar(&p.StormDuration, "storm-max", 3*time.Minute, "stop the storm after this long")
-	fs.StringVar(&p.CPUProfile, "cpuprofile", "", "write the server's CPU profile of each login run to this file (store name appended)")
+	fs.Int64Var(&p.APIStormN, "api-storm", 20000, "renewals in the storm over the HTTPS API (0: skip)")
+	fs.IntVar(&p.APIStormWorkers, "api-storm-workers", 16, "workstations renewing in parallel over the API")
+	fs.DurationVar(&p.APIStormDuration, "api-storm-max", time.Minute, "stop the storm over the API after this long")
+	fs.IntVar(&p.APIStormCards, "api-storm-cards", 1000, "software cards the storm over the API renews (each logs in once)")
+	fs.StringVar(&p.CPUProfile, "cpuprofile", "", "write the server's CPU profile of each login run to this file (store name appended; the API storm's with .renewals after it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@
 //     DemoRA), and Binary to build the repo's commands.
 //   - PostgreSQL: Postgres gives a test a fresh database on the rig `make
 //     test` starts (CARDAGENT_TEST_PG), built on postgres.FreshDatabase.
+//   - CardLogin: a card's login through the client, as the agent does it.
 //   - SyncBuffer: a log buffer safe for concurrent writers.
 //
 // Without a rig a test skips with the reason, unless Required() says `make
