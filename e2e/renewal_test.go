@@ -25,12 +25,16 @@ import (
 // virtual card in a vpcd reader, identityd over HTTPS): a wrong passcode
 // first costs a try and changes nothing; then new keys are generated on
 // the card, certified and written, the new certificate logs in, and OpenSC
-// and yubico-piv-tool read the renewed card.
-func TestRenewalOnTheCard(t *testing.T) {
+// and yubico-piv-tool read the renewed card. On SQLite and PostgreSQL.
+func TestRenewalOnTheCard(t *testing.T) { onBothStores(t, renewalOnTheCard) }
+
+// renewalFlags put the demo certificates (two years) inside a window that
+// is shorter than the validity of the ones issued now.
+var renewalFlags = []string{"-renewal-window", "17600h", "-cert-validity", "26280h"}
+
+func renewalOnTheCard(t *testing.T, db string) {
 	needRig(t)
-	// The demo certificates (two years) are inside a window this wide,
-	// which must be shorter than the validity of the ones issued now.
-	id := testkit.StartIdentityd(t, "-renewal-window", "17600h", "-cert-validity", "26280h")
+	id := testkit.StartIdentitydOn(t, db, renewalFlags...)
 	_, ch := startMonitor(t)
 	insert(t, demoCard(t, id, testkit.DemoClinician), 0)
 	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
@@ -95,7 +99,7 @@ func TestRenewalOnTheCard(t *testing.T) {
 // output, and the card is not left verified.
 func TestAgentRenewNoGUI(t *testing.T) {
 	needRig(t)
-	id := testkit.StartIdentityd(t, "-renewal-window", "17600h", "-cert-validity", "26280h")
+	id := testkit.StartIdentityd(t, renewalFlags...)
 	_, ch := startMonitor(t)
 	card := demoCard(t, id, testkit.DemoClinician)
 	insert(t, card, 0)
@@ -170,7 +174,7 @@ func TestInterruptedRenewalFinishedAtLogin(t *testing.T) {
 
 func interruptedRenewal(t *testing.T, failing string, state api.RenewalState, finishes bool) {
 	needRig(t)
-	id := testkit.StartIdentityd(t, "-renewal-window", "17600h", "-cert-validity", "26280h")
+	id := testkit.StartIdentityd(t, renewalFlags...)
 	_, ch := startMonitor(t)
 	insert(t, demoCard(t, id, testkit.DemoClinician), 0)
 	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
