@@ -248,3 +248,36 @@ func (b *failingBackend) CompleteRenewal(ctx context.Context, t client.Ticket, p
 	}
 	return b.Client.CompleteRenewal(ctx, t, p)
 }
+
+// TestAgentRenewalRefused: where identityd's policy does not allow
+// self-renewal, `cardagent renew --no-gui` says why and changes nothing.
+func TestAgentRenewalRefused(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		flags []string
+		why   string
+	}{
+		{"outside the window", nil, wording.RenewalOutsideWindow}, // two years left, 90-day window
+		{"RA due", append([]string{"-renewals-before-ra", "1"}, renewalFlags...), wording.RenewalRADue},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			needRig(t)
+			id := testkit.StartIdentityd(t, c.flags...)
+			_, ch := startMonitor(t)
+			insert(t, demoCard(t, id, testkit.DemoClinician), 0)
+			waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
+			before := slotCert(t)
+			cmd, logs := agentCmd(t, id, "renew", "--no-gui", "--role", "Clinical Practitioner", "--accept-terms")
+			cmd.Stdin = strings.NewReader(demoPasscode + "\n")
+			if err := cmd.Run(); err == nil {
+				t.Fatalf("renew succeeded:\n%s", logs.String())
+			}
+			if !logs.Contains(wording.RenewalNotOffered) || !logs.Contains(c.why) {
+				t.Errorf("the agent did not say why:\n%s", logs.String())
+			}
+			if after := slotCert(t); after.SerialNumber.Cmp(before.SerialNumber) != 0 {
+				t.Error("the card's certificate changed")
+			}
+		})
+	}
+}
