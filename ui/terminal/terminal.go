@@ -119,13 +119,9 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				who += ": " + left
 			}
 			prompt := fmt.Sprintf("%s. %s\nPasscode (%s): ", who, wording.TermsNotice, s.Rule.Describe())
-			p, err := readPasscode(ctx, stdin, stderr, prompt, lines, tty)
-			fmt.Fprintln(stderr)
-			if errors.Is(err, context.Canceled) {
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("reading the passcode: %w", err)
+			p, err := askPasscode(ctx, stdin, stderr, prompt, lines, tty)
+			if p == nil {
+				return err // Ctrl-C (nil) or a read error
 			}
 			a.SubmitPasscode(s.Question, p) // the agent wipes p
 		case session.ScreenTerms:
@@ -176,13 +172,9 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				fmt.Fprintln(stderr, s.Message)
 			}
 			prompt := fmt.Sprintf("%s\nPasscode (%s): ", wording.AttemptsLeft(s.TriesLeft), s.Rule.Describe())
-			p, err := readPasscode(ctx, stdin, stderr, prompt, lines, tty)
-			fmt.Fprintln(stderr)
-			if errors.Is(err, context.Canceled) {
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("reading the passcode: %w", err)
+			p, err := askPasscode(ctx, stdin, stderr, prompt, lines, tty)
+			if p == nil {
+				return err // Ctrl-C (nil) or a read error
 			}
 			a.SubmitRenewalPasscode(s.Question, p) // the agent wipes p
 		case session.ScreenRenewing:
@@ -208,6 +200,22 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			}
 		}
 	}
+}
+
+// askPasscode reads a passcode for a question: nil and a nil error when
+// the user gave up (Ctrl-C), nil and the error when reading failed.
+func askPasscode(ctx context.Context, stdin *os.File, w io.Writer, prompt string, lines *bufio.Reader, tty bool) ([]byte, error) {
+	p, err := readPasscode(ctx, stdin, w, prompt, lines, tty)
+	fmt.Fprintln(w)
+	switch {
+	case errors.Is(err, context.Canceled):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading the passcode: %w", err)
+	case p == nil:
+		return []byte{}, nil // an empty line: the session says what is wrong with it
+	}
+	return p, nil
 }
 
 // readPasscode prints prompt and reads without echo from a terminal (the
