@@ -15,7 +15,6 @@ import (
 	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
-	"github.com/cardagent/cardagent/reader/apdu"
 	"github.com/cardagent/cardagent/reader/piv"
 	"github.com/cardagent/cardagent/session/renewal"
 	"github.com/cardagent/cardagent/wording"
@@ -128,28 +127,8 @@ func TestAgentRenewNoGUI(t *testing.T) {
 	waitExit(t, login, llogs)
 }
 
-// slotCert reads the card's 9A certificate in reader 0, as any program may.
-func slotCert(t *testing.T) *x509.Certificate {
-	t.Helper()
-	card, err := reader.Open(rig.ReaderName(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer card.Close()
-	var cert *x509.Certificate
-	err = card.Do(context.Background(), func(tx apdu.Transmitter) error {
-		p := piv.New(tx, piv.WithATR(card.ATR()))
-		if err := p.Select(); err != nil {
-			return err
-		}
-		cert, err = p.Certificate(piv.SlotAuthentication)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert
-}
+// slotCert reads the card's 9A certificate in reader 0.
+func slotCert(t *testing.T) *x509.Certificate { return cardCerts(t)[0] }
 
 // TestInterruptedRenewalFinishedAtLogin: identityd fails one step of a
 // renewal (a 503, as when it or its database is down), so the card and

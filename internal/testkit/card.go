@@ -41,6 +41,10 @@ func (s *Slot) Pull() {
 	}
 }
 
+// PullNow pulls the card without waiting for it to let go: for hooks that
+// run inside the card (vcard.BeforeReply), where Pull would wait on itself.
+func (s *Slot) PullNow() { s.cancel() }
+
 // DemoCard is a virtual card that identityd enrolled for a demo user, with
 // passcode set.
 func DemoCard(t testing.TB, id *Identityd, user, passcode string) *vcard.Card {

@@ -41,8 +41,10 @@ type Card struct {
 
 	// beforeWrite lets tests make persistence fail.
 	beforeWrite func() error
-	// beforeAnswer lets tests stall an answer over vpcd (BeforeAnswer).
+	// beforeAnswer and beforeReply let tests stall or lose an answer over
+	// vpcd (BeforeAnswer, BeforeReply).
 	beforeAnswer func(cmd []byte)
+	beforeReply  func(cmd, reply []byte)
 }
 
 var _ apdu.Transmitter = (*Card)(nil)

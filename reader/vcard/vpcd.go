@@ -67,12 +67,18 @@ func (c *Card) ServeVPCD(ctx context.Context, conn net.Conn) error {
 			}
 		default:
 			c.mu.Lock()
-			hook := c.beforeAnswer
+			before, after := c.beforeAnswer, c.beforeReply
 			c.mu.Unlock()
-			if hook != nil {
-				hook(msg)
+			if before != nil {
+				before(msg)
 			}
 			reply, _ = c.Transmit(msg)
+			if after != nil {
+				after(msg, reply)
+				if ctx.Err() != nil {
+					return nil // pulled with the answer in flight: it never reaches the reader
+				}
+			}
 		}
 		if err := writeVPCD(conn, reply); err != nil {
 			if ctx.Err() != nil {
@@ -91,6 +97,17 @@ func (c *Card) BeforeAnswer(hook func(cmd []byte)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.beforeAnswer = hook
+}
+
+// BeforeReply is for tests only: hook runs after the card executed each
+// command APDU it gets over vpcd, with the answer, before the answer goes
+// back. A hook that pulls the card (ends the context ServeVPCD serves)
+// plays a card removed after it acted but before the reader heard the
+// answer: the answer is dropped. nil removes the hook.
+func (c *Card) BeforeReply(hook func(cmd, reply []byte)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.beforeReply = hook
 }
 
 func readVPCD(r io.Reader) ([]byte, error) {

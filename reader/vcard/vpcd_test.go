@@ -152,3 +152,44 @@ func TestVPCDNoRetry(t *testing.T) {
 		t.Fatalf("Attach: %v", err)
 	}
 }
+
+// TestPulledWithAnswerInFlight: a BeforeReply hook that pulls the card
+// plays a card removed after it acted: the reader never gets the answer,
+// yet the card's state changed.
+func TestPulledWithAnswerInFlight(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, pull := context.WithCancel(t.Context())
+	defer pull()
+	c.BeforeReply(func(cmd, reply []byte) {
+		if cmd[1] == 0x20 && len(cmd) > 5 { // VERIFY with a (wrong) passcode
+			pull()
+		}
+	})
+	done := make(chan error, 1)
+	go func() { done <- c.Attach(ctx, ln.Addr().String(), true) }()
+	conn, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := fakeVPCD{t, conn}
+	v.send([]byte{vpcdPowerOn})
+	v.exchange(h("00 A4 04 00 05 A0 00 00 03 08 00"))
+	v.send(h("00 20 00 80 08 39 39 39 39 39 39 FF FF"))
+	if resp, err := readVPCD(conn); err == nil {
+		t.Fatalf("the reader got the answer % X of a card pulled before it answered", resp)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Attach after the pull: %v", err)
+	}
+	if in := c.Info(); in.PINTriesLeft != 2 {
+		t.Fatalf("tries left %d: the card did not act on the command before the pull", in.PINTriesLeft)
+	}
+}

@@ -76,6 +76,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 	lastScreen := session.Screen(-1)
 	loggedIn := false
 	var lastStep session.RenewalStep
+	renewing := false // the card work of a renewal began
 	for {
 		var s session.State
 		select {
@@ -99,6 +100,23 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				continue // the same question republished (the policy arrived): answered already
 			}
 			answered = s.Question
+		}
+		// Logged in is read off the State, not off having seen ScreenActive:
+		// only the newest State is delivered, so the daily reminder's popup
+		// may be the first live screen this loop sees.
+		if live := s.Active != nil && (s.Screen == session.ScreenActive || s.Screen.Renewal()); live && !loggedIn {
+			loggedIn = true
+			if err := printSession(stdout, s); err != nil {
+				return err
+			}
+			switch {
+			case opts.Renew && !s.Screen.Renewal():
+				a.Renew()
+				continue
+			case opts.Once && !opts.Renew:
+				a.Logout()
+				return nil
+			}
 		}
 		switch s.Screen {
 		case session.ScreenNoService, session.ScreenNoReader, session.ScreenCardProblem, session.ScreenBlocked, session.ScreenBackendError:
@@ -145,21 +163,6 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			}
 			a.SelectRole(s.Question, i)
 		case session.ScreenActive:
-			if loggedIn {
-				continue
-			}
-			loggedIn = true
-			if err := printSession(stdout, s); err != nil {
-				return err
-			}
-			if opts.Renew {
-				a.Renew()
-				continue
-			}
-			if opts.Once {
-				a.Logout()
-				return nil
-			}
 		case session.ScreenRenewPasscode:
 			if loggedIn && !opts.Renew {
 				a.CloseRenewal() // the daily reminder: the terminal login renews only when asked
@@ -178,6 +181,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			}
 			a.SubmitRenewalPasscode(s.Question, p) // the agent wipes p
 		case session.ScreenRenewing:
+			renewing = true
 			if s.Renewing != lastStep {
 				lastStep = s.Renewing
 				fmt.Fprintf(stderr, "%d/%d %s…\n", s.Renewing, len(wording.RenewSteps), s.Renewing.Text())
@@ -194,7 +198,12 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			a.Logout()
 			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
 		case session.ScreenLocked:
-			if loggedIn {
+			switch {
+			case opts.Renew && renewing: // the card left mid-renewal: `renew` did not do its job
+				return fmt.Errorf("%s\n%s", wording.CardRemovedLocked, wording.RenewInterrupted)
+			case opts.Renew && loggedIn:
+				return errors.New(wording.CardRemovedLocked)
+			case loggedIn:
 				fmt.Fprintln(stderr, wording.CardRemovedLocked)
 				return nil
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // fakeAgent feeds States and records the answers.
@@ -114,5 +115,70 @@ func TestLoginClosesTheRenewalReminder(t *testing.T) {
 	<-done
 	if strings.Join(a.answers, ",") != "close renewal" {
 		t.Fatalf("answers %q", a.answers)
+	}
+}
+
+// `renew` whose card leaves mid-renewal fails, and says the renewal is
+// finished or undone at the next login.
+func TestRenewInterruptedByThePull(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	w.Close()
+	a := &fakeAgent{states: make(chan session.State, 4), got: make(chan struct{}, 4)}
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), a, Options{Renew: true}, r, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: &session.Active{User: "Ada"}}
+	<-a.got // renew
+	a.states <- session.State{Screen: session.ScreenRenewing, Seq: 2, Prompt: session.Prompt{Renewing: session.RenewGenerating}}
+	a.states <- session.State{Screen: session.ScreenLocked, Seq: 3}
+	err = <-done
+	if err == nil || !strings.Contains(err.Error(), wording.RenewInterrupted) {
+		t.Fatalf("renew after the pull: %v", err)
+	}
+}
+
+// Only the newest State is delivered: when the daily reminder's popup is
+// the first live screen the terminal sees, it still knows it is logged in.
+// `renew` answers that popup; a login prints the session and closes it.
+func TestReminderSeenBeforeTheActiveScreen(t *testing.T) {
+	for _, renew := range []bool{true, false} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.WriteString("123456\n")
+		w.Close()
+		a := &fakeAgent{states: make(chan session.State, 4), got: make(chan struct{}, 4)}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		var out bytes.Buffer
+		go func() { done <- Run(ctx, a, Options{Renew: renew}, r, &out, &bytes.Buffer{}) }()
+		a.states <- session.State{Screen: session.ScreenRenewPasscode, Seq: 12, Question: 4, Active: &session.Active{User: "Ada"}}
+		<-a.got
+		want := "close renewal"
+		if renew {
+			want = "renewal passcode 123456"
+			a.states <- session.State{Screen: session.ScreenRenewing, Seq: 13, Active: &session.Active{User: "Ada"}}
+			a.states <- session.State{Screen: session.ScreenLocked, Seq: 14, Active: &session.Active{User: "Ada"}}
+			if err := <-done; err == nil || !strings.Contains(err.Error(), wording.RenewInterrupted) {
+				t.Errorf("renew after the pull: %v", err)
+			}
+		} else {
+			cancel()
+			<-done
+		}
+		cancel()
+		r.Close()
+		if got := strings.Join(a.answers, ","); got != want {
+			t.Errorf("renew %v: answers %q, want %q", renew, got, want)
+		}
+		if !strings.Contains(out.String(), `"user": "Ada"`) {
+			t.Errorf("renew %v: the session was not printed: %q", renew, out.String())
+		}
 	}
 }
