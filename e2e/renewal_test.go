@@ -16,6 +16,7 @@ import (
 	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/piv"
+	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/session/renewal"
 	"github.com/cardagent/cardagent/wording"
 )
@@ -256,6 +257,43 @@ func TestAgentRenewalRefused(t *testing.T) {
 			}
 			if after := slotCert(t); after.SerialNumber.Cmp(before.SerialNumber) != 0 {
 				t.Error("the card's certificate changed")
+			}
+		})
+	}
+}
+
+// TestRenewalOfACardLockedOrCancelledMidSession: an administrator locks or
+// cancels the card at identityd while its holder is logged in; the
+// holder's Renew then changes nothing on the card, and the agent says why.
+func TestRenewalOfACardLockedOrCancelledMidSession(t *testing.T) {
+	for _, c := range []struct {
+		action string
+		why    wording.Trouble
+	}{
+		{"lock", wording.CardLockedByRA},
+		{"cancel", wording.CardCancelled},
+	} {
+		t.Run(c.action, func(t *testing.T) {
+			needRig(t)
+			id := testkit.StartIdentityd(t, renewalFlags...)
+			card := demoCard(t, id, testkit.DemoClinician)
+			insert(t, card, 0)
+			p := startInProcess(t, id, nil)
+			p.login(t)
+			before := cardCerts(t)
+			guid := card.GUID()
+			id.Admin(t, "card", c.action, "-guid", api.FormatCardGUID(guid[:]), "-reason", "e2e: reported by the holder")
+			p.agent.Renew()
+			s := p.waitScreen(t, session.ScreenRenewPasscode)
+			p.agent.SubmitRenewalPasscode(s.Question, []byte(demoPasscode))
+			s = p.wait(t, func(s session.State) bool {
+				return s.Screen != session.ScreenRenewPasscode && s.Screen != session.ScreenRenewing
+			}, "the renewal's end")
+			if s.Screen != session.ScreenRenewFailed || s.Problem != c.why.Problem || s.Fix != c.why.Fix {
+				t.Errorf("after the %s: %v %q %q, want the renewal refused with %q", c.action, s.Screen, s.Problem, s.Fix, c.why.Problem)
+			}
+			if after := cardCerts(t); !after[0].Equal(before[0]) || !after[1].Equal(before[1]) {
+				t.Error("the card's certificates changed")
 			}
 		})
 	}

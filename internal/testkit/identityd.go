@@ -29,6 +29,7 @@ type Identityd struct {
 	Logs    *SyncBuffer
 	cmd     *exec.Cmd
 	bin     string
+	common  []string // the store's flags, for every subcommand
 	args    []string // serve's, but for -listen
 }
 
@@ -93,10 +94,27 @@ func StartIdentitydOn(t testing.TB, db string, serveFlags ...string) *Identityd 
 	if out, err := seed.CombinedOutput(); err != nil {
 		t.Fatalf("identityd demo: %v\n%s", err, out)
 	}
-	d.bin, d.args = bin, append(append([]string{"serve"}, common...), serveFlags...)
+	d.bin, d.common, d.args = bin, common, append(append([]string{"serve"}, common...), serveFlags...)
 	d.serve(t, "127.0.0.1:0")
 	t.Cleanup(d.Stop)
 	return d
+}
+
+// Admin runs an identityd subcommand (say "card", "lock", "-guid", …) on
+// the running store, as an administrator at the server does, and returns
+// its output.
+func (d *Identityd) Admin(t testing.TB, args ...string) string {
+	t.Helper()
+	n := 1
+	for n < len(args) && !strings.HasPrefix(args[n], "-") {
+		n++
+	}
+	full := append(append(append([]string(nil), args[:n]...), d.common...), args[n:]...)
+	out, err := exec.Command(d.bin, full...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("identityd %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }
 
 // Restart stops identityd and serves the same store again on the same
