@@ -54,6 +54,8 @@ type Renewal struct {
 	Token    string       `json:"token,omitempty"`
 	State    RenewalState `json:"state"`
 	CardGUID string       `json:"card_guid"`
+	// KeyAlgorithm is the kind of key pair the card generates, by policy.
+	KeyAlgorithm KeyAlgorithm `json:"key_algorithm,omitempty"`
 	// ExpiresAt is when an untouched (opened) renewal expires; absent once
 	// the card may have changed.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
@@ -65,6 +67,15 @@ type Renewal struct {
 	// certificates to write to the card.
 	Certificates *RenewalCertificates `json:"certificates,omitempty"`
 }
+
+// KeyAlgorithm is the kind of the new key pairs of a renewal.
+type KeyAlgorithm string
+
+// The key algorithms the card profile allows.
+const (
+	KeyECCP256 KeyAlgorithm = "ecc-p256" // the default
+	KeyRSA2048 KeyAlgorithm = "rsa-2048"
+)
 
 // RenewalPublicKeys are the recorded new keys, DER SubjectPublicKeyInfo,
 // standard base64; a slot not recorded yet is empty.

@@ -4,8 +4,11 @@ package e2e
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/rsa"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"os/exec"
 	"slices"
 	"strings"
@@ -98,8 +101,15 @@ func renewalOnTheCard(t *testing.T, db string) {
 // in with its new certificate, the passcode appears nowhere in the agent's
 // output, and the card is not left verified.
 func TestAgentRenewNoGUI(t *testing.T) {
+	for _, alg := range []api.KeyAlgorithm{api.KeyECCP256, api.KeyRSA2048} {
+		t.Run(string(alg), func(t *testing.T) { agentRenewNoGUI(t, alg) })
+	}
+}
+
+// agentRenewNoGUI renews with identityd's policy asking for alg keys.
+func agentRenewNoGUI(t *testing.T, alg api.KeyAlgorithm) {
 	needRig(t)
-	id := testkit.StartIdentityd(t, renewalFlags...)
+	id := testkit.StartIdentityd(t, append([]string{"-renewal-key-algorithm", string(alg)}, renewalFlags...)...)
 	_, ch := startMonitor(t)
 	card := demoCard(t, id, testkit.DemoClinician)
 	insert(t, card, 0)
@@ -119,9 +129,14 @@ func TestAgentRenewNoGUI(t *testing.T) {
 	if holdsPasscode(logs.String()) {
 		t.Errorf("the passcode appears in the agent's output:\n%s", logs.String())
 	}
-	after := slotCert(t)
-	if after.SerialNumber.Cmp(before.SerialNumber) == 0 {
-		t.Fatalf("the card still holds serial %x", after.SerialNumber)
+	after := cardCerts(t)
+	if after[0].SerialNumber.Cmp(before.SerialNumber) == 0 {
+		t.Fatalf("the card still holds serial %x", after[0].SerialNumber)
+	}
+	for _, c := range after {
+		if got := keyAlgorithmOf(c); got != alg {
+			t.Errorf("the new certificate %q holds a %s key, want %s", c.Subject, got, alg)
+		}
 	}
 	assertNotVerified(t, "after the renewal")
 	login, llogs := loginNoGUI(t, id, "--once")
@@ -297,4 +312,15 @@ func TestRenewalOfACardLockedOrCancelledMidSession(t *testing.T) {
 			}
 		})
 	}
+}
+
+// keyAlgorithmOf names the kind of key a certificate holds.
+func keyAlgorithmOf(c *x509.Certificate) api.KeyAlgorithm {
+	switch k := c.PublicKey.(type) {
+	case *ecdsa.PublicKey:
+		return api.KeyAlgorithm("ecc-" + strings.ToLower(strings.ReplaceAll(k.Curve.Params().Name, "-", "")))
+	case *rsa.PublicKey:
+		return api.KeyAlgorithm(fmt.Sprintf("rsa-%d", k.N.BitLen()))
+	}
+	return api.KeyAlgorithm(c.PublicKeyAlgorithm.String())
 }

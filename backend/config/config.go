@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/policy"
 )
 
@@ -112,6 +113,10 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&p.CertificateValidity, "cert-validity", p.CertificateValidity, "card certificate validity")
 	fs.IntVar(&p.RenewalsBeforeRA, "renewals-before-ra", p.RenewalsBeforeRA, "every Nth renewal needs an RA in person")
 	fs.DurationVar(&p.RenewalOpenTTL, "renewal-open-ttl", p.RenewalOpenTTL, "an opened renewal nobody touched expires after this long")
+	fs.Func("renewal-key-algorithm", "the key pairs a renewal generates on the card: ecc-p256 (default) or rsa-2048", func(v string) error {
+		p.RenewalKeyAlgorithm = api.KeyAlgorithm(v)
+		return nil // Validate says what is wrong with it
+	})
 	fs.StringVar(&p.SelfServiceUnlock, "self-service-unlock", p.SelfServiceUnlock, "off, email or email+questions")
 	fs.DurationVar(&p.UnlockCodeLifetime, "unlock-code-lifetime", p.UnlockCodeLifetime, "emailed unlock code lifetime")
 	fs.IntVar(&p.UnlockAttempts, "unlock-attempts", p.UnlockAttempts, "security question attempts before an RA is needed")

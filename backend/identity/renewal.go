@@ -40,7 +40,8 @@ func (s *Service) expired(r store.Renewal) bool {
 
 // renewalView is what the agent sees of r; token only where one is handed out.
 func (s *Service) renewalView(r store.Renewal, token string) *api.Renewal {
-	v := &api.Renewal{ID: r.ID, Token: token, State: api.RenewalState(r.State), CardGUID: r.CardGUID}
+	v := &api.Renewal{ID: r.ID, Token: token, State: api.RenewalState(r.State), CardGUID: r.CardGUID,
+		KeyAlgorithm: s.policy.RenewalKeyAlgorithm}
 	switch {
 	case s.expired(r):
 		v.State = api.RenewalStateExpired
@@ -289,6 +290,9 @@ func (s *Service) RecordRenewalKey(ctx context.Context, id, slot string, a Auth,
 		}
 		key, err := parseCardKey(der)
 		if err != nil {
+			return err
+		}
+		if err := checkKeyAlgorithm(key, s.policy.RenewalKeyAlgorithm); err != nil {
 			return err
 		}
 		dst, generating, recorded := &r.Key9C, store.RenewalGenerating9C, store.RenewalRecorded9C

@@ -29,8 +29,9 @@ type Policy struct {
 	RenewalWindow          time.Duration // self-renewal allowed this close to expiry
 	SponsorRenewalWindow   time.Duration // a sponsor may renew this close to expiry
 	CertificateValidity    time.Duration
-	RenewalsBeforeRA       int           // every Nth renewal needs an RA in person
-	RenewalOpenTTL         time.Duration // an opened renewal nobody touched expires after this long
+	RenewalsBeforeRA       int              // every Nth renewal needs an RA in person
+	RenewalOpenTTL         time.Duration    // an opened renewal nobody touched expires after this long
+	RenewalKeyAlgorithm    api.KeyAlgorithm // the key pairs a renewal generates on the card
 	SelfServiceUnlock      string
 	UnlockCodeLifetime     time.Duration
 	UnlockAttempts         int
@@ -57,6 +58,7 @@ func Default() Policy {
 		CertificateValidity:  730 * day,
 		RenewalsBeforeRA:     3,
 		RenewalOpenTTL:       15 * time.Minute,
+		RenewalKeyAlgorithm:  api.KeyECCP256,
 		SelfServiceUnlock:    UnlockEmail,
 		UnlockCodeLifetime:   15 * time.Minute,
 		UnlockAttempts:       3,
@@ -84,6 +86,8 @@ func (p *Policy) Validate() error {
 		return errors.New("policy: renewals before RA must be at least 1")
 	case p.RenewalOpenTTL < time.Minute || p.RenewalOpenTTL > 24*time.Hour:
 		return errors.New("policy: renewal open TTL must be 1 minute – 24 hours")
+	case p.RenewalKeyAlgorithm != api.KeyECCP256 && p.RenewalKeyAlgorithm != api.KeyRSA2048:
+		return fmt.Errorf("policy: renewal key algorithm %q is not %s or %s", p.RenewalKeyAlgorithm, api.KeyECCP256, api.KeyRSA2048)
 	case p.SelfServiceUnlock != UnlockOff && p.SelfServiceUnlock != UnlockEmail && p.SelfServiceUnlock != UnlockEmailQuestions:
 		return fmt.Errorf("policy: self-service unlock %q is not off, email or email+questions", p.SelfServiceUnlock)
 	case p.UnlockCodeLifetime < time.Minute || p.UnlockAttempts < 1:

@@ -54,10 +54,26 @@ const (
 	Checking                   // the new login key proven to identityd
 )
 
+// ErrKeyAlgorithm is identityd asking for key pairs the agent cannot have
+// the card make; the card is not touched.
+var ErrKeyAlgorithm = errors.New("renewal: identityd asks for a key algorithm this agent does not know")
+
+// keyAlgorithm is the card's algorithm for the renewal's policy (ECC P-256
+// when identityd names none).
+func keyAlgorithm(a api.KeyAlgorithm) (piv.Algorithm, error) {
+	switch a {
+	case "", api.KeyECCP256:
+		return piv.AlgECCP256, nil
+	case api.KeyRSA2048:
+		return piv.AlgRSA2048, nil
+	}
+	return 0, fmt.Errorf("%w: %q", ErrKeyAlgorithm, a)
+}
+
 // Options are the knobs of Run; zero values are the defaults.
 type Options struct {
-	// KeyAlgorithm of the new key pairs: ECC P-256 unless identityd's
-	// policy says RSA-2048.
+	// KeyAlgorithm of the new key pairs; by default the renewal's, as
+	// identityd's policy says.
 	KeyAlgorithm piv.Algorithm
 	// CallTimeout bounds each call to identityd (default 15 s).
 	CallTimeout time.Duration
@@ -80,7 +96,11 @@ func Run(ctx context.Context, card Card, guid [16]byte, b Backend, r api.Renewal
 	defer clear(second)
 	defer clear(passcode)
 	if o.KeyAlgorithm == 0 {
-		o.KeyAlgorithm = piv.AlgECCP256
+		alg, err := keyAlgorithm(r.KeyAlgorithm)
+		if err != nil {
+			return r, err
+		}
+		o.KeyAlgorithm = alg
 	}
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = 15 * time.Second
