@@ -24,8 +24,8 @@ rig_identityd -cert-validity 1000h -renewal-window 500h -sponsor-renewal-window 
 # The agent first meets no identityd, so it cannot check a card yet (the unverified prompt).
 rig_stop_identityd
 card=""
-insert() { # insert STATE_FILE
-	"$bin/vcard" attach --state "$1" --port "$port" --reconnect >>"$work/vcard.log" 2>&1 &
+insert() { # insert STATE_FILE [VCARD_ATTACH_FLAGS…]
+	"$bin/vcard" attach --state "$1" --port "$port" --reconnect "${@:2}" >>"$work/vcard.log" 2>&1 &
 	card=$!
 	rig_pids+=("$card")
 }
@@ -76,7 +76,8 @@ insert "$work/rogue.json"
 wait_screen card-problem && shot card-rogue
 pull
 wait_screen insert-card
-insert "$work/ada.json"
+# Each key pair takes this card 4 s, as on a real card, so the renewal's progress can be seen.
+insert "$work/ada.json" --keygen-time 4s
 wait_screen passcode card=verified && shot passcode
 typeln 000000
 wait_screen passcode && shot passcode-wrong
@@ -88,6 +89,13 @@ xdotool key Down Return
 wait_screen active && shot active
 xdotool key Tab space # Renew now, the first button on the screen
 wait_screen renew-passcode && shot renew-passcode
+typeln 123456
+wait_screen renewing && shot renewing
+rig_stop_identityd # identityd goes away while the card makes its keys
+wait_screen renew-failed && shot renew-failed
+rig_restart_identityd
+xdotool key Tab Tab space # Try again, after Close
+wait_screen renew-passcode
 typeln 123456
 wait_screen renewed && shot renewed
 xdotool key Tab space # Close, the popup's only button now

@@ -152,7 +152,7 @@ const (
 	RenewExplain    = "New keys are made on your smartcard and new certificates are written to it. It takes less than a minute. Keep the card in the reader until it is done; you can go on working afterwards."
 	RenewKeepCardIn = "Keep your smartcard in the reader."
 	// RenewInterrupted is shown when the card left or the service failed mid-way.
-	RenewInterrupted = "Nothing is lost: insert the card again and the renewal is finished or undone at your next login."
+	RenewInterrupted = "Nothing is lost: the renewal is finished or undone when you try again or next log in."
 )
 
 // RenewSteps names the steps of a renewal, in order, as the progress shows them.

@@ -2,7 +2,7 @@
 // virtual reader:
 //
 //	vcard init   --state FILE [--pin P] [--puk P] [--mgmt-key HEX --mgmt-alg aes128|aes192|aes256|3des]
-//	vcard attach --state FILE [--host 127.0.0.1] [--port 35963] [--reconnect]
+//	vcard attach --state FILE [--host 127.0.0.1] [--port 35963] [--reconnect] [--keygen-time D]
 //	vcard info   --state FILE
 //
 // While attached, SIGUSR1 pulls the card out of the reader and SIGUSR2

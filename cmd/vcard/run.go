@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/cardagent/cardagent/demo"
 	"github.com/cardagent/cardagent/reader/vcard"
@@ -22,7 +23,7 @@ import (
 const usage = `usage:
   vcard init   --state FILE [--pin PIN] [--puk PUK] [--mgmt-key HEX --mgmt-alg aes128|aes192|aes256|3des]
                [--pin-min N --pin-max N --pin-digits --pin-retries N --puk-retries N]
-  vcard attach --state FILE [--host 127.0.0.1] [--port 35963] [--reconnect]
+  vcard attach --state FILE [--host 127.0.0.1] [--port 35963] [--reconnect] [--keygen-time D]
   vcard info   --state FILE`
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -159,6 +160,7 @@ func runAttach(ctx context.Context, args []string) error {
 	host := fs.String("host", "127.0.0.1", "vpcd host")
 	port := fs.Int("port", 35963, "vpcd port (35963 reader 0, 35964 reader 1)")
 	reconnect := fs.Bool("reconnect", false, "wait for vpcd and reconnect whenever it goes away")
+	keygen := fs.Duration("keygen-time", 0, "take this long to generate each key pair, as real cards do (seconds for RSA-2048)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -168,6 +170,13 @@ func runAttach(ctx context.Context, args []string) error {
 	c, err := vcard.Open(*state)
 	if err != nil {
 		return err
+	}
+	if *keygen > 0 {
+		c.BeforeAnswer(func(cmd []byte) {
+			if len(cmd) > 1 && cmd[1] == 0x47 { // GENERATE ASYMMETRIC KEY PAIR
+				time.Sleep(*keygen)
+			}
+		})
 	}
 	addr := net.JoinHostPort(*host, strconv.Itoa(*port))
 	sig := make(chan os.Signal, 4)

@@ -89,7 +89,7 @@ func (c *Card) ServeVPCD(ctx context.Context, conn net.Conn) error {
 	}
 }
 
-// BeforeAnswer is for tests only: hook runs with each command APDU the card
+// BeforeAnswer is for tests and demos: hook runs with each command APDU the card
 // gets over vpcd, before the card executes it. A hook that blocks plays a
 // card that stops answering mid-exchange (vpcd waits for the answer with no
 // timeout, and pcscd with it). nil removes the hook.
