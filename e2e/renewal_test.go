@@ -82,6 +82,13 @@ func renewalOnTheCard(t *testing.T, db string) {
 	if done.State != api.RenewalStateCompleted {
 		t.Fatalf("renewal ended %q", done.State)
 	}
+	// The session that renewed goes on (it proved the new key at completion);
+	// a further renewal is judged on the card's new certificate: not yet.
+	_, err = cl.OpenRenewal(ctx, client.Ticket{ID: sess.ID, Token: sess.Token})
+	var again *client.APIError
+	if !errors.As(err, &again) || again.Code != api.CodeRenewalRefused || again.RenewalRefusal != api.RenewalOutsideWindow {
+		t.Errorf("a second renewal from the session that renewed: %v, want refused outside the window", err)
+	}
 	sess2, _, newCert := testkit.CardLogin(t, cl, card, demoPasscode)
 	if newCert.SerialNumber.Cmp(oldCert.SerialNumber) == 0 || !newCert.NotAfter.After(oldCert.NotAfter) {
 		t.Errorf("the card still holds serial %x (until %v)", newCert.SerialNumber, newCert.NotAfter)
