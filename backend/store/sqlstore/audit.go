@@ -8,16 +8,34 @@ import (
 
 const auditHeadQuery = `SELECT seq, hash, keyed_from FROM audit_head WHERE id = 1`
 
+// headCache is the chain head inside a write transaction, which may hold
+// several callers' functions (group commit): read and locked once, moved
+// in memory by each append, written back once before the commit.
+type headCache struct {
+	h      audit.Head
+	loaded bool
+	dirty  bool
+}
+
 func (t *tx) LockAuditHead(ctx context.Context) (audit.Head, error) {
+	if t.head != nil && t.head.loaded {
+		return t.head.h, nil
+	}
 	var h audit.Head
 	err := t.q.QueryRowContext(ctx, auditHeadQuery+t.d.ForUpdate).Scan(&h.Seq, &h.Hash, &h.KeyedFrom)
 	if err != nil {
 		return h, t.wrap("locking audit head", err)
 	}
+	if t.head != nil {
+		t.head.h, t.head.loaded = h, true
+	}
 	return h, nil
 }
 
 func (t *tx) AuditHead(ctx context.Context) (audit.Head, error) {
+	if t.head != nil && t.head.loaded {
+		return t.head.h, nil
+	}
 	var h audit.Head
 	err := t.q.QueryRowContext(ctx, auditHeadQuery).Scan(&h.Seq, &h.Hash, &h.KeyedFrom)
 	if err != nil {
@@ -34,6 +52,22 @@ func (t *tx) InsertAudit(ctx context.Context, r *audit.Record) error {
 }
 
 func (t *tx) SetAuditHead(ctx context.Context, h audit.Head) error {
+	if t.head != nil {
+		t.head.h, t.head.loaded, t.head.dirty = h, true, true
+		return nil
+	}
+	return t.writeHead(ctx, h)
+}
+
+// flushHead writes the cached head back if an append moved it.
+func (t *tx) flushHead(ctx context.Context) error {
+	if t.head == nil || !t.head.dirty {
+		return nil
+	}
+	return t.writeHead(ctx, t.head.h)
+}
+
+func (t *tx) writeHead(ctx context.Context, h audit.Head) error {
 	return t.exec(ctx, "moving audit head", `UPDATE audit_head SET seq = $1, hash = $2, keyed_from = $3 WHERE id = 1`, h.Seq, h.Hash, h.KeyedFrom)
 }
 
