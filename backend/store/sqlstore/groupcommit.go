@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,10 @@ import (
 // maxBatch bounds how many functions share one transaction, so one batch
 // does not hold the writer (and on PostgreSQL the chain head) for long.
 const maxBatch = 64
+
+// maxYields is how many scheduling turns the writer gives callers to join
+// a batch before it starts it.
+const maxYields = 2
 
 // ErrClosed is an Update on a closed DB.
 var ErrClosed = errors.New("store closed")
@@ -86,10 +91,11 @@ func (w *writer) stop() {
 func (w *writer) loop(db *DB) {
 	defer close(w.done)
 	batch := make([]*pending, 0, maxBatch)
+	yields := 0
 	for {
 		select {
 		case p := <-w.reqs:
-			batch = append(batch[:0], p)
+			batch, yields = append(batch[:0], p), 0
 		case <-w.quit:
 			return
 		}
@@ -98,9 +104,17 @@ func (w *writer) loop(db *DB) {
 			select {
 			case p := <-w.reqs:
 				batch = append(batch, p)
+				continue
 			default:
+			}
+			if yields >= maxYields {
 				break more
 			}
+			// Let callers that are ready to submit reach the queue: on a busy
+			// machine they are a scheduling turn away, and a larger batch
+			// costs less per function than a second commit.
+			yields++
+			runtime.Gosched()
 		}
 		db.runBatch(batch)
 		w.count(len(batch))
