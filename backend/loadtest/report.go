@@ -183,6 +183,7 @@ func measureAPIStorm(ctx context.Context, w io.Writer, name string, f *Fixture, 
 		return fmt.Errorf("%s renewal storm over the API: %w", name, err)
 	}
 	used := split1.sub(split0)
+	b := srv.Batches
 	floor, err := MeasureCryptoFloor(keys, 2*time.Second)
 	if err != nil {
 		return err
@@ -194,6 +195,10 @@ func measureAPIStorm(ctx context.Context, w io.Writer, name string, f *Fixture, 
 		res.Renewals, res.Elapsed.Round(time.Millisecond), res.Rate(), res.P50.Round(10*time.Microsecond), res.P99.Round(10*time.Microsecond),
 		used.server.Seconds(), perRenewal.Round(time.Microsecond))
 	used.report(w, res.Renewals)
+	if b.Batches > 0 {
+		fmt.Fprintf(w, "  group commit (the whole server run, logins too): %d write transactions in %d commits, %.1f a commit, the largest %d\n",
+			b.Functions, b.Batches, float64(b.Functions)/float64(b.Batches), b.Largest)
+	}
 	fmt.Fprintf(w, "  logins first (one session a card, reused for each of its renewals; not in the storm's time): %d in %v, %.0f/s\n",
 		logins.Ops, logins.Elapsed.Round(time.Millisecond), logins.Rate())
 	fmt.Fprintf(w, "  crypto floor, same run, %d goroutines: 2 CSR checks + 2 certificate signatures + 1 proof verification = %v CPU a renewal (+%v a login) → %.0f renewals/s; the storm reached %.2f of it (server CPU: %.2f)\n",
