@@ -167,7 +167,7 @@ func (s *Service) authRenewal(ctx context.Context, r store.Reader, id string, a 
 	if a.Token == "" || !api.ValidID(id) {
 		return store.Renewal{}, store.Card{}, unauth
 	}
-	ren, err := r.Renewal(ctx, id)
+	ren, card, err := r.RenewalCard(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Renewal{}, store.Card{}, unauth
 	} else if err != nil {
@@ -175,10 +175,6 @@ func (s *Service) authRenewal(ctx context.Context, r store.Reader, id string, a 
 	}
 	if subtle.ConstantTimeCompare(ren.TokenHash, hashToken(a.Token)) != 1 {
 		return store.Renewal{}, store.Card{}, unauth
-	}
-	card, err := r.Card(ctx, ren.CardGUID)
-	if err != nil {
-		return ren, card, err
 	}
 	if ren.WorkstationID != a.WorkstationID {
 		return ren, card, errs.Unauthorized(api.CodeWorkstationMismatch, "this renewal's token was handed out to another workstation", nil)

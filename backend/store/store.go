@@ -84,6 +84,8 @@ type Reader interface {
 	CA(ctx context.Context) (CA, error)
 	// Renewal reads a renewal; inside Update it locks the row as Session does.
 	Renewal(ctx context.Context, id string) (Renewal, error)
+	// RenewalCard is Renewal and, in the same query, the renewal's card.
+	RenewalCard(ctx context.Context, id string) (Renewal, Card, error)
 	// OpenRenewal reads the card's one renewal that is neither completed
 	// nor expired (ErrNotFound if none), locking it as Renewal does. An
 	// opened renewal past its ExpiresAt is still returned: the caller decides.

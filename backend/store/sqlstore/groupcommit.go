@@ -24,7 +24,9 @@ import (
 
 // maxBatch bounds how many functions share one transaction, so one batch
 // does not hold the writer (and on PostgreSQL the chain head) for long.
-const maxBatch = 64
+// On PostgreSQL each function's savepoint is a subtransaction, and more
+// than 64 in one transaction overflow the server's per-backend cache.
+const maxBatch = 48
 
 // maxYields is how many scheduling turns the writer gives callers to join
 // a batch before it starts it.
@@ -188,12 +190,12 @@ func (db *DB) runBatch(batch []*pending) {
 	}
 }
 
-// savepoint is the one name every function's savepoint takes: each is
-// released before the next is set, and one text keeps one prepared
-// statement.
+// Every function's savepoint takes one name, so one text keeps one prepared
+// statement. None is released: each nests in the one before, a rollback
+// goes to the newest of the name (the function's own), and the commit
+// ends them all, one statement (one round trip) a function fewer.
 const (
 	savepointSet      = `SAVEPOINT fn`
-	savepointRelease  = `RELEASE SAVEPOINT fn`
 	savepointRollback = `ROLLBACK TO SAVEPOINT fn`
 )
 
@@ -224,15 +226,12 @@ func (db *DB) runFns(ctx context.Context, t *tx, batch []*pending) error {
 		if err := t.exec(ctx, "setting a savepoint", savepointSet); err != nil {
 			return err
 		}
-		head := *t.head
+		mark := t.head.mark()
 		if p.err = p.call(t); p.err != nil {
-			*t.head = head
+			t.head.undo(mark)
 			if err := t.exec(ctx, "rolling back to a savepoint", savepointRollback); err != nil {
 				return err
 			}
-		}
-		if err := t.exec(ctx, "releasing a savepoint", savepointRelease); err != nil {
-			return err
 		}
 	}
 	return nil
