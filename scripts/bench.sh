@@ -29,8 +29,10 @@ export CARDAGENT_RIGS=1
 	echo "## the real cardagent binary under Xvfb: cold start, idle CPU, RSS"
 	BENCH_IDLE=$([ "${BENCH_SHORT:-0}" = 1 ] && echo 5 || echo 60) scripts/bench-agent.sh
 	echo "## identityd: logins/s, no-op ratio; the renewal storm over the HTTPS API (software cards driving the whole protocol"
-	echo "## with the agent's client) against the crypto floor, with the projected 230,000; the direct-call storm (svc.RenewCard,"
-	echo "## no HTTP: the CA and store path alone); SQLite and PostgreSQL"
+	echo "## with the agent's client) against the crypto floor, with the projected 230,000, where the CPU went (identityd, the"
+	echo "## load generator, the rest of the machine: the database server and anything else running) per renewal, what identityd"
+	echo "## alone would sustain per core, and write transactions per commit (group commit); the direct-call storm"
+	echo "## (svc.RenewCard, no HTTP: the CA and store path alone); SQLite and PostgreSQL"
 	rig=$(mktemp -d /tmp/cardagent-bench.XXXXXX)
 	eval "$(scripts/pg-rig.sh start "$rig/pg")"
 	storm=${BENCH_STORM:-30000}

@@ -38,3 +38,12 @@ func (v *verifiedCerts) put(c *x509.Certificate) {
 	}
 	v.m[k] = c
 }
+
+// storedCert parses a certificate this service issued and stored (a
+// renewal's pending pair), from the cache when it is there.
+func (s *Service) storedCert(der []byte) (*x509.Certificate, error) {
+	if c, ok := s.certs.get(der); ok {
+		return c, nil
+	}
+	return x509.ParseCertificate(der)
+}

@@ -168,7 +168,7 @@ func (s *Service) authRenewal(ctx context.Context, r store.Reader, id string, a 
 	if a.Token == "" || !api.ValidID(id) {
 		return store.Renewal{}, store.Card{}, unauth
 	}
-	ren, err := r.Renewal(ctx, id)
+	ren, card, err := r.RenewalCard(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Renewal{}, store.Card{}, unauth
 	} else if err != nil {
@@ -176,10 +176,6 @@ func (s *Service) authRenewal(ctx context.Context, r store.Reader, id string, a 
 	}
 	if subtle.ConstantTimeCompare(ren.TokenHash, hashToken(a.Token)) != 1 {
 		return store.Renewal{}, store.Card{}, unauth
-	}
-	card, err := r.Card(ctx, ren.CardGUID)
-	if err != nil {
-		return ren, card, err
 	}
 	if ren.WorkstationID != a.WorkstationID {
 		return ren, card, errs.Unauthorized(api.CodeWorkstationMismatch, "this renewal's token was handed out to another workstation", nil)
@@ -320,29 +316,18 @@ func (s *Service) RecordRenewalKey(ctx context.Context, id, slot string, a Auth,
 // slot. They are stored as pending; asked again with the same keys it
 // answers the same certificates.
 func (s *Service) IssueRenewal(ctx context.Context, id string, a Auth, req *api.IssueRequest, m Meta) (*api.Renewal, error) {
+	in := s.prepareIssue(ctx, id, a, req)
+	var issued *x509.Certificate
 	r, err := s.renewalCall(ctx, "renewal.issue", id, a, m, func(tx store.Tx, r *store.Renewal, card store.Card, rec *audit.Record) error {
-		authCSR, signCSR, err := req.CSRs()
-		if err != nil {
-			return errs.BadRequest(api.CodeInvalidRequest, err.Error(), err)
-		}
-		keys, err := KeysFromCSRs(authCSR, signCSR)
-		if err != nil {
-			return errs.BadRequest(api.CodeInvalidRequest, err.Error(), err)
-		}
-		auth, err := marshalKey(keys.Authentication)
-		if err != nil {
-			return err
-		}
-		sign, err := marshalKey(keys.Signature)
-		if err != nil {
-			return err
+		if in.err != nil {
+			return in.err
 		}
 		switch r.State {
 		case store.RenewalRecorded9A, store.RenewalIssued, store.RenewalWriting:
 		default:
 			return s.wrongState(*r)
 		}
-		if !bytes.Equal(auth, r.Key9A) || !bytes.Equal(sign, r.Key9C) {
+		if !in.keysMatch(*r) {
 			return s.stateRefusal(api.CodeRenewalKeyMismatch, "a CSR's key is not the one recorded for its slot", *r)
 		}
 		if r.State != store.RenewalRecorded9A {
@@ -353,20 +338,26 @@ func (s *Service) IssueRenewal(ctx context.Context, id string, a Auth, req *api.
 		if err != nil {
 			return err
 		}
-		guid, err := api.ParseCardGUID(card.GUID)
-		if err != nil {
-			return errs.Internal(err)
-		}
-		pair, err := s.signPair(u, guid, keys)
-		if err != nil {
-			return err
+		pair, ok := in.pairFor(u, card.GUID)
+		if !ok {
+			guid, err := api.ParseCardGUID(card.GUID)
+			if err != nil {
+				return errs.Internal(err)
+			}
+			if pair, err = s.signPair(u, guid, in.keys); err != nil {
+				return err
+			}
 		}
 		rec.Detail += "; pending 9a " + ca.SerialHex(pair.Authentication) + ", 9c " + ca.SerialHex(pair.Signature)
 		r.Cert9A, r.Cert9C, r.State = pair.Authentication.Raw, pair.Signature.Raw, store.RenewalIssued
+		issued = pair.Authentication
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if issued != nil {
+		s.certs.put(issued) // the completing proof presents it
 	}
 	return s.renewalView(r, ""), nil
 }
@@ -375,15 +366,15 @@ func (s *Service) IssueRenewal(ctx context.Context, id string, a Auth, req *api.
 // under the pending 9A certificate (step 7), then makes the pending
 // certificates current.
 func (s *Service) CompleteRenewal(ctx context.Context, id string, a Auth, req *api.CompleteRenewalRequest, m Meta) (*api.Renewal, error) {
+	vp, verr := s.verifyProof(&req.CardProof) // before the transaction; refused inside it, in its turn
 	r, err := s.renewalCall(ctx, "renewal.complete", id, a, m, func(tx store.Tx, r *store.Renewal, card store.Card, rec *audit.Record) error {
 		if r.State != store.RenewalWriting {
 			return s.wrongState(*r)
 		}
-		vp, err := s.verifyProof(&req.CardProof)
-		if err != nil {
-			return err
+		if verr != nil {
+			return verr
 		}
-		pending, err := x509.ParseCertificate(r.Cert9A)
+		pending, err := s.storedCert(r.Cert9A)
 		if err != nil {
 			return errs.Internal(err)
 		}
@@ -407,10 +398,10 @@ func (s *Service) CompleteRenewal(ctx context.Context, id string, a Auth, req *a
 func (s *Service) finishRenewal(ctx context.Context, tx store.Tx, r *store.Renewal, rec *audit.Record) error {
 	var pair IssuedPair
 	var err error
-	if pair.Authentication, err = x509.ParseCertificate(r.Cert9A); err != nil {
+	if pair.Authentication, err = s.storedCert(r.Cert9A); err != nil {
 		return errs.Internal(err)
 	}
-	if pair.Signature, err = x509.ParseCertificate(r.Cert9C); err != nil {
+	if pair.Signature, err = s.storedCert(r.Cert9C); err != nil {
 		return errs.Internal(err)
 	}
 	prev, err := tx.CurrentCertificate(ctx, r.CardGUID, store.SlotAuthentication)

@@ -26,6 +26,9 @@ type Params struct {
 	APIStormDuration time.Duration
 	APIStormCards    int
 	CPUProfile       string // server CPU profile of the login run
+	// GenCPUProfile: the load generator's own CPU profile of the storm
+	// over the API (this process, not the server child).
+	GenCPUProfile string
 	// Seed adds BenchUser, a role and the terms (cmd/identityd-bench: the
 	// demo data).
 	Seed func(context.Context, *identity.Service) error
@@ -162,15 +165,15 @@ func measureAPIStorm(ctx context.Context, w io.Writer, name string, f *Fixture, 
 	storm := APIStorm{Clients: cl, Cards: rcs, CSRs: keys, N: p.APIStormN, Workers: p.APIStormWorkers, Duration: p.APIStormDuration}
 	logins, err := storm.LoginAll(ctx)
 	var res APIStormResult
-	var cpu0, cpu1 time.Duration
+	var split0, split1 cpuSplit
 	if err == nil {
-		cpu0, err = srv.CPU()
+		split0, err = readCPUSplit(srv)
 	}
 	if err == nil {
-		res, err = storm.Do(ctx)
+		res, err = profiled(p.GenCPUProfile, func() (APIStormResult, error) { return storm.Do(ctx) })
 	}
 	if err == nil {
-		cpu1, err = srv.CPU()
+		split1, err = readCPUSplit(srv)
 	}
 	cl.CloseIdleConnections()
 	if serr := srv.Stop(); err == nil {
@@ -179,16 +182,23 @@ func measureAPIStorm(ctx context.Context, w io.Writer, name string, f *Fixture, 
 	if err != nil {
 		return fmt.Errorf("%s renewal storm over the API: %w", name, err)
 	}
+	used := split1.sub(split0)
+	b := srv.Batches
 	floor, err := MeasureCryptoFloor(keys, 2*time.Second)
 	if err != nil {
 		return err
 	}
-	perRenewal := (cpu1 - cpu0) / time.Duration(max(res.Renewals, 1))
+	perRenewal := used.server / time.Duration(max(res.Renewals, 1))
 	fmt.Fprintf(w, "%s renewal storm over the HTTPS API (the agent's client, %d workstations, %d software cards, %d requests a renewal: open, card-auth ×3, record ×2, certificates, challenge, complete):\n",
 		name, p.APIStormWorkers, len(rcs), RequestsPerRenewal)
 	fmt.Fprintf(w, "  %d renewals in %v: %.0f renewals/s, p50 %v, p99 %v; server CPU %.2fs → %v a renewal\n",
 		res.Renewals, res.Elapsed.Round(time.Millisecond), res.Rate(), res.P50.Round(10*time.Microsecond), res.P99.Round(10*time.Microsecond),
-		(cpu1 - cpu0).Seconds(), perRenewal.Round(time.Microsecond))
+		used.server.Seconds(), perRenewal.Round(time.Microsecond))
+	used.report(w, res.Renewals)
+	if b.Batches > 0 {
+		fmt.Fprintf(w, "  group commit (the whole server run, logins too): %d write transactions in %d commits, %.1f a commit, the largest %d\n",
+			b.Functions, b.Batches, float64(b.Functions)/float64(b.Batches), b.Largest)
+	}
 	fmt.Fprintf(w, "  logins first (one session a card, reused for each of its renewals; not in the storm's time): %d in %v, %.0f/s\n",
 		logins.Ops, logins.Elapsed.Round(time.Millisecond), logins.Rate())
 	fmt.Fprintf(w, "  crypto floor, same run, %d goroutines: 2 CSR checks + 2 certificate signatures + 1 proof verification = %v CPU a renewal (+%v a login) → %.0f renewals/s; the storm reached %.2f of it (server CPU: %.2f)\n",

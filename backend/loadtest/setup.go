@@ -20,6 +20,7 @@ import (
 	"github.com/cardagent/cardagent/backend/internal/testenv"
 	"github.com/cardagent/cardagent/backend/secret"
 	"github.com/cardagent/cardagent/backend/store"
+	"github.com/cardagent/cardagent/backend/store/sqlstore"
 )
 
 // BenchUser is the demo user every bench card belongs to.
@@ -104,6 +105,10 @@ type Server struct {
 	Pid   int
 	cmd   *exec.Cmd
 	stdin io.Closer
+	out   *bufio.Reader
+	// Batches is what the child's store writer ran (group commit), known
+	// after Stop.
+	Batches sqlstore.GroupCommitStats
 }
 
 // StartServer re-executes the current binary in server mode. The binary's
@@ -130,13 +135,14 @@ func StartServer(f *Fixture, o ServerOptions) (*Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "URL ") {
 		cmd.Process.Kill()
 		cmd.Wait()
 		return nil, fmt.Errorf("server child did not start: %q %v", line, err)
 	}
-	return &Server{URL: strings.TrimSpace(line[4:]), Pid: cmd.Process.Pid, cmd: cmd, stdin: stdin}, nil
+	return &Server{URL: strings.TrimSpace(line[4:]), Pid: cmd.Process.Pid, cmd: cmd, stdin: stdin, out: out}, nil
 }
 
 // CPU is the server's CPU time so far.
@@ -146,7 +152,13 @@ func (s *Server) CPU() (time.Duration, error) { return ProcessCPU(s.Pid) }
 func (s *Server) Stop() error {
 	s.stdin.Close()
 	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
+	go func() {
+		// The child's last line: what its store writer ran.
+		if line, err := s.out.ReadString('\n'); err == nil {
+			fmt.Sscanf(line, "BATCHES %d %d %d", &s.Batches.Batches, &s.Batches.Functions, &s.Batches.Largest)
+		}
+		done <- s.cmd.Wait()
+	}()
 	select {
 	case err := <-done:
 		return err
@@ -198,5 +210,13 @@ func serveChild(db string, root *secret.Root) error {
 	}
 	fmt.Printf("URL %s\n", b.URL)
 	io.Copy(io.Discard, os.Stdin) // until the parent closes it
-	return b.Close()
+	var st sqlstore.GroupCommitStats
+	if db, ok := b.Store.(interface {
+		GroupCommitStats() sqlstore.GroupCommitStats
+	}); ok {
+		st = db.GroupCommitStats()
+	}
+	err = b.Close()
+	fmt.Printf("BATCHES %d %d %d\n", st.Batches, st.Functions, st.Largest)
+	return err
 }

@@ -36,6 +36,10 @@ type Store interface {
 	// guarantees across calls); fn must not keep r.
 	View(ctx context.Context, fn func(r Reader) error) error
 	// Update runs fn in one write transaction, committed if fn returns nil.
+	// The transaction may be shared with other callers' functions (group
+	// commit): fn then sees their changes as if they had committed just
+	// before it, its error undoes only its own, and Update returns once
+	// the shared commit has, with its error if it failed.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	// Migrate brings the schema to the newest embedded version.
 	Migrate(ctx context.Context) error
@@ -80,6 +84,8 @@ type Reader interface {
 	CA(ctx context.Context) (CA, error)
 	// Renewal reads a renewal; inside Update it locks the row as Session does.
 	Renewal(ctx context.Context, id string) (Renewal, error)
+	// RenewalCard is Renewal and, in the same query, the renewal's card.
+	RenewalCard(ctx context.Context, id string) (Renewal, Card, error)
 	// OpenRenewal reads the card's one renewal that is neither completed
 	// nor expired (ErrNotFound if none), locking it as Renewal does. An
 	// opened renewal past its ExpiresAt is still returned: the caller decides.

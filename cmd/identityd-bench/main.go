@@ -46,6 +46,7 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&p.APIStormDuration, "api-storm-max", time.Minute, "stop the storm over the API after this long")
 	fs.IntVar(&p.APIStormCards, "api-storm-cards", 1000, "software cards the storm over the API renews (each logs in once)")
 	fs.StringVar(&p.CPUProfile, "cpuprofile", "", "write the server's CPU profile of each login run to this file (store name appended; the API storm's with .renewals after it)")
+	fs.StringVar(&p.GenCPUProfile, "gencpuprofile", "", "write the load generator's CPU profile of the storm over the API to this file (store name appended)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,6 +59,9 @@ func run(ctx context.Context, args []string) error {
 		sp := p
 		if sp.CPUProfile != "" {
 			sp.CPUProfile += "." + name
+		}
+		if sp.GenCPUProfile != "" {
+			sp.GenCPUProfile += "." + name
 		}
 		var db string
 		switch name {

@@ -2,22 +2,62 @@ package sqlstore
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"github.com/cardagent/cardagent/backend/audit"
 )
 
 const auditHeadQuery = `SELECT seq, hash, keyed_from FROM audit_head WHERE id = 1`
 
+// headCache is the chain head inside a write transaction, which may hold
+// several callers' functions (group commit): read and locked once, moved
+// in memory by each append, written back once before the commit together
+// with the records appended, in one INSERT.
+type headCache struct {
+	h       audit.Head
+	loaded  bool
+	dirty   bool
+	records []audit.Record // appended, not yet written
+}
+
+// headMark is a headCache as it stood, to go back to.
+type headMark struct {
+	h             audit.Head
+	loaded, dirty bool
+	records       int
+}
+
+func (c *headCache) mark() headMark {
+	return headMark{h: c.h, loaded: c.loaded, dirty: c.dirty, records: len(c.records)}
+}
+
+// undo forgets what a function rolled back to its savepoint appended.
+func (c *headCache) undo(m headMark) {
+	c.h, c.loaded, c.dirty = m.h, m.loaded, m.dirty
+	clear(c.records[m.records:])
+	c.records = c.records[:m.records]
+}
+
 func (t *tx) LockAuditHead(ctx context.Context) (audit.Head, error) {
+	if t.head != nil && t.head.loaded {
+		return t.head.h, nil
+	}
 	var h audit.Head
 	err := t.q.QueryRowContext(ctx, auditHeadQuery+t.d.ForUpdate).Scan(&h.Seq, &h.Hash, &h.KeyedFrom)
 	if err != nil {
 		return h, t.wrap("locking audit head", err)
 	}
+	if t.head != nil {
+		t.head.h, t.head.loaded = h, true
+	}
 	return h, nil
 }
 
 func (t *tx) AuditHead(ctx context.Context) (audit.Head, error) {
+	if t.head != nil && t.head.loaded {
+		return t.head.h, nil
+	}
 	var h audit.Head
 	err := t.q.QueryRowContext(ctx, auditHeadQuery).Scan(&h.Seq, &h.Hash, &h.KeyedFrom)
 	if err != nil {
@@ -27,13 +67,73 @@ func (t *tx) AuditHead(ctx context.Context) (audit.Head, error) {
 }
 
 func (t *tx) InsertAudit(ctx context.Context, r *audit.Record) error {
-	return t.exec(ctx, "writing audit record",
-		`INSERT INTO audit (seq, at, action, outcome, user_id, card_guid, workstation_id, session_id, client_addr, detail, prev_hash, hash)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		r.Seq, micros(r.At), r.Action, r.Outcome, r.UserID, r.CardGUID, r.WorkstationID, r.SessionID, r.ClientAddr, r.Detail, r.PrevHash, r.Hash)
+	if t.head != nil {
+		t.head.records = append(t.head.records, *r)
+		return nil
+	}
+	return t.insertAudit(ctx, []audit.Record{*r})
 }
 
+const auditColumns = 12
+
+// insertAudit writes records in one INSERT per auditInsertMax.
+func (t *tx) insertAudit(ctx context.Context, records []audit.Record) error {
+	for len(records) > 0 {
+		n := min(len(records), auditInsertMax)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO audit (seq, at, action, outcome, user_id, card_guid, workstation_id, session_id, client_addr, detail, prev_hash, hash) VALUES `)
+		args := make([]any, 0, n*auditColumns)
+		for i, r := range records[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for c := range auditColumns {
+				if c > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("$" + strconv.Itoa(i*auditColumns+c+1))
+			}
+			q.WriteByte(')')
+			args = append(args, r.Seq, micros(r.At), r.Action, r.Outcome, r.UserID, r.CardGUID, r.WorkstationID, r.SessionID, r.ClientAddr, r.Detail, r.PrevHash, r.Hash)
+		}
+		if err := t.exec(ctx, "writing audit records", q.String(), args...); err != nil {
+			return err
+		}
+		records = records[n:]
+	}
+	return nil
+}
+
+// auditInsertMax bounds the rows of one INSERT (and so its parameters).
+const auditInsertMax = 64
+
 func (t *tx) SetAuditHead(ctx context.Context, h audit.Head) error {
+	if t.head != nil {
+		t.head.h, t.head.loaded, t.head.dirty = h, true, true
+		return nil
+	}
+	return t.writeHead(ctx, h)
+}
+
+// flushHead writes the records appended and the head they moved.
+func (t *tx) flushHead(ctx context.Context) error {
+	if t.head == nil {
+		return nil
+	}
+	if err := t.insertAudit(ctx, t.head.records); err != nil {
+		return err
+	}
+	clear(t.head.records)
+	t.head.records = t.head.records[:0]
+	if !t.head.dirty {
+		return nil
+	}
+	t.head.dirty = false
+	return t.writeHead(ctx, t.head.h)
+}
+
+func (t *tx) writeHead(ctx context.Context, h audit.Head) error {
 	return t.exec(ctx, "moving audit head", `UPDATE audit_head SET seq = $1, hash = $2, keyed_from = $3 WHERE id = 1`, h.Seq, h.Hash, h.KeyedFrom)
 }
 
@@ -54,5 +154,16 @@ func (t *tx) AuditRecords(ctx context.Context, after int64, limit int) ([]audit.
 		r.At = fromMicros(at)
 		rs = append(rs, r)
 	}
-	return rs, t.wrapIf("reading audit records", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, t.wrap("reading audit records", err)
+	}
+	if t.head != nil {
+		// Appended in this transaction, not yet written: after every row.
+		for _, r := range t.head.records {
+			if r.Seq > after && len(rs) < limit {
+				rs = append(rs, r)
+			}
+		}
+	}
+	return rs, nil
 }

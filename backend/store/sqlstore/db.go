@@ -35,11 +35,14 @@ type Dialect struct {
 
 // DB is a store.Store. Writes go through write, reads through read; SQLite
 // uses a one-connection writer pool (no lock contention, no SQLITE_BUSY)
-// and a separate reader pool, PostgreSQL one pool for both.
+// and a separate reader pool, PostgreSQL one pool for both. Every write
+// goes through one writer goroutine, which commits the transactions waiting
+// together (groupcommit.go).
 type DB struct {
 	write, read           *sql.DB
 	writeStmts, readStmts *stmtCache
 	d                     Dialect
+	w                     *writer // runs every Update (groupcommit.go)
 }
 
 // Migrator brings a database's schema up to date.
@@ -61,6 +64,7 @@ func New(write, read *sql.DB, d Dialect) (*DB, error) {
 	if d.CacheStatements {
 		db.writeStmts, db.readStmts = &stmtCache{db: write}, &stmtCache{db: read}
 	}
+	db.w = startWriter(db)
 	return db, nil
 }
 
@@ -89,6 +93,7 @@ func (db *DB) Ping(ctx context.Context) error { return db.mapErr(db.read.PingCon
 
 // Close implements store.Store.
 func (db *DB) Close() error {
+	db.w.stop()
 	if db.d.CacheStatements {
 		db.writeStmts.close()
 		db.readStmts.close()
@@ -108,32 +113,13 @@ func (db *DB) View(ctx context.Context, fn func(store.Reader) error) error {
 	return fn(&tx{q: db.read, d: &db.d})
 }
 
-// Update implements store.Store.
-func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
-	t, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
+// Update implements store.Store: fn runs on the writer goroutine, in a
+// transaction it may share with other callers' functions (groupcommit.go).
+func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("beginning %s transaction: %w", db.d.Name, db.mapErr(err))
 	}
-	defer func() {
-		if err != nil {
-			_ = t.Rollback()
-		}
-		if db.d.CacheStatements {
-			// The connection is free again: prepare what ran unprepared.
-			db.writeStmts.preparePending(context.WithoutCancel(ctx))
-		}
-	}()
-	var q querier = t
-	if db.d.CacheStatements {
-		q = cachedTx{tx: t, c: db.writeStmts}
-	}
-	if err := fn(&tx{q: q, d: &db.d, write: true}); err != nil {
-		return err
-	}
-	if err := t.Commit(); err != nil {
-		return fmt.Errorf("committing %s transaction: %w", db.d.Name, db.mapErr(err))
-	}
-	return nil
+	return db.submit(ctx, fn)
 }
 
 func (db *DB) mapErr(err error) error {

@@ -42,13 +42,14 @@ func (t *tx) UpdateRenewal(ctx context.Context, r store.Renewal, from store.Rene
 const renewalColumns = `r.id, r.card_guid, r.token_hash, r.workstation_id, r.state, r.key_9a, r.key_9c, r.cert_9a, r.cert_9c,
 	r.created_at, r.updated_at, r.expires_at, r.completed_at`
 
-func scanRenewal(row interface{ Scan(...any) error }) (store.Renewal, error) {
+// scanRenewal reads renewalColumns and then into extra.
+func scanRenewal(row interface{ Scan(...any) error }, extra ...any) (store.Renewal, error) {
 	var r store.Renewal
 	var state string
 	var created, updated int64
 	var expires, completed sql.NullInt64
-	err := row.Scan(&r.ID, &r.CardGUID, &r.TokenHash, &r.WorkstationID, &state, &r.Key9A, &r.Key9C, &r.Cert9A, &r.Cert9C,
-		&created, &updated, &expires, &completed)
+	err := row.Scan(append([]any{&r.ID, &r.CardGUID, &r.TokenHash, &r.WorkstationID, &state, &r.Key9A, &r.Key9C, &r.Cert9A, &r.Cert9C,
+		&created, &updated, &expires, &completed}, extra...)...)
 	r.State = store.RenewalState(state)
 	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
 	r.ExpiresAt, r.CompletedAt = fromNullMicros(expires), fromNullMicros(completed)
@@ -70,4 +71,20 @@ func (t *tx) OpenRenewal(ctx context.Context, cardGUID string) (store.Renewal, e
 		return r, t.wrap("reading the open renewal of "+cardGUID, err)
 	}
 	return r, nil
+}
+
+func (t *tx) RenewalCard(ctx context.Context, id string) (store.Renewal, store.Card, error) {
+	var c store.Card
+	var state string
+	var created int64
+	var cancelled sql.NullInt64
+	r, err := scanRenewal(t.q.QueryRowContext(ctx, `SELECT `+renewalColumns+`,
+		c.guid, c.user_id, c.state, c.key_version, c.puk_sealed, c.puk_next, c.created_at, c.cancelled_at
+		FROM renewals r JOIN cards c ON c.guid = r.card_guid WHERE r.id = $1`+t.lockRow("r"), id),
+		&c.GUID, &c.UserID, &state, &c.KeyVersion, &c.PUKSealed, &c.PUKNext, &created, &cancelled)
+	if err != nil {
+		return r, c, t.wrap("reading renewal", err)
+	}
+	c.State, c.CreatedAt, c.CancelledAt = store.CardState(state), fromMicros(created), fromNullMicros(cancelled)
+	return r, c, nil
 }

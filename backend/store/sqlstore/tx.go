@@ -21,7 +21,8 @@ type querier interface {
 type tx struct {
 	q     querier
 	d     *Dialect
-	write bool // inside Update: session reads lock their row
+	write bool       // inside Update: session reads lock their row
+	head  *headCache // inside Update: the chain head of the batch
 }
 
 func (t *tx) exec(ctx context.Context, what, query string, args ...any) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"testing"
@@ -51,6 +52,13 @@ func testRenewals(t *testing.T, newDB func(t *testing.T) Opener) {
 		}
 		if _, err := rd.Renewal(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("missing renewal: %v", err)
+		}
+		withCard, c, err := rd.RenewalCard(ctx, r.ID)
+		if err != nil || !reflect.DeepEqual(withCard, got) || c.GUID != card || c.UserID == "" {
+			return fmt.Errorf("RenewalCard = %+v, %+v, %v; want %+v with card %s", withCard, c, err, got, card)
+		}
+		if _, _, err := rd.RenewalCard(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("RenewalCard of a missing renewal: %v", err)
 		}
 		return nil
 	}))

@@ -39,6 +39,11 @@ func Run(t *testing.T, open func(t *testing.T) Opener) {
 		{"AuditRelinkedRewriteDetected", testAuditRelinkedRewrite},
 		{"AuditLegacyChainMigrated", testAuditLegacyMigrated},
 		{"ConcurrentAuditAppendsTwoInstances", testConcurrentAppends},
+		{"GroupCommitConcurrent", testGroupCommitConcurrent},
+		{"GroupCommitOneBatch", testGroupCommitOneBatch},
+		{"GroupCommitFailedBatch", testGroupCommitFailedBatch},
+		{"GroupCommitConnectionLost", testGroupCommitConnectionLost},
+		{"GroupCommitClosed", testGroupCommitClosed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
