@@ -32,29 +32,35 @@ func (v fakeVPCD) exchange(payload []byte) []byte {
 	return resp
 }
 
-func TestVPCD(t *testing.T) {
+// attached plugs c into a fake vpcd reader until ctx ends: accept takes
+// the next connection the card makes, done gets Attach's result.
+func attached(ctx context.Context, t *testing.T, c *Card) (accept func() fakeVPCD, done <-chan error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	c, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- c.Attach(ctx, ln.Addr().String(), true) }()
-
-	accept := func() fakeVPCD {
+	t.Cleanup(func() { ln.Close() })
+	result := make(chan error, 1)
+	go func() { result <- c.Attach(ctx, ln.Addr().String(), true) }()
+	return func() fakeVPCD {
 		t.Helper()
 		conn, err := ln.Accept()
 		if err != nil {
 			t.Fatal(err)
 		}
 		return fakeVPCD{t, conn}
+	}, result
+}
+
+func TestVPCD(t *testing.T) {
+	c, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	accept, done := attached(ctx, t, c)
 	v := accept()
 	v.send([]byte{vpcdPowerOn})
 	if atr := v.exchange([]byte{vpcdGetATR}); string(atr) != string(defaultATR) {
@@ -157,11 +163,6 @@ func TestVPCDNoRetry(t *testing.T) {
 // plays a card removed after it acted: the reader never gets the answer,
 // yet the card's state changed.
 func TestPulledWithAnswerInFlight(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	c, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -173,17 +174,12 @@ func TestPulledWithAnswerInFlight(t *testing.T) {
 			pull()
 		}
 	})
-	done := make(chan error, 1)
-	go func() { done <- c.Attach(ctx, ln.Addr().String(), true) }()
-	conn, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := fakeVPCD{t, conn}
+	accept, done := attached(ctx, t, c)
+	v := accept()
 	v.send([]byte{vpcdPowerOn})
 	v.exchange(h("00 A4 04 00 05 A0 00 00 03 08 00"))
 	v.send(h("00 20 00 80 08 39 39 39 39 39 39 FF FF"))
-	if resp, err := readVPCD(conn); err == nil {
+	if resp, err := readVPCD(v.conn); err == nil {
 		t.Fatalf("the reader got the answer % X of a card pulled before it answered", resp)
 	}
 	if err := <-done; err != nil {
