@@ -42,15 +42,7 @@ func renewalOnTheCard(t *testing.T, db string) {
 	insert(t, demoCard(t, id, testkit.DemoClinician), 0)
 	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
 	ctx := context.Background()
-	cl, err := client.New(client.Config{BaseURL: id.URL, CAPin: id.Pin, WorkstationID: "e2e-ws"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	card, err := reader.Open(rig.ReaderName(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer card.Close()
+	cl, card := clientAndCard(t, id)
 
 	sess, guid, oldCert := testkit.CardLogin(t, cl, card, demoPasscode)
 	if !sess.Certificate.SelfRenewalAllowed {
@@ -150,6 +142,22 @@ func agentRenewNoGUI(t *testing.T, alg api.KeyAlgorithm) {
 	waitExit(t, login, llogs)
 }
 
+// clientAndCard is the agent's identityd client and the card in reader 0,
+// opened for the test (and closed when it ends).
+func clientAndCard(t *testing.T, id *testkit.Identityd) (*client.Client, *reader.Card) {
+	t.Helper()
+	cl, err := client.New(client.Config{BaseURL: id.URL, CAPin: id.Pin, WorkstationID: "e2e-ws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := reader.Open(rig.ReaderName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { card.Close() })
+	return cl, card
+}
+
 // slotCert reads the card's 9A certificate in reader 0.
 func slotCert(t *testing.T) *x509.Certificate { return cardCerts(t)[0] }
 
@@ -180,14 +188,7 @@ func interruptedRenewal(t *testing.T, failing string, state api.RenewalState, fi
 	_, ch := startMonitor(t)
 	insert(t, demoCard(t, id, testkit.DemoClinician), 0)
 	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
-	cl, err := client.New(client.Config{BaseURL: id.URL, CAPin: id.Pin, WorkstationID: "e2e-ws"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	card, err := reader.Open(rig.ReaderName(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl, card := clientAndCard(t, id)
 	sess, guid, _ := testkit.CardLogin(t, cl, card, demoPasscode)
 	r, err := cl.OpenRenewal(context.Background(), client.Ticket{ID: sess.ID, Token: sess.Token})
 	if err != nil {

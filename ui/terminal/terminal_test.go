@@ -95,19 +95,30 @@ func TestAskRole(t *testing.T) {
 	}
 }
 
-// The daily renewal reminder is closed by a terminal login (it renews only
-// when asked: `cardagent renew`), and reads no line.
-func TestLoginClosesTheRenewalReminder(t *testing.T) {
+// running is Run on a fakeAgent, with stdin reading input: the agent to
+// feed, Run's result, what it printed on stdout, and a cancel (Ctrl-C).
+func running(t *testing.T, opts Options, input string) (*fakeAgent, <-chan error, *bytes.Buffer, context.CancelFunc) {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	t.Cleanup(func() { r.Close() })
+	w.WriteString(input)
 	w.Close()
 	a := &fakeAgent{states: make(chan session.State, 4), got: make(chan struct{}, 4)}
 	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, a, Options{}, r, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	out := &bytes.Buffer{}
+	go func() { done <- Run(ctx, a, opts, r, out, &bytes.Buffer{}) }()
+	return a, done, out, cancel
+}
+
+// The daily renewal reminder is closed by a terminal login (it renews only
+// when asked: `cardagent renew`), and reads no line.
+func TestLoginClosesTheRenewalReminder(t *testing.T) {
+	a, done, _, cancel := running(t, Options{}, "")
 	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: &session.Active{User: "Ada"}}
 	a.states <- session.State{Screen: session.ScreenRenewPasscode, Seq: 2, Question: 3}
 	<-a.got
@@ -121,23 +132,12 @@ func TestLoginClosesTheRenewalReminder(t *testing.T) {
 // `renew` whose card leaves mid-renewal fails, and says the renewal is
 // finished or undone at the next login.
 func TestRenewInterruptedByThePull(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	w.Close()
-	a := &fakeAgent{states: make(chan session.State, 4), got: make(chan struct{}, 4)}
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(context.Background(), a, Options{Renew: true}, r, &bytes.Buffer{}, &bytes.Buffer{})
-	}()
+	a, done, _, _ := running(t, Options{Renew: true}, "")
 	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: &session.Active{User: "Ada"}}
 	<-a.got // renew
 	a.states <- session.State{Screen: session.ScreenRenewing, Seq: 2, Prompt: session.Prompt{Renewing: session.RenewGenerating}}
 	a.states <- session.State{Screen: session.ScreenLocked, Seq: 3}
-	err = <-done
-	if err == nil || !strings.Contains(err.Error(), wording.RenewInterrupted) {
+	if err := <-done; err == nil || !strings.Contains(err.Error(), wording.RenewInterrupted) {
 		t.Fatalf("renew after the pull: %v", err)
 	}
 }
@@ -147,17 +147,7 @@ func TestRenewInterruptedByThePull(t *testing.T) {
 // `renew` answers that popup; a login prints the session and closes it.
 func TestReminderSeenBeforeTheActiveScreen(t *testing.T) {
 	for _, renew := range []bool{true, false} {
-		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.WriteString("123456\n")
-		w.Close()
-		a := &fakeAgent{states: make(chan session.State, 4), got: make(chan struct{}, 4)}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		var out bytes.Buffer
-		go func() { done <- Run(ctx, a, Options{Renew: renew}, r, &out, &bytes.Buffer{}) }()
+		a, done, out, cancel := running(t, Options{Renew: renew}, "123456\n")
 		a.states <- session.State{Screen: session.ScreenRenewPasscode, Seq: 12, Question: 4, Active: &session.Active{User: "Ada"}}
 		<-a.got
 		want := "close renewal"
@@ -172,8 +162,6 @@ func TestReminderSeenBeforeTheActiveScreen(t *testing.T) {
 			cancel()
 			<-done
 		}
-		cancel()
-		r.Close()
 		if got := strings.Join(a.answers, ","); got != want {
 			t.Errorf("renew %v: answers %q, want %q", renew, got, want)
 		}
