@@ -170,6 +170,7 @@ func reasonFlags(fs *flag.FlagSet, a *args) {
 }
 
 func serve(ctx context.Context, svc *identity.Service, c *call) error {
+	server.TuneGC()
 	log := newLogger(c.cfg, c.log)
 	run, err := server.Start(ctx, svc, c.cfg, server.Options{Log: log, Metrics: metrics.New()})
 	if err != nil {

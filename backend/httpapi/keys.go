@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/cardagent/cardagent/api"
@@ -83,7 +84,7 @@ func walkValue(dec *json.Decoder, t reflect.Type) error {
 func walkObject(dec *json.Decoder, t reflect.Type) error {
 	var fields map[string]reflect.Type // exact names, for a struct
 	if t != nil && t.Kind() == reflect.Struct {
-		fields = jsonFields(t)
+		fields = cachedJSONFields(t)
 	}
 	seen := map[string]bool{}
 	for dec.More() {
@@ -116,6 +117,18 @@ func walkObject(dec *json.Decoder, t reflect.Type) error {
 	}
 	_, err := dec.Token() // }
 	return err
+}
+
+// fieldsByType caches jsonFields per request type: the walk runs on every
+// body and reflection over a struct's fields is not free.
+var fieldsByType sync.Map // reflect.Type → map[string]reflect.Type (read-only)
+
+func cachedJSONFields(t reflect.Type) map[string]reflect.Type {
+	if f, ok := fieldsByType.Load(t); ok {
+		return f.(map[string]reflect.Type)
+	}
+	f, _ := fieldsByType.LoadOrStore(t, jsonFields(t))
+	return f.(map[string]reflect.Type)
 }
 
 // jsonFields maps the exact JSON names of a struct's fields (embedded

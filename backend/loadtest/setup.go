@@ -19,6 +19,7 @@ import (
 	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/backend/internal/testenv"
 	"github.com/cardagent/cardagent/backend/secret"
+	"github.com/cardagent/cardagent/backend/server"
 	"github.com/cardagent/cardagent/backend/store"
 	"github.com/cardagent/cardagent/backend/store/sqlstore"
 )
@@ -186,6 +187,7 @@ func MaybeServeChild() {
 }
 
 func serveChild(db string, root *secret.Root) error {
+	server.TuneGC() // as identityd serve does
 	o := testenv.Options{DB: db, Secret: root}
 	if os.Getenv(childEnvRenewal) == "1" {
 		o.Configure = func(c *config.Config) {

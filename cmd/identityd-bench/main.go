@@ -16,12 +16,14 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/backend/loadtest"
+	"github.com/cardagent/cardagent/backend/server"
 	"github.com/cardagent/cardagent/backend/store/postgres"
 	"github.com/cardagent/cardagent/demo"
 )
 
 func main() {
 	loadtest.MaybeServeChild() // the re-executed server process stops here
+	server.TuneGC()            // the generator too: its CPU shares the machine with identityd's
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil {
@@ -42,7 +44,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&p.StormWorkers, "storm-workers", 4, "parallel renewals")
 	fs.DurationVar(&p.StormDuration, "storm-max", 3*time.Minute, "stop the storm after this long")
 	fs.Int64Var(&p.APIStormN, "api-storm", 20000, "renewals in the storm over the HTTPS API (0: skip)")
-	fs.IntVar(&p.APIStormWorkers, "api-storm-workers", 16, "workstations renewing in parallel over the API")
+	fs.IntVar(&p.APIStormWorkers, "api-storm-workers", 48, "workstations renewing in parallel over the API (a storm comes from many: enough that identityd's writer commits in batches)")
 	fs.DurationVar(&p.APIStormDuration, "api-storm-max", time.Minute, "stop the storm over the API after this long")
 	fs.IntVar(&p.APIStormCards, "api-storm-cards", 1000, "software cards the storm over the API renews (each logs in once)")
 	fs.StringVar(&p.CPUProfile, "cpuprofile", "", "write the server's CPU profile of each login run to this file (store name appended; the API storm's with .renewals after it)")
