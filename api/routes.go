@@ -12,6 +12,7 @@ const (
 	RouteSelectRole      = "PUT /v1/sessions/{id}/role"
 	RouteSuspendSession  = "POST /v1/sessions/{id}/suspend"
 	RouteResumeSession   = "POST /v1/sessions/{id}/resume"
+	RoutePasscodeChange  = "POST /v1/sessions/{id}/passcode"
 	RouteOpenRenewal     = "POST /v1/renewals"
 	RouteGetRenewal      = "GET /v1/renewals/{id}"
 	RouteRenewalCardAuth = "POST /v1/renewals/{id}/card-auth"
@@ -30,7 +31,7 @@ const (
 // Routes lists every route above.
 var Routes = []string{
 	RouteCreateChallenge, RouteCreateSession, RouteGetSession, RouteEndSession,
-	RouteAcceptTerms, RouteSelectRole, RouteSuspendSession, RouteResumeSession,
+	RouteAcceptTerms, RouteSelectRole, RouteSuspendSession, RouteResumeSession, RoutePasscodeChange,
 	RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
 	RouteCompleteRenewal, RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz,
 }

@@ -113,10 +113,15 @@ func ValidID(s string) bool { return idPattern.MatchString(s) }
 
 // Policy is the public policy the agent applies (GET /v1/policy).
 type Policy struct {
-	PasscodeMinLength        int    `json:"passcode_min_length"`
-	PasscodeMaxLength        int    `json:"passcode_max_length"`
-	PasscodeDigitsOnly       bool   `json:"passcode_digits_only"`
-	PasscodeRetries          int    `json:"passcode_retries"`
+	PasscodeMinLength  int  `json:"passcode_min_length"`
+	PasscodeMaxLength  int  `json:"passcode_max_length"`
+	PasscodeDigitsOnly bool `json:"passcode_digits_only"`
+	PasscodeRetries    int  `json:"passcode_retries"`
+	// A new passcode must not be one repeated character or a run up or
+	// down (111111, 123456, 8765): checked by the agent before the card.
+	PasscodeRefuseSimple bool `json:"passcode_refuse_simple"`
+	// A new passcode must differ from the current one.
+	PasscodeRefuseCurrent    bool   `json:"passcode_refuse_current"`
 	RenewalWindowDays        int    `json:"renewal_window_days"`
 	SponsorRenewalWindowDays int    `json:"sponsor_renewal_window_days"`
 	CertificateValidityDays  int    `json:"certificate_validity_days"`

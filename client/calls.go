@@ -72,6 +72,12 @@ func (c *Client) Resume(ctx context.Context, t Ticket, proof api.CardProof) (api
 	return s, c.do(ctx, api.RouteResumeSession, &t, api.ResumeRequest{CardProof: proof}, &s, t.ID)
 }
 
+// ReportPasscodeChange tells identityd what the card answered to a
+// passcode change, for its audit trail: the outcome, never a passcode.
+func (c *Client) ReportPasscodeChange(ctx context.Context, t Ticket, r api.PasscodeChangeReport) error {
+	return c.do(ctx, api.RoutePasscodeChange, &t, r, nil, t.ID)
+}
+
 // End ends the session for good (idempotent: retried).
 func (c *Client) End(ctx context.Context, t Ticket) error {
 	return c.do(ctx, api.RouteEndSession, &t, nil, nil, t.ID)

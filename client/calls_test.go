@@ -47,6 +47,9 @@ func TestCallsFollowRoutes(t *testing.T) {
 		{api.RouteSuspendSession, func() error { _, err := c.Suspend(ctx, tk); return err }},
 		{api.RouteResumeSession, func() error { _, err := c.Resume(ctx, tk, api.CardProof{}); return err }},
 		{api.RouteEndSession, func() error { return c.End(ctx, tk) }},
+		{api.RoutePasscodeChange, func() error {
+			return c.ReportPasscodeChange(ctx, tk, api.PasscodeChangeReport{Outcome: api.PasscodeChanged})
+		}},
 		{api.RouteOpenRenewal, func() error { _, err := c.OpenRenewal(ctx, tk); return err }},
 		{api.RouteGetRenewal, func() error { _, err := c.Renewal(ctx, tk); return err }},
 		{api.RouteRenewalCardAuth, func() error { _, err := c.RenewalCardAuth(ctx, tk, api.PurposeWrite, make([]byte, 16)); return err }},

@@ -100,12 +100,24 @@ typeln 123456
 wait_screen renewed && shot renewed
 xdotool key Tab space # Close, the popup's only button now
 wait_screen active
+xdotool key Tab space # Change passcode, the first button now the alert has gone
+wait_screen change-passcode
+typeln 000000 # a wrong current passcode (Enter goes from field to field)
+typeln 482916
+typeln 482916
+wait_screen change-passcode && shot change-passcode
+typeln 123456
+typeln 482916
+typeln 482916
+wait_screen passcode-changed && shot passcode-changed
+xdotool key space # Close has the focus
+wait_screen active
 pull
 wait_screen locked && shot locked
 rig_stop_identityd
 insert "$work/ada.json"
 wait_screen passcode
-typeln 123456
+typeln 482916
 wait_screen backend-error && shot backend-error
 pull
 rig_restart_identityd

@@ -134,8 +134,8 @@ func New(cfg Config, backend Backend, events Events, open OpenCard, tickets Tick
 }
 
 // defaultRule applies until the backend's policy is known: the seeds' 4–8
-// characters.
-var defaultRule = PasscodeRule{MinLength: 4, MaxLength: 8}
+// characters, and a new passcode must differ from the current one.
+var defaultRule = PasscodeRule{MinLength: 4, MaxLength: 8, RefuseCurrent: true}
 
 func (a *Agent) mode() Mode {
 	if a.cfg.Mode != ModeFromPolicy {

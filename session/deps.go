@@ -26,6 +26,9 @@ type Backend interface {
 	Suspend(ctx context.Context, t client.Ticket) (api.Session, error)
 	Resume(ctx context.Context, t client.Ticket, proof api.CardProof) (api.Session, error)
 	End(ctx context.Context, t client.Ticket) error
+	// ReportPasscodeChange tells identityd what the card answered to a
+	// passcode change (its audit trail): the outcome, never a passcode.
+	ReportPasscodeChange(ctx context.Context, t client.Ticket, r api.PasscodeChangeReport) error
 	// OpenRenewal opens a certificate renewal of the session's card; the
 	// card work of it (renewal.Backend) goes on with the renewal's ticket.
 	OpenRenewal(ctx context.Context, session client.Ticket) (api.Renewal, error)

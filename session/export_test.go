@@ -12,3 +12,6 @@ func (a *Agent) Idle() bool { return a.idle() }
 
 // DefaultRule is the passcode rule before the backend's policy is known.
 var DefaultRule = defaultRule
+
+// SimplePasscode is the RefuseSimple test.
+var SimplePasscode = simplePasscode

@@ -160,6 +160,7 @@ func (a *Agent) loggedIn(sess api.Session, resumed bool) {
 	a.ticket = &client.Ticket{ID: sess.ID, Token: sess.Token}
 	if a.id != nil {
 		a.lastGUID = a.id.guid
+		a.id.triesLeft = a.passcodeRetries() // a good passcode resets the card's count
 	}
 	if resumed {
 		a.parked = nil

@@ -22,12 +22,8 @@ func ruleProblem(p []byte, r PasscodeRule) string {
 	if len(p) < r.MinLength || len(p) > r.MaxLength {
 		return wording.PasscodeWrongLength(r.Describe())
 	}
-	if r.DigitsOnly {
-		for _, c := range p {
-			if c < '0' || c > '9' {
-				return wording.PasscodeNotDigits(r.Describe())
-			}
-		}
+	if r.DigitsOnly && !allDigits(p) {
+		return wording.PasscodeNotDigits(r.Describe())
 	}
 	return ""
 }

@@ -31,7 +31,8 @@ func (a *Agent) fetchPolicy() {
 func (a *Agent) setPolicy(p api.Policy) {
 	a.policy = &p
 	if p.PasscodeMinLength > 0 && p.PasscodeMaxLength >= p.PasscodeMinLength {
-		a.st.Rule = PasscodeRule{MinLength: p.PasscodeMinLength, MaxLength: p.PasscodeMaxLength, DigitsOnly: p.PasscodeDigitsOnly}
+		a.st.Rule = PasscodeRule{MinLength: p.PasscodeMinLength, MaxLength: p.PasscodeMaxLength, DigitsOnly: p.PasscodeDigitsOnly,
+			RefuseSimple: p.PasscodeRefuseSimple, RefuseCurrent: p.PasscodeRefuseCurrent}
 		a.publish()
 	}
 	a.checkCardLate()

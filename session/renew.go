@@ -36,7 +36,7 @@ func (a *Agent) Renew() {
 			a.show(ScreenRenewFailed, func(s *State) { trouble(s, notOffered(c.RenewalRefusal)) })
 			return
 		}
-		a.show(ScreenRenewPasscode, nil)
+		a.show(ScreenRenewPasscode, func(s *State) { s.TriesLeft = a.cardTriesLeft() })
 	})
 }
 
@@ -52,7 +52,7 @@ func (a *Agent) remindRenewal() {
 	if err := a.cfg.Reminders.SetRemindedOn(user, today); err != nil {
 		a.log.Warn("remembering the renewal reminder", "err", err)
 	}
-	a.show(ScreenRenewPasscode, nil)
+	a.show(ScreenRenewPasscode, func(s *State) { s.TriesLeft = a.cardTriesLeft() })
 }
 
 // SubmitRenewalPasscode starts the renewal with the passcode typed on
@@ -198,7 +198,7 @@ func (a *Agent) renewFailed(err error) {
 	t, retryable := renewalTrouble(err)
 	a.retry = nil
 	if retryable {
-		a.retry = func() { a.show(ScreenRenewPasscode, nil) }
+		a.retry = func() { a.show(ScreenRenewPasscode, func(s *State) { s.TriesLeft = a.cardTriesLeft() }) }
 	}
 	a.show(ScreenRenewFailed, func(s *State) { trouble(s, t); s.Retryable = retryable })
 }

@@ -31,17 +31,33 @@ const (
 	ScreenRenewing      // the card work under way: Renewing
 	ScreenRenewed       // done: RenewedUntil
 	ScreenRenewFailed   // not offered now, or did not finish: Problem, Fix, Retryable
+	// The passcode change popup, over the active session.
+	ScreenChangePasscode       // current passcode, new one twice: TriesLeft, Rule, Message
+	ScreenChangingPasscode     // CHANGE REFERENCE DATA under way on the card
+	ScreenPasscodeChanged      // done
+	ScreenPasscodeChangeFailed // not changed: Problem, Fix, Retryable (ScreenChangePasscode again)
 )
 
 var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-card", "reading-card", "card-problem",
 	"passcode", "blocked", "signing-in", "terms", "roles", "active", "locked", "backend-error",
-	"renew-passcode", "renewing", "renewed", "renew-failed"}
+	"renew-passcode", "renewing", "renewed", "renew-failed",
+	"change-passcode", "changing-passcode", "passcode-changed", "passcode-change-failed"}
 
 // asks reports whether the screen puts a question the user answers with an
 // intent that names it (State.Question).
 func (s Screen) asks() bool {
-	return s == ScreenPasscode || s == ScreenTerms || s == ScreenRoles || s == ScreenRenewPasscode
+	return s == ScreenPasscode || s == ScreenTerms || s == ScreenRoles || s == ScreenRenewPasscode || s == ScreenChangePasscode
 }
+
+// PasscodeChange reports whether the screen is the passcode change popup,
+// shown over the active session.
+func (s Screen) PasscodeChange() bool {
+	return s >= ScreenChangePasscode && s <= ScreenPasscodeChangeFailed
+}
+
+// OverSession reports whether the screen is a popup over the active
+// session (renewal or passcode change): the session is live behind it.
+func (s Screen) OverSession() bool { return s.Renewal() || s.PasscodeChange() }
 
 // Renewal reports whether the screen is the renewal popup, shown over the
 // active session.
@@ -139,6 +155,9 @@ type PasscodeRule struct {
 	MinLength  int
 	MaxLength  int
 	DigitsOnly bool
+	// For a new passcode only: refuse one repeated character or a run
+	// (RefuseSimple), and the current passcode (RefuseCurrent).
+	RefuseSimple, RefuseCurrent bool
 }
 
 // Describe says the rule in words, for the passcode prompt.

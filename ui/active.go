@@ -31,6 +31,7 @@ type activeView struct {
 	lock    *widget.Button
 	logout  *widget.Button
 	renew   *widget.Button // in the expiry alert, when self-renewal is offered
+	change  *widget.Button // change passcode
 	since   time.Time
 	root    fyne.CanvasObject
 }
@@ -53,6 +54,7 @@ func newActiveView(sess Session, now func() time.Time) *activeView {
 	v.lock = widget.NewButtonWithIcon("Lock", lockIcon, sess.Lock)
 	v.logout = widget.NewButtonWithIcon("Log out", theme.LogoutIcon(), sess.Logout)
 	v.logout.Importance = widget.HighImportance
+	v.change = widget.NewButtonWithIcon(wording.ChangePasscodeButton, theme.AccountIcon(), sess.ChangePasscode)
 
 	warn := newPanel(theme.ColorNameWarning)
 	warn.minSize = fyne.NewSize(6, 0)
@@ -82,7 +84,7 @@ func newActiveView(sess Session, now func() time.Time) *activeView {
 		v.user,
 		container.NewStack(boxBackground(), details),
 		v.message,
-		container.NewHBox(layout.NewSpacer(), v.lock, v.logout),
+		container.NewHBox(v.change, layout.NewSpacer(), v.lock, v.logout),
 	)
 	return v
 }

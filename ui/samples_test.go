@@ -80,6 +80,16 @@ func (f *fakeSession) SubmitRenewalPasscode(q uint64, p []byte) {
 	f.record("SubmitRenewalPasscode")
 }
 
+func (f *fakeSession) ChangePasscode()      { f.record("ChangePasscode") }
+func (f *fakeSession) ClosePasscodeChange() { f.record("ClosePasscodeChange") }
+func (f *fakeSession) SubmitPasscodeChange(q uint64, current, next, again []byte) {
+	f.mu.Lock()
+	f.passcodes = append(f.passcodes, current, next, again)
+	f.questions = append(f.questions, q)
+	f.mu.Unlock()
+	f.record("SubmitPasscodeChange")
+}
+
 func (f *fakeSession) got() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -434,6 +444,49 @@ var samples = []struct {
 		r.login(amara(t, loginTime.AddDate(0, 0, 5)), 0)
 		r.Agent.Renew()
 		return r.WaitScreen(session.ScreenRenewFailed)
+	}},
+	{"change-passcode", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, nil)
+		r.login(amara(t, farAway), 0)
+		r.Agent.ChangePasscode()
+		s := r.WaitScreen(session.ScreenChangePasscode)
+		r.SubmitPasscodeChange(wrongPIN, "24681357", "24681357")
+		return r.WaitFor("a wrong current passcode", func(n session.State) bool {
+			return n.Screen == session.ScreenChangePasscode && n.Question != s.Question
+		})
+	}},
+	{"changing-passcode", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, nil)
+		c := amara(t, farAway)
+		r.login(c, 0)
+		r.Agent.ChangePasscode()
+		r.WaitScreen(session.ScreenChangePasscode)
+		c.Hold(r.Gate()) // the change waits on the card until the sample is taken
+		r.SubmitPasscodeChange(samplePIN, "24681357", "24681357")
+		return r.WaitScreen(session.ScreenChangingPasscode)
+	}},
+	{"passcode-changed", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, nil)
+		r.login(amara(t, farAway), 0)
+		r.Agent.ChangePasscode()
+		r.WaitScreen(session.ScreenChangePasscode)
+		r.SubmitPasscodeChange(samplePIN, "24681357", "24681357")
+		return r.WaitScreen(session.ScreenPasscodeChanged)
+	}},
+	{"passcode-change-blocked", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, nil)
+		r.login(amara(t, farAway), 0)
+		r.Agent.ChangePasscode()
+		for {
+			s := r.WaitFor("the popup", func(s session.State) bool {
+				return s.Screen == session.ScreenChangePasscode || s.Screen == session.ScreenPasscodeChangeFailed
+			})
+			if s.Screen == session.ScreenPasscodeChangeFailed {
+				return s
+			}
+			r.SubmitPasscodeChange(wrongPIN, "24681357", "24681357")
+			r.WaitFor("the answer", func(n session.State) bool { return n.Question != s.Question })
+		}
 	}},
 	{"active-ra", func(t testing.TB) session.State {
 		r := run(t, session.Config{}, func(b *sessiontest.Backend) {

@@ -22,6 +22,7 @@ type tray struct {
 	lock   *fyne.MenuItem
 	logout *fyne.MenuItem
 	renew  *fyne.MenuItem
+	change *fyne.MenuItem // change passcode
 	quit   *fyne.MenuItem
 
 	desk desktop.App // nil where there is no tray (tests, mobile)
@@ -43,9 +44,14 @@ func newTray(u *UI) *tray {
 		u.win.Show()
 		u.sess.Renew()
 	})
+	t.change = fyne.NewMenuItem(wording.ChangePasscodeTrayItem, func() {
+		u.hidden = false
+		u.win.Show()
+		u.sess.ChangePasscode()
+	})
 	t.quit = fyne.NewMenuItem("Quit", u.quit)
 	t.quit.IsQuit = true
-	t.menu = fyne.NewMenu(Title, t.status, fyne.NewMenuItemSeparator(), t.show, t.lock, t.logout, t.renew,
+	t.menu = fyne.NewMenu(Title, t.status, fyne.NewMenuItemSeparator(), t.show, t.lock, t.logout, t.renew, t.change,
 		fyne.NewMenuItemSeparator(), t.quit)
 	t.desk, _ = u.app.(desktop.App)
 	if !trayHostReachable() {
@@ -85,9 +91,11 @@ func (t *tray) render(st session.State) {
 	lock := st.Screen != session.ScreenActive
 	logout := st.Active == nil
 	renew := st.Screen != session.ScreenActive || st.Expiry == nil || !st.Expiry.CanSelfRenew
-	if status == t.status.Label && lock == t.lock.Disabled && logout == t.logout.Disabled && renew == t.renew.Disabled {
+	change := st.Screen != session.ScreenActive
+	if status == t.status.Label && lock == t.lock.Disabled && logout == t.logout.Disabled && renew == t.renew.Disabled && change == t.change.Disabled {
 		return
 	}
+	t.change.Disabled = change
 	t.status.Label = status
 	t.lock.Disabled = lock
 	t.logout.Disabled = logout
@@ -110,7 +118,8 @@ func statusLine(st session.State) string {
 		return wording.StatusSigningIn
 	case session.ScreenRenewPasscode, session.ScreenRenewing:
 		return wording.StatusRenewing
-	case session.ScreenActive, session.ScreenRenewed, session.ScreenRenewFailed:
+	case session.ScreenActive, session.ScreenRenewed, session.ScreenRenewFailed, session.ScreenChangePasscode,
+		session.ScreenChangingPasscode, session.ScreenPasscodeChanged, session.ScreenPasscodeChangeFailed:
 		if a := st.Active; a != nil {
 			return wording.StatusSignedIn(a.User, a.Role)
 		}

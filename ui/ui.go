@@ -36,6 +36,10 @@ type Session interface {
 	Renew()
 	SubmitRenewalPasscode(question uint64, p []byte) // takes ownership; the session wipes it
 	CloseRenewal()
+	// The passcode change popup.
+	ChangePasscode()
+	SubmitPasscodeChange(question uint64, current, next, again []byte) // takes ownership; the session wipes them
+	ClosePasscodeChange()
 }
 
 // Title is the main window's title.
@@ -80,6 +84,7 @@ type UI struct {
 	active                       *activeView
 	locked                       *lockedView
 	renew                        *renewPopup
+	passcodeChange               *passcodePopup
 
 	current view
 	state   session.State
@@ -115,6 +120,7 @@ func New(app fyne.App, sess Session) *UI {
 	u.body = container.NewStack()
 	u.win.SetContent(container.NewBorder(u.chrome.header, u.chrome.footer, nil, nil, u.body))
 	u.renew = newRenewPopup(sess, u.win.Canvas())
+	u.passcodeChange = newPasscodePopup(sess, u.win.Canvas())
 	u.win.Resize(fyne.NewSize(960, 680))
 
 	u.tray = newTray(u)
@@ -172,12 +178,14 @@ func (u *UI) viewFor(s session.Screen) view {
 		return u.terms
 	case session.ScreenRoles:
 		return u.roles
-	case session.ScreenActive, session.ScreenRenewPasscode, session.ScreenRenewing,
-		session.ScreenRenewed, session.ScreenRenewFailed: // the renewal popup sits over the session
+	case session.ScreenActive:
 		return u.active
 	case session.ScreenLocked:
 		return u.locked
 	default:
+		if s.OverSession() { // the renewal and passcode popups sit over the session
+			return u.active
+		}
 		return u.starting
 	}
 }
@@ -204,10 +212,11 @@ func (u *UI) apply(st session.State) {
 			u.win.Show()
 		}
 	}
-	if f, ok := v.(focuser); ok && !st.Screen.Renewal() {
+	if f, ok := v.(focuser); ok && !st.Screen.OverSession() {
 		f.focus(u.win.Canvas())
 	}
 	u.renew.render(st, u.win.Canvas())
+	u.passcodeChange.render(st, u.win.Canvas())
 
 	u.chrome.render(st)
 	if st.Demo != prev.Demo || u.win.Title() == "" {

@@ -499,3 +499,59 @@ func TestRenewalPopup(t *testing.T) {
 		t.Errorf("Close sent %q", got)
 	}
 }
+
+// TestPasscodeChangePopup: the button opens it; Tab and Enter go from the
+// current passcode to the new one twice and send all three once per
+// question; the result and Close follow the session's screens.
+func TestPasscodeChangePopup(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "active"))
+	test.Tap(u.active.change)
+	st := sample(t, "change-passcode")
+	u.apply(st)
+	p := u.passcodeChange
+	if !p.pop.Visible() || u.win.Canvas().Focused() != p.current {
+		t.Fatal("the popup is not up with the current passcode focused")
+	}
+	if p.tries.Text != "2 attempts left" || p.message.Text == "" {
+		t.Errorf("tries %q, message %q", p.tries.Text, p.message.Text)
+	}
+	test.Type(p.current, "123456")
+	p.current.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if u.win.Canvas().Focused() != p.next {
+		t.Fatal("Enter in the current passcode does not go to the new one")
+	}
+	test.Type(p.next, "24681357")
+	p.next.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Type(p.again, "24681357")
+	p.again.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Tap(p.change) // the same question again: not sent twice
+	got := f.got()
+	if !slices.Equal(got, []string{"ChangePasscode", "SubmitPasscodeChange"}) ||
+		string(f.passcodes[0]) != "123456" || string(f.passcodes[1]) != "24681357" || string(f.passcodes[2]) != "24681357" {
+		t.Fatalf("intents %q passcodes %q", got, f.passcodes)
+	}
+	if p.current.Text != "" || p.next.Text != "" || p.again.Text != "" {
+		t.Error("the fields keep the passcodes after sending")
+	}
+	u.apply(sample(t, "changing-passcode"))
+	if !p.working.Visible() || p.form.Visible() || p.change.Visible() {
+		t.Error("the card at work still shows the form")
+	}
+	u.apply(sample(t, "passcode-changed"))
+	if p.result.Text != wording.PasscodeChanged || u.win.Canvas().Focused() != p.close {
+		t.Errorf("done says %q; Close focused: %v", p.result.Text, u.win.Canvas().Focused() == p.close)
+	}
+	test.Tap(p.close)
+	u.apply(sample(t, "active"))
+	if p.pop.Visible() {
+		t.Error("the popup stays after the session left it")
+	}
+	if got := f.got(); got[len(got)-1] != "ClosePasscodeChange" {
+		t.Errorf("Close sent %q", got)
+	}
+	u.apply(sample(t, "passcode-change-blocked"))
+	if p.result.Text != wording.Blocked.Problem || p.retry.Visible() || p.rule.Visible() {
+		t.Errorf("blocked: %q, retry %v, rule %v", p.result.Text, p.retry.Visible(), p.rule.Visible())
+	}
+}

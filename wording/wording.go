@@ -247,3 +247,36 @@ func BackendFailed(detail string) Trouble {
 func LoginCertExpired(on string) Trouble {
 	return Trouble{"The login certificate expired on " + on + ".", RenewalExpired}
 }
+
+// Changing the passcode from the active session.
+const (
+	TitleChangePasscode    = "Change your passcode"
+	ChangePasscodeButton   = "Change passcode"
+	ChangePasscodeTrayItem = "Change passcode…"
+	// ChangePasscodeExplain says what will happen, before the passcodes.
+	ChangePasscodeExplain = "Your smartcard checks your current passcode and stores the new one. Keep the card in the reader until it is done."
+	CurrentPasscodeLabel  = "Current passcode"
+	NewPasscodeLabel      = "New passcode"
+	RepeatPasscodeLabel   = "New passcode again"
+	ChangingPasscode      = "Changing the passcode on your smartcard…"
+	PasscodeChanged       = "Your passcode has been changed. Use the new one from now on."
+	// Why a new passcode was refused before it reached the card (no try used).
+	NewPasscodesDiffer    = "The two new passcodes are not the same."
+	NewPasscodeIsCurrent  = "The new passcode must be different from your current one."
+	NewPasscodeTooSimple  = "The new passcode must not be one repeated character or a run such as 123456 or 8765."
+	CurrentPasscodeNeeded = "Enter your current passcode."
+)
+
+// NewPasscodeRule is the rule a new passcode must follow, as the popup
+// shows it and as the refusal of one that does not says it;
+// NewPasscodeNotDigits is the refusal of letters where only digits go.
+func NewPasscodeRule(rule string) string { return "The new passcode must have " + rule + "." }
+func NewPasscodeNotDigits(rule string) string {
+	return "The new passcode must have only digits (" + rule + ")."
+}
+
+// Why a passcode change did not happen, after the card was asked.
+var (
+	PasscodeCardRefused = Trouble{"Your smartcard did not accept the new passcode.", "Choose another passcode and try again."}
+	PasscodeNotChanged  = Trouble{"Your passcode was not changed.", "Keep the card in the reader and try again. Your current passcode still works."}
+)

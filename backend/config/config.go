@@ -108,6 +108,8 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&p.PasscodeMinLength, "passcode-min", p.PasscodeMinLength, "shortest passcode")
 	fs.IntVar(&p.PasscodeMaxLength, "passcode-max", p.PasscodeMaxLength, "longest passcode")
 	fs.BoolVar(&p.PasscodeDigitsOnly, "passcode-digits-only", p.PasscodeDigitsOnly, "passcodes are digits only")
+	fs.BoolVar(&p.PasscodeRefuseSimple, "passcode-refuse-simple", p.PasscodeRefuseSimple, "a new passcode must not be one repeated character or a run (111111, 123456, 8765)")
+	fs.BoolVar(&p.PasscodeRefuseCurrent, "passcode-refuse-current", p.PasscodeRefuseCurrent, "a new passcode must differ from the current one")
 	fs.DurationVar(&p.RenewalWindow, "renewal-window", p.RenewalWindow, "self-renewal allowed this close to expiry")
 	fs.DurationVar(&p.SponsorRenewalWindow, "sponsor-renewal-window", p.SponsorRenewalWindow, "a sponsor may renew this close to expiry")
 	fs.DurationVar(&p.CertificateValidity, "cert-validity", p.CertificateValidity, "card certificate validity")

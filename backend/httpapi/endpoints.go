@@ -6,6 +6,7 @@ import (
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/errs"
+	"github.com/cardagent/cardagent/backend/identity"
 )
 
 func (h *Handler) createChallenge(w http.ResponseWriter, r *http.Request) {
@@ -58,6 +59,18 @@ func (h *Handler) selectRole(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := h.svc.SelectRole(r.Context(), r.PathValue("id"), auth(r), &req, meta(r))
 	h.respond(w, r, http.StatusOK, s, err)
+}
+
+func (h *Handler) reportPasscodeChange(w http.ResponseWriter, r *http.Request) {
+	var req api.PasscodeChangeReport
+	if !h.decode(w, r, identity.ActionPasscodeChange, &req) {
+		return
+	}
+	if err := h.svc.ReportPasscodeChange(r.Context(), r.PathValue("id"), auth(r), &req, meta(r)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (h *Handler) suspendSession(w http.ResponseWriter, r *http.Request) {

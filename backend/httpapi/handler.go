@@ -25,6 +25,7 @@ type Service interface {
 	SelectRole(ctx context.Context, id string, a identity.Auth, req *api.SelectRoleRequest, m identity.Meta) (*api.Session, error)
 	Suspend(ctx context.Context, id string, a identity.Auth, m identity.Meta) (*api.Session, error)
 	Resume(ctx context.Context, id string, req *api.ResumeRequest, m identity.Meta) (*api.Session, error)
+	ReportPasscodeChange(ctx context.Context, id string, a identity.Auth, req *api.PasscodeChangeReport, m identity.Meta) error
 	OpenRenewal(ctx context.Context, req *api.OpenRenewalRequest, a identity.Auth, m identity.Meta) (*api.Renewal, error)
 	Renewal(ctx context.Context, id string, a identity.Auth, m identity.Meta) (*api.Renewal, error)
 	RenewalCardAuth(ctx context.Context, id string, a identity.Auth, req *api.CardAuthRequest, m identity.Meta) (*api.CardAuthResponse, error)
@@ -92,6 +93,7 @@ func New(svc Service, opts ...Option) *Handler {
 	h.handle(api.RouteSelectRole, h.selectRole)
 	h.handle(api.RouteSuspendSession, h.suspendSession)
 	h.handle(api.RouteResumeSession, h.resumeSession)
+	h.handle(api.RoutePasscodeChange, h.reportPasscodeChange)
 	h.renewalRoutes()
 	h.handle(api.RouteGetPolicy, h.getPolicy)
 	h.handle(api.RoutePing, h.ping)

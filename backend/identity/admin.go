@@ -285,6 +285,20 @@ func (s *Service) VerifyAudit(ctx context.Context) (audit.Summary, error) {
 	return s.verifyAudit(ctx, nil)
 }
 
+// RecentAudit is the newest n audit records, oldest first.
+func (s *Service) RecentAudit(ctx context.Context, n int) ([]audit.Record, error) {
+	var recs []audit.Record
+	err := s.store.View(ctx, func(r store.Reader) error {
+		h, err := r.AuditHead(ctx)
+		if err != nil {
+			return err
+		}
+		recs, err = r.AuditRecords(ctx, max(h.Seq-int64(n), 0), n)
+		return err
+	})
+	return recs, err
+}
+
 // APIPolicy is the policy the agent sees.
 func (s *Service) APIPolicy() *api.Policy {
 	p := s.policy.API()

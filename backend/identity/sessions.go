@@ -66,6 +66,10 @@ type authCheck struct {
 	role bool
 	// active: the session is not suspended.
 	active bool
+	// ended: the session may have ended or expired since (a report of
+	// what the card did while it was live, which can arrive after the
+	// logout that followed).
+	ended bool
 }
 
 var (
@@ -73,6 +77,7 @@ var (
 	checkSuspend = authCheck{holder: true}
 	checkChange  = authCheck{holder: true, active: true}
 	checkInRole  = authCheck{holder: true, active: true, role: true}
+	checkReport  = authCheck{ended: true}
 )
 
 // authSession loads session id and checks the caller may use it now: the
@@ -98,6 +103,7 @@ func (s *Service) authSession(ctx context.Context, r store.Reader, id string, a 
 	switch {
 	case sess.WorkstationID != a.WorkstationID:
 		return sess, errs.Unauthorized(api.CodeWorkstationMismatch, "this session belongs to another workstation", nil)
+	case chk.ended:
 	case sess.State == store.SessionEnded || !now.Before(sess.ExpiresAt):
 		return sess, errs.Unauthorized(api.CodeSessionEnded, "the session has ended: log in again", nil)
 	case s.roleIdle(sess, now):

@@ -26,6 +26,8 @@ type Policy struct {
 	PasscodeMaxLength      int
 	PasscodeDigitsOnly     bool
 	PasscodeRetries        int
+	PasscodeRefuseSimple   bool          // a new passcode must not be 111111, 123456, 8765…
+	PasscodeRefuseCurrent  bool          // a new passcode must differ from the current one
 	RenewalWindow          time.Duration // self-renewal allowed this close to expiry
 	SponsorRenewalWindow   time.Duration // a sponsor may renew this close to expiry
 	CertificateValidity    time.Duration
@@ -50,22 +52,25 @@ const day = 24 * time.Hour
 // with 3 attempts.
 func Default() Policy {
 	return Policy{
-		PasscodeMinLength:    4,
-		PasscodeMaxLength:    8,
-		PasscodeRetries:      3,
-		RenewalWindow:        90 * day,
-		SponsorRenewalWindow: 30 * day,
-		CertificateValidity:  730 * day,
-		RenewalsBeforeRA:     3,
-		RenewalOpenTTL:       15 * time.Minute,
-		RenewalKeyAlgorithm:  api.KeyECCP256,
-		SelfServiceUnlock:    UnlockEmail,
-		UnlockCodeLifetime:   15 * time.Minute,
-		UnlockAttempts:       3,
-		TermsResignInterval:  365 * day,
-		SessionLifetime:      12 * time.Hour,
-		RoleIdleLimit:        5 * time.Minute,
-		ChallengeLifetime:    60 * time.Second,
+		PasscodeMinLength: 4,
+		PasscodeMaxLength: 8,
+		PasscodeRetries:   3,
+		// Changing to the same passcode changes nothing and uses the card's
+		// write; the seeds set no rule against simple ones, so that is opt-in.
+		PasscodeRefuseCurrent: true,
+		RenewalWindow:         90 * day,
+		SponsorRenewalWindow:  30 * day,
+		CertificateValidity:   730 * day,
+		RenewalsBeforeRA:      3,
+		RenewalOpenTTL:        15 * time.Minute,
+		RenewalKeyAlgorithm:   api.KeyECCP256,
+		SelfServiceUnlock:     UnlockEmail,
+		UnlockCodeLifetime:    15 * time.Minute,
+		UnlockAttempts:        3,
+		TermsResignInterval:   365 * day,
+		SessionLifetime:       12 * time.Hour,
+		RoleIdleLimit:         5 * time.Minute,
+		ChallengeLifetime:     60 * time.Second,
 	}
 }
 
@@ -111,6 +116,8 @@ func (p *Policy) API() api.Policy {
 		PasscodeMaxLength:        p.PasscodeMaxLength,
 		PasscodeDigitsOnly:       p.PasscodeDigitsOnly,
 		PasscodeRetries:          p.PasscodeRetries,
+		PasscodeRefuseSimple:     p.PasscodeRefuseSimple,
+		PasscodeRefuseCurrent:    p.PasscodeRefuseCurrent,
 		RenewalWindowDays:        int(p.RenewalWindow / day),
 		SponsorRenewalWindowDays: int(p.SponsorRenewalWindow / day),
 		CertificateValidityDays:  int(p.CertificateValidity / day),

@@ -12,11 +12,12 @@ import (
 	"github.com/cardagent/cardagent/ui/terminal"
 )
 
-// runTerminal is `cardagent login --no-gui` and `cardagent renew --no-gui`
-// (log in, renew the certificates, log out): the terminal journey (package
-// ui/terminal) over the same wiring as the window.
+// runTerminal is `cardagent login --no-gui`, `cardagent renew --no-gui`
+// (log in, renew the certificates, log out) and `cardagent passcode
+// --no-gui` (log in, change the passcode, log out): the terminal journey
+// (package ui/terminal) over the same wiring as the window.
 func runTerminal(ctx context.Context, command string, args []string, stdin *os.File, stdout, stderr io.Writer) error {
-	opts := terminal.Options{Renew: command == "renew"}
+	opts := terminal.Options{Renew: command == "renew", ChangePasscode: command == "passcode"}
 	var noGUI bool
 	c, _, err := wiring.LoadConfig(command, args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&noGUI, "no-gui", false, "run in the terminal (required: the window is `cardagent` with no command)")

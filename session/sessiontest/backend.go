@@ -77,6 +77,7 @@ type Backend struct {
 	FailRenewal   error            // OpenRenewal answers this
 	Clock         func() time.Time // the time renewed certificates start from; nil: time.Now
 	RenewalGate   *Gate            // IssueRenewal waits for it
+	FailPasscode  error            // ReportPasscodeChange answers this
 
 	policyServed bool
 	nonces       map[string]bool
@@ -120,7 +121,7 @@ func (b *Backend) record(call string) {
 }
 
 // Called counts the calls named call: "policy", "challenge", "login",
-// "terms", "role:<id>", "suspend", "resume", "end".
+// "terms", "role:<id>", "suspend", "resume", "end", "passcode:<outcome>".
 func (b *Backend) Called(call string) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -336,6 +337,29 @@ func (b *Backend) Resume(ctx context.Context, t client.Ticket, p api.CardProof) 
 	}
 	s.State = api.SessionActive
 	return *s, nil
+}
+
+// ReportPasscodeChange records the report as the call
+// "passcode:<outcome>" (see Called), from a live session only.
+func (b *Backend) ReportPasscodeChange(ctx context.Context, t client.Ticket, r api.PasscodeChangeReport) error {
+	b.mu.Lock()
+	fail := b.FailPasscode
+	b.mu.Unlock()
+	if fail != nil {
+		b.record("passcode-failed")
+		return fail
+	}
+	if err := r.Validate(); err != nil {
+		return &client.APIError{Status: 400, Code: api.CodeInvalidRequest, Message: err.Error()}
+	}
+	b.mu.Lock()
+	_, err := b.get(t)
+	b.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	b.record("passcode:" + string(r.Outcome))
+	return nil
 }
 
 func (b *Backend) End(ctx context.Context, t client.Ticket) error {

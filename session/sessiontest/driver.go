@@ -139,6 +139,13 @@ func (d *Driver) Submit(passcode []byte) {
 func (d *Driver) SubmitRenewal(passcode []byte) {
 	d.Agent.SubmitRenewalPasscode(d.Agent.Current().Question, passcode)
 }
+
+// SubmitPasscodeChange types the current passcode and the new one twice on
+// the passcode change popup.
+func (d *Driver) SubmitPasscodeChange(current, next, again string) {
+	d.Agent.SubmitPasscodeChange(d.Agent.Current().Question, []byte(current), []byte(next), []byte(again))
+}
+
 func (d *Driver) SelectRole(i int) { d.Agent.SelectRole(d.Agent.Current().Question, i) }
 func (d *Driver) AcceptTerms()     { d.Agent.AcceptTerms(d.Agent.Current().Question) }
 func (d *Driver) DeclineTerms()    { d.Agent.DeclineTerms(d.Agent.Current().Question) }

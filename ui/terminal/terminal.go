@@ -33,6 +33,8 @@ type Agent interface {
 	Renew()
 	SubmitRenewalPasscode(question uint64, p []byte) // takes ownership; the session wipes it
 	CloseRenewal()
+	ChangePasscode()
+	SubmitPasscodeChange(question uint64, current, next, again []byte) // takes ownership; the session wipes them
 }
 
 // Options are the journey's choices, from the command line.
@@ -44,6 +46,10 @@ type Options struct {
 	// Renew renews the certificates once logged in (`cardagent renew
 	// --no-gui`): a fresh passcode, the steps, the new expiry; then it logs out.
 	Renew bool
+	// ChangePasscode changes the passcode once logged in (`cardagent
+	// passcode --no-gui`): the current one and the new one twice; then it
+	// logs out.
+	ChangePasscode bool
 }
 
 // loginResult is what `cardagent login --no-gui` prints.
@@ -77,6 +83,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 	loggedIn := false
 	var lastStep session.RenewalStep
 	renewing := false // the card work of a renewal began
+	changeAsked := false
 	for {
 		var s session.State
 		select {
@@ -104,7 +111,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 		// Logged in is read off the State, not off having seen ScreenActive:
 		// only the newest State is delivered, so the daily reminder's popup
 		// may be the first live screen this loop sees.
-		if live := s.Active != nil && (s.Screen == session.ScreenActive || s.Screen.Renewal()); live && !loggedIn {
+		if live := s.Active != nil && (s.Screen == session.ScreenActive || s.Screen.OverSession()); live && !loggedIn {
 			loggedIn = true
 			if err := printSession(stdout, s); err != nil {
 				return err
@@ -113,7 +120,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			case opts.Renew && !s.Screen.Renewal():
 				a.Renew()
 				continue
-			case opts.Once && !opts.Renew:
+			case opts.Once && !opts.Renew && !opts.ChangePasscode:
 				a.Logout()
 				return nil
 			}
@@ -163,9 +170,46 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			}
 			a.SelectRole(s.Question, i)
 		case session.ScreenActive:
+			if opts.ChangePasscode && !changeAsked {
+				changeAsked = true
+				a.ChangePasscode()
+			}
+		case session.ScreenChangePasscode:
+			if changed {
+				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleChangePasscode, wording.ChangePasscodeExplain)
+			}
+			if s.Message != "" {
+				fmt.Fprintln(stderr, s.Message)
+			}
+			if left := wording.AttemptsLeft(s.TriesLeft); left != "" {
+				fmt.Fprintln(stderr, left)
+			}
+			var typed [3][]byte
+			for i, label := range []string{wording.CurrentPasscodeLabel, wording.NewPasscodeLabel + " (" + s.Rule.Describe() + ")", wording.RepeatPasscodeLabel} {
+				p, err := askPasscode(ctx, stdin, stderr, label+": ", lines, tty)
+				if p == nil {
+					for _, t := range typed[:i] {
+						clear(t)
+					}
+					return err // Ctrl-C (nil) or a read error
+				}
+				typed[i] = p
+			}
+			a.SubmitPasscodeChange(s.Question, typed[0], typed[1], typed[2]) // the agent wipes them
+		case session.ScreenChangingPasscode:
+			if changed {
+				fmt.Fprintln(stderr, wording.ChangingPasscode)
+			}
+		case session.ScreenPasscodeChanged:
+			fmt.Fprintln(stderr, wording.PasscodeChanged)
+			a.Logout()
+			return nil
+		case session.ScreenPasscodeChangeFailed:
+			a.Logout()
+			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
 		case session.ScreenRenewPasscode:
 			if loggedIn && !opts.Renew {
-				a.CloseRenewal() // the daily reminder: the terminal login renews only when asked
+				a.CloseRenewal() // the daily reminder: the terminal login renews only when asked (then ScreenActive)
 				continue
 			}
 			if changed {
@@ -201,7 +245,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			switch {
 			case opts.Renew && renewing: // the card left mid-renewal: `renew` did not do its job
 				return fmt.Errorf("%s\n%s", wording.CardRemovedLocked, wording.RenewInterrupted)
-			case opts.Renew && loggedIn:
+			case (opts.Renew || opts.ChangePasscode) && loggedIn:
 				return errors.New(wording.CardRemovedLocked)
 			case loggedIn:
 				fmt.Fprintln(stderr, wording.CardRemovedLocked)

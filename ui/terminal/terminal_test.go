@@ -35,6 +35,10 @@ func (f *fakeAgent) SelectRole(q uint64, i int)        { f.record("role") }
 func (f *fakeAgent) Logout()                           { f.record("logout") }
 func (f *fakeAgent) Renew()                            { f.record("renew") }
 func (f *fakeAgent) CloseRenewal()                     { f.record("close renewal") }
+func (f *fakeAgent) ChangePasscode()                   { f.record("change passcode") }
+func (f *fakeAgent) SubmitPasscodeChange(q uint64, current, next, again []byte) {
+	f.record("passcodes " + string(current) + " " + string(next) + " " + string(again))
+}
 func (f *fakeAgent) SubmitRenewalPasscode(q uint64, p []byte) {
 	f.record("renewal passcode " + string(p))
 }
@@ -168,5 +172,40 @@ func TestReminderSeenBeforeTheActiveScreen(t *testing.T) {
 		if !strings.Contains(out.String(), `"user": "Ada"`) {
 			t.Errorf("renew %v: the session was not printed: %q", renew, out.String())
 		}
+	}
+}
+
+// `cardagent passcode`: once logged in it opens the change, reads the
+// current passcode and the new one twice as three lines, and logs out
+// when the card has changed it.
+func TestChangePasscodeInTheTerminal(t *testing.T) {
+	a, done, _, _ := running(t, Options{ChangePasscode: true}, "123456\n24681357\n24681357\n")
+	active := &session.Active{User: "Ada"}
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active}
+	<-a.got // change passcode
+	a.states <- session.State{Screen: session.ScreenChangePasscode, Seq: 2, Question: 5, Active: active}
+	<-a.got // the three passcodes
+	a.states <- session.State{Screen: session.ScreenChangingPasscode, Seq: 3, Active: active}
+	a.states <- session.State{Screen: session.ScreenPasscodeChanged, Seq: 4, Active: active}
+	<-a.got // logout
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(a.answers, ","); got != "change passcode,passcodes 123456 24681357 24681357,logout" {
+		t.Fatalf("answers %q", got)
+	}
+}
+
+// A change that fails (the card locked) is the command's error.
+func TestChangePasscodeFailsInTheTerminal(t *testing.T) {
+	a, done, _, _ := running(t, Options{ChangePasscode: true}, "")
+	active := &session.Active{User: "Ada"}
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active}
+	<-a.got
+	a.states <- session.State{Screen: session.ScreenPasscodeChangeFailed, Seq: 2, Active: active,
+		Prompt: session.Prompt{Problem: wording.Blocked.Problem, Fix: wording.Blocked.Fix}}
+	<-a.got // logout
+	if err := <-done; err == nil || !strings.Contains(err.Error(), wording.Blocked.Problem) {
+		t.Fatalf("error %v", err)
 	}
 }
