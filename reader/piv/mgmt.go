@@ -84,6 +84,20 @@ func (c *Card) SetManagementKey(alg Algorithm, key []byte) error {
 // challenge encrypted with key, one block in ECB mode. It is what a backend
 // holding the key does; here for AuthenticateMgmtKey and tests.
 func MgmtResponse(alg Algorithm, key, challenge []byte) ([]byte, error) {
+	b, err := mgmtBlock(alg, key)
+	if err != nil {
+		return nil, err
+	}
+	if len(challenge) != b.BlockSize() {
+		return nil, malformed("management key challenge of %d bytes for %s", len(challenge), alg)
+	}
+	out := make([]byte, b.BlockSize())
+	b.Encrypt(out, challenge)
+	return out, nil
+}
+
+// mgmtBlock is the block cipher of a management key.
+func mgmtBlock(alg Algorithm, key []byte) (cipher.Block, error) {
 	if err := checkMgmtKey(alg, key); err != nil {
 		return nil, err
 	}
@@ -97,12 +111,7 @@ func MgmtResponse(alg Algorithm, key, challenge []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: management key: %w", ErrUnsupported, err)
 	}
-	if len(challenge) != b.BlockSize() {
-		return nil, malformed("management key challenge of %d bytes for %s", len(challenge), alg)
-	}
-	out := make([]byte, b.BlockSize())
-	b.Encrypt(out, challenge)
-	return out, nil
+	return b, nil
 }
 
 func beginMgmtAuth(cl *apdu.Client, alg Algorithm) (MgmtChallenge, error) {
