@@ -50,6 +50,18 @@ const (
 	CodeSuspendNotAllowed   ErrorCode = "suspend_not_allowed" // 403: the policy ends sessions on removal
 )
 
+// Unlock refusals (docs/unlock.md).
+const (
+	CodeUnlockNotAvailable ErrorCode = "unlock_not_available" // 403: policy off, or no address that may receive codes
+	CodeUnlockRateLimited  ErrorCode = "unlock_rate_limited"  // 429: too many requests for the card or the user
+	CodeUnlockCodeWrong    ErrorCode = "unlock_code_wrong"    // 403: with the unlock (attempts left)
+	CodeUnlockCodeExpired  ErrorCode = "unlock_code_expired"  // 403: ask for a new code
+	CodeUnlockClosed       ErrorCode = "unlock_closed"        // 409: used, void or expired: ask again
+	CodeUnlockOutOfOrder   ErrorCode = "unlock_out_of_order"  // 409: not the step the unlock is at
+	CodeCardNotProven      ErrorCode = "card_not_proven"      // 403: the card's answer is not its key's
+	CodeUnlockSendFailed   ErrorCode = "unlock_send_failed"   // 503: the code could not be sent; retry
+)
+
 // Server-side errors.
 const (
 	CodeInternal    ErrorCode = "internal"    // 500
@@ -65,6 +77,8 @@ type Error struct {
 	// Renewal is the renewal a renewal_* refusal is about (its token only
 	// in renewal_incomplete, once the card is proven).
 	Renewal *Renewal `json:"renewal,omitempty"`
+	// Unlock is the unlock an unlock_code_wrong refusal is about.
+	Unlock *Unlock `json:"unlock,omitempty"`
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
@@ -93,6 +107,8 @@ var AllErrorCodes = []ErrorCode{
 	CodeCertificateSuperseded, CodeRoleEnded, CodeSessionConflict, CodeSuspendNotAllowed,
 	CodeRenewalRefused, CodeRenewalIncomplete, CodeRenewalNotOpen, CodeRenewalExpired,
 	CodeRenewalWrongState, CodeRenewalKeyMismatch,
+	CodeUnlockNotAvailable, CodeUnlockRateLimited, CodeUnlockCodeWrong, CodeUnlockCodeExpired,
+	CodeUnlockClosed, CodeUnlockOutOfOrder, CodeCardNotProven, CodeUnlockSendFailed,
 }
 
 // Renewal refusals (docs/renewal.md).

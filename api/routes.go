@@ -19,6 +19,11 @@ const (
 	RouteRecordKey       = "PUT /v1/renewals/{id}/keys/{slot}"
 	RouteIssueRenewal    = "POST /v1/renewals/{id}/certificates"
 	RouteCompleteRenewal = "POST /v1/renewals/{id}/complete"
+	RouteRequestUnlock   = "POST /v1/unlocks"
+	RouteUnlockCode      = "POST /v1/unlocks/{id}/code"
+	RouteUnlockWitness   = "POST /v1/unlocks/{id}/witness"
+	RouteUnlockPUK       = "POST /v1/unlocks/{id}/puk"
+	RouteCompleteUnlock  = "POST /v1/unlocks/{id}/complete"
 	RouteGetPolicy       = "GET /v1/policy"
 	RoutePing            = "GET /v1/ping"
 	RouteHealthz         = "GET /healthz"
@@ -33,5 +38,6 @@ var Routes = []string{
 	RouteCreateChallenge, RouteCreateSession, RouteGetSession, RouteEndSession,
 	RouteAcceptTerms, RouteSelectRole, RouteSuspendSession, RouteResumeSession, RoutePasscodeChange,
 	RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
-	RouteCompleteRenewal, RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz,
+	RouteCompleteRenewal, RouteRequestUnlock, RouteUnlockCode, RouteUnlockWitness, RouteUnlockPUK, RouteCompleteUnlock,
+	RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz,
 }

@@ -137,7 +137,7 @@ func apiError(resp *resty.Response) error {
 		}
 		return &APIError{Status: resp.StatusCode(), Code: code, Message: http.StatusText(resp.StatusCode())}
 	}
-	return &APIError{Status: resp.StatusCode(), Code: e.Code, Message: e.Message, RenewalRefusal: e.RenewalRefusal, Renewal: e.Renewal}
+	return &APIError{Status: resp.StatusCode(), Code: e.Code, Message: e.Message, RenewalRefusal: e.RenewalRefusal, Renewal: e.Renewal, Unlock: e.Unlock}
 }
 
 // redirectTarget is where a refused redirect pointed, without its query.

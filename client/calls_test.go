@@ -56,6 +56,14 @@ func TestCallsFollowRoutes(t *testing.T) {
 		{api.RouteRecordKey, func() error { _, err := c.RecordRenewalKey(ctx, tk, "9a", []byte{0x30}); return err }},
 		{api.RouteIssueRenewal, func() error { _, err := c.IssueRenewal(ctx, tk, []byte{0x30}, []byte{0x30}); return err }},
 		{api.RouteCompleteRenewal, func() error { _, err := c.CompleteRenewal(ctx, tk, api.CardProof{}); return err }},
+		{api.RouteRequestUnlock, func() error { _, err := c.RequestUnlock(ctx, make([]byte, 16)); return err }},
+		{api.RouteUnlockCode, func() error { _, err := c.UnlockCode(ctx, tk, "12345678"); return err }},
+		{api.RouteUnlockWitness, func() error {
+			_, _, err := c.UnlockWitness(ctx, tk, make([]byte, 16))
+			return err
+		}},
+		{api.RouteUnlockPUK, func() error { _, err := c.UnlockPUK(ctx, tk, make([]byte, 16)); return err }},
+		{api.RouteCompleteUnlock, func() error { _, err := c.CompleteUnlock(ctx, tk, false); return err }},
 	}
 	covered := []string{api.RouteHealthz, api.RouteReadyz} // operators' probes: no call
 	for _, tc := range calls {

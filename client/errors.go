@@ -17,6 +17,8 @@ type APIError struct {
 	// Renewal.Token is a secret: never log it.
 	RenewalRefusal api.RenewalRefusal
 	Renewal        *api.Renewal
+	// Unlock comes with unlock_code_wrong: the attempts left.
+	Unlock *api.Unlock
 }
 
 func (e *APIError) Error() string {

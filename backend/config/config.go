@@ -121,7 +121,18 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	})
 	fs.StringVar(&p.SelfServiceUnlock, "self-service-unlock", p.SelfServiceUnlock, "off, email or email+questions")
 	fs.DurationVar(&p.UnlockCodeLifetime, "unlock-code-lifetime", p.UnlockCodeLifetime, "emailed unlock code lifetime")
-	fs.IntVar(&p.UnlockAttempts, "unlock-attempts", p.UnlockAttempts, "security question attempts before an RA is needed")
+	fs.IntVar(&p.UnlockAttempts, "unlock-attempts", p.UnlockAttempts, "wrong unlock codes (or failed security questions) before only face to face is left")
+	fs.Func("unlock-email-domains", "comma-separated domains whose addresses may receive unlock codes (subdomains too; default nhs.net,nhs.uk,gov.uk,mod.uk)", func(v string) error {
+		p.UnlockEmailDomains = nil
+		for _, d := range strings.Split(v, ",") {
+			if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
+				p.UnlockEmailDomains = append(p.UnlockEmailDomains, d)
+			}
+		}
+		return nil
+	})
+	fs.IntVar(&p.UnlockPerCardPerHour, "unlock-per-card-per-hour", p.UnlockPerCardPerHour, "unlock code requests a card may make in an hour")
+	fs.IntVar(&p.UnlockPerUserPerDay, "unlock-per-user-per-day", p.UnlockPerUserPerDay, "unlock code requests a user may make in a day")
 	fs.DurationVar(&p.TermsResignInterval, "terms-resign", p.TermsResignInterval, "terms must be re-accepted after this long (0: only new versions)")
 	fs.DurationVar(&p.SessionLifetime, "session-lifetime", p.SessionLifetime, "session lifetime")
 	fs.DurationVar(&p.RoleIdleLimit, "role-idle-limit", p.RoleIdleLimit, "a session that chose no role ends after this long unused")

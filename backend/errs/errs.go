@@ -23,6 +23,7 @@ type Error struct {
 	// (api.Error); Renewal may hold a token, so neither is ever logged.
 	RenewalRefusal api.RenewalRefusal
 	Renewal        *api.Renewal
+	Unlock         *api.Unlock // with unlock_code_wrong: the attempts left (no token)
 }
 
 func (e *Error) Error() string {

@@ -135,6 +135,23 @@ func FuzzDecodeRenewal(f *testing.F) {
 	})
 }
 
+func FuzzDecodeUnlockAndPasscode(f *testing.F) {
+	for _, s := range []string{`{"card_guid":"00112233445566778899aabbccddeeff","workstation_id":"ws-1"}`,
+		`{"card_guid":"0011","workstation_id":"ws-1"}`, `{"code":"12345678"}`, `{"code":"1234567a"}`, `{"code":12345678}`,
+		`{"encrypted_witness":"AAECAwQFBgcICQoLDA0ODw=="}`, `{"card_answer":"AAEC"}`, `{"used_previous":true}`,
+		`{"outcome":"changed"}`, `{"outcome":"wrong_passcode","tries_left":2}`, `{"outcome":"blocked","tries_left":0}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fuzzDecoder[api.UnlockRequest](t, b)
+		fuzzDecoder[api.UnlockCodeRequest](t, b)
+		fuzzDecoder[api.UnlockWitnessRequest](t, b)
+		fuzzDecoder[api.UnlockPUKRequest](t, b)
+		fuzzDecoder[api.UnlockCompleteRequest](t, b)
+		fuzzDecoder[api.PasscodeChangeReport](t, b)
+	})
+}
+
 func TestRoutesMatchAPI(t *testing.T) {
 	h := New(nil)
 	got, want := slices.Clone(h.Routes()), slices.Clone(api.Routes)

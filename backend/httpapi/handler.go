@@ -32,6 +32,11 @@ type Service interface {
 	RecordRenewalKey(ctx context.Context, id, slot string, a identity.Auth, req *api.RecordKeyRequest, m identity.Meta) (*api.Renewal, error)
 	IssueRenewal(ctx context.Context, id string, a identity.Auth, req *api.IssueRequest, m identity.Meta) (*api.Renewal, error)
 	CompleteRenewal(ctx context.Context, id string, a identity.Auth, req *api.CompleteRenewalRequest, m identity.Meta) (*api.Renewal, error)
+	RequestUnlock(ctx context.Context, req *api.UnlockRequest, m identity.Meta) (*api.Unlock, error)
+	UnlockCode(ctx context.Context, id string, a identity.Auth, req *api.UnlockCodeRequest, m identity.Meta) (*api.Unlock, error)
+	UnlockWitness(ctx context.Context, id string, a identity.Auth, req *api.UnlockWitnessRequest, m identity.Meta) (*api.UnlockWitness, error)
+	UnlockPUK(ctx context.Context, id string, a identity.Auth, req *api.UnlockPUKRequest, m identity.Meta) (*api.UnlockPUK, error)
+	CompleteUnlock(ctx context.Context, id string, a identity.Auth, req *api.UnlockCompleteRequest, m identity.Meta) (*api.Unlock, error)
 	APIPolicy() *api.Policy
 	// Refused audits a request refused before it reached the service.
 	Refused(ctx context.Context, action string, m identity.Meta, err error) error
@@ -95,6 +100,7 @@ func New(svc Service, opts ...Option) *Handler {
 	h.handle(api.RouteResumeSession, h.resumeSession)
 	h.handle(api.RoutePasscodeChange, h.reportPasscodeChange)
 	h.renewalRoutes()
+	h.unlockRoutes()
 	h.handle(api.RouteGetPolicy, h.getPolicy)
 	h.handle(api.RoutePing, h.ping)
 	h.handle(api.RouteHealthz, h.healthz)

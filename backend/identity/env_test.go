@@ -62,9 +62,16 @@ func start(t *testing.T, db string, root *secret.Root) *world {
 // startWith is start with the configuration adjusted by configure.
 func startWith(t *testing.T, db string, root *secret.Root, configure func(*config.Config)) *world {
 	t.Helper()
+	return startWithOptions(t, db, testenv.Options{Secret: root, Configure: configure})
+}
+
+// startWithOptions is start with o (its DB and Clock are the world's).
+func startWithOptions(t *testing.T, db string, o testenv.Options) *world {
+	t.Helper()
 	ctx := context.Background()
 	w := &world{clock: &clock{}}
-	env, err := testenv.Start(ctx, testenv.Options{DB: db, Clock: w.clock.Now, Secret: root, Configure: configure})
+	o.DB, o.Clock = db, w.clock.Now
+	env, err := testenv.Start(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}

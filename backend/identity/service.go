@@ -33,6 +33,8 @@ type Service struct {
 	ca           *ca.CA
 	challengeKey []byte
 	pukWrap      []byte
+	unlockKey    []byte     // keys the hashes of unlock codes
+	codes        CodeSender // delivers unlock codes; nil: no self-service unlock
 	mgmt         *cardkeys.Deriver
 	now          func() time.Time
 	log          *slog.Logger
@@ -178,6 +180,7 @@ func (s *Service) open(ctx context.Context) error {
 	}
 	s.challengeKey = s.root.Derive(secret.PurposeChallengeMAC)
 	s.pukWrap = s.root.Derive(secret.PurposePUKWrap)
+	s.unlockKey = s.root.Derive(secret.PurposeUnlockCode)
 	mgmt, err := cardkeys.NewDeriver(s.root.Derive(secret.PurposeCardMgmt))
 	if err != nil {
 		return err

@@ -36,7 +36,10 @@ type Policy struct {
 	RenewalKeyAlgorithm    api.KeyAlgorithm // the key pairs a renewal generates on the card
 	SelfServiceUnlock      string
 	UnlockCodeLifetime     time.Duration
-	UnlockAttempts         int
+	UnlockAttempts         int           // wrong codes (or failed security questions) before face to face only
+	UnlockEmailDomains     []string      // only addresses in these domains (or their subdomains) receive codes
+	UnlockPerCardPerHour   int           // code requests a card may make in an hour
+	UnlockPerUserPerDay    int           // code requests a user may make in a day, all cards
 	TermsResignInterval    time.Duration // 0: only when a new version is published
 	SessionLifetime        time.Duration
 	RoleIdleLimit          time.Duration // a session that chose no role ends after this long unused
@@ -67,6 +70,9 @@ func Default() Policy {
 		SelfServiceUnlock:     UnlockEmail,
 		UnlockCodeLifetime:    15 * time.Minute,
 		UnlockAttempts:        3,
+		UnlockEmailDomains:    []string{"nhs.net", "nhs.uk", "gov.uk", "mod.uk"},
+		UnlockPerCardPerHour:  3,
+		UnlockPerUserPerDay:   10,
 		TermsResignInterval:   365 * day,
 		SessionLifetime:       12 * time.Hour,
 		RoleIdleLimit:         5 * time.Minute,
@@ -97,6 +103,8 @@ func (p *Policy) Validate() error {
 		return fmt.Errorf("policy: self-service unlock %q is not off, email or email+questions", p.SelfServiceUnlock)
 	case p.UnlockCodeLifetime < time.Minute || p.UnlockAttempts < 1:
 		return errors.New("policy: unlock code lifetime ≥ 1 minute and attempts ≥ 1")
+	case p.UnlockPerCardPerHour < 1 || p.UnlockPerUserPerDay < 1:
+		return errors.New("policy: unlock rate limits must be at least 1")
 	case p.TermsResignInterval < 0:
 		return errors.New("policy: terms re-sign interval must not be negative")
 	case p.SessionLifetime < time.Minute:

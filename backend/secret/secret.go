@@ -26,6 +26,9 @@ const (
 	PurposeChallengeMAC = "cardagent challenge mac v1"
 	PurposeCardMgmt     = "cardagent card management master v1"
 	PurposePUKWrap      = "cardagent puk wrap v1"
+	// PurposeUnlockCode keys the hash of emailed unlock codes, so a copy
+	// of the database cannot be searched for an 8-digit code.
+	PurposeUnlockCode = "cardagent unlock code mac v1"
 	// PurposeAuditMAC keys the audit chain's HMAC-SHA-256.
 	PurposeAuditMAC = "cardagent audit chain mac v1"
 	// PurposeAuditCheckpoint is the seed of the Ed25519 key that signs

@@ -148,6 +148,43 @@ const (
 	RenewalExpired      RenewalState = "expired"
 )
 
+// UnlockState is where a self-service unlock stands (docs/unlock.md).
+type UnlockState string
+
+// Unlock states. Completed, void and expired are final.
+const (
+	UnlockCodeSent     UnlockState = "code_sent"     // the code is emailed; waiting for it
+	UnlockCodeAccepted UnlockState = "code_accepted" // the right code came back in time
+	UnlockCardProving  UnlockState = "card_proving"  // the card's witness opened; its answer awaited
+	UnlockReleased     UnlockState = "released"      // the card proved itself: the PUK was handed out
+	UnlockCompleted    UnlockState = "completed"     // the card is unlocked and holds the new PUK
+	UnlockVoid         UnlockState = "void"          // too many wrong codes, or a newer request
+	UnlockExpired      UnlockState = "expired"       // the code's time ran out
+)
+
+// Open reports whether an unlock in state s can still go on.
+func (s UnlockState) Open() bool {
+	return s == UnlockCodeSent || s == UnlockCodeAccepted || s == UnlockCardProving || s == UnlockReleased
+}
+
+// Unlock is one self-service unlock of a card. Only hashes of its token and
+// of the emailed code are kept.
+type Unlock struct {
+	ID            string
+	CardGUID      string
+	UserID        string
+	TokenHash     []byte
+	WorkstationID string
+	State         UnlockState
+	CodeHash      []byte // keyed hash of the code
+	CodeExpiresAt time.Time
+	WrongCodes    int
+	Challenge     []byte // identityd's challenge to the card (mutual 9B authentication)
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	CompletedAt   time.Time
+}
+
 // Renewal is a certificate renewal of one card. Only the token's hash is
 // stored. Keys are DER SubjectPublicKeyInfo as the card generated them;
 // certificates are the pending ones (not in the certificates table, so

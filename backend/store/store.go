@@ -90,6 +90,14 @@ type Reader interface {
 	// nor expired (ErrNotFound if none), locking it as Renewal does. An
 	// opened renewal past its ExpiresAt is still returned: the caller decides.
 	OpenRenewal(ctx context.Context, cardGUID string) (Renewal, error)
+	// Unlock reads an unlock; inside Update it locks the row as Session does.
+	Unlock(ctx context.Context, id string) (Unlock, error)
+	// OpenUnlock reads the card's open unlock (ErrNotFound if none),
+	// locking it as Unlock does.
+	OpenUnlock(ctx context.Context, cardGUID string) (Unlock, error)
+	// UnlockRequests counts the unlocks created since then for the card and
+	// for the user (the rate limits).
+	UnlockRequests(ctx context.Context, cardGUID, userID string, since time.Time) (card, user int, err error)
 	// StaleSessions lists up to limit live sessions that expired by now, or
 	// that never chose a role and were last touched before idleSince.
 	StaleSessions(ctx context.Context, now, idleSince time.Time, limit int) ([]Session, error)
@@ -129,6 +137,12 @@ type Tx interface {
 	// UpdateRenewal writes r back if the row is still in state from:
 	// ErrConflict if it changed meanwhile, ErrNotFound if there is none.
 	UpdateRenewal(ctx context.Context, r Renewal, from RenewalState) error
+	// CreateUnlock stores a new unlock: ErrConflict if the card has an
+	// open one (void it first).
+	CreateUnlock(ctx context.Context, u Unlock) error
+	// UpdateUnlock writes u back if the row is still in state from:
+	// ErrConflict if it changed meanwhile, ErrNotFound if there is none.
+	UpdateUnlock(ctx context.Context, u Unlock, from UnlockState) error
 	// TouchHealth writes the health row: readiness proves a write.
 	TouchHealth(ctx context.Context, at time.Time) error
 	// InsertCA stores the CA unless one exists: false if one did.

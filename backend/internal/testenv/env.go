@@ -37,6 +37,8 @@ type Options struct {
 	Log    *slog.Logger // default: discard
 	// Configure adjusts identityd's configuration (policy, timeouts).
 	Configure func(*config.Config)
+	// Codes delivers unlock codes (default: none, so no self-service unlock).
+	Codes identity.CodeSender
 }
 
 // Env is one running identityd instance and the clients for it. Every
@@ -100,6 +102,9 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	opts := []identity.Option{identity.WithLogger(log), identity.WithSecret(root), identity.WithStore(st)}
 	if o.Clock != nil {
 		opts = append(opts, identity.WithClock(o.Clock))
+	}
+	if o.Codes != nil {
+		opts = append(opts, identity.WithCodeSender(o.Codes))
 	}
 	svc, err := identity.New(ctx, cfg, opts...)
 	if err != nil {

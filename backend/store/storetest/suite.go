@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) Opener) {
 		{"Sessions", testSessions},
 		{"TermsAndCA", testTermsAndCA},
 		{"Renewals", testRenewals},
+		{"Unlocks", testUnlocks},
 		{"RollbackKeepsAuditUnchanged", testRollback},
 		{"AuditTamperDetected", testAuditTamper},
 		{"AuditTruncationCaughtByCheckpoint", testAuditTruncation},

@@ -1,0 +1,477 @@
+package identity
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/audit"
+	"github.com/cardagent/cardagent/backend/cardkeys"
+	"github.com/cardagent/cardagent/backend/errs"
+	"github.com/cardagent/cardagent/backend/policy"
+	"github.com/cardagent/cardagent/backend/store"
+)
+
+// Self-service unlock of a blocked card (docs/unlock.md), in four calls:
+//
+//  1. RequestUnlock: a card GUID (anyone can read one) → a one-time code
+//     emailed to the holder's address, if it is in an allowed domain.
+//  2. UnlockCode: the code back, in time, within the attempts: the person
+//     is proven.
+//  3. UnlockWitness + UnlockPUK: a mutual 9B authentication relayed by the
+//     agent proves the card (identityd opens the card's witness only now,
+//     once per unlock, so nobody without the code gets it done); then the
+//     PUK is released for one RESET RETRY COUNTER, with the new PUK to set.
+//  4. CompleteUnlock: the card holds the new PUK, which becomes current.
+//
+// Until the card confirms, identityd keeps the old PUK and the new one
+// (cards.puk_next): a card pulled after RESET RETRY COUNTER or after the
+// PUK change holds one of the two, and the next unlock offers both.
+
+// UnlockCode is what the unlock email says.
+type UnlockCode struct {
+	To         string
+	Holder     string // the user's name
+	Card       string // the card as the holder may recognise it: the last 8 hex digits of its GUID
+	Code       string
+	ValidUntil time.Time
+}
+
+// CodeSender delivers unlock codes (by email: backend/mail, wired by the
+// main). Its errors never carry the code.
+type CodeSender interface {
+	SendUnlockCode(ctx context.Context, c UnlockCode) error
+}
+
+// WithCodeSender sets how unlock codes reach their holders. Without one
+// self-service unlock is not available.
+func WithCodeSender(cs CodeSender) Option {
+	return func(svc *Service) error {
+		svc.codes = cs
+		return nil
+	}
+}
+
+// Audit actions of an unlock (httpapi audits a malformed request under them too).
+const (
+	ActionUnlockRequest  = "unlock.request"
+	ActionUnlockCode     = "unlock.code"
+	ActionUnlockWitness  = "unlock.witness"
+	ActionUnlockPUK      = "unlock.puk"
+	ActionUnlockComplete = "unlock.complete"
+)
+
+// RequestUnlock opens an unlock of the card and emails its code. A card may
+// have one open unlock: a newer request voids the older one.
+func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m Meta) (*api.Unlock, error) {
+	workstationID := req.WorkstationID
+	rec := s.record(ActionUnlockRequest, m, workstationID)
+	rec.CardGUID = req.CardGUID
+	if s.policy.SelfServiceUnlock == policy.UnlockOff || s.codes == nil {
+		return nil, s.refuse(ctx, rec, errs.Forbidden(api.CodeUnlockNotAvailable,
+			"self-service unlock is not offered here: ask your Local Smartcard Administrator to unlock the card with you", nil))
+	}
+	id, token, err := newSessionSecrets()
+	if err != nil {
+		return nil, err
+	}
+	code, err := newUnlockCode()
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var user store.User
+	u := store.Unlock{ID: id, CardGUID: req.CardGUID, TokenHash: hashToken(token), WorkstationID: workstationID,
+		State: store.UnlockCodeSent, CodeHash: s.codeHash(id, code), CodeExpiresAt: now.Add(s.policy.UnlockCodeLifetime),
+		CreatedAt: now, UpdatedAt: now}
+	err = s.commit(ctx, &rec, func(tx store.Tx) error {
+		card, err := tx.Card(ctx, req.CardGUID)
+		if errors.Is(err, store.ErrNotFound) {
+			return errs.Unauthorized(api.CodeCardUnknown, "this card is not registered", nil)
+		} else if err != nil {
+			return err
+		}
+		rec.UserID, u.UserID = card.UserID, card.UserID
+		if err := unlockCardRefusal(card.State); err != nil {
+			return err
+		}
+		if user, err = tx.User(ctx, card.UserID); err != nil {
+			return err
+		}
+		if user.Disabled {
+			return errs.Forbidden(api.CodeUserDisabled, "this user's access is disabled", nil)
+		}
+		if !emailAllowed(user.Email, s.policy.UnlockEmailDomains) {
+			return errs.Forbidden(api.CodeUnlockNotAvailable,
+				"there is no email address on your profile that can receive unlock codes: ask your Local Smartcard Administrator to unlock the card with you", nil)
+		}
+		perCard, _, err := tx.UnlockRequests(ctx, card.GUID, user.ID, now.Add(-time.Hour))
+		if err != nil {
+			return err
+		}
+		_, perUser, err := tx.UnlockRequests(ctx, card.GUID, user.ID, now.Add(-24*time.Hour))
+		if err != nil {
+			return err
+		}
+		if perCard >= s.policy.UnlockPerCardPerHour || perUser >= s.policy.UnlockPerUserPerDay {
+			return errs.New(http.StatusTooManyRequests, api.CodeUnlockRateLimited,
+				"too many unlock codes were asked for: try again later, or ask your Local Smartcard Administrator", nil)
+		}
+		if old, err := tx.OpenUnlock(ctx, card.GUID); err == nil {
+			from := old.State
+			old.State, old.UpdatedAt = store.UnlockVoid, now
+			if err := tx.UpdateUnlock(ctx, old, from); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		rec.Detail = withUnlock(rec.Detail, id) + ", code sent to " + hideAddress(user.Email)
+		return tx.CreateUnlock(ctx, u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	guid := req.CardGUID
+	mail := UnlockCode{To: user.Email, Holder: user.Name, Card: guid[len(guid)-8:], Code: code, ValidUntil: u.CodeExpiresAt}
+	if err := s.codes.SendUnlockCode(ctx, mail); err != nil {
+		// The code never left: this unlock cannot go on.
+		s.voidUnlock(ctx, u, store.UnlockCodeSent)
+		rec := s.record(ActionUnlockRequest, m, workstationID)
+		rec.CardGUID, rec.UserID, rec.Detail = guid, user.ID, withUnlock(rec.Detail, id)
+		return nil, s.refuse(ctx, rec, errs.New(http.StatusServiceUnavailable, api.CodeUnlockSendFailed,
+			"the unlock code could not be sent just now: try again in a few minutes", err))
+	}
+	v := s.unlockView(u)
+	v.Token, v.SentTo = token, hideAddress(user.Email)
+	return &v, nil
+}
+
+// UnlockCode checks the emailed code. A wrong one counts; the last allowed
+// wrong one voids the unlock; an expired one ends it.
+func (s *Service) UnlockCode(ctx context.Context, id string, a Auth, req *api.UnlockCodeRequest, m Meta) (*api.Unlock, error) {
+	var out store.Unlock
+	err := s.unlockCall(ctx, ActionUnlockCode, id, a, m, store.UnlockCodeSent, func(tx store.Tx, u *store.Unlock, _ store.Card) error {
+		now := s.now()
+		if !now.Before(u.CodeExpiresAt) {
+			u.State = store.UnlockExpired
+			return keep(errs.Forbidden(api.CodeUnlockCodeExpired, "the code has expired: ask for a new one", nil))
+		}
+		if !hmac.Equal(s.codeHash(u.ID, req.Code), u.CodeHash) {
+			u.WrongCodes++
+			left := s.policy.UnlockAttempts - u.WrongCodes
+			if left <= 0 {
+				u.State = store.UnlockVoid
+				return keep(errs.Forbidden(api.CodeUnlockClosed,
+					"that code was wrong too many times: ask for a new code, or see your Local Smartcard Administrator", nil))
+			}
+			e := errs.Forbidden(api.CodeUnlockCodeWrong, fmt.Sprintf("that is not the code: %d attempts left", left), nil)
+			v := s.unlockView(*u)
+			e.Unlock = &v
+			return keep(e)
+		}
+		u.State = store.UnlockCodeAccepted
+		out = *u
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	v := s.unlockView(out)
+	return &v, nil
+}
+
+// UnlockWitness opens the card's witness of a mutual 9B authentication and
+// draws identityd's challenge, once per unlock and only after the code:
+// the card answers the challenge with its key in UnlockPUK.
+func (s *Service) UnlockWitness(ctx context.Context, id string, a Auth, req *api.UnlockWitnessRequest, m Meta) (*api.UnlockWitness, error) {
+	encrypted, _ := base64.StdEncoding.DecodeString(req.EncryptedWitness)
+	var out api.UnlockWitness
+	err := s.unlockCall(ctx, ActionUnlockWitness, id, a, m, store.UnlockCodeAccepted, func(tx store.Tx, u *store.Unlock, card store.Card) error {
+		key, err := s.cardMgmtKey(card)
+		if err != nil {
+			return err
+		}
+		defer clear(key)
+		b, err := aes.NewCipher(key)
+		if err != nil {
+			return err
+		}
+		witness := make([]byte, b.BlockSize())
+		b.Decrypt(witness, encrypted)
+		challenge := make([]byte, b.BlockSize())
+		if _, err := rand.Read(challenge); err != nil {
+			return err
+		}
+		u.State, u.Challenge = store.UnlockCardProving, challenge
+		out = api.UnlockWitness{Witness: base64.StdEncoding.EncodeToString(witness), Challenge: base64.StdEncoding.EncodeToString(challenge)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UnlockPUK checks the card's answer to identityd's challenge and, if it is
+// the card's key's, releases the PUK for this one unlock with the new PUK
+// the agent sets next. A wrong answer voids the unlock: that is not the
+// card.
+func (s *Service) UnlockPUK(ctx context.Context, id string, a Auth, req *api.UnlockPUKRequest, m Meta) (*api.UnlockPUK, error) {
+	answer, _ := base64.StdEncoding.DecodeString(req.CardAnswer)
+	var out api.UnlockPUK
+	err := s.unlockCall(ctx, ActionUnlockPUK, id, a, m, store.UnlockCardProving, func(tx store.Tx, u *store.Unlock, card store.Card) error {
+		key, err := s.cardMgmtKey(card)
+		if err != nil {
+			return err
+		}
+		want, err := mgmtResponse(key, u.Challenge)
+		clear(key)
+		if err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare(want, answer) != 1 {
+			u.State = store.UnlockVoid
+			return keep(errs.Forbidden(api.CodeCardNotProven, "the card in the reader did not prove itself: no PUK is released", nil))
+		}
+		guid, _ := api.ParseCardGUID(card.GUID)
+		current, err := cardkeys.OpenPUK(s.pukWrap, guid, card.PUKSealed)
+		if err != nil {
+			return fmt.Errorf("opening the card's PUK: %w", err)
+		}
+		defer clear(current)
+		out.PUK = string(current)
+		if card.PUKNext != nil {
+			// An earlier unlock stopped before the card confirmed: it holds
+			// the current PUK or that one, which stays the one to set.
+			next, err := cardkeys.OpenPUK(s.pukWrap, guid, card.PUKNext)
+			if err != nil {
+				return fmt.Errorf("opening the card's next PUK: %w", err)
+			}
+			out.PreviousPUK, out.NewPUK = string(next), string(next)
+			clear(next)
+		} else {
+			next := cardkeys.NewPUK()
+			sealed, err := cardkeys.SealPUK(s.pukWrap, guid, next)
+			out.NewPUK = string(next)
+			clear(next)
+			if err != nil {
+				return err
+			}
+			card.PUKNext = sealed
+			if err := tx.UpdateCard(ctx, card); err != nil {
+				return err
+			}
+		}
+		u.State, u.Challenge = store.UnlockReleased, nil
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CompleteUnlock records that the card is unblocked and holds the new PUK:
+// it becomes the card's current PUK.
+func (s *Service) CompleteUnlock(ctx context.Context, id string, a Auth, req *api.UnlockCompleteRequest, m Meta) (*api.Unlock, error) {
+	var out store.Unlock
+	err := s.unlockCall(ctx, ActionUnlockComplete, id, a, m, store.UnlockReleased, func(tx store.Tx, u *store.Unlock, card store.Card) error {
+		if card.PUKNext != nil {
+			card.PUKSealed, card.PUKNext = card.PUKNext, nil
+			if err := tx.UpdateCard(ctx, card); err != nil {
+				return err
+			}
+		}
+		u.State, u.CompletedAt = store.UnlockCompleted, s.now()
+		out = *u
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	v := s.unlockView(out)
+	return &v, nil
+}
+
+// unlockCall is the shape of every call on an unlock after the request:
+// authorise by the unlock's token and workstation, require the step it is
+// at, let change edit it, write it back and audit the outcome. A refusal
+// change returns through keep is committed with its audit record (a wrong
+// code counts); any other error rolls back.
+func (s *Service) unlockCall(ctx context.Context, action, id string, a Auth, m Meta, at store.UnlockState,
+	change func(tx store.Tx, u *store.Unlock, card store.Card) error) error {
+	rec := s.record(action, m, a.WorkstationID)
+	rec.Detail = withUnlock(rec.Detail, id)
+	var refusal error
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		u, card, err := s.authUnlock(ctx, tx, id, a)
+		rec.CardGUID, rec.UserID = u.CardGUID, u.UserID
+		if err != nil {
+			return err
+		}
+		if u.State != at {
+			if !u.State.Open() {
+				return errs.Conflict(api.CodeUnlockClosed, "this unlock is over ("+string(u.State)+"): ask for a new code", nil)
+			}
+			return errs.Conflict(api.CodeUnlockOutOfOrder, "this unlock is at another step ("+string(u.State)+")", nil)
+		}
+		from := u.State
+		err = change(tx, &u, card)
+		var k kept
+		if errors.As(err, &k) {
+			refusal, err = k.err, nil
+		}
+		if err != nil {
+			return err
+		}
+		u.UpdatedAt = s.now()
+		if err := tx.UpdateUnlock(ctx, u, from); errors.Is(err, store.ErrConflict) {
+			return errs.Conflict(api.CodeUnlockOutOfOrder, "the unlock was changed by a concurrent call", err)
+		} else if err != nil {
+			return err
+		}
+		r := rec
+		r.At, r.Outcome = s.now(), audit.OutcomeOK
+		if refusal != nil {
+			e := errs.As(refusal)
+			r.Outcome, r.Detail = string(e.Code), clip(r.Detail+": "+e.Msg, maxRefusalDetail)
+		}
+		_, err = audit.Append(ctx, tx, s.auditKey, r)
+		return err
+	})
+	if err != nil {
+		return s.refuse(ctx, rec, err)
+	}
+	s.appended(1)
+	return refusal
+}
+
+// kept is a refusal whose state change stands (see unlockCall).
+type kept struct{ err error }
+
+func (k kept) Error() string { return k.err.Error() }
+
+func keep(err error) error { return kept{err} }
+
+// authUnlock loads unlock id and its card and checks the caller's token
+// and workstation, and that the card may still be unlocked.
+func (s *Service) authUnlock(ctx context.Context, tx store.Tx, id string, a Auth) (store.Unlock, store.Card, error) {
+	unauth := errs.Unauthorized(api.CodeUnauthenticated, "no valid unlock token", nil)
+	if a.Token == "" || !api.ValidID(id) {
+		return store.Unlock{}, store.Card{}, unauth
+	}
+	u, err := tx.Unlock(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Unlock{}, store.Card{}, unauth
+	} else if err != nil {
+		return store.Unlock{}, store.Card{}, err
+	}
+	if subtle.ConstantTimeCompare(u.TokenHash, hashToken(a.Token)) != 1 {
+		return store.Unlock{}, store.Card{}, unauth
+	}
+	if u.WorkstationID != a.WorkstationID {
+		return u, store.Card{}, errs.Unauthorized(api.CodeWorkstationMismatch, "this unlock was asked for at another workstation", nil)
+	}
+	card, err := tx.Card(ctx, u.CardGUID)
+	if err != nil {
+		return u, card, err
+	}
+	return u, card, unlockCardRefusal(card.State)
+}
+
+// voidUnlock ends an unlock that cannot go on (its code was never sent).
+func (s *Service) voidUnlock(ctx context.Context, u store.Unlock, from store.UnlockState) {
+	u.State, u.UpdatedAt = store.UnlockVoid, s.now()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditBudget(ctx))
+	defer cancel()
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.UpdateUnlock(ctx, u, from) }); err != nil {
+		s.log.ErrorContext(ctx, "voiding an unlock whose code was not sent", "unlock", u.ID, "err", err)
+	}
+}
+
+func unlockCardRefusal(state store.CardState) error {
+	switch state {
+	case store.CardCancelled:
+		return errs.Forbidden(api.CodeCardCancelled, "this card has been cancelled: it cannot be unlocked", nil)
+	case store.CardLocked:
+		return errs.Forbidden(api.CodeCardLocked, "this card was locked by an administrator: see your Registration Authority", nil)
+	}
+	return nil
+}
+
+// cardMgmtKey is the card's diversified management key; the caller clears it.
+func (s *Service) cardMgmtKey(card store.Card) ([]byte, error) {
+	guid, err := api.ParseCardGUID(card.GUID)
+	if err != nil {
+		return nil, err
+	}
+	return s.mgmt.MgmtKey(guid, card.KeyVersion)
+}
+
+func (s *Service) unlockView(u store.Unlock) api.Unlock {
+	return api.Unlock{ID: u.ID, State: api.UnlockState(u.State), CodeExpiresAt: u.CodeExpiresAt,
+		CodeAttemptsLeft: max(s.policy.UnlockAttempts-u.WrongCodes, 0)}
+}
+
+// codeHash is the keyed hash of an unlock's code, bound to the unlock.
+func (s *Service) codeHash(unlockID, code string) []byte {
+	h := hmac.New(sha256.New, s.unlockKey)
+	h.Write([]byte(unlockID))
+	h.Write([]byte{0})
+	h.Write([]byte(code))
+	return h.Sum(nil)
+}
+
+// newUnlockCode draws api.UnlockCodeLen uniformly random digits.
+func newUnlockCode() (string, error) {
+	n, err := rand.Int(rand.Reader, new(big.Int).Exp(big.NewInt(10), big.NewInt(api.UnlockCodeLen), nil))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%0*d", api.UnlockCodeLen, n), nil
+}
+
+// emailAllowed reports whether addr is in one of the domains or a
+// subdomain of one (x@trust.nhs.uk for nhs.uk).
+func emailAllowed(addr string, domains []string) bool {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 1 || at == len(addr)-1 {
+		return false
+	}
+	host := strings.ToLower(addr[at+1:])
+	for _, d := range domains {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// hideAddress shows enough of an address for its owner to recognise it:
+// a•••@nhs.net.
+func hideAddress(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 1 {
+		return "•••"
+	}
+	return addr[:1] + "•••" + addr[at:]
+}
+
+func withUnlock(detail, id string) string {
+	if detail != "" {
+		detail += ", "
+	}
+	return detail + "unlock " + clip(id, 64)
+}
