@@ -11,6 +11,7 @@ packages=(
 	xdotool imagemagick                   # drive the real window under Xvfb, take screenshots
 	dbus gnome-keyring libsecret-tools    # a real Secret Service for the session ticket
 	postgresql                            # the PostgreSQL store is tested for real
+	python3-aiosmtpd                      # a real SMTP server for the mail tests (internal/testkit/smtp.go)
 )
 
 missing=()

@@ -11,9 +11,12 @@
 //     DemoRA), and Binary to build the repo's commands.
 //   - PostgreSQL: Postgres gives a test a fresh database on the rig `make
 //     test` starts (CARDAGENT_TEST_PG), built on postgres.FreshDatabase.
+//   - SMTP: StartSMTP runs a real SMTP server (aiosmtpd, driven by
+//     smtpsink.py) with STARTTLS or implicit TLS on a fresh self-signed
+//     certificate and required AUTH, and reads back what it took.
 //   - CardLogin: a card's login through the client, as the agent does it.
 //   - SyncBuffer: a log buffer safe for concurrent writers.
 //
-// Without a rig a test skips with the reason, unless Required() says `make
+// Without a rig (or python3-aiosmtpd) a test skips with the reason, unless Required() says `make
 // test` started the rigs (CARDAGENT_RIGS=1): then it fails.
 package testkit
