@@ -19,6 +19,9 @@ import (
 type Backend struct {
 	Service *identity.Service
 	URL     string // https://127.0.0.1:PORT
+	// Mailbox is the directory the demo's unlock-code emails are written
+	// to, one .eml file each (there is no mail server in the demo).
+	Mailbox string
 	run     *server.Running
 }
 
@@ -35,6 +38,7 @@ func StartBackend(ctx context.Context, dataDir string, log *slog.Logger) (*Backe
 	cfg.SecretFile = filepath.Join(dataDir, "identityd.secret")
 	cfg.AuditCheckpoints = filepath.Join(dataDir, "audit.checkpoints")
 	cfg.Listen = "127.0.0.1:0"
+	cfg.Mail.Dir = filepath.Join(dataDir, "mailbox")
 	svc, err := identity.New(ctx, cfg, identity.WithLogger(log), identity.WithDrivers(sqlite.Driver))
 	if err != nil {
 		return nil, err
@@ -50,7 +54,7 @@ func StartBackend(ctx context.Context, dataDir string, log *slog.Logger) (*Backe
 	if err != nil {
 		return fail(err)
 	}
-	return &Backend{Service: svc, URL: "https://" + run.Addr, run: run}, nil
+	return &Backend{Service: svc, URL: "https://" + run.Addr, Mailbox: cfg.Mail.Dir, run: run}, nil
 }
 
 // CA is the certificate the agent pins.

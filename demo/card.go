@@ -113,5 +113,9 @@ func enrol(ctx context.Context, svc *identity.Service, userID string, guid [16]b
 	if err != nil {
 		return vcard.Enrolment{}, err
 	}
-	return vcard.Enrolment{GUID: guid, Key: key, AuthCert: pair.Authentication.Raw, SignCert: pair.Signature.Raw, MgmtKey: mk}, nil
+	puk, err := svc.IssuingPUK(ctx, guid[:]) // and its PUK, which identityd releases for unlocks
+	if err != nil {
+		return vcard.Enrolment{}, err
+	}
+	return vcard.Enrolment{GUID: guid, Key: key, AuthCert: pair.Authentication.Raw, SignCert: pair.Signature.Raw, MgmtKey: mk, PUK: puk}, nil
 }

@@ -74,6 +74,11 @@ func writeEnrolment(dir, userID string, e vcard.Enrolment, out io.Writer) error 
 			return err
 		}
 	}
+	if e.PUK != nil {
+		if err := os.WriteFile(base+".puk", append(append([]byte(nil), e.PUK...), '\n'), 0o600); err != nil {
+			return err
+		}
+	}
 	auth, err := x509.ParseCertificate(e.AuthCert)
 	if err != nil {
 		return err
@@ -123,6 +128,13 @@ func LoadEnrolment(dir, userID string) (vcard.Enrolment, error) {
 		if e.MgmtKey, err = hex.DecodeString(strings.TrimSpace(string(mk))); err != nil || len(e.MgmtKey) != 16 {
 			return e, fmt.Errorf("demo: %s.mgmt is not 32 hex digits", base)
 		}
+	}
+	switch p, err := os.ReadFile(base + ".puk"); {
+	case errors.Is(err, os.ErrNotExist): // an older card directory: the factory PUK
+	case err != nil:
+		return e, err
+	default:
+		e.PUK = []byte(strings.TrimSpace(string(p)))
 	}
 	e.AuthCert, e.SignCert, err = certfile.ReadPair(dir, userID)
 	return e, err

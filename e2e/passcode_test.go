@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -65,11 +63,6 @@ func agentChangePasscode(t *testing.T, db string) {
 	t.Cleanup(func() { login.Process.Kill() })
 	waitExit(t, login, llogs)
 
-	ykpiv := func(args ...string) error {
-		c := exec.Command("yubico-piv-tool", append([]string{"-r", rig.ReaderName(0)}, args...)...)
-		c.Env = append(os.Environ(), "PCSCLITE_CSOCK_NAME="+rig.Socket)
-		return c.Run()
-	}
 	if err := ykpiv("-a", "verify-pin", "-P", demoPasscode); err == nil {
 		t.Error("yubico-piv-tool verified the old passcode")
 	}

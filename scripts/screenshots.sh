@@ -11,6 +11,7 @@ mkdir -p "$out"
 . scripts/lib/desktop-rig.sh
 echo "screenshots: building"
 rig_begin shots
+idflags+=(-mail-dir "$work/mailbox") # unlock codes land here as .eml files (no mail server)
 # The demo certificates last 1000 h (~41 days), so every login falls inside the 90-day renewal
 # window and the active screen shows the expiry alert.
 rig_identityd -cert-validity 1000h -renewal-window 500h -sponsor-renewal-window 100h
@@ -127,4 +128,14 @@ wait_screen passcode
 for _ in 1 2; do typeln 999999 && wait_screen passcode; done
 typeln 999999
 wait_screen blocked && shot blocked
+xdotool key Tab space # Unlock my card, the screen's only button
+wait_screen unlock-code
+code() { grep -h -o -E '^ +[0-9]{8} *$' "$(ls -t "$work"/mailbox/*.eml | head -1)" | tr -d ' '; }
+typeln 00000000 # a wrong code first
+wait_screen unlock-code && shot unlock-code
+typeln "$(code)"
+wait_screen unlock-passcode && shot unlock-passcode
+typeln 135790
+typeln 135790
+wait_screen unlocked && shot unlocked
 echo "screenshots: written to $out"

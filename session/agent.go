@@ -26,6 +26,7 @@ type Config struct {
 	Mode           Mode
 	Demo           bool
 	DemoHint       string        // shown on the passcode prompt in demo mode (the demo passcode)
+	DemoMailHint   string        // shown on the unlock code screen in demo mode (where the email is)
 	ReaderPrefer   string        // use this reader when several hold cards (substring match)
 	BackendURL     string        // recorded in the keyring ticket for other apps
 	CardTimeout    time.Duration // one card transaction; default 10 s
@@ -75,6 +76,7 @@ type Agent struct {
 	ticket        *client.Ticket // its ticket
 	parked        *parkedSession // a suspended session waiting for its card (SLP)
 	unfinished    *api.Renewal   // an interrupted renewal of the card in, to finish before it logs in
+	unlock        *unlockRun     // the self-service unlock under way, if any
 	retry         func()         // what Retry does on ScreenBackendError
 	lastGUID      [16]byte       // the card of the current session, for parking after removal
 	logins        uint64         // fresh logins so far (ExpiryNotice.Login)
@@ -128,7 +130,7 @@ func New(cfg Config, backend Backend, events Events, open OpenCard, tickets Tick
 		subs: map[*subscriber]struct{}{}, readers: map[string]bool{},
 	}
 	a.ends = newEndings(a)
-	a.st = State{Screen: ScreenStarting, Demo: cfg.Demo, Rule: defaultRule}
+	a.st = State{Screen: ScreenStarting, Demo: cfg.Demo, Rule: defaultRule, SelfUnlock: true} // identityd's default: by email
 	a.pub = a.st
 	return a
 }

@@ -172,40 +172,13 @@ func (a *Agent) passcodeRetries() int {
 // defaultPasscodeRetries is the seeds' limit, until the policy says.
 const defaultPasscodeRetries = 3
 
-// How long a passcode change's report is retried while identityd cannot
-// be reached, and the waits between tries (doubling).
-const (
-	passcodeReportFor       = 10 * time.Minute
-	passcodeReportFirstWait = time.Second
-	passcodeReportMaxWait   = time.Minute
-)
+// passcodeReportFor is how long a passcode change's report is retried
+// while identityd cannot be reached.
+const passcodeReportFor = 10 * time.Minute
 
-// reportPasscodeChange sends r until identityd answers: an answer, even a
-// refusal (the session ended meanwhile), is final; an unreachable backend
-// is tried again, until ctx ends or the agent stops.
+// reportPasscodeChange sends r until identityd answers (backendRetry).
 func (a *Agent) reportPasscodeChange(ctx context.Context, t client.Ticket, r api.PasscodeChangeReport) {
-	wait := passcodeReportFirstWait
-	for {
-		cctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
-		err := a.backend.ReportPasscodeChange(cctx, t, r)
-		cancel()
-		var ae *client.APIError
-		switch {
-		case err == nil:
-			return
-		case errors.As(err, &ae) && ae.Status < 500:
-			a.log.Warn("identityd refused the passcode change report", "outcome", string(r.Outcome), "err", err)
-			return
-		}
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			a.log.Warn("the passcode change was not reported: identityd could not be reached", "outcome", string(r.Outcome), "err", err)
-			return
-		case <-a.stopped:
-			a.log.Warn("the passcode change was not reported before the agent stopped", "outcome", string(r.Outcome), "err", err)
-			return
-		}
-		wait = min(2*wait, passcodeReportMaxWait)
-	}
+	a.backendRetry(ctx, "the passcode change report", func(ctx context.Context) error {
+		return a.backend.ReportPasscodeChange(ctx, t, r)
+	})
 }

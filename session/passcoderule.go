@@ -18,13 +18,21 @@ func newPasscodeProblem(current, next, again []byte, r PasscodeRule) string {
 		return wording.CurrentPasscodeNeeded
 	case len(current) > maxPasscodeBytes:
 		return wording.PasscodeWrongLength(r.Describe())
+	}
+	return chosenPasscodeProblem(next, again, current, r)
+}
+
+// chosenPasscodeProblem is the check of a new passcode typed twice, with
+// the current one where it is known (nil at an unlock: forgotten).
+func chosenPasscodeProblem(next, again, current []byte, r PasscodeRule) string {
+	switch {
 	case len(next) < r.MinLength || len(next) > r.MaxLength:
 		return wording.NewPasscodeRule(r.Describe())
 	case r.DigitsOnly && !allDigits(next):
 		return wording.NewPasscodeNotDigits(r.Describe())
 	case !bytes.Equal(next, again):
 		return wording.NewPasscodesDiffer
-	case r.RefuseCurrent && bytes.Equal(next, current):
+	case r.RefuseCurrent && current != nil && bytes.Equal(next, current):
 		return wording.NewPasscodeIsCurrent
 	case r.RefuseSimple && simplePasscode(next):
 		return wording.NewPasscodeTooSimple

@@ -30,6 +30,7 @@ func (a *Agent) fetchPolicy() {
 
 func (a *Agent) setPolicy(p api.Policy) {
 	a.policy = &p
+	a.st.SelfUnlock = p.SelfServiceUnlock != "off"
 	if p.PasscodeMinLength > 0 && p.PasscodeMaxLength >= p.PasscodeMinLength {
 		a.st.Rule = PasscodeRule{MinLength: p.PasscodeMinLength, MaxLength: p.PasscodeMaxLength, DigitsOnly: p.PasscodeDigitsOnly,
 			RefuseSimple: p.PasscodeRefuseSimple, RefuseCurrent: p.PasscodeRefuseCurrent}

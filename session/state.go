@@ -36,18 +36,30 @@ const (
 	ScreenChangingPasscode     // CHANGE REFERENCE DATA under way on the card
 	ScreenPasscodeChanged      // done
 	ScreenPasscodeChangeFailed // not changed: Problem, Fix, Retryable (ScreenChangePasscode again)
+	// Self-service unlock of a blocked card (docs/unlock.md), from
+	// ScreenBlocked or ScreenPasscode; no session.
+	ScreenUnlockCode     // the emailed code: Unlock, Message
+	ScreenUnlockPasscode // the new passcode twice: Rule, Message
+	ScreenUnlocking      // identityd or the card at work: Working
+	ScreenUnlocked       // done: log in with the new passcode
+	ScreenUnlockFailed   // not unlocked: Problem, Fix, Retryable (a new code)
 )
 
 var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-card", "reading-card", "card-problem",
 	"passcode", "blocked", "signing-in", "terms", "roles", "active", "locked", "backend-error",
 	"renew-passcode", "renewing", "renewed", "renew-failed",
-	"change-passcode", "changing-passcode", "passcode-changed", "passcode-change-failed"}
+	"change-passcode", "changing-passcode", "passcode-changed", "passcode-change-failed",
+	"unlock-code", "unlock-passcode", "unlocking", "unlocked", "unlock-failed"}
 
 // asks reports whether the screen puts a question the user answers with an
 // intent that names it (State.Question).
 func (s Screen) asks() bool {
-	return s == ScreenPasscode || s == ScreenTerms || s == ScreenRoles || s == ScreenRenewPasscode || s == ScreenChangePasscode
+	return s == ScreenPasscode || s == ScreenTerms || s == ScreenRoles || s == ScreenRenewPasscode || s == ScreenChangePasscode ||
+		s == ScreenUnlockCode || s == ScreenUnlockPasscode
 }
+
+// Unlocking reports whether the screen is part of a self-service unlock.
+func (s Screen) Unlocking() bool { return s >= ScreenUnlockCode && s <= ScreenUnlockFailed }
 
 // PasscodeChange reports whether the screen is the passcode change popup,
 // shown over the active session.
@@ -91,6 +103,9 @@ type State struct {
 	Card      *CardHolder  // who the inserted card belongs to, as read from the card
 	TriesLeft int          // passcode tries left, read before typing (ScreenPasscode, ScreenBlocked)
 	Rule      PasscodeRule // what a passcode must look like
+	// SelfUnlock: the backend's policy offers self-service unlock (the
+	// blocked and passcode screens offer it).
+	SelfUnlock bool
 
 	Active *Active       // ScreenActive and ScreenLocked (the session behind the lock)
 	Expiry *ExpiryNotice // certificate expiry alert, when one is due at this login
@@ -116,6 +131,16 @@ type Prompt struct {
 
 	Renewing     RenewalStep // ScreenRenewing: the step under way
 	RenewedUntil time.Time   // ScreenRenewed: the new certificates' expiry
+
+	Unlock  UnlockPrompt // ScreenUnlockCode
+	Working string       // ScreenUnlocking: what is under way, in words
+}
+
+// UnlockPrompt is what the code screen says of the emailed code.
+type UnlockPrompt struct {
+	SentTo       string    // the address, partly hidden
+	ValidUntil   time.Time // the code's expiry
+	AttemptsLeft int       // wrong codes before it is void
 }
 
 // RenewalStep is where a renewal's card work stands, in order.

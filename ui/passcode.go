@@ -33,6 +33,7 @@ type passcodeView struct {
 	hint     *widget.Label
 	entry    *passEntry
 	submit   *widget.Button
+	forgot   *widget.Button // self-service unlock, when the policy offers it
 	root     fyne.CanvasObject
 }
 
@@ -58,6 +59,8 @@ func newPasscodeView(sess Session) *passcodeView {
 	v.entry.OnSubmitted = func(string) { v.send() }
 	v.submit = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), v.send)
 	v.submit.Importance = widget.HighImportance
+	v.forgot = widget.NewButton(wording.ForgottenPasscode, sess.StartUnlock)
+	v.forgot.Importance = widget.LowImportance
 	v.setPhoto(nil)
 
 	who := container.NewBorder(nil, nil, container.NewCenter(v.photo), nil,
@@ -72,7 +75,7 @@ func newPasscodeView(sess Session) *passcodeView {
 		v.rule,
 		v.message,
 		v.hint,
-		container.NewHBox(layout.NewSpacer(), v.submit),
+		container.NewHBox(v.forgot, layout.NewSpacer(), v.submit),
 		notice,
 	)
 	return v
@@ -114,6 +117,7 @@ func (v *passcodeView) render(st session.State) {
 	setText(v.message, st.Message)
 	setText(v.hint, st.Hint)
 	v.entry.limit(st.Rule)
+	showIf(v.forgot, st.SelfUnlock && st.Screen == session.ScreenPasscode && st.Card != nil && st.Card.Verified)
 }
 
 func (v *passcodeView) setPhoto(photo []byte) {

@@ -23,6 +23,7 @@ type problemView struct {
 	fix     *widget.Label
 	message *widget.Label
 	retry   *widget.Button
+	unlock  *widget.Button // the blocked screen: self-service unlock
 	root    fyne.CanvasObject
 }
 
@@ -38,6 +39,9 @@ func newProblemView(sess Session) *problemView {
 	v.retry = widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), sess.Retry)
 	v.retry.Importance = widget.HighImportance
 	v.retry.Hide()
+	v.unlock = widget.NewButtonWithIcon(wording.UnlockButton, theme.MailSendIcon(), sess.StartUnlock)
+	v.unlock.Importance = widget.HighImportance
+	v.unlock.Hide()
 
 	icon := widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon()))
 	iconBox := container.NewGridWrap(fyne.NewSquareSize(48), icon)
@@ -53,7 +57,7 @@ func newProblemView(sess Session) *problemView {
 		v.problem,
 		v.fixBox,
 		v.message,
-		container.NewHBox(layout.NewSpacer(), v.retry),
+		container.NewHBox(layout.NewSpacer(), v.retry, v.unlock),
 	)
 	return v
 }
@@ -93,9 +97,6 @@ func (v *problemView) render(st session.State) {
 		v.fixBox.Show()
 	}
 	setText(v.message, st.Message)
-	if st.Retryable {
-		v.retry.Show()
-	} else {
-		v.retry.Hide()
-	}
+	showIf(v.retry, st.Retryable)
+	showIf(v.unlock, st.Screen == session.ScreenBlocked && st.SelfUnlock)
 }

@@ -18,9 +18,11 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/session/sessiontest"
+	"github.com/cardagent/cardagent/wording"
 )
 
 // fakeSession records intents and hands out a State channel the test feeds.
@@ -88,6 +90,23 @@ func (f *fakeSession) SubmitPasscodeChange(q uint64, current, next, again []byte
 	f.questions = append(f.questions, q)
 	f.mu.Unlock()
 	f.record("SubmitPasscodeChange")
+}
+
+func (f *fakeSession) StartUnlock() { f.record("StartUnlock") }
+func (f *fakeSession) CloseUnlock() { f.record("CloseUnlock") }
+func (f *fakeSession) SubmitUnlockCode(q uint64, code []byte) {
+	f.mu.Lock()
+	f.passcodes = append(f.passcodes, code)
+	f.questions = append(f.questions, q)
+	f.mu.Unlock()
+	f.record("SubmitUnlockCode")
+}
+func (f *fakeSession) SubmitUnlockPasscode(q uint64, next, again []byte) {
+	f.mu.Lock()
+	f.passcodes = append(f.passcodes, next, again)
+	f.questions = append(f.questions, q)
+	f.mu.Unlock()
+	f.record("SubmitUnlockPasscode")
 }
 
 func (f *fakeSession) got() []string {
@@ -227,7 +246,8 @@ func guid(t testing.TB, s string) (g [16]byte) {
 // roles and terms, and the clock at loginTime.
 type sampleRun struct {
 	*sessiontest.Driver
-	t testing.TB
+	t    testing.TB
+	card *sessiontest.Card // the card in the sample reader, where a sample keeps it
 }
 
 // run starts it; set adjusts the backend first.
@@ -320,6 +340,24 @@ func (r *sampleRun) again(c *sessiontest.Card) session.State {
 	return s
 }
 
+// blockedRun is Amara's card blocked by three wrong passcodes.
+func blockedRun(t testing.TB, set func(b *sessiontest.Backend)) *sampleRun {
+	r := run(t, session.Config{}, set)
+	r.card = r.known()
+	for s := r.wrong(); s.Screen != session.ScreenBlocked; s = r.wrong() {
+	}
+	return r
+}
+
+// toUnlockPasscode asks for a code and types it: the new passcode screen.
+func (r *sampleRun) toUnlockPasscode() session.State {
+	r.t.Helper()
+	r.Agent.StartUnlock()
+	s := r.WaitScreen(session.ScreenUnlockCode)
+	r.Agent.SubmitUnlockCode(s.Question, []byte(sessiontest.UnlockCode))
+	return r.WaitScreen(session.ScreenUnlockPasscode)
+}
+
 // known is Amara's card after a first login: its prompt shows the photo.
 func (r *sampleRun) known() *sessiontest.Card {
 	r.t.Helper()
@@ -386,6 +424,41 @@ var samples = []struct {
 			s = r.wrong()
 		}
 		return s
+	}},
+	{"unlock-code", func(t testing.TB) session.State {
+		r := blockedRun(t, nil)
+		r.Agent.StartUnlock()
+		s := r.WaitScreen(session.ScreenUnlockCode)
+		r.Agent.SubmitUnlockCode(s.Question, []byte("11112222"))
+		return r.WaitFor("a wrong code", func(n session.State) bool {
+			return n.Screen == session.ScreenUnlockCode && n.Question != s.Question
+		})
+	}},
+	{"unlock-passcode", func(t testing.TB) session.State {
+		r := blockedRun(t, nil)
+		return r.toUnlockPasscode()
+	}},
+	{"unlocking", func(t testing.TB) session.State {
+		r := blockedRun(t, nil)
+		s := r.toUnlockPasscode()
+		r.card.Hold(r.Gate()) // the card work waits until the sample is taken
+		r.Agent.SubmitUnlockPasscode(s.Question, []byte("24681357"), []byte("24681357"))
+		return r.WaitFor("unlocking the card", func(n session.State) bool {
+			return n.Screen == session.ScreenUnlocking && n.Working == wording.UnlockingCard
+		})
+	}},
+	{"unlocked", func(t testing.TB) session.State {
+		r := blockedRun(t, nil)
+		s := r.toUnlockPasscode()
+		r.Agent.SubmitUnlockPasscode(s.Question, []byte("24681357"), []byte("24681357"))
+		return r.WaitScreen(session.ScreenUnlocked)
+	}},
+	{"unlock-failed", func(t testing.TB) session.State {
+		r := blockedRun(t, func(b *sessiontest.Backend) {
+			b.FailUnlock = &client.APIError{Status: 403, Code: api.CodeUnlockNotAvailable}
+		})
+		r.Agent.StartUnlock()
+		return r.WaitScreen(session.ScreenUnlockFailed)
 	}},
 	{"signing-in", func(t testing.TB) session.State {
 		r := run(t, session.Config{}, nil)

@@ -129,6 +129,8 @@ func statusLine(st session.State) string {
 	case session.ScreenNoService, session.ScreenNoReader, session.ScreenCardProblem,
 		session.ScreenBlocked, session.ScreenBackendError:
 		return wording.StatusProblem(problemTitle(st.Screen))
+	case session.ScreenUnlockCode, session.ScreenUnlockPasscode, session.ScreenUnlocking, session.ScreenUnlocked, session.ScreenUnlockFailed:
+		return wording.StatusUnlocking
 	default:
 		return wording.StatusStarting
 	}

@@ -36,6 +36,11 @@ type Session interface {
 	Renew()
 	SubmitRenewalPasscode(question uint64, p []byte) // takes ownership; the session wipes it
 	CloseRenewal()
+	// Self-service unlock of a blocked card.
+	StartUnlock()
+	SubmitUnlockCode(question uint64, code []byte)            // takes ownership; the session wipes it
+	SubmitUnlockPasscode(question uint64, next, again []byte) // takes ownership; the session wipes them
+	CloseUnlock()
 	// The passcode change popup.
 	ChangePasscode()
 	SubmitPasscodeChange(question uint64, current, next, again []byte) // takes ownership; the session wipes them
@@ -83,6 +88,7 @@ type UI struct {
 	roles                        *rolesView
 	active                       *activeView
 	locked                       *lockedView
+	unlock                       *unlockView
 	renew                        *renewPopup
 	passcodeChange               *passcodePopup
 
@@ -115,6 +121,7 @@ func New(app fyne.App, sess Session) *UI {
 	u.roles = newRolesView(sess)
 	u.active = newActiveView(sess, func() time.Time { return u.now() })
 	u.locked = newLockedView()
+	u.unlock = newUnlockView(sess)
 
 	u.chrome = newChrome()
 	u.body = container.NewStack()
@@ -183,6 +190,9 @@ func (u *UI) viewFor(s session.Screen) view {
 	case session.ScreenLocked:
 		return u.locked
 	default:
+		if s.Unlocking() {
+			return u.unlock
+		}
 		if s.OverSession() { // the renewal and passcode popups sit over the session
 			return u.active
 		}

@@ -555,3 +555,59 @@ func TestPasscodeChangePopup(t *testing.T) {
 		t.Errorf("blocked: %q, retry %v, rule %v", p.result.Text, p.retry.Visible(), p.rule.Visible())
 	}
 }
+
+// TestUnlockScreens: Unlock my card on the blocked screen starts it; the
+// code and the new passcodes go to the session once per question, from
+// the keyboard alone; Continue leaves it.
+func TestUnlockScreens(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "blocked"))
+	if !u.problem.unlock.Visible() {
+		t.Fatal("no Unlock my card button on the blocked screen")
+	}
+	test.Tap(u.problem.unlock)
+	st := sample(t, "unlock-code")
+	u.apply(st)
+	v := u.unlock
+	if u.win.Canvas().Focused() != v.code || !strings.Contains(v.sent.Text, "a•••@nhs.net") || v.attempts.Text != "2 attempts left" {
+		t.Fatalf("code screen: focused %v, %q, %q", u.win.Canvas().Focused() == v.code, v.sent.Text, v.attempts.Text)
+	}
+	test.Type(v.code, "2468x1357") // the field takes digits only
+	v.code.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	u.apply(st) // the same question again: nothing more is sent
+	test.Tap(v.send)
+	next := sample(t, "unlock-passcode")
+	next.Question = st.Question + 1 // samples come from separate sessions: one session numbers on
+	u.apply(next)
+	if u.win.Canvas().Focused() != v.next || !v.passBox.Visible() || v.codeBox.Visible() {
+		t.Fatal("the passcode screen does not focus the new passcode")
+	}
+	test.Type(v.next, "24681357")
+	v.next.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if u.win.Canvas().Focused() != v.again {
+		t.Fatal("Enter in the new passcode does not move to the repeat")
+	}
+	test.Type(v.again, "24681357")
+	v.again.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	got := f.got()
+	if !slices.Equal(got, []string{"StartUnlock", "SubmitUnlockCode", "SubmitUnlockPasscode"}) ||
+		string(f.passcodes[0]) != "24681357" || string(f.passcodes[1]) != "24681357" || string(f.passcodes[2]) != "24681357" {
+		t.Fatalf("intents %q, typed %q", got, f.passcodes)
+	}
+	u.apply(sample(t, "unlocking"))
+	if !v.working.Visible() || v.passBox.Visible() {
+		t.Error("the card at work still shows the fields")
+	}
+	u.apply(sample(t, "unlocked"))
+	if v.result.Text != wording.Unlocked || u.win.Canvas().Focused() != v.done {
+		t.Errorf("done: %q, Continue focused %v", v.result.Text, u.win.Canvas().Focused() == v.done)
+	}
+	test.Tap(v.done)
+	if got := f.got(); got[len(got)-1] != "CloseUnlock" {
+		t.Errorf("Continue sent %q", got)
+	}
+	u.apply(sample(t, "unlock-failed"))
+	if v.result.Text != wording.UnlockNotOffered.Problem || v.retry.Visible() || v.cancel.Text != "Close" {
+		t.Errorf("failed: %q, retry %v, %q", v.result.Text, v.retry.Visible(), v.cancel.Text)
+	}
+}

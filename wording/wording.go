@@ -196,6 +196,7 @@ const (
 	StatusWaitingPasscode = "Waiting for the passcode"
 	StatusSigningIn       = "Signing in"
 	StatusLocked          = "Locked — card removed"
+	StatusUnlocking       = "Unlocking the card"
 	StatusStarting        = "Starting"
 )
 
@@ -279,4 +280,48 @@ func NewPasscodeNotDigits(rule string) string {
 var (
 	PasscodeCardRefused = Trouble{"Your smartcard did not accept the new passcode.", "Choose another passcode and try again."}
 	PasscodeNotChanged  = Trouble{"Your passcode was not changed.", "Keep the card in the reader and try again. Your current passcode still works."}
+)
+
+// Self-service unlock of a blocked card.
+const (
+	TitleUnlock       = "Unlock your smartcard"
+	UnlockButton      = "Unlock my card"
+	ForgottenPasscode = "Forgotten your passcode?"
+	UnlockExplain     = "A code is emailed to the address on your profile. With it you choose a new passcode; your smartcard is unlocked in the reader. Keep the card in until it is done."
+	UnlockCodeLabel   = "Code from the email"
+	UnlockCodeShape   = "The code has 8 digits."
+	UnlockContinue    = "Continue"
+	UnlockAskAgain    = "Send a new code"
+	// UnlockChoose asks for the new passcode once the code is accepted.
+	UnlockChoose       = "The code is right. Choose a new passcode: you will log in with it from now on."
+	UnlockSendingCode  = "Sending a code to your email address…"
+	UnlockCheckingCode = "Checking the code…"
+	UnlockingCard      = "Unlocking your smartcard…"
+	Unlocked           = "Your smartcard is unlocked. Log in with your new passcode."
+)
+
+// UnlockCodeSent says where the code went and until when it is valid.
+func UnlockCodeSent(sentTo, until string) string {
+	return "We have emailed a code to " + sentTo + ". It is valid until " + until + "."
+}
+
+// UnlockCodeWrong is the notice after a wrong code; the attempts left are
+// shown beside it.
+func UnlockCodeWrong(left int) string {
+	if left == 1 {
+		return "That is not the code. One more wrong code and you must ask for a new one."
+	}
+	return "That is not the code."
+}
+
+// Why an unlock did not happen.
+var (
+	UnlockNotOffered    = Trouble{"Self-service unlock is not available for this card.", "Ask your Local Smartcard Administrator (LSA) to unlock it with you face to face."}
+	UnlockRateLimited   = Trouble{"Too many unlock codes were asked for.", "Try again later, or ask your Local Smartcard Administrator (LSA) to unlock it with you face to face."}
+	UnlockCodeExpired   = Trouble{"The code has expired.", "Ask for a new code."}
+	UnlockTooManyWrong  = Trouble{"The code was wrong too many times.", "Ask for a new code, or see your Local Smartcard Administrator (LSA)."}
+	UnlockSendFailed    = Trouble{"The code could not be sent just now.", "Try again in a few minutes."}
+	UnlockCardNotProven = Trouble{"This card could not prove it is the card that was issued to you.", "See your Local Smartcard Administrator (LSA)."}
+	UnlockCardRefused   = Trouble{"Your smartcard refused to be unlocked.", "See your Local Smartcard Administrator (LSA): the card may need replacing."}
+	UnlockInterrupted   = Trouble{"The unlock did not finish.", "Nothing is lost: ask for a new code and try again."}
 )

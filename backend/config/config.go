@@ -51,6 +51,8 @@ type Config struct {
 	// and expired challenges forgotten.
 	SweepInterval time.Duration
 	Policy        policy.Policy
+	// Mail sends unlock codes.
+	Mail Mail
 }
 
 // DefaultMetricsListen is where /metrics is served unless configured.
@@ -72,6 +74,7 @@ func Default() Config {
 		RequestTimeout:  10 * time.Second,
 		SweepInterval:   time.Minute,
 		Policy:          policy.Default(),
+		Mail:            defaultMail(),
 	}
 }
 
@@ -103,6 +106,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "JSON logs (env IDENTITYD_LOG_JSON)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests (every listener)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline of one request's work")
+	c.Mail.flags(fs)
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often expired and role-idle sessions are ended")
 	p := &c.Policy
 	fs.IntVar(&p.PasscodeMinLength, "passcode-min", p.PasscodeMinLength, "shortest passcode")
@@ -207,6 +211,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 	}
 	str("IDENTITYD_LOG_LEVEL", &c.LogLevel)
+	c.Mail.env(getenv)
 	if v := getenv("IDENTITYD_TLS_HOSTS"); v != "" {
 		c.TLSHosts = splitList(v)
 	}
@@ -242,6 +247,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 || c.RequestTimeout <= 0 || c.SweepInterval <= 0 {
 		return errors.New("config: timeouts and the sweep interval must be positive")
+	}
+	if _, err := c.Mail.Location(); err != nil {
+		return err
 	}
 	if c.MetricsListen == "" || (c.MetricsListen == c.Listen && c.Listen != "127.0.0.1:0") {
 		return errors.New(`config: metrics need their own listen address apart from the API (or "off")`)

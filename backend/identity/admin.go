@@ -279,6 +279,21 @@ func (s *Service) MgmtKey(ctx context.Context, guid []byte) ([]byte, error) {
 	return s.mgmt.MgmtKey(guid, c.KeyVersion)
 }
 
+// IssuingPUK is the card's current PUK for the desk that personalises a
+// new card (the demo's card files, tests): a card leaves issuing holding
+// the PUK identityd keeps. Nothing on a workstation ever calls it.
+func (s *Service) IssuingPUK(ctx context.Context, guid []byte) ([]byte, error) {
+	var c store.Card
+	err := s.store.View(ctx, func(r store.Reader) (err error) {
+		c, err = r.Card(ctx, api.FormatCardGUID(guid))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cardkeys.OpenPUK(s.pukWrap, guid, c.PUKSealed)
+}
+
 // VerifyAudit proves the audit chain (without checkpoints: see
 // VerifyAuditCheckpoints).
 func (s *Service) VerifyAudit(ctx context.Context) (audit.Summary, error) {

@@ -181,6 +181,15 @@ func (s *Service) open(ctx context.Context) error {
 	s.challengeKey = s.root.Derive(secret.PurposeChallengeMAC)
 	s.pukWrap = s.root.Derive(secret.PurposePUKWrap)
 	s.unlockKey = s.root.Derive(secret.PurposeUnlockCode)
+	if s.codes == nil && !s.readOnly {
+		codes, err := newCodeSender(s.cfg.Mail)
+		if err != nil {
+			return err
+		}
+		if codes != nil { // a nil interface, not a nil pointer in one
+			s.codes = codes
+		}
+	}
 	mgmt, err := cardkeys.NewDeriver(s.root.Derive(secret.PurposeCardMgmt))
 	if err != nil {
 		return err

@@ -14,6 +14,9 @@ type Enrolment struct {
 	// MgmtKey is the card's own AES-128 management key (9B), as the
 	// issuer set it; nil keeps the factory default.
 	MgmtKey []byte
+	// PUK is the card's PUK as the issuer set it (8 digits); nil keeps
+	// the factory default.
+	PUK []byte
 }
 
 // Enrol personalises the card with e: GUID, keys and certificates. Like
@@ -27,6 +30,11 @@ func (c *Card) Enrol(e Enrolment) error {
 	}
 	if err := c.Provision(0x9C, e.Key, e.SignCert); err != nil {
 		return err
+	}
+	if e.PUK != nil {
+		if err := c.SetPUK(e.PUK); err != nil {
+			return err
+		}
 	}
 	if e.MgmtKey == nil {
 		return nil

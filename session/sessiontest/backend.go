@@ -78,11 +78,17 @@ type Backend struct {
 	Clock         func() time.Time // the time renewed certificates start from; nil: time.Now
 	RenewalGate   *Gate            // IssueRenewal waits for it
 	FailPasscode  error            // ReportPasscodeChange answers this
+	FailUnlock    error            // RequestUnlock answers this
+	// FailUnlockComplete is what CompleteUnlock answers (identityd down
+	// after the card was unlocked).
+	FailUnlockComplete error
 
 	policyServed bool
 	nonces       map[string]bool
 	sessions     map[string]*api.Session
 	renewals     map[string]*fakeRenewal // by card GUID
+	unlocks      map[string]*fakeUnlock  // by id
+	puks         map[string]cardPUKs     // by card GUID
 	loginCert    []byte                  // of the last login
 	calls        []string
 	n            int
@@ -104,6 +110,8 @@ func NewBackend() *Backend {
 		nonces:   map[string]bool{},
 		sessions: map[string]*api.Session{},
 		renewals: map[string]*fakeRenewal{},
+		unlocks:  map[string]*fakeUnlock{},
+		puks:     map[string]cardPUKs{},
 	}
 }
 

@@ -35,6 +35,10 @@ type Agent interface {
 	CloseRenewal()
 	ChangePasscode()
 	SubmitPasscodeChange(question uint64, current, next, again []byte) // takes ownership; the session wipes them
+	StartUnlock()
+	SubmitUnlockCode(question uint64, code []byte)            // takes ownership; the session wipes it
+	SubmitUnlockPasscode(question uint64, next, again []byte) // takes ownership; the session wipes them
+	CloseUnlock()
 }
 
 // Options are the journey's choices, from the command line.
@@ -50,6 +54,10 @@ type Options struct {
 	// passcode --no-gui`): the current one and the new one twice; then it
 	// logs out.
 	ChangePasscode bool
+	// Unlock unlocks a blocked card (`cardagent unlock --no-gui`): a code
+	// is emailed, then the new passcode twice; a card that is not blocked
+	// is unlocked as if its passcode were forgotten.
+	Unlock bool
 }
 
 // loginResult is what `cardagent login --no-gui` prints.
@@ -83,7 +91,8 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 	loggedIn := false
 	var lastStep session.RenewalStep
 	renewing := false // the card work of a renewal began
-	changeAsked := false
+	changeAsked, unlockAsked := false, false
+	lastWorking := ""
 	for {
 		var s session.State
 		select {
@@ -124,6 +133,14 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				a.Logout()
 				return nil
 			}
+		}
+		if opts.Unlock && (s.Screen == session.ScreenBlocked || s.Screen == session.ScreenPasscode) {
+			if !unlockAsked { // once: the same screen may be published again (the policy arrived)
+				unlockAsked = true
+				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleUnlock, wording.UnlockExplain)
+				a.StartUnlock()
+			}
+			continue
 		}
 		switch s.Screen {
 		case session.ScreenNoService, session.ScreenNoReader, session.ScreenCardProblem, session.ScreenBlocked, session.ScreenBackendError:
@@ -206,6 +223,48 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			return nil
 		case session.ScreenPasscodeChangeFailed:
 			a.Logout()
+			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
+		case session.ScreenUnlockCode:
+			if s.Hint != "" {
+				fmt.Fprintln(stderr, s.Hint)
+			}
+			if s.Message != "" {
+				fmt.Fprintln(stderr, s.Message)
+			}
+			fmt.Fprintln(stderr, wording.UnlockCodeSent(s.Unlock.SentTo, s.Unlock.ValidUntil.Local().Format("15:04")))
+			code, err := askPasscode(ctx, stdin, stderr, wording.AttemptsLeft(s.Unlock.AttemptsLeft)+"\n"+wording.UnlockCodeLabel+": ", lines, tty)
+			if code == nil {
+				return err
+			}
+			a.SubmitUnlockCode(s.Question, code) // the agent wipes it
+		case session.ScreenUnlockPasscode:
+			if s.Hint != "" {
+				fmt.Fprintln(stderr, s.Hint)
+			}
+			if s.Message != "" {
+				fmt.Fprintln(stderr, s.Message)
+			}
+			next, err := askPasscode(ctx, stdin, stderr, wording.NewPasscodeLabel+" ("+s.Rule.Describe()+"): ", lines, tty)
+			if next == nil {
+				return err
+			}
+			again, err := askPasscode(ctx, stdin, stderr, wording.RepeatPasscodeLabel+": ", lines, tty)
+			if again == nil {
+				clear(next)
+				return err
+			}
+			a.SubmitUnlockPasscode(s.Question, next, again) // the agent wipes them
+		case session.ScreenUnlocking:
+			if s.Working != lastWorking {
+				lastWorking = s.Working
+				fmt.Fprintln(stderr, s.Working)
+			}
+		case session.ScreenUnlocked:
+			fmt.Fprintln(stderr, wording.Unlocked)
+			a.CloseUnlock()
+			return nil
+		case session.ScreenUnlockFailed:
+			a.CloseUnlock()
 			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
 		case session.ScreenRenewPasscode:
 			if loggedIn && !opts.Renew {

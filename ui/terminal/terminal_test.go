@@ -36,6 +36,14 @@ func (f *fakeAgent) Logout()                           { f.record("logout") }
 func (f *fakeAgent) Renew()                            { f.record("renew") }
 func (f *fakeAgent) CloseRenewal()                     { f.record("close renewal") }
 func (f *fakeAgent) ChangePasscode()                   { f.record("change passcode") }
+func (f *fakeAgent) StartUnlock()                      { f.record("start unlock") }
+func (f *fakeAgent) CloseUnlock()                      { f.record("close unlock") }
+func (f *fakeAgent) SubmitUnlockCode(q uint64, code []byte) {
+	f.record("code " + string(code))
+}
+func (f *fakeAgent) SubmitUnlockPasscode(q uint64, next, again []byte) {
+	f.record("new passcodes " + string(next) + " " + string(again))
+}
 func (f *fakeAgent) SubmitPasscodeChange(q uint64, current, next, again []byte) {
 	f.record("passcodes " + string(current) + " " + string(next) + " " + string(again))
 }
@@ -207,5 +215,26 @@ func TestChangePasscodeFailsInTheTerminal(t *testing.T) {
 	<-a.got // logout
 	if err := <-done; err == nil || !strings.Contains(err.Error(), wording.Blocked.Problem) {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// `cardagent unlock`: a blocked card starts the unlock; the code and the
+// new passcode twice are read a line each; done is success.
+func TestUnlockInTheTerminal(t *testing.T) {
+	a, done, _, _ := running(t, Options{Unlock: true}, "24681357\n135790\n135790\n")
+	a.states <- session.State{Screen: session.ScreenBlocked, Seq: 1}
+	<-a.got // start unlock
+	a.states <- session.State{Screen: session.ScreenUnlockCode, Seq: 2, Question: 3,
+		Prompt: session.Prompt{Unlock: session.UnlockPrompt{SentTo: "a•••@nhs.net", AttemptsLeft: 3}}}
+	<-a.got // the code
+	a.states <- session.State{Screen: session.ScreenUnlockPasscode, Seq: 3, Question: 4}
+	<-a.got // the passcodes
+	a.states <- session.State{Screen: session.ScreenUnlocked, Seq: 4}
+	<-a.got // close
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(a.answers, ","); got != "start unlock,code 24681357,new passcodes 135790 135790,close unlock" {
+		t.Fatalf("answers %q", got)
 	}
 }

@@ -56,8 +56,13 @@ func Wire(ctx context.Context, c Config) (*Parts, error) {
 		prefs = &osstore.FilePrefs{Path: filepath.Join(dir, "cardagent", "last-role.json")}
 		reminders = &osstore.FileReminders{Path: filepath.Join(dir, "cardagent", "renewal-reminded.json")}
 	}
+	mailHint := ""
+	if p.demo != nil {
+		mailHint = "Demo: the email is a file in " + p.demo.Backend.Mailbox + " (open the newest .eml file)."
+	}
 	p.Agent = session.New(session.Config{
 		Mode: session.Mode(c.Mode), Demo: p.demo != nil, DemoHint: "Demo card: the passcode is " + demo.Passcode + ".",
+		DemoMailHint: mailHint,
 		ReaderPrefer: c.Reader, BackendURL: c.BackendURL,
 		Logger: log, TraceAPDUs: c.TraceAPDUs, CardTimeout: c.CardTimeout.Duration, Reminders: reminders,
 	}, backend, events, open, osstore.Keyring{}, prefs)

@@ -1,0 +1,72 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/cardagent/cardagent/client"
+	"github.com/cardagent/cardagent/reader/apdu"
+	"github.com/cardagent/cardagent/reader/piv"
+)
+
+// errPUKRefused: the card took neither PUK identityd holds for it.
+var errPUKRefused = errors.New("the card refused the PUK identityd holds for it")
+
+// unlockOnCard is the card's part of an unlock, in one exclusive
+// transaction: the mutual 9B authentication relayed to identityd proves the
+// card, identityd releases the PUK, RESET RETRY COUNTER sets the new
+// passcode and CHANGE REFERENCE DATA the new PUK. usedPrevious says the
+// card held the PUK of an earlier unlock that did not finish. passcode is
+// wiped; the PUKs live only in this call.
+//
+// A card pulled at any point holds either PUK identityd keeps (the new one
+// only after the change succeeded), so the next unlock finds it.
+func unlockOnCard(ctx context.Context, conn CardConn, b UnlockBackend, t client.Ticket, passcode []byte, trace piv.Option) (usedPrevious bool, err error) {
+	defer clear(passcode)
+	err = conn.Do(ctx, func(tx apdu.Transmitter) error {
+		p := piv.New(tx, piv.WithATR(conn.ATR()), trace)
+		if err := p.Select(); err != nil {
+			return err
+		}
+		w, err := p.BeginMutualAuth(piv.AlgAES128)
+		if err != nil {
+			return err
+		}
+		witness, challenge, err := b.UnlockWitness(ctx, t, w.Encrypted)
+		if err != nil {
+			return err
+		}
+		answer, err := p.FinishMutualAuth(w, witness, challenge)
+		if err != nil {
+			return fmt.Errorf("the card refused identityd's witness: %w", err)
+		}
+		puks, err := b.UnlockPUK(ctx, t, answer)
+		if err != nil {
+			return err
+		}
+		defer p.DropPIN() // some cards leave the new PIN verified
+		used := puks.PUK
+		err = p.Unblock([]byte(used), slices.Clone(passcode))
+		var auth piv.AuthError
+		if errors.As(err, &auth) && puks.PreviousPUK != "" {
+			used, usedPrevious = puks.PreviousPUK, true
+			err = p.Unblock([]byte(used), slices.Clone(passcode))
+		}
+		if errors.As(err, &auth) {
+			return fmt.Errorf("%w (%d PUK tries left)", errPUKRefused, auth.Retries)
+		}
+		if err != nil {
+			return err
+		}
+		if used == puks.NewPUK {
+			return nil
+		}
+		if err := p.ChangePUK([]byte(used), []byte(puks.NewPUK)); err != nil {
+			return fmt.Errorf("setting the new PUK: %w", err)
+		}
+		return nil
+	})
+	return usedPrevious, err
+}
