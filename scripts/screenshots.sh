@@ -130,7 +130,7 @@ typeln 999999
 wait_screen blocked && shot blocked
 xdotool key Tab space # Unlock my card, the screen's only button
 wait_screen unlock-code
-code() { grep -h -o -E '^ +[0-9]{8} *$' "$(ls -t "$work"/mailbox/*.eml | head -1)" | tr -d ' '; }
+code() { tr -d '\r' <"$(ls -t "$work"/mailbox/*.eml | head -1)" | grep -o -E '^ +[0-9]{8} *$' | tr -d ' '; }
 typeln 00000000 # a wrong code first
 wait_screen unlock-code && shot unlock-code
 typeln "$(code)"
