@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -33,11 +32,11 @@ import (
 // no log, no keyring entry and no HTTP body.
 const demoPasscode = "735193"
 
-// holdsPasscode reports whether text shows demoPasscode, as typed or as the
-// hex of its bytes (how an APDU trace would show it).
-func holdsPasscode(text string) bool {
-	return strings.Contains(text, demoPasscode) || strings.Contains(strings.ToLower(text), hex.EncodeToString([]byte(demoPasscode)))
-}
+// holdsPasscode reports whether text shows demoPasscode (holdsSecret).
+func holdsPasscode(text string) bool { return testkit.HoldsSecret(text, demoPasscode) }
+
+// holdsSecret is testkit.HoldsSecret.
+var holdsSecret = testkit.HoldsSecret
 
 // demoCard is a virtual card enrolled by identityd for a demo user, with
 // demoPasscode set.

@@ -77,14 +77,18 @@ type Agent struct {
 	parked        *parkedSession // a suspended session waiting for its card (SLP)
 	unfinished    *api.Renewal   // an interrupted renewal of the card in, to finish before it logs in
 	unlock        *unlockRun     // the self-service unlock under way, if any
-	retry         func()         // what Retry does on ScreenBackendError
-	lastGUID      [16]byte       // the card of the current session, for parking after removal
-	logins        uint64         // fresh logins so far (ExpiryNotice.Login)
-	questions     uint64         // questions asked so far (State.Question)
-	jobs          sync.WaitGroup
-	inflight      atomic.Int64       // goroutines of goWork still running (idle)
-	endLoop       context.CancelFunc // stops the endings' retry loop
-	quitting      bool
+	// reportsTail is closed when the newest report handed to reportInOrder
+	// is done; the step goroutines that hand them in share it.
+	reportsMu   sync.Mutex
+	reportsTail chan struct{}
+	retry       func()   // what Retry does on ScreenBackendError
+	lastGUID    [16]byte // the card of the current session, for parking after removal
+	logins      uint64   // fresh logins so far (ExpiryNotice.Login)
+	questions   uint64   // questions asked so far (State.Question)
+	jobs        sync.WaitGroup
+	inflight    atomic.Int64       // goroutines of goWork still running (idle)
+	endLoop     context.CancelFunc // stops the endings' retry loop
+	quitting    bool
 
 	keyringMu     sync.Mutex
 	keyringTail   chan struct{}

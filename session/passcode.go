@@ -76,7 +76,7 @@ func (a *Agent) changePasscode(current, next []byte) {
 		// Reported whatever becomes of this step's result: a card pulled
 		// right after its answer drops the result, not the audit record.
 		if r, ok := passcodeReport(err); ok {
-			a.background(passcodeReportFor, func(ctx context.Context) { a.reportPasscodeChange(ctx, ticket, r) })
+			a.reportInOrder(passcodeReportFor, func(ctx context.Context) { a.reportPasscodeChange(ctx, ticket, r) })
 		}
 		return struct{}{}, err
 	}, func(_ struct{}, err error) { a.passcodeChangeDone(err) })

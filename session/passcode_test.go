@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/session/sessiontest"
 	"github.com/cardagent/cardagent/wording"
@@ -63,7 +64,7 @@ func TestChangePasscode(t *testing.T) {
 	r.Submit([]byte("246813"))
 	r.WaitFor("active with the new passcode", func(s session.State) bool { return s.Screen == session.ScreenActive || s.Screen == session.ScreenRoles })
 	for _, line := range []string{"246813", "123456", "654321"} {
-		if strings.Contains(r.logs.String(), line) {
+		if testkit.HoldsSecret(r.logs.String(), line) {
 			t.Errorf("a passcode (%s) is in the agent's log", line)
 		}
 	}
@@ -141,5 +142,29 @@ func TestSimplePasscode(t *testing.T) {
 		if got := session.SimplePasscode([]byte(p)); got != want {
 			t.Errorf("simple(%q) = %v, want %v", p, got, want)
 		}
+	}
+}
+
+// TestPasscodeReportsInOrder: with identityd down, a wrong attempt's report
+// and the change's wait; once it is back they arrive in the card's order.
+func TestPasscodeReportsInOrder(t *testing.T) {
+	r := newRig(t, session.Config{})
+	r.loginAs(newTestCard(t, "Bo", "505050505050", twoYears), "123456", 0)
+	r.Backend.Set(func(b *sessiontest.Backend) { b.FailPasscode = sessiontest.ErrDown })
+	r.Agent.ChangePasscode()
+	r.WaitScreen(session.ScreenChangePasscode)
+	r.changePasscode("654321", "246813", "246813")
+	r.SubmitPasscodeChange("123456", "246813", "246813")
+	r.WaitScreen(session.ScreenPasscodeChanged)
+	r.Backend.Set(func(b *sessiontest.Backend) { b.FailPasscode = nil })
+	eventually(t, "both reports", func() bool { return r.Backend.Called("passcode:changed") == 1 })
+	var got []string
+	for _, c := range r.Backend.Calls() {
+		if strings.HasPrefix(c, "passcode:") {
+			got = append(got, c)
+		}
+	}
+	if strings.Join(got, " ") != "passcode:wrong_passcode passcode:changed" {
+		t.Fatalf("reports reached identityd as %v", got)
 	}
 }

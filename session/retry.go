@@ -14,6 +14,28 @@ const (
 	retryMaxWait   = time.Minute
 )
 
+// reportInOrder runs work in the background (background) once every work
+// handed to it before has finished: reports of what the card did reach
+// identityd, and its audit trail, in the order the card did it, even when
+// an earlier one waits for identityd to come back.
+func (a *Agent) reportInOrder(timeout time.Duration, work func(ctx context.Context)) {
+	a.reportsMu.Lock()
+	prev, done := a.reportsTail, make(chan struct{})
+	a.reportsTail = done
+	a.reportsMu.Unlock()
+	a.background(timeout, func(ctx context.Context) {
+		defer close(done)
+		if prev != nil {
+			select {
+			case <-prev:
+			case <-ctx.Done():
+				return
+			}
+		}
+		work(ctx)
+	})
+}
+
 // backendRetry makes call until identityd answers: an answer, even a
 // refusal, is final (logged); an unreachable or failing (5xx) backend is
 // tried again until ctx ends or the agent stops. It is for what must reach

@@ -157,7 +157,7 @@ func (a *Agent) unlockCard(passcode []byte) {
 		if err == nil {
 			// The card is unlocked: whatever becomes of this result, identityd
 			// must learn which PUK it holds now.
-			a.background(unlockCompleteFor, func(ctx context.Context) {
+			a.reportInOrder(unlockCompleteFor, func(ctx context.Context) {
 				a.backendRetry(ctx, "the unlock's completion", func(ctx context.Context) error {
 					_, err := a.backend.CompleteUnlock(ctx, ticket, usedPrevious)
 					return err

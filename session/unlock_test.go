@@ -1,11 +1,11 @@
 package session_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
+	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/session/sessiontest"
 	"github.com/cardagent/cardagent/wording"
@@ -81,7 +81,7 @@ func TestUnlockBlockedCard(t *testing.T) {
 	r.Submit([]byte("246813"))
 	r.WaitFor("logged in", func(s session.State) bool { return s.Screen == session.ScreenRoles || s.Screen == session.ScreenActive })
 	for _, secret := range []string{"246813", sessiontest.UnlockCode, sessiontest.FactoryPUK, sessiontest.NextPUK} {
-		if strings.Contains(r.logs.String(), secret) {
+		if testkit.HoldsSecret(r.logs.String(), secret) {
 			t.Errorf("%s is in the agent's log", secret)
 		}
 	}

@@ -149,12 +149,8 @@ func (v *passcodeView) send() {
 	}
 	p := []byte(v.entry.Text)
 	v.entry.clear()
-	q, ok := v.q.take()
-	if !ok {
-		clear(p) // this prompt was answered already: the agent is checking that passcode
-		return
-	}
-	v.sess.SubmitPasscode(q, p)
+	// A prompt answered already: the agent is checking that passcode.
+	v.q.answer(func(q uint64) { v.sess.SubmitPasscode(q, p) }, p)
 }
 
 func (v *passcodeView) focus(c fyne.Canvas) {

@@ -148,14 +148,7 @@ func (p *passcodePopup) render(st session.State, c fyne.Canvas) {
 func (p *passcodePopup) send() {
 	current, next, again := []byte(p.current.Text), []byte(p.next.Text), []byte(p.again.Text)
 	p.clear()
-	q, ok := p.q.take()
-	if !ok {
-		clear(current)
-		clear(next)
-		clear(again)
-		return
-	}
-	p.sess.SubmitPasscodeChange(q, current, next, again)
+	p.q.answer(func(q uint64) { p.sess.SubmitPasscodeChange(q, current, next, again) }, current, next, again)
 }
 
 func (p *passcodePopup) clear() {

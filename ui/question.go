@@ -18,3 +18,17 @@ func (q *question) take() (uint64, bool) {
 	q.answered = q.asked
 	return q.asked, true
 }
+
+// answer calls send with the question to answer now, once; when it has
+// been answered already the typed buffers are wiped instead and nothing is
+// sent. send takes ownership of the buffers (the session wipes them).
+func (q *question) answer(send func(question uint64), typed ...[]byte) {
+	n, ok := q.take()
+	if !ok {
+		for _, b := range typed {
+			clear(b)
+		}
+		return
+	}
+	send(n)
+}

@@ -137,12 +137,7 @@ func (p *renewPopup) send() {
 	}
 	b := []byte(p.entry.Text)
 	p.entry.clear()
-	q, ok := p.q.take()
-	if !ok {
-		clear(b)
-		return
-	}
-	p.sess.SubmitRenewalPasscode(q, b)
+	p.q.answer(func(q uint64) { p.sess.SubmitRenewalPasscode(q, b) }, b)
 }
 
 func showIf(o fyne.CanvasObject, show bool) {

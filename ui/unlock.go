@@ -195,23 +195,12 @@ func (v *unlockView) sendCode() {
 	}
 	b := []byte(v.code.Text)
 	v.code.clear()
-	q, ok := v.q.take()
-	if !ok {
-		clear(b)
-		return
-	}
-	v.sess.SubmitUnlockCode(q, b)
+	v.q.answer(func(q uint64) { v.sess.SubmitUnlockCode(q, b) }, b)
 }
 
 func (v *unlockView) sendPasscode() {
 	next, again := []byte(v.next.Text), []byte(v.again.Text)
 	v.next.clear()
 	v.again.clear()
-	q, ok := v.q.take()
-	if !ok {
-		clear(next)
-		clear(again)
-		return
-	}
-	v.sess.SubmitUnlockPasscode(q, next, again)
+	v.q.answer(func(q uint64) { v.sess.SubmitUnlockPasscode(q, next, again) }, next, again)
 }

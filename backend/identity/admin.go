@@ -268,11 +268,7 @@ func endedDetail(ended []store.Session) string {
 // MgmtKey is the card's current 9B management key (for the renewal and
 // unlock flows; it never leaves the backend).
 func (s *Service) MgmtKey(ctx context.Context, guid []byte) ([]byte, error) {
-	var c store.Card
-	err := s.store.View(ctx, func(r store.Reader) (err error) {
-		c, err = r.Card(ctx, api.FormatCardGUID(guid))
-		return err
-	})
+	c, err := s.readCard(ctx, guid)
 	if err != nil {
 		return nil, err
 	}
@@ -283,15 +279,20 @@ func (s *Service) MgmtKey(ctx context.Context, guid []byte) ([]byte, error) {
 // new card (the demo's card files, tests): a card leaves issuing holding
 // the PUK identityd keeps. Nothing on a workstation ever calls it.
 func (s *Service) IssuingPUK(ctx context.Context, guid []byte) ([]byte, error) {
-	var c store.Card
-	err := s.store.View(ctx, func(r store.Reader) (err error) {
-		c, err = r.Card(ctx, api.FormatCardGUID(guid))
-		return err
-	})
+	c, err := s.readCard(ctx, guid)
 	if err != nil {
 		return nil, err
 	}
 	return cardkeys.OpenPUK(s.pukWrap, guid, c.PUKSealed)
+}
+
+// readCard reads the card outside any transaction.
+func (s *Service) readCard(ctx context.Context, guid []byte) (c store.Card, err error) {
+	err = s.store.View(ctx, func(r store.Reader) (err error) {
+		c, err = r.Card(ctx, api.FormatCardGUID(guid))
+		return err
+	})
+	return c, err
 }
 
 // VerifyAudit proves the audit chain (without checkpoints: see

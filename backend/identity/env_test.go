@@ -66,7 +66,7 @@ func startWith(t *testing.T, db string, root *secret.Root, configure func(*confi
 }
 
 // startWithOptions is start with o (its DB and Clock are the world's).
-func startWithOptions(t *testing.T, db string, o testenv.Options) *world {
+func startWithOptions(t testing.TB, db string, o testenv.Options) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{clock: &clock{}}

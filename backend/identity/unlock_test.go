@@ -75,7 +75,18 @@ func (c *mutualCard) finish(t *testing.T, witness, challenge []byte) []byte {
 
 func startUnlock(t *testing.T, db string, box *mailbox, configure func(*config.Config)) *world {
 	t.Helper()
-	return startWithOptions(t, db, testenv.Options{Codes: box, Configure: configure})
+	return startWithOptions(t, db, testenvOptions(box, configure))
+}
+
+func testenvOptions(box *mailbox, configure func(*config.Config)) testenv.Options {
+	return testenv.Options{Codes: box, Configure: configure}
+}
+
+// lastCode is the newest code sent.
+func (m *mailbox) lastCode() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.got[len(m.got)-1].Code
 }
 
 // TestUnlock: the whole exchange on both stores; the code is emailed to

@@ -146,6 +146,9 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 		case session.ScreenNoService, session.ScreenNoReader, session.ScreenCardProblem, session.ScreenBlocked, session.ScreenBackendError:
 			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
 		case session.ScreenInsertCard:
+			if opts.Unlock && unlockAsked { // the card left mid-unlock
+				return fmt.Errorf("%s\n%s", wording.UnlockInterrupted.Problem, wording.UnlockInterrupted.Fix)
+			}
 			if changed {
 				fmt.Fprintln(stderr, wording.InsertCard(s.Reader))
 			}
