@@ -76,8 +76,10 @@ const (
 // have one open unlock: a newer request voids the older one.
 func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m Meta) (*api.Unlock, error) {
 	workstationID := req.WorkstationID
+	guidBytes, _ := api.ParseCardGUID(req.CardGUID) // validated by the decoder
+	guid := api.FormatCardGUID(guidBytes)           // the store's form: lower-case hex
 	rec := s.record(ActionUnlockRequest, m, workstationID)
-	rec.CardGUID = req.CardGUID
+	rec.CardGUID = guid
 	if s.policy.SelfServiceUnlock == policy.UnlockOff || s.codes == nil {
 		return nil, s.refuse(ctx, rec, errs.Forbidden(api.CodeUnlockNotAvailable,
 			"self-service unlock is not offered here: ask your Local Smartcard Administrator to unlock the card with you", nil))
@@ -92,11 +94,11 @@ func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m M
 	}
 	now := s.now()
 	var user store.User
-	u := store.Unlock{ID: id, CardGUID: req.CardGUID, TokenHash: hashToken(token), WorkstationID: workstationID,
+	u := store.Unlock{ID: id, CardGUID: guid, TokenHash: hashToken(token), WorkstationID: workstationID,
 		State: store.UnlockCodeSent, CodeHash: s.codeHash(id, code), CodeExpiresAt: now.Add(s.policy.UnlockCodeLifetime),
 		CreatedAt: now, UpdatedAt: now}
 	err = s.commit(ctx, &rec, func(tx store.Tx) error {
-		card, err := tx.Card(ctx, req.CardGUID)
+		card, err := tx.Card(ctx, guid)
 		if errors.Is(err, store.ErrNotFound) {
 			return errs.Unauthorized(api.CodeCardUnknown, "this card is not registered", nil)
 		} else if err != nil {
@@ -143,7 +145,6 @@ func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m M
 	if err != nil {
 		return nil, err
 	}
-	guid := req.CardGUID
 	mail := UnlockCode{To: user.Email, Holder: user.Name, Card: guid[len(guid)-8:], Code: code, ValidUntil: u.CodeExpiresAt}
 	if err := s.codes.SendUnlockCode(ctx, mail); err != nil {
 		// The code never left: this unlock cannot go on.

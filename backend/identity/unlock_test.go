@@ -263,6 +263,11 @@ func TestUnlockRefusals(t *testing.T) {
 		audited(api.CodeCardCancelled)
 		_, err = cl.RequestUnlock(ctx, make([]byte, 16))
 		wantCode(t, err, http.StatusUnauthorized, api.CodeCardUnknown)
+		// The GUID in upper case is the same card.
+		upper := strings.ToUpper(api.FormatCardGUID(w.ada.GUID))
+		if err := sendRaw(w, api.RouteRequestUnlock, nil, `{"card_guid":"`+upper+`","workstation_id":"ward-7-pc-3"}`); err != nil {
+			t.Fatalf("an upper-case GUID: %v", err)
+		}
 		verifyAudit(t, w)
 	})
 }
