@@ -26,6 +26,10 @@ export CARDAGENT_RIGS=1
 	echo "## runs renewal.Run; renewal-p50/p99 its wall time, apdus/renewal, the split of that time: card (inside Transmit:"
 	echo "## pcscd + vpcd + the card), identityd (inside its calls over HTTPS), agent (the rest), as p50/p99 and % of the total"
 	go test -tags e2e -run '^$' -bench RenewalOnTheCard -benchtime "${renewals}x" -timeout 30m ./cmd/cardagent/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
+	echo "## a self-service unlock on the card through pcscd + vcard + identityd (codes to a mailbox directory), $renewals unlocks:"
+	echo "## each blocks the card (not timed), then requests a code, sends it back and runs unlock.OnCard (mutual 9B relay,"
+	echo "## RESET RETRY COUNTER, new PUK) and the completion; unlock-p50/p99, apdus/unlock, and the card/identityd/agent split"
+	go test -tags e2e -run '^$' -bench UnlockOnTheCard -benchtime "${renewals}x" -timeout 30m ./cmd/cardagent/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
 	echo "## the real cardagent binary under Xvfb: cold start, idle CPU, RSS"
 	BENCH_IDLE=$([ "${BENCH_SHORT:-0}" = 1 ] && echo 5 || echo 60) scripts/bench-agent.sh
 	echo "## identityd: logins/s, no-op ratio; the renewal storm over the HTTPS API (software cards driving the whole protocol"

@@ -9,6 +9,7 @@ import (
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/apdu"
 	"github.com/cardagent/cardagent/session/renewal"
+	"github.com/cardagent/cardagent/session/unlock"
 )
 
 // Backend is what the agent needs of identityd; *client.Client implements
@@ -33,16 +34,7 @@ type Backend interface {
 	// card work of it (renewal.Backend) goes on with the renewal's ticket.
 	OpenRenewal(ctx context.Context, session client.Ticket) (api.Renewal, error)
 	renewal.Backend
-	UnlockBackend
-}
-
-// UnlockBackend is identityd's self-service unlock (docs/unlock.md).
-type UnlockBackend interface {
-	RequestUnlock(ctx context.Context, cardGUID []byte) (api.Unlock, error)
-	UnlockCode(ctx context.Context, t client.Ticket, code string) (api.Unlock, error)
-	UnlockWitness(ctx context.Context, t client.Ticket, encrypted []byte) (witness, challenge []byte, err error)
-	UnlockPUK(ctx context.Context, t client.Ticket, cardAnswer []byte) (api.UnlockPUK, error)
-	CompleteUnlock(ctx context.Context, t client.Ticket, usedPrevious bool) (api.Unlock, error)
+	unlock.Backend
 }
 
 var _ Backend = (*client.Client)(nil)

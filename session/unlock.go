@@ -7,6 +7,7 @@ import (
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
+	"github.com/cardagent/cardagent/session/unlock"
 	"github.com/cardagent/cardagent/wording"
 )
 
@@ -15,7 +16,7 @@ import (
 // prompt. identityd emails a code; the holder types it and then a new
 // passcode twice; the card proves itself to identityd, which releases the
 // PUK for one RESET RETRY COUNTER, and the agent sets the new PUK identityd
-// hands out at once (session/unlockcard.go). No session is involved: the
+// hands out at once (package session/unlock). No session is involved: the
 // card is blocked. The code is checked by identityd, the passcode only by
 // the card; neither is kept.
 
@@ -152,7 +153,7 @@ func (a *Agent) unlockCard(passcode []byte) {
 	a.show(ScreenUnlocking, func(s *State) { s.Working = wording.UnlockingCard })
 	step(a, ctx, func(ctx context.Context) (bool, error) {
 		cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout+2*a.cfg.BackendTimeout)
-		usedPrevious, err := unlockOnCard(cctx, conn, a.backend, ticket, passcode, a.trace)
+		usedPrevious, err := unlock.OnCard(cctx, conn, a.backend, ticket, passcode, unlock.Options{Trace: a.trace})
 		cancel()
 		if err == nil {
 			// The card is unlocked: whatever becomes of this result, identityd
@@ -211,7 +212,7 @@ func unlockTrouble(err error) (wording.Trouble, bool) {
 		}
 		return refusal(err)
 	}
-	if errors.Is(err, errPUKRefused) {
+	if errors.Is(err, unlock.ErrPUKRefused) {
 		return wording.UnlockCardRefused, false
 	}
 	if errors.Is(err, client.ErrUnreachable) || errors.Is(err, client.ErrUntrusted) {

@@ -190,10 +190,13 @@ func WithATR(atr []byte) Option {
 }
 
 // New returns a Card talking over t. Call Select before anything else.
+// A nil option is skipped (an optional trace left unset).
 func New(t apdu.Transmitter, opts ...Option) *Card {
 	c := &Card{cl: apdu.Client{T: t}}
 	for _, o := range opts {
-		o(c)
+		if o != nil {
+			o(c)
+		}
 	}
 	return c
 }
