@@ -248,7 +248,7 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 || c.RequestTimeout <= 0 || c.SweepInterval <= 0 {
 		return errors.New("config: timeouts and the sweep interval must be positive")
 	}
-	if _, err := c.Mail.Location(); err != nil {
+	if err := c.Mail.Validate(); err != nil {
 		return err
 	}
 	if c.MetricsListen == "" || (c.MetricsListen == c.Listen && c.Listen != "127.0.0.1:0") {

@@ -31,17 +31,30 @@ type Mail struct {
 	Dir string
 	// TimeZone is the zone the emails give times in.
 	TimeZone string
+	// SMS is the text channel beside email for holders with a mobile
+	// number: "off" (default) or "log" (a stand-in that logs a text was
+	// due, never the code).
+	SMS string
 }
 
 // DefaultMailFrom is the sender unless configured.
 const DefaultMailFrom = "NHS Smartcard service <smartcards@localhost>"
 
 func defaultMail() Mail {
-	return Mail{From: DefaultMailFrom, SMTPTLS: "starttls", TimeZone: "Europe/London"}
+	return Mail{From: DefaultMailFrom, SMTPTLS: "starttls", TimeZone: "Europe/London", SMS: "off"}
 }
 
 // Enabled reports whether codes can be sent at all.
 func (m Mail) Enabled() bool { return m.SMTPHost != "" || m.Dir != "" }
+
+// Validate reports a mail setting that cannot work.
+func (m Mail) Validate() error {
+	if m.SMS != "off" && m.SMS != "log" {
+		return fmt.Errorf("config: -unlock-sms %q is not off or log", m.SMS)
+	}
+	_, err := m.Location()
+	return err
+}
 
 // Location is TimeZone loaded.
 func (m Mail) Location() (*time.Location, error) {
@@ -62,6 +75,7 @@ func (m *Mail) flags(fs *flag.FlagSet) {
 	fs.StringVar(&m.SMTPCAFile, "smtp-ca-file", m.SMTPCAFile, "PEM roots for the mail server's certificate (default: the system's)")
 	fs.StringVar(&m.Dir, "mail-dir", m.Dir, "write unlock-code emails as .eml files here instead of sending them (a local mailbox)")
 	fs.StringVar(&m.TimeZone, "mail-time-zone", m.TimeZone, "time zone of the times in emails")
+	fs.StringVar(&m.SMS, "unlock-sms", m.SMS, "text channel for unlock codes beside email: off, or log (a stand-in that logs a text was due, never the code)")
 }
 
 func (m *Mail) env(get func(string) string) {

@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -28,7 +29,7 @@ func (m codeMailer) SendUnlockCode(ctx context.Context, c UnlockCode) error {
 // newCodeSender is the sender cfg describes: a directory mailbox with
 // Dir, else SMTP with SMTPHost; nil when neither is set (no self-service
 // unlock). New uses it unless WithCodeSender gave one.
-func newCodeSender(cfg config.Mail) (CodeSender, error) {
+func newCodeSender(cfg config.Mail, log *slog.Logger) (CodeSender, error) {
 	if !cfg.Enabled() {
 		return nil, nil
 	}
@@ -56,5 +57,9 @@ func newCodeSender(cfg config.Mail) (CodeSender, error) {
 			return nil, err
 		}
 	}
-	return codeMailer{sender: s, loc: loc, now: time.Now}, nil
+	email := codeMailer{sender: s, loc: loc, now: time.Now}
+	if cfg.SMS == "log" {
+		return channels{first: email, more: []CodeSender{smsLog{log}}, log: log}, nil
+	}
+	return email, nil
 }

@@ -182,7 +182,7 @@ func (s *Service) open(ctx context.Context) error {
 	s.pukWrap = s.root.Derive(secret.PurposePUKWrap)
 	s.unlockKey = s.root.Derive(secret.PurposeUnlockCode)
 	if s.codes == nil && !s.readOnly {
-		codes, err := newCodeSender(s.cfg.Mail)
+		codes, err := newCodeSender(s.cfg.Mail, s.log)
 		if err != nil {
 			return err
 		}

@@ -41,7 +41,8 @@ import (
 
 // UnlockCode is what the unlock email says.
 type UnlockCode struct {
-	To         string
+	To         string // the holder's email address
+	Mobile     string // the holder's mobile number, if any (the SMS channel)
 	Holder     string // the user's name
 	Card       string // the card as the holder may recognise it: the last 8 hex digits of its GUID
 	Code       string
@@ -145,7 +146,7 @@ func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m M
 	if err != nil {
 		return nil, err
 	}
-	mail := UnlockCode{To: user.Email, Holder: user.Name, Card: guid[len(guid)-8:], Code: code, ValidUntil: u.CodeExpiresAt}
+	mail := UnlockCode{To: user.Email, Mobile: user.Mobile, Holder: user.Name, Card: guid[len(guid)-8:], Code: code, ValidUntil: u.CodeExpiresAt}
 	if err := s.codes.SendUnlockCode(ctx, mail); err != nil {
 		// The code never left: this unlock cannot go on.
 		s.voidUnlock(ctx, u, store.UnlockCodeSent)
