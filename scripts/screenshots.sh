@@ -133,6 +133,12 @@ wait_screen unlock-code
 code() { tr -d '\r' <"$(ls -t "$work"/mailbox/*.eml | head -1)" | grep -o -E '^ +[0-9]{8} *$' | tr -d ' '; }
 typeln 00000000 # a wrong code first
 wait_screen unlock-code && shot unlock-code
+typeln 00000000
+wait_screen unlock-code
+typeln 00000000 # the third wrong code voids it
+wait_screen unlock-failed && shot unlock-failed
+xdotool key space # Send a new code has the focus
+wait_screen unlock-code
 typeln "$(code)"
 wait_screen unlock-passcode && shot unlock-passcode
 typeln 135790
