@@ -38,6 +38,7 @@ func TestRenewFromTheActiveSession(t *testing.T) {
 	}
 
 	var steps []session.RenewalStep
+	resets := c.Conn().Resets()
 	r.SubmitRenewal([]byte("123456"))
 	done := r.WaitFor("renewed", func(s session.State) bool {
 		if s.Screen == session.ScreenRenewing && (len(steps) == 0 || steps[len(steps)-1] != s.Renewing) {
@@ -50,6 +51,9 @@ func TestRenewFromTheActiveSession(t *testing.T) {
 	}
 	if len(steps) == 0 || steps[0] != session.RenewPreparing {
 		t.Errorf("progress %v", steps)
+	}
+	if c.Conn().Resets() == resets { // the authenticated management key must not outlive it
+		t.Error("the renewal's transaction did not end with a card reset")
 	}
 	old := c.Cert.Raw
 	r.Agent.CloseRenewal()

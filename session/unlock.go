@@ -202,7 +202,7 @@ func unlockTrouble(err error) (wording.Trouble, bool) {
 		case api.CodeUnlockCodeExpired:
 			return wording.UnlockCodeExpired, true
 		case api.CodeUnlockClosed:
-			return wording.UnlockTooManyWrong, true
+			return wording.UnlockClosed, true
 		case api.CodeUnlockSendFailed:
 			return wording.UnlockSendFailed, true
 		case api.CodeCardNotProven:

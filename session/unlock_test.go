@@ -66,9 +66,15 @@ func TestUnlockBlockedCard(t *testing.T) {
 	if s = r.answer(s.Question); s.Message != wording.NewPasscodesDiffer {
 		t.Fatalf("different passcodes: %q", s.Message)
 	}
+	resets := c.Conn().Resets()
 	r.Agent.SubmitUnlockPasscode(s.Question, []byte("246813"), []byte("246813"))
 	if s = r.answer(s.Question); s.Screen != session.ScreenUnlocked {
 		t.Fatalf("unlock: %v %q %q", s.Screen, s.Problem, s.Fix)
+	}
+	// The management key authenticated for it is forgotten: the card
+	// transaction ended with a reset, so no other program inherits it.
+	if c.Conn().Resets() == resets {
+		t.Error("the unlock's transaction did not end with a card reset")
 	}
 	eventually(t, "the completion", func() bool {
 		cur, next := r.Backend.PUK(c.GUID())

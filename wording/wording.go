@@ -319,7 +319,7 @@ var (
 	UnlockNotOffered    = Trouble{"Self-service unlock is not available for this card.", "Ask your Local Smartcard Administrator (LSA) to unlock it with you face to face."}
 	UnlockRateLimited   = Trouble{"Too many unlock codes were asked for.", "Try again later, or ask your Local Smartcard Administrator (LSA) to unlock it with you face to face."}
 	UnlockCodeExpired   = Trouble{"The code has expired.", "Ask for a new code."}
-	UnlockTooManyWrong  = Trouble{"The code was wrong too many times.", "Ask for a new code, or see your Local Smartcard Administrator (LSA)."}
+	UnlockClosed        = Trouble{"This code can no longer be used: it was wrong too many times, or a newer code was asked for.", "Ask for a new code, or see your Local Smartcard Administrator (LSA)."}
 	UnlockSendFailed    = Trouble{"The code could not be sent just now.", "Try again in a few minutes."}
 	UnlockCardNotProven = Trouble{"This card could not prove it is the card that was issued to you.", "See your Local Smartcard Administrator (LSA)."}
 	UnlockCardRefused   = Trouble{"Your smartcard refused to be unlocked.", "See your Local Smartcard Administrator (LSA): the card may need replacing."}

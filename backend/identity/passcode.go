@@ -25,11 +25,26 @@ func (s *Service) ReportPasscodeChange(ctx context.Context, id string, a Auth, r
 	return s.commit(ctx, &rec, func(tx store.Tx) error {
 		sess, err := s.authSession(ctx, tx, id, a, checkReport)
 		rec.UserID, rec.CardGUID = sess.UserID, sess.CardGUID
-		if err == nil && sess.State == store.SessionEnded && s.now().Sub(sess.UpdatedAt) > reportAfterEnd {
+		if err == nil && s.sessionEnd(sess).Add(reportAfterEnd).Before(s.now()) {
 			err = errs.Unauthorized(api.CodeSessionEnded, "the session ended too long ago to report on it", nil)
 		}
 		return err
 	})
+}
+
+// sessionEnd is when sess ended (ended, expired or left idle without a
+// role), or the far future while it is live.
+func (s *Service) sessionEnd(sess store.Session) time.Time {
+	end := sess.ExpiresAt
+	if sess.State == store.SessionEnded && sess.UpdatedAt.Before(end) {
+		end = sess.UpdatedAt
+	}
+	if sess.RoleID == "" && s.policy.RoleIdleLimit > 0 {
+		if idle := sess.UpdatedAt.Add(s.policy.RoleIdleLimit); idle.Before(end) {
+			end = idle
+		}
+	}
+	return end
 }
 
 // reportAfterEnd is how long after its session ended a report is taken:

@@ -147,7 +147,11 @@ func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m M
 		return nil, err
 	}
 	mail := UnlockCode{To: user.Email, Mobile: user.Mobile, Holder: user.Name, Card: guid[len(guid)-8:], Code: code, ValidUntil: u.CodeExpiresAt}
-	if err := s.codes.SendUnlockCode(ctx, mail); err != nil {
+	// Not cut short by the caller: a send that is under way finishes, or the
+	// unlock would be voided with its email already gone.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), codeSendBudget)
+	defer cancel()
+	if err := s.codes.SendUnlockCode(sctx, mail); err != nil {
 		// The code never left: this unlock cannot go on.
 		s.voidUnlock(ctx, u, store.UnlockCodeSent)
 		rec := s.record(ActionUnlockRequest, m, workstationID)
@@ -159,6 +163,9 @@ func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m M
 	v.Token, v.SentTo = token, hideAddress(user.Email)
 	return &v, nil
 }
+
+// codeSendBudget bounds sending one code (an SMTP session).
+const codeSendBudget = 30 * time.Second
 
 // UnlockCode checks the emailed code. A wrong one counts; the last allowed
 // wrong one voids the unlock; an expired one ends it.
@@ -323,6 +330,19 @@ func (s *Service) unlockCall(ctx context.Context, action, id string, a Auth, m M
 		if err != nil {
 			return err
 		}
+		// Past the code, the card's part must follow within another code
+		// lifetime; a released PUK may always be confirmed (the card may
+		// hold the new one).
+		if (u.State == store.UnlockCodeAccepted || u.State == store.UnlockCardProving) &&
+			!s.now().Before(u.CodeExpiresAt.Add(s.policy.UnlockCodeLifetime)) {
+			from := u.State
+			u.State, u.UpdatedAt = store.UnlockExpired, s.now()
+			if err := tx.UpdateUnlock(ctx, u, from); err != nil {
+				return err
+			}
+			refusal = errs.Forbidden(api.CodeUnlockCodeExpired, "this unlock took too long: ask for a new code", nil)
+			return s.appendRefusal(ctx, tx, rec, refusal)
+		}
 		if u.State != at {
 			if !u.State.Open() {
 				return errs.Conflict(api.CodeUnlockClosed, "this unlock is over ("+string(u.State)+"): ask for a new code", nil)
@@ -344,20 +364,25 @@ func (s *Service) unlockCall(ctx context.Context, action, id string, a Auth, m M
 		} else if err != nil {
 			return err
 		}
-		r := rec
-		r.At, r.Outcome = s.now(), audit.OutcomeOK
-		if refusal != nil {
-			e := errs.As(refusal)
-			r.Outcome, r.Detail = string(e.Code), clip(r.Detail+": "+e.Msg, maxRefusalDetail)
-		}
-		_, err = audit.Append(ctx, tx, s.auditKey, r)
-		return err
+		return s.appendRefusal(ctx, tx, rec, refusal)
 	})
 	if err != nil {
 		return s.refuse(ctx, rec, err)
 	}
 	s.appended(1)
 	return refusal
+}
+
+// appendRefusal writes rec in tx: ok, or refusal's code and message when a
+// refusal's state change is committed with it.
+func (s *Service) appendRefusal(ctx context.Context, tx store.Tx, rec audit.Record, refusal error) error {
+	rec.At, rec.Outcome = s.now(), audit.OutcomeOK
+	if refusal != nil {
+		e := errs.As(refusal)
+		rec.Outcome, rec.Detail = string(e.Code), clip(rec.Detail+": "+e.Msg, maxRefusalDetail)
+	}
+	_, err := audit.Append(ctx, tx, s.auditKey, rec)
+	return err
 }
 
 // kept is a refusal whose state change stands (see unlockCall).

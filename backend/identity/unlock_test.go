@@ -242,6 +242,16 @@ func TestUnlockRefusals(t *testing.T) {
 		_, _, err = cl.UnlockWitness(ctx, tk, make([]byte, 16)) // no second witness for the same unlock
 		wantCode(t, err, http.StatusConflict, api.CodeUnlockClosed)
 
+		// The card's part must follow the code in time.
+		tk2 := request()
+		if _, err := cl.UnlockCode(ctx, tk2, box.last(t).Code); err != nil {
+			t.Fatal(err)
+		}
+		w.clock.Advance(31 * time.Minute)
+		_, _, err = cl.UnlockWitness(ctx, tk2, make([]byte, 16))
+		wantCode(t, err, http.StatusForbidden, api.CodeUnlockCodeExpired)
+		audited(api.CodeUnlockCodeExpired)
+
 		// Another workstation cannot drive an unlock asked for here.
 		tk = request()
 		_, err = w.env.Client("ward-9-pc-1").UnlockCode(ctx, tk, box.last(t).Code)

@@ -49,6 +49,20 @@ func (c *Card) Deauthenticate() error {
 	return err
 }
 
+// EndWithReset asks the transport to end the caller's transaction with a
+// card reset, when it offers one (a ResetAtEnd method, as reader's
+// transmitter has), and reports whether it did. An authenticated
+// management key has no command that clears it: only a reset makes the
+// card forget it, so no other program inherits it. Call it as soon as the
+// management key is (or may be) authenticated.
+func (c *Card) EndWithReset() bool {
+	r, ok := c.cl.T.(interface{ ResetAtEnd() })
+	if ok {
+		r.ResetAtEnd()
+	}
+	return ok
+}
+
 // DropPIN makes the card forget a verified PIN before the caller's
 // transaction ends, so no other program can use the card's keys without
 // it: VERIFY P1=FF, or, on a card without that command, a reset as the
@@ -58,9 +72,7 @@ func (c *Card) DropPIN() {
 	if c.Deauthenticate() == nil {
 		return
 	}
-	if r, ok := c.cl.T.(interface{ ResetAtEnd() }); ok {
-		r.ResetAtEnd()
-	}
+	c.EndWithReset()
 }
 
 func verify(cl *apdu.Client, ref byte, pin []byte) error {

@@ -204,6 +204,7 @@ func (w *work) mgmtAuth(purpose api.CardAuthPurpose) error {
 		return err
 	}
 	defer clear(resp)
+	w.p.EndWithReset() // the management key ends up authenticated: nobody else may inherit it
 	return w.p.FinishMgmtAuth(ch, resp)
 }
 

@@ -61,6 +61,7 @@ func OnCard(ctx context.Context, conn Card, b Backend, t client.Ticket, passcode
 		if err != nil {
 			return err
 		}
+		p.EndWithReset() // the management key ends up authenticated: nobody else may inherit it
 		witness, challenge, err := b.UnlockWitness(ctx, t, w.Encrypted)
 		if err != nil {
 			return err
