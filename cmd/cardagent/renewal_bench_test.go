@@ -87,8 +87,7 @@ func BenchmarkRenewalOnTheCard(b *testing.B) {
 	backend := timedBackend{cl, &inBackend}
 
 	ctx := context.Background()
-	var run, cardShare, backendShare, agentShare durations
-	var apdusPerRenewal []int64
+	var split timeSplit
 	for i := -1; i < b.N; i++ { // i == -1: warm-up (connections, first issue)
 		sess, guid, _ := testkit.CardLogin(b, cl, rc, benchPasscode)
 		r, err := cl.OpenRenewal(ctx, client.Ticket{ID: sess.ID, Token: sess.Token})
@@ -107,20 +106,35 @@ func BenchmarkRenewalOnTheCard(b *testing.B) {
 		if i < 0 {
 			continue
 		}
-		c, k := time.Duration(inCard.Load()), time.Duration(inBackend.Load())
-		run, cardShare, backendShare, agentShare = append(run, d), append(cardShare, c), append(backendShare, k), append(agentShare, d-c-k)
-		apdusPerRenewal = append(apdusPerRenewal, apdus.Load())
+		split.add(d, time.Duration(inCard.Load()), time.Duration(inBackend.Load()), apdus.Load())
 	}
 	b.StopTimer()
-	run.report(b, "renewal")
-	cardShare.report(b, "card")
-	backendShare.report(b, "identityd")
-	agentShare.report(b, "agent")
-	b.ReportMetric(mean(apdusPerRenewal), "apdus/renewal")
-	total := sum(run)
-	b.ReportMetric(100*sum(cardShare)/total, "card-%")
-	b.ReportMetric(100*sum(backendShare)/total, "identityd-%")
-	b.ReportMetric(100*sum(agentShare)/total, "agent-%")
+	split.report(b, "renewal")
+}
+
+// timeSplit is where each run's wall time went: the card (inside
+// Transmit), identityd (inside its calls), the agent (the rest).
+type timeSplit struct {
+	run, card, backend, agent durations
+	apdus                     []int64
+}
+
+func (s *timeSplit) add(wall, card, backend time.Duration, apdus int64) {
+	s.run, s.card, s.backend = append(s.run, wall), append(s.card, card), append(s.backend, backend)
+	s.agent, s.apdus = append(s.agent, wall-card-backend), append(s.apdus, apdus)
+}
+
+// report gives p50/p99 of each, the APDUs a run and the shares in %.
+func (s *timeSplit) report(b *testing.B, name string) {
+	s.run.report(b, name)
+	s.card.report(b, "card")
+	s.backend.report(b, "identityd")
+	s.agent.report(b, "agent")
+	b.ReportMetric(mean(s.apdus), "apdus/"+name)
+	total := sum(s.run)
+	b.ReportMetric(100*sum(s.card)/total, "card-%")
+	b.ReportMetric(100*sum(s.backend)/total, "identityd-%")
+	b.ReportMetric(100*sum(s.agent)/total, "agent-%")
 }
 
 func sum(d durations) float64 {

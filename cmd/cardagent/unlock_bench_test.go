@@ -81,8 +81,7 @@ func BenchmarkUnlockOnTheCard(b *testing.B) {
 	card := countingConn{rc, &apdus, &inCard}
 	backend := timedUnlock{cl, &inBackend}
 	ctx := context.Background()
-	var run, cardShare, backendShare, agentShare durations
-	var apdusPerUnlock []int64
+	var split timeSplit
 	for i := -1; i < b.N; i++ { // i == -1: warm-up (connections)
 		block(b, rc)
 		apdus.Store(0)
@@ -113,20 +112,10 @@ func BenchmarkUnlockOnTheCard(b *testing.B) {
 		if i < 0 {
 			continue
 		}
-		c, k := time.Duration(inCard.Load()), time.Duration(inBackend.Load())
-		run, cardShare, backendShare, agentShare = append(run, d), append(cardShare, c), append(backendShare, k), append(agentShare, d-c-k)
-		apdusPerUnlock = append(apdusPerUnlock, apdus.Load())
+		split.add(d, time.Duration(inCard.Load()), time.Duration(inBackend.Load()), apdus.Load())
 	}
 	b.StopTimer()
-	run.report(b, "unlock")
-	cardShare.report(b, "card")
-	backendShare.report(b, "identityd")
-	agentShare.report(b, "agent")
-	b.ReportMetric(mean(apdusPerUnlock), "apdus/unlock")
-	total := sum(run)
-	b.ReportMetric(100*sum(cardShare)/total, "card-%")
-	b.ReportMetric(100*sum(backendShare)/total, "identityd-%")
-	b.ReportMetric(100*sum(agentShare)/total, "agent-%")
+	split.report(b, "unlock")
 }
 
 // block uses up the passcode's tries with wrong VERIFYs.
