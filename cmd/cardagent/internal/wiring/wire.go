@@ -61,7 +61,7 @@ func Wire(ctx context.Context, c Config) (*Parts, error) {
 		mailHint = "Demo: the email is a file in " + p.demo.Backend.Mailbox + " (open the newest .eml file)."
 	}
 	p.Agent = session.New(session.Config{
-		Mode: session.Mode(c.Mode), Demo: p.demo != nil, DemoHint: "Demo card: the passcode is " + demo.Passcode + ".",
+		Mode: session.Mode(c.Mode), Demo: p.demo != nil, DemoHint: "Demo card: the passcode is " + demo.Passcode + " unless you changed it.",
 		DemoMailHint: mailHint,
 		ReaderPrefer: c.Reader, BackendURL: c.BackendURL,
 		Logger: log, TraceAPDUs: c.TraceAPDUs, CardTimeout: c.CardTimeout.Duration, Reminders: reminders,
