@@ -171,7 +171,7 @@ const codeSendBudget = 30 * time.Second
 // wrong one voids the unlock; an expired one ends it.
 func (s *Service) UnlockCode(ctx context.Context, id string, a Auth, req *api.UnlockCodeRequest, m Meta) (*api.Unlock, error) {
 	var out store.Unlock
-	err := s.unlockCall(ctx, ActionUnlockCode, id, a, m, store.UnlockCodeSent, func(tx store.Tx, u *store.Unlock, _ store.Card) error {
+	err := s.unlockCall(ctx, ActionUnlockCode, id, a, m, store.UnlockCodeSent, func(tx store.Tx, u *store.Unlock, _ store.Card, _ *audit.Record) error {
 		now := s.now()
 		if !now.Before(u.CodeExpiresAt) {
 			u.State = store.UnlockExpired
@@ -207,7 +207,7 @@ func (s *Service) UnlockCode(ctx context.Context, id string, a Auth, req *api.Un
 func (s *Service) UnlockWitness(ctx context.Context, id string, a Auth, req *api.UnlockWitnessRequest, m Meta) (*api.UnlockWitness, error) {
 	encrypted, _ := base64.StdEncoding.DecodeString(req.EncryptedWitness)
 	var out api.UnlockWitness
-	err := s.unlockCall(ctx, ActionUnlockWitness, id, a, m, store.UnlockCodeAccepted, func(tx store.Tx, u *store.Unlock, card store.Card) error {
+	err := s.unlockCall(ctx, ActionUnlockWitness, id, a, m, store.UnlockCodeAccepted, func(tx store.Tx, u *store.Unlock, card store.Card, rec *audit.Record) error {
 		key, err := s.cardMgmtKey(card)
 		if err != nil {
 			return err
@@ -240,7 +240,7 @@ func (s *Service) UnlockWitness(ctx context.Context, id string, a Auth, req *api
 func (s *Service) UnlockPUK(ctx context.Context, id string, a Auth, req *api.UnlockPUKRequest, m Meta) (*api.UnlockPUK, error) {
 	answer, _ := base64.StdEncoding.DecodeString(req.CardAnswer)
 	var out api.UnlockPUK
-	err := s.unlockCall(ctx, ActionUnlockPUK, id, a, m, store.UnlockCardProving, func(tx store.Tx, u *store.Unlock, card store.Card) error {
+	err := s.unlockCall(ctx, ActionUnlockPUK, id, a, m, store.UnlockCardProving, func(tx store.Tx, u *store.Unlock, card store.Card, rec *audit.Record) error {
 		key, err := s.cardMgmtKey(card)
 		if err != nil {
 			return err
@@ -296,7 +296,10 @@ func (s *Service) UnlockPUK(ctx context.Context, id string, a Auth, req *api.Unl
 // it becomes the card's current PUK.
 func (s *Service) CompleteUnlock(ctx context.Context, id string, a Auth, req *api.UnlockCompleteRequest, m Meta) (*api.Unlock, error) {
 	var out store.Unlock
-	err := s.unlockCall(ctx, ActionUnlockComplete, id, a, m, store.UnlockReleased, func(tx store.Tx, u *store.Unlock, card store.Card) error {
+	err := s.unlockCall(ctx, ActionUnlockComplete, id, a, m, store.UnlockReleased, func(tx store.Tx, u *store.Unlock, card store.Card, rec *audit.Record) error {
+		if req.UsedPrevious {
+			rec.Detail += ", the card held the PUK of an earlier unlock that did not finish"
+		}
 		if card.PUKNext != nil {
 			card.PUKSealed, card.PUKNext = card.PUKNext, nil
 			if err := tx.UpdateCard(ctx, card); err != nil {
@@ -320,7 +323,7 @@ func (s *Service) CompleteUnlock(ctx context.Context, id string, a Auth, req *ap
 // change returns through keep is committed with its audit record (a wrong
 // code counts); any other error rolls back.
 func (s *Service) unlockCall(ctx context.Context, action, id string, a Auth, m Meta, at store.UnlockState,
-	change func(tx store.Tx, u *store.Unlock, card store.Card) error) error {
+	change func(tx store.Tx, u *store.Unlock, card store.Card, rec *audit.Record) error) error {
 	rec := s.record(action, m, a.WorkstationID)
 	rec.Detail = withUnlock(rec.Detail, id)
 	var refusal error
@@ -350,7 +353,7 @@ func (s *Service) unlockCall(ctx context.Context, action, id string, a Auth, m M
 			return errs.Conflict(api.CodeUnlockOutOfOrder, "this unlock is at another step ("+string(u.State)+")", nil)
 		}
 		from := u.State
-		err = change(tx, &u, card)
+		err = change(tx, &u, card, &rec)
 		var k kept
 		if errors.As(err, &k) {
 			refusal, err = k.err, nil
