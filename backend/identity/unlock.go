@@ -132,6 +132,14 @@ func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m M
 				"too many unlock codes were asked for: try again later, or ask your Local Smartcard Administrator", nil)
 		}
 		if old, err := tx.OpenUnlock(ctx, card.GUID); err == nil {
+			// Anyone can name a GUID: an unlock past its code at another
+			// workstation, still in its time, is not voided by a request
+			// from here (the holder may be halfway through it).
+			if old.State != store.UnlockCodeSent && old.WorkstationID != workstationID &&
+				now.Before(old.UpdatedAt.Add(s.policy.UnlockCodeLifetime)) {
+				return errs.Conflict(api.CodeUnlockOutOfOrder,
+					"this card is being unlocked at another workstation: finish there, or try again later", nil)
+			}
 			from := old.State
 			old.State, old.UpdatedAt = store.UnlockVoid, now
 			if err := tx.UpdateUnlock(ctx, old, from); err != nil {

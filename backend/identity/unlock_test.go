@@ -252,10 +252,19 @@ func TestUnlockRefusals(t *testing.T) {
 		wantCode(t, err, http.StatusForbidden, api.CodeUnlockCodeExpired)
 		audited(api.CodeUnlockCodeExpired)
 
-		// Another workstation cannot drive an unlock asked for here.
+		// Another workstation cannot drive an unlock asked for here, nor
+		// void it once its code was accepted.
 		tk = request()
 		_, err = w.env.Client("ward-9-pc-1").UnlockCode(ctx, tk, box.last(t).Code)
 		wantCode(t, err, http.StatusUnauthorized, api.CodeWorkstationMismatch)
+		if _, err := cl.UnlockCode(ctx, tk, box.last(t).Code); err != nil {
+			t.Fatal(err)
+		}
+		_, err = w.env.Client("ward-9-pc-1").RequestUnlock(ctx, w.ada.GUID)
+		wantCode(t, err, http.StatusConflict, api.CodeUnlockOutOfOrder)
+		if _, _, err := cl.UnlockWitness(ctx, tk, make([]byte, 16)); err != nil {
+			t.Fatalf("the unlock under way was disturbed: %v", err)
+		}
 
 		// The code could not be sent: nothing is open.
 		box.fail = errors.New("smtp: connection refused")
