@@ -120,15 +120,7 @@ func (p *passcodePopup) render(st session.State, c fyne.Canvas) {
 	setText(p.message, st.Message)
 	p.next.limit(st.Rule)
 	p.again.limit(st.Rule)
-	result, fix := "", ""
-	switch st.Screen {
-	case session.ScreenPasscodeChanged:
-		result = wording.PasscodeChanged
-	case session.ScreenPasscodeChangeFailed:
-		result, fix = st.Problem, st.Fix
-	}
-	setText(p.result, result)
-	setText(p.fix, fix)
+	setOutcome(p.result, p.fix, st, session.ScreenPasscodeChanged, wording.PasscodeChanged, session.ScreenPasscodeChangeFailed)
 	if !p.pop.Visible() {
 		p.pop.Show()
 	}

@@ -112,15 +112,7 @@ func (p *renewPopup) render(st session.State, c fyne.Canvas) {
 		p.steps[i].TextStyle.Bold = session.RenewalStep(i+1) == st.Renewing
 		p.steps[i].Refresh()
 	}
-	result, fix := "", ""
-	switch st.Screen {
-	case session.ScreenRenewed:
-		result = wording.Renewed(st.RenewedUntil.Format("2 January 2006"))
-	case session.ScreenRenewFailed:
-		result, fix = st.Problem, st.Fix
-	}
-	setText(p.result, result)
-	setText(p.fix, fix)
+	setOutcome(p.result, p.fix, st, session.ScreenRenewed, wording.Renewed(st.RenewedUntil.Format("2 January 2006")), session.ScreenRenewFailed)
 	if !p.pop.Visible() {
 		p.pop.Show()
 	}
@@ -138,6 +130,20 @@ func (p *renewPopup) send() {
 	b := []byte(p.entry.Text)
 	p.entry.clear()
 	p.q.answer(func(q uint64) { p.sess.SubmitRenewalPasscode(q, b) }, b)
+}
+
+// setOutcome shows a flow's last word: doneText on its done screen, the
+// State's problem and fix on its failed one, nothing otherwise.
+func setOutcome(result, fix *widget.Label, st session.State, done session.Screen, doneText string, failed session.Screen) {
+	r, f := "", ""
+	switch st.Screen {
+	case done:
+		r = doneText
+	case failed:
+		r, f = st.Problem, st.Fix
+	}
+	setText(result, r)
+	setText(fix, f)
 }
 
 func showIf(o fyne.CanvasObject, show bool) {

@@ -138,15 +138,7 @@ func (v *unlockView) render(st session.State) {
 	setText(v.hint, st.Hint)
 	showIf(v.working, st.Screen == session.ScreenUnlocking)
 	setText(v.workText, st.Working)
-	result, fix := "", ""
-	switch st.Screen {
-	case session.ScreenUnlocked:
-		result = wording.Unlocked
-	case session.ScreenUnlockFailed:
-		result, fix = st.Problem, st.Fix
-	}
-	setText(v.result, result)
-	setText(v.fix, fix)
+	setOutcome(v.result, v.fix, st, session.ScreenUnlocked, wording.Unlocked, session.ScreenUnlockFailed)
 	showIf(v.send, askCode)
 	showIf(v.unlock, askPass)
 	showIf(v.cancel, askCode || askPass || st.Screen == session.ScreenUnlockFailed)

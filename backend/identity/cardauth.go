@@ -28,6 +28,21 @@ func mgmtResponse(key, challenge []byte) ([]byte, error) {
 	return out, nil
 }
 
+// mgmtOpen decrypts a card's mutual-authentication witness with its
+// AES-128 key, one block, ECB (SP 800-73-4 part 2, appendix A.2).
+func mgmtOpen(key, block []byte) ([]byte, error) {
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	if len(block) != b.BlockSize() {
+		return nil, fmt.Errorf("management key witness of %d bytes", len(block))
+	}
+	out := make([]byte, b.BlockSize())
+	b.Decrypt(out, block)
+	return out, nil
+}
+
 // cardAuthNext is the state a relayed 9B authentication for purpose moves a
 // renewal in state from to; false if the purpose is not allowed there.
 func cardAuthNext(from store.RenewalState, purpose api.CardAuthPurpose) (store.RenewalState, bool) {

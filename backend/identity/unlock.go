@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"crypto/aes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -220,14 +219,12 @@ func (s *Service) UnlockWitness(ctx context.Context, id string, a Auth, req *api
 		if err != nil {
 			return err
 		}
-		defer clear(key)
-		b, err := aes.NewCipher(key)
+		witness, err := mgmtOpen(key, encrypted)
+		clear(key)
 		if err != nil {
 			return err
 		}
-		witness := make([]byte, b.BlockSize())
-		b.Decrypt(witness, encrypted)
-		challenge := make([]byte, b.BlockSize())
+		challenge := make([]byte, len(witness))
 		if _, err := rand.Read(challenge); err != nil {
 			return err
 		}
