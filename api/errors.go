@@ -60,6 +60,20 @@ const (
 	CodeUnlockOutOfOrder   ErrorCode = "unlock_out_of_order"  // 409: not the step the unlock is at
 	CodeCardNotProven      ErrorCode = "card_not_proven"      // 403: the card's answer is not its key's
 	CodeUnlockSendFailed   ErrorCode = "unlock_send_failed"   // 503: the code could not be sent; retry
+	CodeUnlockNoQuestions  ErrorCode = "unlock_no_questions"  // 403: email+questions, and the holder registered none
+	CodeUnlockAnswersWrong ErrorCode = "unlock_answers_wrong" // 403: with the unlock (answer attempts left)
+	CodeUnlockFaceToFace   ErrorCode = "unlock_face_to_face"  // 403: wrong answers too many times: only an LSA unlocks
+)
+
+// Security question registration refusals (docs/unlock.md).
+const (
+	CodeQuestionUnknown       ErrorCode = "question_unknown"        // 400: not in the catalogue
+	CodeQuestionsNotAvailable ErrorCode = "questions_not_available" // 403: no address that may receive the code
+	CodeQuestionsRateLimited  ErrorCode = "questions_rate_limited"  // 429: too many codes for this session
+	CodeQuestionsSendFailed   ErrorCode = "questions_send_failed"   // 503: the code could not be sent; retry
+	CodeQuestionsCodeWrong    ErrorCode = "questions_code_wrong"    // 403: with attempts_left
+	CodeQuestionsCodeExpired  ErrorCode = "questions_code_expired"  // 403: register again
+	CodeQuestionsClosed       ErrorCode = "questions_closed"        // 409: wrong too many times, or nothing to confirm: register again
 )
 
 // Server-side errors.
@@ -77,8 +91,11 @@ type Error struct {
 	// Renewal is the renewal a renewal_* refusal is about (its token only
 	// in renewal_incomplete, once the card is proven).
 	Renewal *Renewal `json:"renewal,omitempty"`
-	// Unlock is the unlock an unlock_code_wrong refusal is about.
+	// Unlock is the unlock an unlock_code_wrong or unlock_answers_wrong
+	// refusal is about.
 	Unlock *Unlock `json:"unlock,omitempty"`
+	// AttemptsLeft is how many wrong codes questions_code_wrong still allows.
+	AttemptsLeft int `json:"attempts_left,omitempty"`
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
@@ -109,6 +126,9 @@ var AllErrorCodes = []ErrorCode{
 	CodeRenewalWrongState, CodeRenewalKeyMismatch,
 	CodeUnlockNotAvailable, CodeUnlockRateLimited, CodeUnlockCodeWrong, CodeUnlockCodeExpired,
 	CodeUnlockClosed, CodeUnlockOutOfOrder, CodeCardNotProven, CodeUnlockSendFailed,
+	CodeUnlockNoQuestions, CodeUnlockAnswersWrong, CodeUnlockFaceToFace,
+	CodeQuestionUnknown, CodeQuestionsNotAvailable, CodeQuestionsRateLimited, CodeQuestionsSendFailed,
+	CodeQuestionsCodeWrong, CodeQuestionsCodeExpired, CodeQuestionsClosed,
 }
 
 // Renewal refusals (docs/renewal.md).

@@ -16,6 +16,7 @@ type UnlockState string
 
 // Unlock states, in protocol order. Completed, void and expired are final.
 const (
+	UnlockStateQuestions    UnlockState = "questions"     // answer the questions asked (email+questions): then the code is emailed
 	UnlockStateCodeSent     UnlockState = "code_sent"     // the code is emailed: send it back
 	UnlockStateCodeAccepted UnlockState = "code_accepted" // the person is proven: prove the card
 	UnlockStateCardProving  UnlockState = "card_proving"  // the card's witness is open: send its answer
@@ -59,6 +60,11 @@ type Unlock struct {
 	CodeExpiresAt time.Time `json:"code_expires_at"`
 	// CodeAttemptsLeft is how many wrong codes void the unlock.
 	CodeAttemptsLeft int `json:"code_attempts_left"`
+	// Questions are the holder's questions to answer, in state questions;
+	// AnswerAttemptsLeft is how many wrong answers leave only a
+	// face-to-face unlock (they count across unlocks).
+	Questions          []SecurityQuestion `json:"questions,omitempty"`
+	AnswerAttemptsLeft int                `json:"answer_attempts_left,omitempty"`
 }
 
 // UnlockCodeRequest is the body of POST /v1/unlocks/{id}/code.
@@ -67,12 +73,7 @@ type UnlockCodeRequest struct {
 }
 
 // Validate checks the request shape (not the code: identityd does).
-func (r *UnlockCodeRequest) Validate() error {
-	if len(r.Code) != UnlockCodeLen || !digits(r.Code) {
-		return invalid("code", "must be the 8 digits of the emailed code")
-	}
-	return nil
-}
+func (r *UnlockCodeRequest) Validate() error { return validateCode(r.Code) }
 
 // UnlockWitnessRequest is the body of POST /v1/unlocks/{id}/witness: the
 // card's answer to GENERAL AUTHENTICATE 9B 7C{80 00}, its witness

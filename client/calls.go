@@ -137,7 +137,8 @@ func apiError(resp *resty.Response) error {
 		}
 		return &APIError{Status: resp.StatusCode(), Code: code, Message: http.StatusText(resp.StatusCode())}
 	}
-	return &APIError{Status: resp.StatusCode(), Code: e.Code, Message: e.Message, RenewalRefusal: e.RenewalRefusal, Renewal: e.Renewal, Unlock: e.Unlock}
+	return &APIError{Status: resp.StatusCode(), Code: e.Code, Message: e.Message, RenewalRefusal: e.RenewalRefusal, Renewal: e.Renewal, Unlock: e.Unlock,
+		AttemptsLeft: e.AttemptsLeft}
 }
 
 // redirectTarget is where a refused redirect pointed, without its query.

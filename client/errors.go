@@ -17,8 +17,10 @@ type APIError struct {
 	// Renewal.Token is a secret: never log it.
 	RenewalRefusal api.RenewalRefusal
 	Renewal        *api.Renewal
-	// Unlock comes with unlock_code_wrong: the attempts left.
+	// Unlock comes with unlock_code_wrong and unlock_answers_wrong: the attempts left.
 	Unlock *api.Unlock
+	// AttemptsLeft comes with questions_code_wrong.
+	AttemptsLeft int
 }
 
 func (e *APIError) Error() string {

@@ -22,6 +22,13 @@ func (c *Client) RequestUnlock(ctx context.Context, cardGUID []byte) (api.Unlock
 	return u, c.do(ctx, api.RouteRequestUnlock, nil, req, &u)
 }
 
+// UnlockAnswers sends the answers to the questions an unlock asked
+// (email+questions); if they are right the code is emailed.
+func (c *Client) UnlockAnswers(ctx context.Context, t Ticket, answers []api.SecurityAnswer) (api.Unlock, error) {
+	var u api.Unlock
+	return u, c.do(ctx, api.RouteUnlockAnswers, &t, api.UnlockAnswersRequest{Answers: answers}, &u, t.ID)
+}
+
 // UnlockCode sends the code the holder read in the email.
 func (c *Client) UnlockCode(ctx context.Context, t Ticket, code string) (api.Unlock, error) {
 	var u api.Unlock

@@ -23,7 +23,8 @@ type Error struct {
 	// (api.Error); Renewal may hold a token, so neither is ever logged.
 	RenewalRefusal api.RenewalRefusal
 	Renewal        *api.Renewal
-	Unlock         *api.Unlock // with unlock_code_wrong: the attempts left (no token)
+	Unlock         *api.Unlock // with unlock_code_wrong and unlock_answers_wrong: the attempts left (no token)
+	AttemptsLeft   int         // with questions_code_wrong
 }
 
 func (e *Error) Error() string {

@@ -135,11 +135,16 @@ func FuzzDecodeRenewal(f *testing.F) {
 	})
 }
 
-func FuzzDecodeUnlockAndPasscode(f *testing.F) {
+func FuzzDecodeUnlockPasscodeAndQuestions(f *testing.F) {
 	for _, s := range []string{`{"card_guid":"00112233445566778899aabbccddeeff","workstation_id":"ws-1"}`,
 		`{"card_guid":"0011","workstation_id":"ws-1"}`, `{"code":"12345678"}`, `{"code":"1234567a"}`, `{"code":12345678}`,
 		`{"encrypted_witness":"AAECAwQFBgcICQoLDA0ODw=="}`, `{"card_answer":"AAEC"}`, `{"used_previous":true}`,
-		`{"outcome":"changed"}`, `{"outcome":"wrong_passcode","tries_left":2}`, `{"outcome":"blocked","tries_left":0}`} {
+		`{"outcome":"changed"}`, `{"outcome":"wrong_passcode","tries_left":2}`, `{"outcome":"blocked","tries_left":0}`,
+		`{"answers":[{"question_id":"q01","answer":"Biscuit"},{"question_id":"q07","answer":"St. Albans"}]}`,
+		`{"answers":[{"question_id":"q01","answer":"ab"},{"question_id":"q01","answer":"Biscuit"}]}`,
+		`{"answers":[{"question_id":"x","answer":"\u0130stanbul"}]}`,
+		`{"proof":{"nonce":"AQ","workstation_id":"ws-1","card_guid":"00112233445566778899aabbccddeeff","certificate":"AA==","signature":"AA=="},` +
+			`"answers":[{"question_id":"q01","answer":"one"},{"question_id":"q02","answer":"two"},{"question_id":"q03","answer":"three"},{"question_id":"q04","answer":"four"}]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -149,6 +154,9 @@ func FuzzDecodeUnlockAndPasscode(f *testing.F) {
 		fuzzDecoder[api.UnlockPUKRequest](t, b)
 		fuzzDecoder[api.UnlockCompleteRequest](t, b)
 		fuzzDecoder[api.PasscodeChangeReport](t, b)
+		fuzzDecoder[api.UnlockAnswersRequest](t, b)
+		fuzzDecoder[api.RegisterQuestionsRequest](t, b)
+		fuzzDecoder[api.ConfirmQuestionsRequest](t, b)
 	})
 }
 

@@ -37,6 +37,10 @@ type Service interface {
 	UnlockWitness(ctx context.Context, id string, a identity.Auth, req *api.UnlockWitnessRequest, m identity.Meta) (*api.UnlockWitness, error)
 	UnlockPUK(ctx context.Context, id string, a identity.Auth, req *api.UnlockPUKRequest, m identity.Meta) (*api.UnlockPUK, error)
 	CompleteUnlock(ctx context.Context, id string, a identity.Auth, req *api.UnlockCompleteRequest, m identity.Meta) (*api.Unlock, error)
+	UnlockAnswers(ctx context.Context, id string, a identity.Auth, req *api.UnlockAnswersRequest, m identity.Meta) (*api.Unlock, error)
+	SecurityQuestions(ctx context.Context, id string, a identity.Auth, m identity.Meta) (*api.SecurityQuestions, error)
+	RegisterQuestions(ctx context.Context, id string, a identity.Auth, req *api.RegisterQuestionsRequest, m identity.Meta) (*api.QuestionsRegistration, error)
+	ConfirmQuestions(ctx context.Context, id string, a identity.Auth, req *api.ConfirmQuestionsRequest, m identity.Meta) (*api.SecurityQuestions, error)
 	APIPolicy() *api.Policy
 	// Refused audits a request refused before it reached the service.
 	Refused(ctx context.Context, action string, m identity.Meta, err error) error
@@ -101,6 +105,7 @@ func New(svc Service, opts ...Option) *Handler {
 	h.handle(api.RoutePasscodeChange, h.reportPasscodeChange)
 	h.renewalRoutes()
 	h.unlockRoutes()
+	h.questionRoutes()
 	h.handle(api.RouteGetPolicy, h.getPolicy)
 	h.handle(api.RoutePing, h.ping)
 	h.handle(api.RouteHealthz, h.healthz)

@@ -33,7 +33,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		log.InfoContext(r.Context(), "request refused", "reason", e.Msg)
 	}
-	writeJSON(w, e.Status, &api.Error{Code: e.Code, Message: e.Msg, RenewalRefusal: e.RenewalRefusal, Renewal: e.Renewal, Unlock: e.Unlock})
+	writeJSON(w, e.Status, &api.Error{Code: e.Code, Message: e.Msg, RenewalRefusal: e.RenewalRefusal, Renewal: e.Renewal, Unlock: e.Unlock,
+		AttemptsLeft: e.AttemptsLeft})
 }
 
 // retryAfterSeconds is the Retry-After of a 503: long enough for a store

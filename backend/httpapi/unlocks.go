@@ -16,6 +16,10 @@ func (h *Handler) unlockRoutes() {
 		func(r *http.Request, req *api.UnlockRequest) (any, error) {
 			return h.svc.RequestUnlock(r.Context(), req, meta(r))
 		}))
+	h.handle(api.RouteUnlockAnswers, withBody(h, identity.ActionUnlockAnswers, http.StatusOK,
+		func(r *http.Request, req *api.UnlockAnswersRequest) (any, error) {
+			return h.svc.UnlockAnswers(r.Context(), r.PathValue("id"), auth(r), req, meta(r))
+		}))
 	h.handle(api.RouteUnlockCode, withBody(h, identity.ActionUnlockCode, http.StatusOK,
 		func(r *http.Request, req *api.UnlockCodeRequest) (any, error) {
 			return h.svc.UnlockCode(r.Context(), r.PathValue("id"), auth(r), req, meta(r))

@@ -12,7 +12,7 @@ import (
 	"github.com/cardagent/cardagent/backend/mail"
 )
 
-// codeMailer delivers identityd's unlock codes as email (backend/mail).
+// codeMailer delivers identityd's codes as email (backend/mail).
 type codeMailer struct {
 	sender mail.Sender
 	loc    *time.Location
@@ -20,7 +20,11 @@ type codeMailer struct {
 }
 
 func (m codeMailer) SendUnlockCode(ctx context.Context, c UnlockCode) error {
-	return m.sender.Send(ctx, mail.UnlockCodeMessage(mail.UnlockCode{
+	message := mail.UnlockCodeMessage
+	if c.Purpose == CodeForQuestions {
+		message = mail.QuestionsCodeMessage
+	}
+	return m.sender.Send(ctx, message(mail.UnlockCode{
 		To: c.To, HolderName: c.Holder, CardLabel: c.Card, Code: c.Code,
 		Issued: m.now(), ValidUntil: c.ValidUntil, Location: m.loc,
 	}))

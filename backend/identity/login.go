@@ -50,9 +50,15 @@ func (s *Service) checkProof(ctx context.Context, p *api.CardProof) (provenCard,
 	return pc, err
 }
 
-// verifyProof runs the checks of a proof that need no database, in order,
-// cheapest first.
+// verifyProof runs the checks of a login or resume proof that need no
+// database, in order, cheapest first.
 func (s *Service) verifyProof(p *api.CardProof) (verifiedProof, error) {
+	return s.verifyProofOf(p, api.LoginDigest)
+}
+
+// verifyProofOf is verifyProof for a signature over digestOf's digest
+// (each use of a card signature has a domain of its own).
+func (s *Service) verifyProofOf(p *api.CardProof, digestOf func(nonce []byte, workstationID string, cardGUID []byte) []byte) (verifiedProof, error) {
 	var vp verifiedProof
 	nonce, err := p.NonceBytes()
 	if err != nil {
@@ -82,7 +88,7 @@ func (s *Service) verifyProof(p *api.CardProof) (verifiedProof, error) {
 	if err != nil {
 		return vp, errs.BadRequest(api.CodeInvalidRequest, err.Error(), nil)
 	}
-	digest := api.LoginDigest(nonce, p.WorkstationID, guid)
+	digest := digestOf(nonce, p.WorkstationID, guid)
 	if err := ca.VerifyDigestSignature(cert.PublicKey, digest, sig); err != nil {
 		return vp, errs.Unauthorized(api.CodeSignatureInvalid, "the signature does not verify with the card's certificate", err)
 	}

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/cardagent/cardagent/api"
@@ -79,4 +80,28 @@ func (s *Service) commit(ctx context.Context, rec *audit.Record, fn func(tx stor
 	}
 	s.appended(1)
 	return nil
+}
+
+// commitKept is commit for a change whose refusal may stand: when fn
+// returns keep(refusal), what fn wrote is committed with the refusal's
+// audit record (a wrong code counts) and the refusal is returned; any
+// other error rolls back and is audited as commit does.
+func (s *Service) commitKept(ctx context.Context, rec *audit.Record, fn func(tx store.Tx) error) error {
+	var refusal error
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		err := fn(tx)
+		var k kept
+		if errors.As(err, &k) {
+			refusal, err = k.err, nil
+		}
+		if err != nil {
+			return err
+		}
+		return s.appendRefusal(ctx, tx, *rec, refusal)
+	})
+	if err != nil {
+		return s.refuse(ctx, *rec, err)
+	}
+	s.appended(1)
+	return refusal
 }

@@ -35,6 +35,7 @@ type Service struct {
 	pukWrap      []byte
 	unlockKey    []byte     // keys the hashes of unlock codes
 	codes        CodeSender // delivers unlock codes; nil: no self-service unlock
+	answers      answerHasher
 	mgmt         *cardkeys.Deriver
 	now          func() time.Time
 	log          *slog.Logger
@@ -116,7 +117,7 @@ func ReadOnly() Option {
 // root secret, loads or creates the CA and starts the keyed audit chain and
 // its checkpoints.
 func New(ctx context.Context, cfg config.Config, opts ...Option) (*Service, error) {
-	svc := &Service{cfg: cfg, policy: cfg.Policy, now: time.Now, log: slog.Default(), certs: newVerifiedCerts()}
+	svc := &Service{cfg: cfg, policy: cfg.Policy, now: time.Now, log: slog.Default(), certs: newVerifiedCerts(), answers: newAnswerHasher()}
 	for _, o := range opts {
 		if err := o(svc); err != nil {
 			return nil, err

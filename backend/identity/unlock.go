@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,8 +39,18 @@ import (
 // (cards.puk_next): a card pulled after RESET RETRY COUNTER or after the
 // PUK change holds one of the two, and the next unlock offers both.
 
-// UnlockCode is what the unlock email says.
+// CodePurpose is what an emailed code is for.
+type CodePurpose int
+
+const (
+	CodeForUnlock    CodePurpose = iota // unlocking a blocked card
+	CodeForQuestions                    // confirming new security questions
+)
+
+// UnlockCode is what a code email says (an unlock code, or the code that
+// confirms security questions: Purpose).
 type UnlockCode struct {
+	Purpose    CodePurpose
 	To         string // the holder's email address
 	Mobile     string // the holder's mobile number, if any (the SMS channel)
 	Holder     string // the user's name
@@ -97,6 +108,14 @@ func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m M
 	u := store.Unlock{ID: id, CardGUID: guid, TokenHash: hashToken(token), WorkstationID: workstationID,
 		State: store.UnlockCodeSent, CodeHash: s.codeHash(id, code), CodeExpiresAt: now.Add(s.policy.UnlockCodeLifetime),
 		CreatedAt: now, UpdatedAt: now}
+	askQuestions := s.policy.SelfServiceUnlock == policy.UnlockEmailQuestions
+	var failures int
+	if askQuestions {
+		// The code is drawn once the answers are right; until then the
+		// unlock holds the hash of one nobody was sent, and CodeExpiresAt
+		// is the time to answer.
+		u.State, u.CodeHash = store.UnlockQuestions, s.codeHash(id, token)
+	}
 	err = s.commit(ctx, &rec, func(tx store.Tx) error {
 		card, err := tx.Card(ctx, guid)
 		if errors.Is(err, store.ErrNotFound) {
@@ -130,11 +149,16 @@ func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m M
 			return errs.New(http.StatusTooManyRequests, api.CodeUnlockRateLimited,
 				"too many unlock codes were asked for: try again later, or ask your Local Smartcard Administrator", nil)
 		}
+		if askQuestions {
+			if u.QuestionIDs, failures, err = s.questionsToAsk(ctx, tx, user.ID); err != nil {
+				return err
+			}
+		}
 		if old, err := tx.OpenUnlock(ctx, card.GUID); err == nil {
 			// Anyone can name a GUID: an unlock past its code at another
 			// workstation, still in its time, is not voided by a request
 			// from here (the holder may be halfway through it).
-			if old.State != store.UnlockCodeSent && old.WorkstationID != workstationID &&
+			if old.State != store.UnlockCodeSent && old.State != store.UnlockQuestions && old.WorkstationID != workstationID &&
 				now.Before(old.UpdatedAt.Add(s.policy.UnlockCodeLifetime)) {
 				return errs.Conflict(api.CodeUnlockOutOfOrder,
 					"this card is being unlocked at another workstation: finish there, or try again later", nil)
@@ -147,28 +171,52 @@ func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m M
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		rec.Detail = withUnlock(rec.Detail, id) + ", code sent to " + hideAddress(user.Email)
+		rec.Detail = withUnlock(rec.Detail, id)
+		if askQuestions {
+			rec.Detail += ", " + strconv.Itoa(api.QuestionsAsked) + " security questions asked"
+		} else {
+			rec.Detail += ", code sent to " + hideAddress(user.Email)
+		}
 		return tx.CreateUnlock(ctx, u)
 	})
 	if err != nil {
 		return nil, err
 	}
-	mail := UnlockCode{To: user.Email, Mobile: user.Mobile, Holder: user.Name, Card: guid[len(guid)-8:], Code: code, ValidUntil: u.CodeExpiresAt}
-	// Not cut short by the caller: a send that is under way finishes, or the
-	// unlock would be voided with its email already gone.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), codeSendBudget)
-	defer cancel()
-	if err := s.codes.SendUnlockCode(sctx, mail); err != nil {
-		// The code never left: this unlock cannot go on.
-		s.voidUnlock(ctx, u, store.UnlockCodeSent)
-		rec := s.record(ActionUnlockRequest, m, workstationID)
-		rec.CardGUID, rec.UserID, rec.Detail = guid, user.ID, withUnlock(rec.Detail, id)
-		return nil, s.refuse(ctx, rec, errs.New(http.StatusServiceUnavailable, api.CodeUnlockSendFailed,
-			"the unlock code could not be sent just now: try again in a few minutes", err))
+	if askQuestions {
+		v := s.questionsUnlockView(u, failures)
+		v.Token = token
+		return &v, nil
+	}
+	if err := s.sendUnlockCode(ctx, u, user, code, ActionUnlockRequest, m); err != nil {
+		return nil, err
 	}
 	v := s.unlockView(u)
 	v.Token, v.SentTo = token, hideAddress(user.Email)
 	return &v, nil
+}
+
+// sendUnlockCode emails an unlock's code, which u holds the hash of. If it
+// cannot be sent the unlock is voided: nobody has its code.
+func (s *Service) sendUnlockCode(ctx context.Context, u store.Unlock, user store.User, code, action string, m Meta) error {
+	mail := UnlockCode{To: user.Email, Mobile: user.Mobile, Holder: user.Name, Card: u.CardGUID[len(u.CardGUID)-8:],
+		Code: code, ValidUntil: u.CodeExpiresAt}
+	err := s.sendCode(ctx, mail)
+	if err == nil {
+		return nil
+	}
+	s.voidUnlock(ctx, u, store.UnlockCodeSent)
+	rec := s.record(action, m, u.WorkstationID)
+	rec.CardGUID, rec.UserID, rec.Detail = u.CardGUID, user.ID, withUnlock(rec.Detail, u.ID)
+	return s.refuse(ctx, rec, errs.New(http.StatusServiceUnavailable, api.CodeUnlockSendFailed,
+		"the unlock code could not be sent just now: try again in a few minutes", err))
+}
+
+// sendCode delivers a code. It is not cut short by the caller: a send under
+// way finishes, or its record would say the code never left when it did.
+func (s *Service) sendCode(ctx context.Context, c UnlockCode) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), codeSendBudget)
+	defer cancel()
+	return s.codes.SendUnlockCode(sctx, c)
 }
 
 // codeSendBudget bounds sending one code (an SMTP session).
@@ -331,8 +379,7 @@ func (s *Service) unlockCall(ctx context.Context, action, id string, a Auth, m M
 	change func(tx store.Tx, u *store.Unlock, card store.Card, rec *audit.Record) error) error {
 	rec := s.record(action, m, a.WorkstationID)
 	rec.Detail = withUnlock(rec.Detail, id)
-	var refusal error
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	return s.commitKept(ctx, &rec, func(tx store.Tx) error {
 		u, card, err := s.authUnlock(ctx, tx, id, a)
 		rec.CardGUID, rec.UserID = u.CardGUID, u.UserID
 		if err != nil {
@@ -348,8 +395,7 @@ func (s *Service) unlockCall(ctx context.Context, action, id string, a Auth, m M
 			if err := tx.UpdateUnlock(ctx, u, from); err != nil {
 				return err
 			}
-			refusal = errs.Forbidden(api.CodeUnlockCodeExpired, "this unlock took too long: ask for a new code", nil)
-			return s.appendRefusal(ctx, tx, rec, refusal)
+			return keep(errs.Forbidden(api.CodeUnlockCodeExpired, "this unlock took too long: ask for a new code", nil))
 		}
 		if u.State != at {
 			if !u.State.Open() {
@@ -358,13 +404,10 @@ func (s *Service) unlockCall(ctx context.Context, action, id string, a Auth, m M
 			return errs.Conflict(api.CodeUnlockOutOfOrder, "this unlock is at another step ("+string(u.State)+")", nil)
 		}
 		from := u.State
-		err = change(tx, &u, card, &rec)
+		cerr := change(tx, &u, card, &rec)
 		var k kept
-		if errors.As(err, &k) {
-			refusal, err = k.err, nil
-		}
-		if err != nil {
-			return err
+		if cerr != nil && !errors.As(cerr, &k) {
+			return cerr
 		}
 		u.UpdatedAt = s.now()
 		if err := tx.UpdateUnlock(ctx, u, from); errors.Is(err, store.ErrConflict) {
@@ -372,13 +415,8 @@ func (s *Service) unlockCall(ctx context.Context, action, id string, a Auth, m M
 		} else if err != nil {
 			return err
 		}
-		return s.appendRefusal(ctx, tx, rec, refusal)
+		return cerr
 	})
-	if err != nil {
-		return s.refuse(ctx, rec, err)
-	}
-	s.appended(1)
-	return refusal
 }
 
 // appendRefusal writes rec in tx: ok, or refusal's code and message when a

@@ -32,8 +32,37 @@ type UnlockCode struct {
 // code: which card it unlocks, until when, never to share it, and to ignore
 // it if the holder did not ask for it.
 func UnlockCodeMessage(u UnlockCode) Message {
+	return codeMessage(u, codeText{
+		subject: "Your smartcard unlock code",
+		purpose: "unlock %s",
+		unasked: "If you did not ask to unlock your smartcard, ignore this email and do\n" +
+			"not use the code: your card stays locked.",
+	})
+}
+
+// QuestionsCodeMessage is the plain-text email carrying the one-time code
+// that confirms new security questions: the same shape as the unlock
+// email, and if the holder did not ask for it, someone is using their card.
+func QuestionsCodeMessage(u UnlockCode) Message {
+	return codeMessage(u, codeText{
+		subject: "Confirm your smartcard security questions",
+		purpose: "confirm the security questions of %s",
+		unasked: "If you did not just choose new security questions, do not use the code:\n" +
+			"nothing changes. Someone may have your smartcard and passcode: tell\n" +
+			"your Registration Authority today.",
+	})
+}
+
+// codeText is what tells the two code emails apart.
+type codeText struct {
+	subject string
+	purpose string // with %s for the card
+	unasked string // what to do if the holder did not ask
+}
+
+func codeMessage(u UnlockCode, t codeText) Message {
 	label := oneLine(u.CardLabel)
-	card, subject := "your smartcard", "Your smartcard unlock code"
+	card, subject := "your smartcard", t.subject
 	if label != "" {
 		card = "your smartcard (card ID ending " + label + ")"
 		subject += " (card ID ending " + label + ")"
@@ -45,13 +74,12 @@ func UnlockCodeMessage(u UnlockCode) Message {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", greeting)
-	fmt.Fprintf(&b, "Your one-time code to unlock %s is:\n\n", card)
+	fmt.Fprintf(&b, "Your one-time code to "+t.purpose+" is:\n\n", card)
 	fmt.Fprintf(&b, "    %s\n\n", oneLine(u.Code))
 	fmt.Fprintf(&b, "This code is valid until %s.\nIt works only once.\n\n", validity(u.Issued, u.ValidUntil, u.Location))
 	b.WriteString("Never share this code with anyone, including anyone who says they are\n" +
 		"from the IT service desk: nobody will ever ask you for it.\n\n")
-	b.WriteString("If you did not ask to unlock your smartcard, ignore this email and do\n" +
-		"not use the code: your card stays locked. If it keeps happening, tell\n" +
+	b.WriteString(t.unasked + " If it keeps happening, tell\n" +
 		"your IT service desk.\n\n")
 	b.WriteString("This email was sent automatically by your organisation's smartcard\n" +
 		"service. Please do not reply to it.\n")

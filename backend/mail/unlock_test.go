@@ -97,3 +97,24 @@ func TestUnlockCodeMessage(t *testing.T) {
 		})
 	}
 }
+
+// TestQuestionsCodeMessage: the confirmation email has the unlock email's
+// shape, says what it confirms, and what to do if the holder did not ask.
+func TestQuestionsCodeMessage(t *testing.T) {
+	issued := time.Date(2026, 12, 3, 13, 50, 0, 0, time.UTC)
+	m := mail.QuestionsCodeMessage(mail.UnlockCode{To: "ada@example.test", HolderName: "Ada Lovelace", CardLabel: "1A2B3C4D",
+		Code: "48291377", Issued: issued, ValidUntil: issued.Add(15 * time.Minute)})
+	if m.Subject != "Confirm your smartcard security questions (card ID ending 1A2B3C4D)" || strings.Contains(m.Subject, "48291377") {
+		t.Fatalf("subject %q", m.Subject)
+	}
+	for _, want := range []string{"confirm the security questions of your smartcard (card ID ending 1A2B3C4D) is:",
+		"\n    48291377\n", "valid until 14:05 UTC on 3 December 2026 (15 minutes)", "Never share this code",
+		"If you did not just choose new security questions", "tell\nyour Registration Authority today"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("text lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if err := m.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -153,6 +153,7 @@ type UnlockState string
 
 // Unlock states. Completed, void and expired are final.
 const (
+	UnlockQuestions    UnlockState = "questions"     // the holder's answers are due first (email+questions)
 	UnlockCodeSent     UnlockState = "code_sent"     // the code is emailed; waiting for it
 	UnlockCodeAccepted UnlockState = "code_accepted" // the right code came back in time
 	UnlockCardProving  UnlockState = "card_proving"  // the card's witness opened; its answer awaited
@@ -164,7 +165,7 @@ const (
 
 // Open reports whether an unlock in state s can still go on.
 func (s UnlockState) Open() bool {
-	return s == UnlockCodeSent || s == UnlockCodeAccepted || s == UnlockCardProving || s == UnlockReleased
+	return s == UnlockQuestions || s == UnlockCodeSent || s == UnlockCodeAccepted || s == UnlockCardProving || s == UnlockReleased
 }
 
 // Unlock is one self-service unlock of a card. Only hashes of its token and
@@ -177,12 +178,45 @@ type Unlock struct {
 	WorkstationID string
 	State         UnlockState
 	CodeHash      []byte // keyed hash of the code
+	// CodeExpiresAt is when the code stops working; in state questions,
+	// when the time to answer ends (the code is drawn after the answers).
 	CodeExpiresAt time.Time
 	WrongCodes    int
-	Challenge     []byte // identityd's challenge to the card (mutual 9B authentication)
+	QuestionIDs   []string // the questions asked, in state questions and after
+	Challenge     []byte   // identityd's challenge to the card (mutual 9B authentication)
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	CompletedAt   time.Time
+}
+
+// SecurityAnswer is one registered question with a salted slow hash of
+// its normalised answer (a PHC string: the parameters travel with it).
+type SecurityAnswer struct {
+	QuestionID string `json:"q"`
+	Hash       string `json:"h"`
+}
+
+// SecurityQuestions are a user's registered security questions.
+type SecurityQuestions struct {
+	UserID       string
+	Answers      []SecurityAnswer
+	Failures     int // wrong answers at unlocks since the last right ones
+	RegisteredAt time.Time
+	UpdatedAt    time.Time
+}
+
+// QuestionsRegistration is a registration of security questions waiting
+// for its emailed code; one per session.
+type QuestionsRegistration struct {
+	SessionID     string
+	UserID        string
+	Answers       []SecurityAnswer
+	CodeHash      []byte // keyed hash of the code
+	CodeExpiresAt time.Time
+	WrongCodes    int
+	CodesSent     int // codes emailed in this session, kept across newer registrations
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Renewal is a certificate renewal of one card. Only the token's hash is

@@ -98,6 +98,12 @@ type Reader interface {
 	// UnlockRequests counts the unlocks created since then for the card and
 	// for the user (the rate limits).
 	UnlockRequests(ctx context.Context, cardGUID, userID string, since time.Time) (card, user int, err error)
+	// SecurityQuestions reads a user's registered questions (ErrNotFound if
+	// none), locking the row as Session does.
+	SecurityQuestions(ctx context.Context, userID string) (SecurityQuestions, error)
+	// QuestionsRegistration reads a session's registration waiting for its
+	// code (ErrNotFound if none), locking the row as Session does.
+	QuestionsRegistration(ctx context.Context, sessionID string) (QuestionsRegistration, error)
 	// StaleSessions lists up to limit live sessions that expired by now, or
 	// that never chose a role and were last touched before idleSince.
 	StaleSessions(ctx context.Context, now, idleSince time.Time, limit int) ([]Session, error)
@@ -143,6 +149,15 @@ type Tx interface {
 	// UpdateUnlock writes u back if the row is still in state from:
 	// ErrConflict if it changed meanwhile, ErrNotFound if there is none.
 	UpdateUnlock(ctx context.Context, u Unlock, from UnlockState) error
+	// PutSecurityQuestions registers q, replacing the user's earlier questions.
+	PutSecurityQuestions(ctx context.Context, q SecurityQuestions) error
+	// SetQuestionFailures sets the user's count of wrong answers:
+	// ErrNotFound if the user registered no questions.
+	SetQuestionFailures(ctx context.Context, userID string, failures int, at time.Time) error
+	// PutQuestionsRegistration stores r, replacing the session's earlier one.
+	PutQuestionsRegistration(ctx context.Context, r QuestionsRegistration) error
+	// DeleteQuestionsRegistration forgets the session's registration (none: no error).
+	DeleteQuestionsRegistration(ctx context.Context, sessionID string) error
 	// TouchHealth writes the health row: readiness proves a write.
 	TouchHealth(ctx context.Context, at time.Time) error
 	// InsertCA stores the CA unless one exists: false if one did.

@@ -76,13 +76,19 @@ func (cs *Clients) CloseIdleConnections() {
 // Ticket is what the client needs of session s for the calls on it.
 func Ticket(s api.Session) client.Ticket { return client.Ticket{ID: s.ID, Token: s.Token} }
 
-// Prove signs a challenge with the card as the agent does.
+// Prove signs a challenge with the card as the agent does at login.
 func Prove(card *Card, ch api.Challenge, ws string) (api.CardProof, error) {
+	return ProveWith(card, ch, ws, api.LoginDigest)
+}
+
+// ProveWith is Prove for a signature over digestOf's digest
+// (api.QuestionsDigest registers security questions).
+func ProveWith(card *Card, ch api.Challenge, ws string, digestOf func(nonce []byte, ws string, guid []byte) []byte) (api.CardProof, error) {
 	nonce, err := base64.RawURLEncoding.DecodeString(ch.Nonce)
 	if err != nil {
 		return api.CardProof{}, err
 	}
-	sig, err := card.Key.Sign(rand.Reader, api.LoginDigest(nonce, ws, card.GUID), crypto.SHA256)
+	sig, err := card.Key.Sign(rand.Reader, digestOf(nonce, ws, card.GUID), crypto.SHA256)
 	if err != nil {
 		return api.CardProof{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cardagent/cardagent/backend/store"
@@ -12,17 +13,20 @@ import (
 func (t *tx) CreateUnlock(ctx context.Context, u store.Unlock) error {
 	return t.exec(ctx, "creating unlock",
 		`INSERT INTO unlocks (id, card_guid, user_id, token_hash, workstation_id, state, code_hash, code_expires_at,
-		 wrong_codes, challenge, created_at, updated_at, completed_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		 wrong_codes, challenge, created_at, updated_at, completed_at, question_ids)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		u.ID, u.CardGUID, u.UserID, u.TokenHash, u.WorkstationID, string(u.State), u.CodeHash, micros(u.CodeExpiresAt),
-		u.WrongCodes, u.Challenge, micros(u.CreatedAt), micros(u.UpdatedAt), nullMicros(u.CompletedAt))
+		u.WrongCodes, u.Challenge, micros(u.CreatedAt), micros(u.UpdatedAt), nullMicros(u.CompletedAt),
+		strings.Join(u.QuestionIDs, " "))
 }
 
 func (t *tx) UpdateUnlock(ctx context.Context, u store.Unlock, from store.UnlockState) error {
 	res, err := t.q.ExecContext(ctx,
-		`UPDATE unlocks SET state = $2, wrong_codes = $3, challenge = $4, updated_at = $5, completed_at = $6
+		`UPDATE unlocks SET state = $2, wrong_codes = $3, challenge = $4, updated_at = $5, completed_at = $6,
+		 code_hash = $8, code_expires_at = $9
 		 WHERE id = $1 AND state = $7`,
-		u.ID, string(u.State), u.WrongCodes, u.Challenge, micros(u.UpdatedAt), nullMicros(u.CompletedAt), string(from))
+		u.ID, string(u.State), u.WrongCodes, u.Challenge, micros(u.UpdatedAt), nullMicros(u.CompletedAt), string(from),
+		u.CodeHash, micros(u.CodeExpiresAt))
 	if err != nil {
 		return t.wrap("updating unlock", err)
 	}
@@ -39,15 +43,19 @@ func (t *tx) UpdateUnlock(ctx context.Context, u store.Unlock, from store.Unlock
 }
 
 const unlockColumns = `u.id, u.card_guid, u.user_id, u.token_hash, u.workstation_id, u.state, u.code_hash, u.code_expires_at,
-	u.wrong_codes, u.challenge, u.created_at, u.updated_at, u.completed_at`
+	u.wrong_codes, u.challenge, u.created_at, u.updated_at, u.completed_at, u.question_ids`
 
 func scanUnlock(row interface{ Scan(...any) error }) (store.Unlock, error) {
 	var u store.Unlock
 	var state string
 	var codeExpires, created, updated int64
 	var completed sql.NullInt64
+	var questions string
 	err := row.Scan(&u.ID, &u.CardGUID, &u.UserID, &u.TokenHash, &u.WorkstationID, &state, &u.CodeHash, &codeExpires,
-		&u.WrongCodes, &u.Challenge, &created, &updated, &completed)
+		&u.WrongCodes, &u.Challenge, &created, &updated, &completed, &questions)
+	if questions != "" {
+		u.QuestionIDs = strings.Fields(questions)
+	}
 	u.State = store.UnlockState(state)
 	u.CodeExpiresAt, u.CreatedAt, u.UpdatedAt = fromMicros(codeExpires), fromMicros(created), fromMicros(updated)
 	u.CompletedAt = fromNullMicros(completed)
@@ -64,7 +72,7 @@ func (t *tx) Unlock(ctx context.Context, id string) (store.Unlock, error) {
 
 func (t *tx) OpenUnlock(ctx context.Context, cardGUID string) (store.Unlock, error) {
 	u, err := scanUnlock(t.q.QueryRowContext(ctx, `SELECT `+unlockColumns+` FROM unlocks u
-		WHERE u.card_guid = $1 AND u.state IN ('code_sent', 'code_accepted', 'card_proving', 'released')`+t.lockRow("u"), cardGUID))
+		WHERE u.card_guid = $1 AND u.state IN ('questions', 'code_sent', 'code_accepted', 'card_proving', 'released')`+t.lockRow("u"), cardGUID))
 	if err != nil {
 		return u, t.wrap("reading the open unlock of "+cardGUID, err)
 	}

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) Opener) {
 		{"TermsAndCA", testTermsAndCA},
 		{"Renewals", testRenewals},
 		{"Unlocks", testUnlocks},
+		{"Questions", testQuestions},
 		{"RollbackKeepsAuditUnchanged", testRollback},
 		{"AuditTamperDetected", testAuditTamper},
 		{"AuditTruncationCaughtByCheckpoint", testAuditTruncation},

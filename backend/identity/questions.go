@@ -1,0 +1,397 @@
+package identity
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"slices"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/audit"
+	"github.com/cardagent/cardagent/backend/errs"
+	"github.com/cardagent/cardagent/backend/policy"
+	"github.com/cardagent/cardagent/backend/store"
+)
+
+// Security questions (docs/unlock.md). Under "email+questions" an unlock
+// first asks two of the holder's four registered questions and emails the
+// code only once both answers are right. Wrong answers count per holder,
+// across unlocks: at the policy's UnlockAttempts only a face-to-face unlock
+// is left, until the holder registers questions again (which needs an
+// active session: after an LSA has unlocked the card with them).
+//
+// Registering happens in an active session: four answers with a fresh
+// signature of the session's card (the card signs only once its passcode
+// is verified), then a code emailed to the holder confirms them.
+
+// Audit actions of security questions.
+const (
+	ActionQuestionsRegister = "questions.register"
+	ActionQuestionsConfirm  = "questions.confirm"
+	ActionUnlockAnswers     = "unlock.answers"
+)
+
+// questionCodesPerSession bounds the confirmation emails one session may
+// cause (a newer registration replaces an older one, but still counts).
+const questionCodesPerSession = 3
+
+// SecurityQuestions is the catalogue and which questions the session's
+// holder registered (ids only: no answer, no hash leaves identityd).
+func (s *Service) SecurityQuestions(ctx context.Context, id string, a Auth, m Meta) (*api.SecurityQuestions, error) {
+	var sess store.Session
+	var q store.SecurityQuestions
+	err := s.store.View(ctx, func(r store.Reader) (err error) {
+		if sess, err = s.authSession(ctx, r, id, a, checkInRole); err != nil {
+			return err
+		}
+		if q, err = r.SecurityQuestions(ctx, sess.UserID); errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		rec := s.record("questions.get", m, a.WorkstationID)
+		rec.SessionID, rec.UserID, rec.CardGUID = trimID(id), sess.UserID, sess.CardGUID
+		return nil, s.refuse(ctx, rec, err)
+	}
+	return s.questionsView(q), nil
+}
+
+func (s *Service) questionsView(q store.SecurityQuestions) *api.SecurityQuestions {
+	v := &api.SecurityQuestions{Catalogue: questionCatalogue, Asked: s.policy.SelfServiceUnlock == policy.UnlockEmailQuestions}
+	for _, a := range q.Answers {
+		v.Registered = append(v.Registered, a.QuestionID)
+	}
+	if !q.RegisteredAt.IsZero() {
+		at := q.RegisteredAt.UTC()
+		v.RegisteredAt = &at
+	}
+	return v
+}
+
+// RegisterQuestions hashes four answers and emails the code that confirms
+// them; nothing is registered before ConfirmQuestions.
+func (s *Service) RegisterQuestions(ctx context.Context, id string, a Auth, req *api.RegisterQuestionsRequest, m Meta) (*api.QuestionsRegistration, error) {
+	rec := s.record(ActionQuestionsRegister, m, a.WorkstationID)
+	rec.SessionID, rec.CardGUID = trimID(id), normalGUID(req.Proof.CardGUID)
+	if err := knownQuestions(req.Answers); err != nil {
+		return nil, s.refuse(ctx, rec, err)
+	}
+	if req.Proof.WorkstationID != a.WorkstationID {
+		return nil, s.refuse(ctx, rec, errs.Unauthorized(api.CodeWorkstationMismatch, "the card proof was made for another workstation", nil))
+	}
+	vp, err := s.verifyProofOf(&req.Proof, api.QuestionsDigest)
+	if err != nil {
+		return nil, s.refuse(ctx, rec, err)
+	}
+	answers, err := s.hashAnswers(ctx, req.Answers)
+	if err != nil {
+		return nil, s.refuse(ctx, rec, err)
+	}
+	code, err := newUnlockCode()
+	if err != nil {
+		return nil, s.refuse(ctx, rec, err)
+	}
+	now := s.now()
+	var user store.User
+	reg := store.QuestionsRegistration{SessionID: id, Answers: answers, CodeHash: s.codeHash(questionsCodeBinding(id), code),
+		CodeExpiresAt: now.Add(s.policy.UnlockCodeLifetime), CreatedAt: now, UpdatedAt: now}
+	err = s.commit(ctx, &rec, func(tx store.Tx) error {
+		sess, err := s.authSession(ctx, tx, id, a, checkInRole)
+		rec.UserID = sess.UserID
+		if err != nil {
+			return err
+		}
+		if sess.CardGUID != vp.guidHex {
+			return errs.Forbidden(api.CodeCardNotSessionCard, "only the card that opened the session can register its questions", nil)
+		}
+		if err := redeem(ctx, tx, vp.challenge); err != nil {
+			return err
+		}
+		if user, err = tx.User(ctx, sess.UserID); err != nil {
+			return err
+		}
+		if !emailAllowed(user.Email, s.policy.UnlockEmailDomains) {
+			return errs.Forbidden(api.CodeQuestionsNotAvailable,
+				"there is no email address on your profile that can receive the confirmation code: ask your Registration Authority", nil)
+		}
+		prev, err := tx.QuestionsRegistration(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if prev.CodesSent >= questionCodesPerSession {
+			return errs.New(http.StatusTooManyRequests, api.CodeQuestionsRateLimited,
+				"too many confirmation codes were sent in this session: log in again later", nil)
+		}
+		reg.UserID, reg.CodesSent = sess.UserID, prev.CodesSent+1
+		rec.Detail += ", code sent to " + hideAddress(user.Email)
+		return tx.PutQuestionsRegistration(ctx, reg)
+	})
+	if err != nil {
+		return nil, err
+	}
+	guid := vp.guidHex
+	c := UnlockCode{Purpose: CodeForQuestions, To: user.Email, Mobile: user.Mobile, Holder: user.Name, Card: guid[len(guid)-8:],
+		Code: code, ValidUntil: reg.CodeExpiresAt}
+	if err := s.sendCode(ctx, c); err != nil {
+		s.forgetRegistration(ctx, id)
+		rec := s.record(ActionQuestionsRegister, m, a.WorkstationID)
+		rec.SessionID, rec.CardGUID, rec.UserID = trimID(id), guid, user.ID
+		return nil, s.refuse(ctx, rec, errs.New(http.StatusServiceUnavailable, api.CodeQuestionsSendFailed,
+			"the confirmation code could not be sent just now: try again in a few minutes", err))
+	}
+	return &api.QuestionsRegistration{SentTo: hideAddress(user.Email), CodeExpiresAt: reg.CodeExpiresAt,
+		CodeAttemptsLeft: s.policy.UnlockAttempts}, nil
+}
+
+// questionsCodeBinding binds a confirmation code's hash to its session and
+// keeps it apart from any unlock's.
+func questionsCodeBinding(sessionID string) string { return "questions " + sessionID }
+
+// forgetRegistration drops a registration whose code never left.
+func (s *Service) forgetRegistration(ctx context.Context, sessionID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditBudget(ctx))
+	defer cancel()
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteQuestionsRegistration(ctx, sessionID) }); err != nil {
+		s.log.ErrorContext(ctx, "forgetting a questions registration whose code was not sent", "err", err)
+	}
+}
+
+// ConfirmQuestions registers the session's pending questions if the code
+// is right and in time; a wrong one counts, and the last allowed wrong one
+// closes the registration.
+func (s *Service) ConfirmQuestions(ctx context.Context, id string, a Auth, req *api.ConfirmQuestionsRequest, m Meta) (*api.SecurityQuestions, error) {
+	rec := s.record(ActionQuestionsConfirm, m, a.WorkstationID)
+	rec.SessionID = trimID(id)
+	var out store.SecurityQuestions
+	err := s.commitKept(ctx, &rec, func(tx store.Tx) error {
+		sess, err := s.authSession(ctx, tx, id, a, checkInRole)
+		rec.UserID, rec.CardGUID = sess.UserID, sess.CardGUID
+		if err != nil {
+			return err
+		}
+		closed := errs.Conflict(api.CodeQuestionsClosed, "there are no questions waiting for a code: choose them again", nil)
+		reg, err := tx.QuestionsRegistration(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return closed
+		case err != nil:
+			return err
+		case reg.WrongCodes >= s.policy.UnlockAttempts:
+			return closed
+		case !s.now().Before(reg.CodeExpiresAt):
+			return errs.Forbidden(api.CodeQuestionsCodeExpired, "the code has expired: choose the questions again for a new one", nil)
+		}
+		if !hmac.Equal(s.codeHash(questionsCodeBinding(id), req.Code), reg.CodeHash) {
+			reg.WrongCodes++
+			reg.UpdatedAt = s.now()
+			if err := tx.PutQuestionsRegistration(ctx, reg); err != nil {
+				return err
+			}
+			left := s.policy.UnlockAttempts - reg.WrongCodes
+			if left <= 0 {
+				return keep(errs.Conflict(api.CodeQuestionsClosed,
+					"that code was wrong too many times: the questions were not registered; choose them again", nil))
+			}
+			e := errs.Forbidden(api.CodeQuestionsCodeWrong, fmt.Sprintf("that is not the code: %d attempts left", left), nil)
+			e.AttemptsLeft = left
+			return keep(e)
+		}
+		now := s.now()
+		out = store.SecurityQuestions{UserID: sess.UserID, Answers: reg.Answers, RegisteredAt: now, UpdatedAt: now}
+		rec.Detail += fmt.Sprintf(", %d security questions registered", len(reg.Answers))
+		if err := tx.PutSecurityQuestions(ctx, out); err != nil {
+			return err
+		}
+		return tx.DeleteQuestionsRegistration(ctx, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.questionsView(out), nil
+}
+
+// knownQuestions refuses answers to questions not in the catalogue.
+func knownQuestions(as []api.SecurityAnswer) error {
+	for _, a := range as {
+		if _, ok := catalogueQuestion(a.QuestionID); !ok {
+			return errs.BadRequest(api.CodeQuestionUnknown, "question "+clip(a.QuestionID, 8)+" is not one of the catalogue's", nil)
+		}
+	}
+	return nil
+}
+
+// hashAnswers hashes each normalised answer, one after another (each one
+// takes its share of the hasher's slots).
+func (s *Service) hashAnswers(ctx context.Context, as []api.SecurityAnswer) ([]store.SecurityAnswer, error) {
+	out := make([]store.SecurityAnswer, 0, len(as))
+	for _, a := range as {
+		h, err := s.answers.hash(ctx, api.NormaliseAnswer(a.Answer))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, store.SecurityAnswer{QuestionID: a.QuestionID, Hash: h})
+	}
+	return out, nil
+}
+
+// questionsToAsk picks the questions an unlock asks, or says why none may
+// be asked: the holder registered none, or answered wrongly too often.
+func (s *Service) questionsToAsk(ctx context.Context, tx store.Tx, userID string) ([]string, int, error) {
+	q, err := tx.SecurityQuestions(ctx, userID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, 0, errs.Forbidden(api.CodeUnlockNoQuestions,
+			"you have not registered security questions, so this card can only be unlocked face to face: see your Local Smartcard Administrator", nil)
+	case err != nil:
+		return nil, 0, err
+	case q.Failures >= s.policy.UnlockAttempts:
+		return nil, q.Failures, faceToFaceOnly()
+	case len(q.Answers) < api.QuestionsAsked:
+		return nil, 0, fmt.Errorf("user %s has %d registered answers", userID, len(q.Answers))
+	}
+	ids := make([]string, 0, len(q.Answers))
+	for _, a := range q.Answers {
+		ids = append(ids, a.QuestionID)
+	}
+	// A uniformly random choice (Fisher–Yates on the first QuestionsAsked).
+	for i := range api.QuestionsAsked {
+		j, err := rand.Int(rand.Reader, big.NewInt(int64(len(ids)-i)))
+		if err != nil {
+			return nil, 0, err
+		}
+		k := i + int(j.Int64())
+		ids[i], ids[k] = ids[k], ids[i]
+	}
+	asked := ids[:api.QuestionsAsked]
+	slices.Sort(asked)
+	return asked, q.Failures, nil
+}
+
+func faceToFaceOnly() error {
+	return errs.Forbidden(api.CodeUnlockFaceToFace,
+		"the security questions were answered wrongly too many times: this card can now only be unlocked face to face by your Local Smartcard Administrator", nil)
+}
+
+// questionsUnlockView is an unlock in state questions as the agent sees it.
+func (s *Service) questionsUnlockView(u store.Unlock, failures int) api.Unlock {
+	v := s.unlockView(u)
+	for _, id := range u.QuestionIDs {
+		if q, ok := catalogueQuestion(id); ok {
+			v.Questions = append(v.Questions, q)
+		}
+	}
+	v.AnswerAttemptsLeft = max(s.policy.UnlockAttempts-failures, 0)
+	return v
+}
+
+// UnlockAnswers checks the answers to an unlock's questions and, if both
+// are right, emails the code. The attempt is counted before the (slow)
+// hashes are compared and given back when the answers are right, so
+// attempts made in parallel can never try more answers than the limit;
+// the comparison runs outside any transaction, holding no lock.
+func (s *Service) UnlockAnswers(ctx context.Context, id string, a Auth, req *api.UnlockAnswersRequest, m Meta) (*api.Unlock, error) {
+	var hashes map[string]string
+	// 1. Count the attempt (audited: it counts even if what follows never runs).
+	err := s.unlockCall(ctx, ActionUnlockAnswers, id, a, m, store.UnlockQuestions, func(tx store.Tx, u *store.Unlock, _ store.Card, rec *audit.Record) error {
+		if !s.now().Before(u.CodeExpiresAt) {
+			u.State = store.UnlockExpired
+			return keep(errs.Forbidden(api.CodeUnlockCodeExpired, "the time to answer has run out: ask again", nil))
+		}
+		if !answersTheQuestions(req.Answers, u.QuestionIDs) {
+			return errs.BadRequest(api.CodeInvalidRequest, "answers: must answer the questions this unlock asked", nil)
+		}
+		q, err := tx.SecurityQuestions(ctx, u.UserID)
+		if err != nil {
+			return err
+		}
+		if q.Failures >= s.policy.UnlockAttempts {
+			u.State = store.UnlockVoid
+			return keep(faceToFaceOnly())
+		}
+		if err := tx.SetQuestionFailures(ctx, u.UserID, q.Failures+1, s.now()); err != nil {
+			return err
+		}
+		hashes = map[string]string{}
+		for _, a := range q.Answers {
+			hashes[a.QuestionID] = a.Hash
+		}
+		rec.Detail += fmt.Sprintf(", answer attempt %d of %d", q.Failures+1, s.policy.UnlockAttempts)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// 2. Compare, every answer, without a lock held.
+	right := true
+	for _, ans := range req.Answers {
+		ok, err := s.answers.matches(ctx, hashes[ans.QuestionID], api.NormaliseAnswer(ans.Answer))
+		if err != nil {
+			return nil, errs.Internal(err)
+		}
+		right = right && ok
+	}
+	// 3. Give the attempt back and send the code, or say how many are left.
+	code, err := newUnlockCode()
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	var out store.Unlock
+	var user store.User
+	var failures int
+	err = s.unlockCall(ctx, ActionUnlockAnswers, id, a, m, store.UnlockQuestions, func(tx store.Tx, u *store.Unlock, _ store.Card, rec *audit.Record) error {
+		q, err := tx.SecurityQuestions(ctx, u.UserID)
+		if err != nil {
+			return err
+		}
+		if !right {
+			failures = q.Failures
+			if failures >= s.policy.UnlockAttempts {
+				u.State = store.UnlockVoid
+				return keep(faceToFaceOnly())
+			}
+			e := errs.Forbidden(api.CodeUnlockAnswersWrong,
+				fmt.Sprintf("the answers are not the ones registered: %d attempts left", s.policy.UnlockAttempts-failures), nil)
+			v := s.questionsUnlockView(*u, failures)
+			e.Unlock = &v
+			return keep(e)
+		}
+		if err := tx.SetQuestionFailures(ctx, u.UserID, 0, s.now()); err != nil {
+			return err
+		}
+		if user, err = tx.User(ctx, u.UserID); err != nil {
+			return err
+		}
+		u.State, u.CodeHash, u.CodeExpiresAt = store.UnlockCodeSent, s.codeHash(u.ID, code), s.now().Add(s.policy.UnlockCodeLifetime)
+		rec.Detail += ", answers right, code sent to " + hideAddress(user.Email)
+		out = *u
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.UpdatedAt = s.now()
+	if err := s.sendUnlockCode(ctx, out, user, code, ActionUnlockAnswers, m); err != nil {
+		return nil, err
+	}
+	v := s.unlockView(out)
+	v.SentTo = hideAddress(user.Email)
+	return &v, nil
+}
+
+// answersTheQuestions reports whether as answers exactly the questions asked.
+func answersTheQuestions(as []api.SecurityAnswer, asked []string) bool {
+	if len(as) != len(asked) {
+		return false
+	}
+	for _, a := range as {
+		if !slices.Contains(asked, a.QuestionID) {
+			return false
+		}
+	}
+	return true
+}
