@@ -58,6 +58,10 @@ func TestCallsFollowRoutes(t *testing.T) {
 		{api.RouteCompleteRenewal, func() error { _, err := c.CompleteRenewal(ctx, tk, api.CardProof{}); return err }},
 		{api.RouteRequestUnlock, func() error { _, err := c.RequestUnlock(ctx, make([]byte, 16)); return err }},
 		{api.RouteUnlockCode, func() error { _, err := c.UnlockCode(ctx, tk, "12345678"); return err }},
+		{api.RouteUnlockAnswers, func() error { _, err := c.UnlockAnswers(ctx, tk, nil); return err }},
+		{api.RouteGetQuestions, func() error { _, err := c.SecurityQuestions(ctx, tk); return err }},
+		{api.RouteRegisterQuestions, func() error { _, err := c.RegisterQuestions(ctx, tk, api.CardProof{}, nil); return err }},
+		{api.RouteConfirmQuestions, func() error { _, err := c.ConfirmQuestions(ctx, tk, "12345678"); return err }},
 		{api.RouteUnlockWitness, func() error {
 			_, _, err := c.UnlockWitness(ctx, tk, make([]byte, 16))
 			return err

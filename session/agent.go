@@ -77,6 +77,7 @@ type Agent struct {
 	parked        *parkedSession // a suspended session waiting for its card (SLP)
 	unfinished    *api.Renewal   // an interrupted renewal of the card in, to finish before it logs in
 	unlock        *unlockRun     // the self-service unlock under way, if any
+	registering   *questionsRun  // the security questions registration under way, if any
 	// reportsTail is closed when the newest report handed to reportInOrder
 	// is done; the step goroutines that hand them in share it.
 	reportsMu   sync.Mutex

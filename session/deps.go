@@ -33,6 +33,10 @@ type Backend interface {
 	// OpenRenewal opens a certificate renewal of the session's card; the
 	// card work of it (renewal.Backend) goes on with the renewal's ticket.
 	OpenRenewal(ctx context.Context, session client.Ticket) (api.Renewal, error)
+	// The security questions of the session's holder (docs/unlock.md).
+	SecurityQuestions(ctx context.Context, t client.Ticket) (api.SecurityQuestions, error)
+	RegisterQuestions(ctx context.Context, t client.Ticket, proof api.CardProof, answers []api.SecurityAnswer) (api.QuestionsRegistration, error)
+	ConfirmQuestions(ctx context.Context, t client.Ticket, code string) (api.SecurityQuestions, error)
 	renewal.Backend
 	unlock.Backend
 }

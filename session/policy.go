@@ -31,6 +31,7 @@ func (a *Agent) fetchPolicy() {
 func (a *Agent) setPolicy(p api.Policy) {
 	a.policy = &p
 	a.st.SelfUnlock = p.SelfServiceUnlock != "off"
+	a.st.QuestionsAsked = p.SelfServiceUnlock == "email+questions"
 	if p.PasscodeMinLength > 0 && p.PasscodeMaxLength >= p.PasscodeMinLength {
 		a.st.Rule = PasscodeRule{MinLength: p.PasscodeMinLength, MaxLength: p.PasscodeMaxLength, DigitsOnly: p.PasscodeDigitsOnly,
 			RefuseSimple: p.PasscodeRefuseSimple, RefuseCurrent: p.PasscodeRefuseCurrent}

@@ -38,28 +38,40 @@ const (
 	ScreenPasscodeChangeFailed // not changed: Problem, Fix, Retryable (ScreenChangePasscode again)
 	// Self-service unlock of a blocked card (docs/unlock.md), from
 	// ScreenBlocked or ScreenPasscode; no session.
-	ScreenUnlockCode     // the emailed code: Unlock, Message
-	ScreenUnlockPasscode // the new passcode twice: Rule, Message
-	ScreenUnlocking      // identityd or the card at work: Working
-	ScreenUnlocked       // done: log in with the new passcode
-	ScreenUnlockFailed   // not unlocked: Problem, Fix, Retryable (a new code)
+	ScreenUnlockQuestions // two security questions (email+questions): Unlock, Message
+	ScreenUnlockCode      // the emailed code: Unlock, Message
+	ScreenUnlockPasscode  // the new passcode twice: Rule, Message
+	ScreenUnlocking       // identityd or the card at work: Working
+	ScreenUnlocked        // done: log in with the new passcode
+	ScreenUnlockFailed    // not unlocked: Problem, Fix, Retryable (a new code)
+	// The security questions popup, over the active session (docs/unlock.md).
+	ScreenQuestions       // choose four questions, answer them, and the passcode: Questions, TriesLeft, Rule, Message
+	ScreenQuestionsCode   // the emailed code that confirms them: Unlock, Message
+	ScreenSavingQuestions // the card or identityd at work: Working
+	ScreenQuestionsSaved  // registered
+	ScreenQuestionsFailed // not registered: Problem, Fix, Retryable (ScreenQuestions again)
 )
 
 var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-card", "reading-card", "card-problem",
 	"passcode", "blocked", "signing-in", "terms", "roles", "active", "locked", "backend-error",
 	"renew-passcode", "renewing", "renewed", "renew-failed",
 	"change-passcode", "changing-passcode", "passcode-changed", "passcode-change-failed",
-	"unlock-code", "unlock-passcode", "unlocking", "unlocked", "unlock-failed"}
+	"unlock-questions", "unlock-code", "unlock-passcode", "unlocking", "unlocked", "unlock-failed",
+	"questions", "questions-code", "saving-questions", "questions-saved", "questions-failed"}
 
 // asks reports whether the screen puts a question the user answers with an
 // intent that names it (State.Question).
 func (s Screen) asks() bool {
 	return s == ScreenPasscode || s == ScreenTerms || s == ScreenRoles || s == ScreenRenewPasscode || s == ScreenChangePasscode ||
-		s == ScreenUnlockCode || s == ScreenUnlockPasscode
+		s == ScreenUnlockQuestions || s == ScreenUnlockCode || s == ScreenUnlockPasscode || s == ScreenQuestions || s == ScreenQuestionsCode
 }
 
 // Unlocking reports whether the screen is part of a self-service unlock.
-func (s Screen) Unlocking() bool { return s >= ScreenUnlockCode && s <= ScreenUnlockFailed }
+func (s Screen) Unlocking() bool { return s >= ScreenUnlockQuestions && s <= ScreenUnlockFailed }
+
+// Questions reports whether the screen is the security questions popup,
+// shown over the active session.
+func (s Screen) Questions() bool { return s >= ScreenQuestions && s <= ScreenQuestionsFailed }
 
 // PasscodeChange reports whether the screen is the passcode change popup,
 // shown over the active session.
@@ -68,8 +80,9 @@ func (s Screen) PasscodeChange() bool {
 }
 
 // OverSession reports whether the screen is a popup over the active
-// session (renewal or passcode change): the session is live behind it.
-func (s Screen) OverSession() bool { return s.Renewal() || s.PasscodeChange() }
+// session (renewal, passcode change, security questions): the session is
+// live behind it.
+func (s Screen) OverSession() bool { return s.Renewal() || s.PasscodeChange() || s.Questions() }
 
 // Renewal reports whether the screen is the renewal popup, shown over the
 // active session.
@@ -106,6 +119,9 @@ type State struct {
 	// SelfUnlock: the backend's policy offers self-service unlock (the
 	// blocked and passcode screens offer it).
 	SelfUnlock bool
+	// QuestionsAsked: the policy asks security questions before an unlock
+	// code (email+questions), so the active screen offers to register them.
+	QuestionsAsked bool
 
 	Active *Active       // ScreenActive and ScreenLocked (the session behind the lock)
 	Expiry *ExpiryNotice // certificate expiry alert, when one is due at this login
@@ -132,15 +148,36 @@ type Prompt struct {
 	Renewing     RenewalStep // ScreenRenewing: the step under way
 	RenewedUntil time.Time   // ScreenRenewed: the new certificates' expiry
 
-	Unlock  UnlockPrompt // ScreenUnlockCode
-	Working string       // ScreenUnlocking: what is under way, in words
+	Unlock    UnlockPrompt     // ScreenUnlockQuestions, ScreenUnlockCode, ScreenQuestionsCode
+	Working   string           // ScreenUnlocking, ScreenSavingQuestions: what is under way, in words
+	Questions *QuestionsPrompt // ScreenQuestions
 }
 
-// UnlockPrompt is what the code screen says of the emailed code.
+// UnlockPrompt is what a code screen says of the emailed code, and what
+// the unlock's question screen asks.
 type UnlockPrompt struct {
 	SentTo       string    // the address, partly hidden
 	ValidUntil   time.Time // the code's expiry
 	AttemptsLeft int       // wrong codes before it is void
+	// Questions are the two to answer (ScreenUnlockQuestions);
+	// AnswerAttemptsLeft is how many wrong answers leave only a
+	// face-to-face unlock.
+	Questions          []SecurityQuestion
+	AnswerAttemptsLeft int
+}
+
+// SecurityQuestion is one question of identityd's catalogue.
+type SecurityQuestion struct {
+	ID   string
+	Text string
+}
+
+// QuestionsPrompt is what the registration screen offers.
+type QuestionsPrompt struct {
+	Catalogue    []SecurityQuestion // to choose four from
+	Registered   []string           // the ids registered now (none: never registered)
+	RegisteredAt time.Time
+	Chosen       []string // the ids chosen at the last attempt (offered again after a wrong passcode)
 }
 
 // RenewalStep is where a renewal's card work stands, in order.

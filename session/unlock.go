@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/cardagent/cardagent/api"
@@ -37,7 +38,7 @@ func (a *Agent) StartUnlock() {
 		switch {
 		case a.id == nil || a.conn == nil || a.sess != nil:
 		case a.st.Screen == ScreenBlocked, a.st.Screen == ScreenPasscode, a.st.Screen == ScreenUnlockFailed,
-			a.st.Screen == ScreenUnlockCode:
+			a.st.Screen == ScreenUnlockCode, a.st.Screen == ScreenUnlockQuestions:
 			a.requestUnlock()
 		}
 	})
@@ -57,6 +58,27 @@ func (a *Agent) SubmitUnlockCode(question uint64, code []byte) {
 		}
 		a.checkUnlockCode(string(code))
 	}})
+}
+
+// SubmitUnlockAnswers sends the answers typed on ScreenUnlockQuestions,
+// in the order of the questions asked. An answer of the wrong shape is
+// refused here and costs no attempt.
+func (a *Agent) SubmitUnlockAnswers(question uint64, answers []string) {
+	a.do(func() {
+		if !a.asking(ScreenUnlockQuestions, question) || a.unlock == nil {
+			return
+		}
+		asked := a.unlock.prompt.Questions
+		if len(answers) != len(asked) || slices.ContainsFunc(answers, func(s string) bool { return api.AnswerProblem(s) != "" }) {
+			a.showUnlockQuestions(wording.AnswerShape)
+			return
+		}
+		given := make([]api.SecurityAnswer, len(asked))
+		for i, q := range asked {
+			given[i] = api.SecurityAnswer{QuestionID: q.ID, Answer: answers[i]}
+		}
+		a.checkUnlockAnswers(given)
+	})
 }
 
 // SubmitUnlockPasscode unlocks the card with the new passcode typed twice
@@ -106,10 +128,54 @@ func (a *Agent) requestUnlock() {
 			a.unlockFailed(err)
 			return
 		}
+		a.unlock = &unlockRun{ticket: client.UnlockTicket(u), prompt: unlockPrompt(u)}
+		if u.State == api.UnlockStateQuestions {
+			a.log.Info("unlock asks security questions", "unlock", u.ID)
+			a.showUnlockQuestions("")
+			return
+		}
 		a.log.Info("unlock code sent", "unlock", u.ID, "to", u.SentTo)
-		a.unlock = &unlockRun{ticket: client.UnlockTicket(u),
-			prompt: UnlockPrompt{SentTo: u.SentTo, ValidUntil: u.CodeExpiresAt, AttemptsLeft: u.CodeAttemptsLeft}}
 		a.showUnlockCode("")
+	})
+}
+
+// unlockPrompt is what the screens say of unlock u.
+func unlockPrompt(u api.Unlock) UnlockPrompt {
+	p := UnlockPrompt{SentTo: u.SentTo, ValidUntil: u.CodeExpiresAt, AttemptsLeft: u.CodeAttemptsLeft,
+		AnswerAttemptsLeft: u.AnswerAttemptsLeft}
+	for _, q := range u.Questions {
+		p.Questions = append(p.Questions, SecurityQuestion{ID: q.ID, Text: q.Text})
+	}
+	return p
+}
+
+func (a *Agent) showUnlockQuestions(msg string) {
+	p := a.unlock.prompt
+	a.show(ScreenUnlockQuestions, func(s *State) { s.Unlock, s.Message = p, msg })
+}
+
+func (a *Agent) checkUnlockAnswers(answers []api.SecurityAnswer) {
+	ctx := a.newGen()
+	ticket := a.unlock.ticket
+	a.show(ScreenUnlocking, func(s *State) { s.Working = wording.UnlockCheckingAnswers })
+	step(a, ctx, func(ctx context.Context) (api.Unlock, error) {
+		// identityd sends the code before it answers.
+		ctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout+questionsSendBudget)
+		defer cancel()
+		return a.backend.UnlockAnswers(ctx, ticket, answers)
+	}, func(u api.Unlock, err error) {
+		var ae *client.APIError
+		switch {
+		case err == nil && a.unlock != nil:
+			a.log.Info("unlock code sent", "unlock", u.ID, "to", u.SentTo)
+			a.unlock.prompt = unlockPrompt(u)
+			a.showUnlockCode("")
+		case errors.As(err, &ae) && ae.Code == api.CodeUnlockAnswersWrong && ae.Unlock != nil && a.unlock != nil:
+			a.unlock.prompt.AnswerAttemptsLeft = ae.Unlock.AnswerAttemptsLeft
+			a.showUnlockQuestions(wording.UnlockAnswersWrong(ae.Unlock.AnswerAttemptsLeft))
+		case err != nil:
+			a.unlockFailed(err)
+		}
 	})
 }
 
@@ -209,6 +275,10 @@ func unlockTrouble(err error) (wording.Trouble, bool) {
 			return wording.UnlockCardNotProven, false
 		case api.CodeUnlockOutOfOrder:
 			return wording.UnlockInterrupted, true
+		case api.CodeUnlockNoQuestions:
+			return wording.UnlockNoQuestions, false
+		case api.CodeUnlockFaceToFace:
+			return wording.UnlockFaceToFace, false
 		}
 		return refusal(err)
 	}

@@ -32,6 +32,7 @@ type activeView struct {
 	logout  *widget.Button
 	renew   *widget.Button // in the expiry alert, when self-renewal is offered
 	change  *widget.Button // change passcode
+	secure  *widget.Button // security questions, when the policy asks them
 	since   time.Time
 	root    fyne.CanvasObject
 }
@@ -55,6 +56,8 @@ func newActiveView(sess Session, now func() time.Time) *activeView {
 	v.logout = widget.NewButtonWithIcon("Log out", theme.LogoutIcon(), sess.Logout)
 	v.logout.Importance = widget.HighImportance
 	v.change = widget.NewButtonWithIcon(wording.ChangePasscodeButton, theme.AccountIcon(), sess.ChangePasscode)
+	v.secure = widget.NewButtonWithIcon(wording.QuestionsButton, theme.QuestionIcon(), sess.OpenQuestions)
+	v.secure.Hide()
 
 	warn := newPanel(theme.ColorNameWarning)
 	warn.minSize = fyne.NewSize(6, 0)
@@ -84,7 +87,7 @@ func newActiveView(sess Session, now func() time.Time) *activeView {
 		v.user,
 		container.NewStack(boxBackground(), details),
 		v.message,
-		container.NewHBox(v.change, layout.NewSpacer(), v.lock, v.logout),
+		container.NewHBox(v.change, v.secure, layout.NewSpacer(), v.lock, v.logout),
 	)
 	return v
 }
@@ -113,6 +116,7 @@ func (v *activeView) render(st session.State) {
 		v.banner.Hide()
 	}
 	setText(v.message, st.Message)
+	showIf(v.secure, st.QuestionsAsked)
 }
 
 // tick redraws the session clock.

@@ -33,6 +33,7 @@ type fakeSession struct {
 	intents   []string
 	passcodes [][]byte
 	questions []uint64
+	answers   []string // question ids and answers, as sent
 	roles     []int
 	cancelled bool
 }
@@ -107,6 +108,32 @@ func (f *fakeSession) SubmitUnlockPasscode(q uint64, next, again []byte) {
 	f.questions = append(f.questions, q)
 	f.mu.Unlock()
 	f.record("SubmitUnlockPasscode")
+}
+
+func (f *fakeSession) SubmitUnlockAnswers(q uint64, answers []string) {
+	f.mu.Lock()
+	f.questions = append(f.questions, q)
+	f.answers = append(f.answers, answers...)
+	f.mu.Unlock()
+	f.record("SubmitUnlockAnswers")
+}
+func (f *fakeSession) OpenQuestions()  { f.record("OpenQuestions") }
+func (f *fakeSession) CloseQuestions() { f.record("CloseQuestions") }
+func (f *fakeSession) SubmitQuestions(q uint64, ids, answers []string, passcode []byte) {
+	f.mu.Lock()
+	f.passcodes = append(f.passcodes, passcode)
+	f.questions = append(f.questions, q)
+	f.answers = append(f.answers, ids...)
+	f.answers = append(f.answers, answers...)
+	f.mu.Unlock()
+	f.record("SubmitQuestions")
+}
+func (f *fakeSession) SubmitQuestionsCode(q uint64, code []byte) {
+	f.mu.Lock()
+	f.passcodes = append(f.passcodes, code)
+	f.questions = append(f.questions, q)
+	f.mu.Unlock()
+	f.record("SubmitQuestionsCode")
 }
 
 func (f *fakeSession) got() []string {
@@ -358,6 +385,30 @@ func (r *sampleRun) toUnlockPasscode() session.State {
 	return r.WaitScreen(session.ScreenUnlockPasscode)
 }
 
+// askQuestions is the policy "email+questions", with four questions registered.
+func askQuestions(b *sessiontest.Backend) {
+	b.Rules.SelfServiceUnlock = "email+questions"
+	b.Registered = []string{"q01", "q03", "q04", "q05"}
+}
+
+// sampleAnswers are four questions of the fake's catalogue and their answers.
+func sampleAnswers() (ids, answers []string) {
+	for _, id := range []string{"q01", "q03", "q04", "q05"} {
+		ids, answers = append(ids, id), append(answers, sessiontest.QuestionAnswers[id])
+	}
+	return ids, answers
+}
+
+// toQuestionsCode registers four questions: the emailed code's screen.
+func (r *sampleRun) toQuestionsCode() session.State {
+	r.t.Helper()
+	r.Agent.OpenQuestions()
+	s := r.WaitScreen(session.ScreenQuestions)
+	ids, answers := sampleAnswers()
+	r.Agent.SubmitQuestions(s.Question, ids, answers, []byte(samplePIN))
+	return r.WaitScreen(session.ScreenQuestionsCode)
+}
+
 // known is Amara's card after a first login: its prompt shows the photo.
 func (r *sampleRun) known() *sessiontest.Card {
 	r.t.Helper()
@@ -459,6 +510,64 @@ var samples = []struct {
 		})
 		r.Agent.StartUnlock()
 		return r.WaitScreen(session.ScreenUnlockFailed)
+	}},
+	{"unlock-questions", func(t testing.TB) session.State {
+		r := blockedRun(t, askQuestions)
+		r.Agent.StartUnlock()
+		s := r.WaitScreen(session.ScreenUnlockQuestions)
+		r.Agent.SubmitUnlockAnswers(s.Question, []string{"Rover", "Mill Road"})
+		return r.WaitFor("wrong answers", func(n session.State) bool {
+			return n.Screen == session.ScreenUnlockQuestions && n.Question != s.Question
+		})
+	}},
+	{"unlock-face-to-face", func(t testing.TB) session.State {
+		r := blockedRun(t, askQuestions)
+		r.Agent.StartUnlock()
+		for {
+			s := r.WaitFor("the questions", func(s session.State) bool {
+				return s.Screen == session.ScreenUnlockQuestions || s.Screen == session.ScreenUnlockFailed
+			})
+			if s.Screen == session.ScreenUnlockFailed {
+				return s
+			}
+			r.Agent.SubmitUnlockAnswers(s.Question, []string{"Rover", "Mill Road"})
+			r.WaitFor("the answer", func(n session.State) bool { return n.Question != s.Question })
+		}
+	}},
+	{"unlock-no-questions", func(t testing.TB) session.State {
+		r := blockedRun(t, func(b *sessiontest.Backend) { b.Rules.SelfServiceUnlock = "email+questions" })
+		r.Agent.StartUnlock()
+		return r.WaitScreen(session.ScreenUnlockFailed)
+	}},
+	{"questions", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, askQuestions)
+		r.login(amara(t, farAway), 0)
+		r.Agent.OpenQuestions()
+		return r.WaitScreen(session.ScreenQuestions)
+	}},
+	{"questions-code", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, askQuestions)
+		r.login(amara(t, farAway), 0)
+		return r.toQuestionsCode()
+	}},
+	{"questions-saved", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, askQuestions)
+		r.login(amara(t, farAway), 0)
+		s := r.toQuestionsCode()
+		r.Agent.SubmitQuestionsCode(s.Question, []byte(sessiontest.UnlockCode))
+		return r.WaitScreen(session.ScreenQuestionsSaved)
+	}},
+	{"questions-failed", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, func(b *sessiontest.Backend) {
+			askQuestions(b)
+			b.FailQuestions = &client.APIError{Status: 429, Code: api.CodeQuestionsRateLimited}
+		})
+		r.login(amara(t, farAway), 0)
+		r.Agent.OpenQuestions()
+		s := r.WaitScreen(session.ScreenQuestions)
+		ids, answers := sampleAnswers()
+		r.Agent.SubmitQuestions(s.Question, ids, answers, []byte(samplePIN))
+		return r.WaitScreen(session.ScreenQuestionsFailed)
 	}},
 	{"signing-in", func(t testing.TB) session.State {
 		r := run(t, session.Config{}, nil)

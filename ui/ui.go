@@ -40,7 +40,13 @@ type Session interface {
 	StartUnlock()
 	SubmitUnlockCode(question uint64, code []byte)            // takes ownership; the session wipes it
 	SubmitUnlockPasscode(question uint64, next, again []byte) // takes ownership; the session wipes them
+	SubmitUnlockAnswers(question uint64, answers []string)
 	CloseUnlock()
+	// The security questions popup.
+	OpenQuestions()
+	SubmitQuestions(question uint64, ids, answers []string, passcode []byte) // takes ownership of passcode; the session wipes it
+	SubmitQuestionsCode(question uint64, code []byte)                        // takes ownership; the session wipes it
+	CloseQuestions()
 	// The passcode change popup.
 	ChangePasscode()
 	SubmitPasscodeChange(question uint64, current, next, again []byte) // takes ownership; the session wipes them
@@ -91,6 +97,7 @@ type UI struct {
 	unlock                       *unlockView
 	renew                        *renewPopup
 	passcodeChange               *passcodePopup
+	questions                    *questionsPopup
 
 	current view
 	state   session.State
@@ -128,6 +135,7 @@ func New(app fyne.App, sess Session) *UI {
 	u.win.SetContent(container.NewBorder(u.chrome.header, u.chrome.footer, nil, nil, u.body))
 	u.renew = newRenewPopup(sess, u.win.Canvas())
 	u.passcodeChange = newPasscodePopup(sess, u.win.Canvas())
+	u.questions = newQuestionsPopup(sess, u.win.Canvas())
 	u.win.Resize(fyne.NewSize(960, 680))
 
 	u.tray = newTray(u)
@@ -227,6 +235,7 @@ func (u *UI) apply(st session.State) {
 	}
 	u.renew.render(st, u.win.Canvas())
 	u.passcodeChange.render(st, u.win.Canvas())
+	u.questions.render(st, u.win.Canvas())
 
 	u.chrome.render(st)
 	if st.Demo != prev.Demo || u.win.Title() == "" {

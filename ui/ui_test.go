@@ -611,3 +611,109 @@ func TestUnlockScreens(t *testing.T) {
 		t.Errorf("failed: %q, retry %v, %q", v.result.Text, v.retry.Visible(), v.cancel.Text)
 	}
 }
+
+// TestUnlockQuestionsScreen: the two questions with an answer field each,
+// the attempts left and the last message; Enter goes from the first answer
+// to the second and sends both once.
+func TestUnlockQuestionsScreen(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	st := sample(t, "unlock-questions")
+	u.apply(st)
+	v := u.unlock
+	if !v.qBox.Visible() || v.asked[0].Text != st.Unlock.Questions[0].Text || v.asked[1].Text != st.Unlock.Questions[1].Text ||
+		v.attempts.Text != "2 attempts left" || v.message.Text != wording.UnlockAnswersWrong(2) || v.codeBox.Visible() {
+		t.Fatalf("questions screen: %q %q %q %q", v.asked[0].Text, v.asked[1].Text, v.attempts.Text, v.message.Text)
+	}
+	if u.win.Canvas().Focused() != v.replies[0] {
+		t.Fatal("the first answer is not focused")
+	}
+	test.Type(v.replies[0], "Biscuit")
+	v.replies[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if u.win.Canvas().Focused() != v.replies[1] {
+		t.Fatal("Enter in the first answer does not go to the second")
+	}
+	test.Type(v.replies[1], "Mill Lane")
+	v.replies[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Tap(v.check) // the same question again: not sent twice
+	if got := f.got(); !slices.Equal(got, []string{"SubmitUnlockAnswers"}) || !slices.Equal(f.answers, []string{"Biscuit", "Mill Lane"}) {
+		t.Fatalf("intents %q answers %q", got, f.answers)
+	}
+	if v.replies[0].Text != "" || v.replies[1].Text != "" {
+		t.Error("the fields keep the answers after sending")
+	}
+	u.apply(sample(t, "unlock-face-to-face"))
+	if v.result.Text != wording.UnlockFaceToFace.Problem || v.retry.Visible() || v.qBox.Visible() {
+		t.Errorf("face to face: %q, retry %v", v.result.Text, v.retry.Visible())
+	}
+	u.apply(sample(t, "unlock-no-questions"))
+	if v.result.Text != wording.UnlockNoQuestions.Problem {
+		t.Errorf("no questions: %q", v.result.Text)
+	}
+}
+
+// TestQuestionsPopup: the popup opens from the active screen's button; the
+// registered questions are preselected; the choice, answers and passcode go
+// to the session once; the code step, done and a refusal show in turn.
+func TestQuestionsPopup(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	st := sample(t, "questions")
+	active := sample(t, "active")
+	active.QuestionsAsked = true
+	u.apply(active)
+	if !u.active.secure.Visible() {
+		t.Fatal("no Security questions button on the active screen under email+questions")
+	}
+	test.Tap(u.active.secure)
+	u.apply(st)
+	p := u.questions
+	if !p.pop.Visible() || !p.form.Visible() || p.codeBox.Visible() || p.registered.Text == wording.QuestionsNone {
+		t.Fatalf("popup: visible %v, form %v, registered %q", p.pop.Visible(), p.form.Visible(), p.registered.Text)
+	}
+	for i, id := range st.Questions.Registered {
+		if j := p.picks[i].SelectedIndex(); j < 0 || st.Questions.Catalogue[j].ID != id {
+			t.Fatalf("choice %d shows %d, want %s", i, j, id)
+		}
+	}
+	if u.win.Canvas().Focused() != p.answers[0] {
+		t.Fatal("with questions preselected, the first answer is not focused")
+	}
+	p.picks[3].SetSelectedIndex(1) // q02 instead of q05
+	for i, a := range []string{"Biscuit", "Mill Lane", "Raleigh", "Sam Jones"} {
+		test.Type(p.answers[i], a)
+	}
+	test.Type(p.passcode, "123456")
+	p.passcode.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Tap(p.save) // the same question again: not sent twice
+	want := []string{"q01", "q03", "q04", "q02", "Biscuit", "Mill Lane", "Raleigh", "Sam Jones"}
+	if got := f.got(); !slices.Equal(got, []string{"OpenQuestions", "SubmitQuestions"}) || !slices.Equal(f.answers, want) ||
+		string(f.passcodes[0]) != "123456" {
+		t.Fatalf("intents %q, sent %q, passcode %q", got, f.answers, f.passcodes)
+	}
+	if p.passcode.Text != "" {
+		t.Error("the passcode field keeps the passcode after sending")
+	}
+	code := sample(t, "questions-code")
+	code.Question = st.Question + 1
+	u.apply(code)
+	if !p.codeBox.Visible() || p.form.Visible() || u.win.Canvas().Focused() != p.code || !strings.Contains(p.codeText.Text, "a•••@nhs.net") {
+		t.Fatalf("code step: box %v, form %v, %q", p.codeBox.Visible(), p.form.Visible(), p.codeText.Text)
+	}
+	test.Type(p.code, "2468x1357")
+	test.Tap(p.confirm)
+	if got := f.got(); got[len(got)-1] != "SubmitQuestionsCode" || string(f.passcodes[1]) != "24681357" {
+		t.Fatalf("code sent %q %q", got, f.passcodes)
+	}
+	u.apply(sample(t, "questions-saved"))
+	if p.result.Text != wording.QuestionsSaved || u.win.Canvas().Focused() != p.close {
+		t.Errorf("saved: %q", p.result.Text)
+	}
+	u.apply(sample(t, "questions-failed"))
+	if p.result.Text != wording.QuestionsRateLimited.Problem || p.retry.Visible() {
+		t.Errorf("failed: %q, retry %v", p.result.Text, p.retry.Visible())
+	}
+	test.Tap(p.close)
+	u.apply(sample(t, "active"))
+	if p.pop.Visible() {
+		t.Error("the popup stays over the active screen")
+	}
+}

@@ -20,6 +20,11 @@ type unlockView struct {
 	q    question
 
 	explain  *widget.Label
+	qExplain *widget.Label
+	asked    [2]*widget.Label
+	replies  [2]*passEntry
+	qBox     *fyne.Container
+	check    *widget.Button
 	sent     *widget.Label
 	attempts *widget.Label
 	code     *passEntry
@@ -50,6 +55,7 @@ func newUnlockView(sess Session) *unlockView {
 	v := &unlockView{
 		sess:     sess,
 		explain:  newText(wording.UnlockExplain),
+		qExplain: newText(wording.UnlockQuestionsExplain),
 		sent:     newText(""),
 		attempts: newText(""),
 		code:     newPassEntry(),
@@ -76,6 +82,22 @@ func newUnlockView(sess Session) *unlockView {
 		}
 	}
 	v.again.OnSubmitted = func(string) { v.sendPasscode() }
+	qRows := []fyne.CanvasObject{}
+	for i := range v.asked {
+		v.asked[i] = newText("")
+		v.asked[i].TextStyle.Bold = true
+		v.replies[i] = newAnswerEntry()
+		qRows = append(qRows, v.asked[i], v.replies[i])
+	}
+	v.replies[0].OnSubmitted = func(string) {
+		if v.focusCanvas != nil {
+			v.focusCanvas.Focus(v.replies[1])
+		}
+	}
+	v.replies[1].OnSubmitted = func(string) { v.sendAnswers() }
+	v.qBox = container.NewVBox(qRows...)
+	v.check = widget.NewButtonWithIcon(wording.UnlockCheckAnswers, theme.ConfirmIcon(), v.sendAnswers)
+	v.check.Importance = widget.HighImportance
 	v.send = widget.NewButtonWithIcon("Check the code", theme.ConfirmIcon(), v.sendCode)
 	v.send.Importance = widget.HighImportance
 	v.unlock = widget.NewButtonWithIcon(wording.UnlockButton, theme.ConfirmIcon(), v.sendPasscode)
@@ -92,6 +114,8 @@ func newUnlockView(sess Session) *unlockView {
 	v.root = page(narrow,
 		newHeading(wording.TitleUnlock),
 		v.explain,
+		v.qExplain,
+		v.qBox,
 		v.hint,
 		v.sent,
 		v.attempts,
@@ -102,7 +126,7 @@ func newUnlockView(sess Session) *unlockView {
 		v.working,
 		v.result,
 		v.fix,
-		container.NewHBox(layout.NewSpacer(), v.cancel, v.retry, v.send, v.unlock, v.done),
+		container.NewHBox(layout.NewSpacer(), v.cancel, v.retry, v.check, v.send, v.unlock, v.done),
 	)
 	return v
 }
@@ -111,11 +135,10 @@ func (v *unlockView) content() fyne.CanvasObject { return v.root }
 
 func (v *unlockView) render(st session.State) {
 	if st.Question != v.q.asked {
-		v.code.clear()
-		v.next.clear()
-		v.again.clear()
+		v.leave()
 	}
 	v.q.ask(st.Question)
+	askAnswers := st.Screen == session.ScreenUnlockQuestions
 	askCode := st.Screen == session.ScreenUnlockCode
 	askPass := st.Screen == session.ScreenUnlockPasscode
 	sent, attempts, rule := "", "", ""
@@ -127,6 +150,18 @@ func (v *unlockView) render(st session.State) {
 		rule = wording.NewPasscodeRule(st.Rule.Describe())
 	}
 	showIf(v.explain, askCode)
+	showIf(v.qExplain, askAnswers)
+	showIf(v.qBox, askAnswers)
+	for i, l := range v.asked {
+		text := ""
+		if askAnswers && i < len(st.Unlock.Questions) {
+			text = st.Unlock.Questions[i].Text
+		}
+		setText(l, text)
+	}
+	if askAnswers {
+		attempts = wording.AttemptsLeft(st.Unlock.AnswerAttemptsLeft)
+	}
 	setText(v.sent, sent)
 	setText(v.attempts, attempts)
 	showIf(v.codeBox, askCode)
@@ -139,9 +174,10 @@ func (v *unlockView) render(st session.State) {
 	showIf(v.working, st.Screen == session.ScreenUnlocking)
 	setText(v.workText, st.Working)
 	setOutcome(v.result, v.fix, st, session.ScreenUnlocked, wording.Unlocked, session.ScreenUnlockFailed)
+	showIf(v.check, askAnswers)
 	showIf(v.send, askCode)
 	showIf(v.unlock, askPass)
-	showIf(v.cancel, askCode || askPass || st.Screen == session.ScreenUnlockFailed)
+	showIf(v.cancel, askAnswers || askCode || askPass || st.Screen == session.ScreenUnlockFailed)
 	cancel := "Cancel"
 	if st.Screen == session.ScreenUnlockFailed {
 		cancel = "Close"
@@ -152,6 +188,8 @@ func (v *unlockView) render(st session.State) {
 	showIf(v.retry, st.Screen == session.ScreenUnlockFailed && st.Retryable)
 	showIf(v.done, st.Screen == session.ScreenUnlocked)
 	switch {
+	case askAnswers:
+		v.focusOn = v.replies[0]
 	case askCode:
 		v.focusOn = v.code
 	case askPass:
@@ -179,6 +217,17 @@ func (v *unlockView) leave() {
 	v.code.clear()
 	v.next.clear()
 	v.again.clear()
+	for _, e := range v.replies {
+		e.clear()
+	}
+}
+
+func (v *unlockView) sendAnswers() {
+	answers := []string{v.replies[0].Text, v.replies[1].Text}
+	for _, e := range v.replies {
+		e.clear()
+	}
+	v.q.answer(func(q uint64) { v.sess.SubmitUnlockAnswers(q, answers) })
 }
 
 func (v *unlockView) sendCode() {

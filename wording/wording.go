@@ -325,3 +325,65 @@ var (
 	UnlockCardRefused   = Trouble{"Your smartcard refused to be unlocked.", "See your Local Smartcard Administrator (LSA): the card may need replacing."}
 	UnlockInterrupted   = Trouble{"The unlock did not finish.", "Nothing is lost: ask for a new code and try again."}
 )
+
+// Security questions asked before an unlock code (email+questions).
+const (
+	UnlockQuestionsExplain = "Answer two of the security questions you registered. If the answers are right, a code is emailed to you."
+	UnlockAnswerLabel      = "Your answer"
+	UnlockCheckingAnswers  = "Checking your answers…"
+	UnlockCheckAnswers     = "Check the answers"
+	AnswerShape            = "Each answer needs at least 3 letters or digits."
+)
+
+// UnlockAnswersWrong is the notice after wrong answers; left counts the
+// attempts before only a face-to-face unlock is possible.
+func UnlockAnswersWrong(left int) string {
+	if left == 1 {
+		return "Those answers are not the ones you registered. One more wrong attempt and only your Local Smartcard Administrator can unlock the card."
+	}
+	return fmt.Sprintf("Those answers are not the ones you registered. %d attempts left.", left)
+}
+
+// Why an unlock with questions did not happen.
+var (
+	UnlockNoQuestions = Trouble{"You have not registered security questions, so this card can only be unlocked face to face.", "See your Local Smartcard Administrator (LSA). Once logged in again, register your questions from the session screen."}
+	UnlockFaceToFace  = Trouble{"The security questions were answered wrongly too many times.", "Only your Local Smartcard Administrator (LSA) can unlock this card now, face to face. Once logged in again, register your questions anew."}
+)
+
+// Registering security questions, over the active session.
+const (
+	TitleQuestions        = "Security questions"
+	QuestionsButton       = "Security questions…"
+	QuestionsExplain      = "If you forget your passcode, you answer two of these before an unlock code is emailed to you. Choose four different questions whose answers only you know and will not forget."
+	QuestionsNone         = "You have not registered security questions yet: without them your card can only be unlocked face to face."
+	QuestionChoose        = "Choose a question"
+	QuestionsPasscode     = "Your passcode confirms it is you"
+	QuestionsSave         = "Save"
+	QuestionsFour         = "Choose four different questions and answer each one."
+	QuestionsDifferent    = "Give a different answer to each question."
+	QuestionsLoading      = "Reading your security questions…"
+	QuestionsSigning      = "Checking your passcode on the card…"
+	QuestionsSending      = "Sending a code to your email address…"
+	QuestionsConfirming   = "Checking the code…"
+	QuestionsCodeExplain  = "To confirm the questions are yours, type the code we emailed you."
+	QuestionsSaved        = "Your security questions are registered. You can use them to unlock your card if you forget your passcode."
+	QuestionsAnswersHint  = "Answers show as you type, so make sure nobody is watching. Capitals, spaces and punctuation do not matter. Once saved, an answer is never shown again."
+	QuestionsConfirm      = "Confirm"
+	QuestionsAgain        = "Choose again"
+	QuestionsKeepAnswered = "Your answers are kept only as a one-way hash: nobody, not even an administrator, can read them."
+)
+
+// QuestionsRegisteredOn says when the questions now held were registered.
+func QuestionsRegisteredOn(day string) string {
+	return "Your questions were registered on " + day + ". Saving new ones replaces them."
+}
+
+// Why security questions were not registered.
+var (
+	QuestionsCodeExpired  = Trouble{"The code has expired.", "Choose the questions again for a new code."}
+	QuestionsClosed       = Trouble{"The questions were not registered: the code was wrong too many times.", "Choose the questions again for a new code."}
+	QuestionsRateLimited  = Trouble{"Too many codes were sent in this session.", "Log out and in again later, then try again."}
+	QuestionsSendFailed   = Trouble{"The code could not be sent just now.", "Try again in a few minutes."}
+	QuestionsNotAvailable = Trouble{"There is no email address on your profile that can receive the code.", "Ask your Registration Authority to add your NHS email address."}
+	QuestionsNotSaved     = Trouble{"Your security questions were not registered.", "Keep the card in the reader and try again."}
+)

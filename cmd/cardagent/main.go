@@ -51,6 +51,7 @@ Usage:
   cardagent renew --no-gui [--role NAME]  log in, renew the card's certificates (asks the passcode again), log out
   cardagent passcode --no-gui             log in, change the passcode (current, then the new one twice), log out
   cardagent unlock --no-gui               unlock a blocked card: a code is emailed, then the new passcode twice
+  cardagent questions --no-gui            log in, register security questions (four, then the passcode and an emailed code), log out
   cardagent doctor [--json]               check pcscd, readers and cards, and say how to fix problems
   cardagent version
 
@@ -67,7 +68,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return runGUI(ctx, args)
 	}
 	switch args[0] {
-	case "login", "renew", "passcode", "unlock":
+	case "login", "renew", "passcode", "unlock", "questions":
 		return runTerminal(ctx, args[0], args[1:], os.Stdin, stdout, os.Stderr)
 	case "doctor":
 		return runDoctor(ctx, args[1:], stdout)

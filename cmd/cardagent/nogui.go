@@ -17,7 +17,8 @@ import (
 // --no-gui` (log in, change the passcode, log out): the terminal journey
 // (package ui/terminal) over the same wiring as the window.
 func runTerminal(ctx context.Context, command string, args []string, stdin *os.File, stdout, stderr io.Writer) error {
-	opts := terminal.Options{Renew: command == "renew", ChangePasscode: command == "passcode", Unlock: command == "unlock"}
+	opts := terminal.Options{Renew: command == "renew", ChangePasscode: command == "passcode", Unlock: command == "unlock",
+		Questions: command == "questions"}
 	var noGUI bool
 	c, _, err := wiring.LoadConfig(command, args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&noGUI, "no-gui", false, "run in the terminal (required: the window is `cardagent` with no command)")

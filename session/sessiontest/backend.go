@@ -82,6 +82,13 @@ type Backend struct {
 	// FailUnlockComplete is what CompleteUnlock answers (identityd down
 	// after the card was unlocked).
 	FailUnlockComplete error
+	// Registered are the security questions the fake holds for every
+	// holder (ids of QuestionAnswers), nil if none; Pending is a
+	// registration waiting for its code (UnlockCode).
+	Registered    []string
+	FailQuestions error // RegisterQuestions answers this
+	pending       []api.SecurityAnswer
+	answerFails   int
 
 	policyServed bool
 	nonces       map[string]bool
@@ -214,7 +221,10 @@ func (b *Backend) Challenge(ctx context.Context) (api.Challenge, error) {
 	return api.Challenge{Nonce: s, ExpiresAt: time.Now().Add(time.Minute)}, nil
 }
 
-func (b *Backend) check(p api.CardProof) error {
+func (b *Backend) check(p api.CardProof) error { return b.checkOf(p, api.LoginDigest) }
+
+// checkOf checks a proof signed over digestOf's digest.
+func (b *Backend) checkOf(p api.CardProof, digestOf func(nonce []byte, ws string, guid []byte) []byte) error {
 	b.mu.Lock()
 	ok := b.nonces[p.Nonce]
 	delete(b.nonces, p.Nonce)
@@ -230,7 +240,7 @@ func (b *Backend) check(p api.CardProof) error {
 	if err != nil {
 		return &client.APIError{Status: 401, Code: api.CodeCertificateInvalid}
 	}
-	digest := api.LoginDigest(nonce, p.WorkstationID, guid)
+	digest := digestOf(nonce, p.WorkstationID, guid)
 	if !ecdsa.VerifyASN1(cert.PublicKey.(*ecdsa.PublicKey), digest, sig) {
 		return &client.APIError{Status: 401, Code: api.CodeSignatureInvalid}
 	}

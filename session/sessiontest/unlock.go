@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cardagent/cardagent/api"
@@ -47,6 +48,19 @@ func (b *Backend) RequestUnlock(ctx context.Context, guid []byte) (api.Unlock, e
 	u := &fakeUnlock{Unlock: api.Unlock{ID: fmt.Sprintf("un%d", b.n), Token: fmt.Sprintf("utoken-%d", b.n),
 		State: api.UnlockStateCodeSent, SentTo: "a•••@nhs.net", CodeExpiresAt: time.Now().Add(15 * time.Minute), CodeAttemptsLeft: 3},
 		guid: api.FormatCardGUID(guid)}
+	if b.Rules.SelfServiceUnlock == "email+questions" {
+		switch {
+		case len(b.Registered) < 2:
+			return api.Unlock{}, &client.APIError{Status: 403, Code: api.CodeUnlockNoQuestions}
+		case b.answerFails >= 3:
+			return api.Unlock{}, &client.APIError{Status: 403, Code: api.CodeUnlockFaceToFace}
+		}
+		u.State, u.SentTo, u.AnswerAttemptsLeft = api.UnlockStateQuestions, "", 3-b.answerFails
+		for _, id := range b.Registered[:2] {
+			i := slices.IndexFunc(Catalogue, func(q api.SecurityQuestion) bool { return q.ID == id })
+			u.Questions = append(u.Questions, Catalogue[i])
+		}
+	}
 	b.unlocks[u.ID] = u
 	return u.Unlock, nil
 }

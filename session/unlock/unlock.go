@@ -22,6 +22,7 @@ var ErrPUKRefused = errors.New("the card refused the PUK identityd holds for it"
 // Backend is identityd's self-service unlock; *client.Client implements it.
 type Backend interface {
 	RequestUnlock(ctx context.Context, cardGUID []byte) (api.Unlock, error)
+	UnlockAnswers(ctx context.Context, t client.Ticket, answers []api.SecurityAnswer) (api.Unlock, error)
 	UnlockCode(ctx context.Context, t client.Ticket, code string) (api.Unlock, error)
 	UnlockWitness(ctx context.Context, t client.Ticket, encrypted []byte) (witness, challenge []byte, err error)
 	UnlockPUK(ctx context.Context, t client.Ticket, cardAnswer []byte) (api.UnlockPUK, error)

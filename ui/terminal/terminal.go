@@ -38,7 +38,12 @@ type Agent interface {
 	StartUnlock()
 	SubmitUnlockCode(question uint64, code []byte)            // takes ownership; the session wipes it
 	SubmitUnlockPasscode(question uint64, next, again []byte) // takes ownership; the session wipes them
+	SubmitUnlockAnswers(question uint64, answers []string)
 	CloseUnlock()
+	OpenQuestions()
+	SubmitQuestions(question uint64, ids, answers []string, passcode []byte) // takes ownership of passcode
+	SubmitQuestionsCode(question uint64, code []byte)                        // takes ownership; the session wipes it
+	CloseQuestions()
 }
 
 // Options are the journey's choices, from the command line.
@@ -58,6 +63,10 @@ type Options struct {
 	// is emailed, then the new passcode twice; a card that is not blocked
 	// is unlocked as if its passcode were forgotten.
 	Unlock bool
+	// Questions registers security questions once logged in (`cardagent
+	// questions --no-gui`): four numbers from the catalogue, an answer to
+	// each, the passcode, then the emailed code; then it logs out.
+	Questions bool
 }
 
 // loginResult is what `cardagent login --no-gui` prints.
@@ -91,7 +100,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 	loggedIn := false
 	var lastStep session.RenewalStep
 	renewing := false // the card work of a renewal began
-	changeAsked, unlockAsked := false, false
+	changeAsked, unlockAsked, questionsAsked := false, false, false
 	lastWorking := ""
 	for {
 		var s session.State
@@ -129,7 +138,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			case opts.Renew && !s.Screen.Renewal():
 				a.Renew()
 				continue
-			case opts.Once && !opts.Renew && !opts.ChangePasscode:
+			case opts.Once && !opts.Renew && !opts.ChangePasscode && !opts.Questions:
 				a.Logout()
 				return nil
 			}
@@ -194,6 +203,45 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				changeAsked = true
 				a.ChangePasscode()
 			}
+			if opts.Questions && !questionsAsked {
+				questionsAsked = true
+				a.OpenQuestions()
+			}
+		case session.ScreenQuestions:
+			if sent, err := askQuestions(ctx, a, s, stdin, stderr, lines, tty, changed); !sent {
+				a.CloseQuestions()
+				a.Logout()
+				return err
+			}
+		case session.ScreenQuestionsCode:
+			if s.Hint != "" {
+				fmt.Fprintln(stderr, s.Hint)
+			}
+			if s.Message != "" {
+				fmt.Fprintln(stderr, s.Message)
+			}
+			fmt.Fprintln(stderr, wording.QuestionsCodeExplain, wording.UnlockCodeSent(s.Unlock.SentTo, s.Unlock.ValidUntil.Local().Format("15:04")))
+			code, err := askPasscode(ctx, stdin, stderr, wording.AttemptsLeft(s.Unlock.AttemptsLeft)+"\n"+wording.UnlockCodeLabel+": ", lines, tty)
+			if code == nil {
+				a.CloseQuestions()
+				a.Logout()
+				return err
+			}
+			a.SubmitQuestionsCode(s.Question, code) // the agent wipes it
+		case session.ScreenSavingQuestions:
+			if s.Working != lastWorking {
+				lastWorking = s.Working
+				fmt.Fprintln(stderr, s.Working)
+			}
+		case session.ScreenQuestionsSaved:
+			fmt.Fprintln(stderr, wording.QuestionsSaved)
+			a.CloseQuestions()
+			a.Logout()
+			return nil
+		case session.ScreenQuestionsFailed:
+			a.CloseQuestions()
+			a.Logout()
+			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
 		case session.ScreenChangePasscode:
 			if changed {
 				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleChangePasscode, wording.ChangePasscodeExplain)
@@ -227,6 +275,25 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 		case session.ScreenPasscodeChangeFailed:
 			a.Logout()
 			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
+		case session.ScreenUnlockQuestions:
+			if changed {
+				fmt.Fprintln(stderr, wording.UnlockQuestionsExplain)
+			}
+			if s.Message != "" {
+				fmt.Fprintln(stderr, s.Message)
+			}
+			if left := wording.AttemptsLeft(s.Unlock.AnswerAttemptsLeft); left != "" {
+				fmt.Fprintln(stderr, left)
+			}
+			var answers []string
+			for _, q := range s.Unlock.Questions {
+				ans, err := askPasscode(ctx, stdin, stderr, q.Text+"\n"+wording.UnlockAnswerLabel+": ", lines, tty)
+				if ans == nil {
+					return err
+				}
+				answers = append(answers, string(ans))
+			}
+			a.SubmitUnlockAnswers(s.Question, answers)
 		case session.ScreenUnlockCode:
 			if s.Hint != "" {
 				fmt.Fprintln(stderr, s.Hint)
@@ -307,7 +374,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			switch {
 			case opts.Renew && renewing: // the card left mid-renewal: `renew` did not do its job
 				return fmt.Errorf("%s\n%s", wording.CardRemovedLocked, wording.RenewInterrupted)
-			case (opts.Renew || opts.ChangePasscode) && loggedIn:
+			case (opts.Renew || opts.ChangePasscode || opts.Questions) && loggedIn:
 				return errors.New(wording.CardRemovedLocked)
 			case loggedIn:
 				fmt.Fprintln(stderr, wording.CardRemovedLocked)
@@ -315,6 +382,59 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			}
 		}
 	}
+}
+
+// askQuestions asks for four questions by their number in the catalogue,
+// an answer to each (without echo on a terminal: its scrollback would keep
+// them) and the passcode, and sends them (sent); the agent checks them.
+// Not sent: the user gave up (a nil error) or reading failed.
+func askQuestions(ctx context.Context, a Agent, s session.State, stdin *os.File, w io.Writer, lines *bufio.Reader, tty, changed bool) (sent bool, err error) {
+	if changed {
+		fmt.Fprintf(w, "%s\n%s\n", wording.TitleQuestions, wording.QuestionsExplain)
+	}
+	if s.Message != "" {
+		fmt.Fprintln(w, s.Message)
+	}
+	if s.Questions == nil {
+		return false, errors.New(wording.QuestionsNotSaved.Problem)
+	}
+	for i, q := range s.Questions.Catalogue {
+		fmt.Fprintf(w, "%2d. %s\n", i+1, q.Text)
+	}
+	var ids, answers []string
+	for len(ids) < session.QuestionsToRegister {
+		n, err := readPasscode(ctx, stdin, w, fmt.Sprintf("Question %d of %d (a number): ", len(ids)+1, session.QuestionsToRegister), lines, false)
+		if err != nil {
+			return false, ignoreCancel(err)
+		}
+		i, err := strconv.Atoi(strings.TrimSpace(string(n)))
+		if err != nil || i < 1 || i > len(s.Questions.Catalogue) {
+			fmt.Fprintf(w, "Type a number from 1 to %d.\n", len(s.Questions.Catalogue))
+			continue
+		}
+		q := s.Questions.Catalogue[i-1]
+		ans, err := askPasscode(ctx, stdin, w, q.Text+"\n"+wording.UnlockAnswerLabel+": ", lines, tty)
+		if ans == nil {
+			return false, err
+		}
+		ids, answers = append(ids, q.ID), append(answers, string(ans))
+	}
+	if left := wording.AttemptsLeft(s.TriesLeft); left != "" {
+		fmt.Fprintln(w, left)
+	}
+	p, err := askPasscode(ctx, stdin, w, fmt.Sprintf("%s (%s): ", wording.QuestionsPasscode, s.Rule.Describe()), lines, tty)
+	if p == nil {
+		return false, err
+	}
+	a.SubmitQuestions(s.Question, ids, answers, p) // the agent wipes p
+	return true, nil
+}
+
+func ignoreCancel(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
 // askPasscode reads a passcode for a question: nil and a nil error when

@@ -38,6 +38,17 @@ func (f *fakeAgent) CloseRenewal()                     { f.record("close renewal
 func (f *fakeAgent) ChangePasscode()                   { f.record("change passcode") }
 func (f *fakeAgent) StartUnlock()                      { f.record("start unlock") }
 func (f *fakeAgent) CloseUnlock()                      { f.record("close unlock") }
+func (f *fakeAgent) OpenQuestions()                    { f.record("open questions") }
+func (f *fakeAgent) CloseQuestions()                   { f.record("close questions") }
+func (f *fakeAgent) SubmitUnlockAnswers(q uint64, answers []string) {
+	f.record("answers " + strings.Join(answers, "|"))
+}
+func (f *fakeAgent) SubmitQuestions(q uint64, ids, answers []string, passcode []byte) {
+	f.record("questions " + strings.Join(ids, " ") + " " + strings.Join(answers, "|") + " " + string(passcode))
+}
+func (f *fakeAgent) SubmitQuestionsCode(q uint64, code []byte) {
+	f.record("questions code " + string(code))
+}
 func (f *fakeAgent) SubmitUnlockCode(q uint64, code []byte) {
 	f.record("code " + string(code))
 }
@@ -235,6 +246,53 @@ func TestUnlockInTheTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := strings.Join(a.answers, ","); got != "start unlock,code 24681357,new passcodes 135790 135790,close unlock" {
+		t.Fatalf("answers %q", got)
+	}
+}
+
+// `cardagent unlock` under email+questions: the two answers, a line each,
+// then the code as before.
+func TestUnlockWithQuestionsInTheTerminal(t *testing.T) {
+	a, done, _, _ := running(t, Options{Unlock: true}, "Sam Jones\nRaleigh\n")
+	a.states <- session.State{Screen: session.ScreenBlocked, Seq: 1}
+	<-a.got // start unlock
+	a.states <- session.State{Screen: session.ScreenUnlockQuestions, Seq: 2, Question: 3,
+		Prompt: session.Prompt{Unlock: session.UnlockPrompt{AnswerAttemptsLeft: 3, Questions: []session.SecurityQuestion{
+			{ID: "q02", Text: "Best friend?"}, {ID: "q04", Text: "First bicycle?"}}}}}
+	<-a.got // the answers
+	a.states <- session.State{Screen: session.ScreenUnlockFailed, Seq: 3,
+		Prompt: session.Prompt{Problem: wording.UnlockFaceToFace.Problem, Fix: wording.UnlockFaceToFace.Fix}}
+	<-a.got // close
+	if err := <-done; err == nil || !strings.Contains(err.Error(), wording.UnlockFaceToFace.Problem) {
+		t.Fatalf("error %v", err)
+	}
+	if got := strings.Join(a.answers, ","); got != "start unlock,answers Sam Jones|Raleigh,close unlock" {
+		t.Fatalf("answers %q", got)
+	}
+}
+
+// `cardagent questions`: four numbers and answers, the passcode, the code;
+// a number out of range is asked again.
+func TestQuestionsInTheTerminal(t *testing.T) {
+	a, done, _, _ := running(t, Options{Questions: true}, "1\nBiscuit\n9\n2\nSam\n3\nMill Lane\n4\nRaleigh\n123456\n24681357\n")
+	active := &session.Active{User: "Ada"}
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active}
+	<-a.got // open questions
+	cat := []session.SecurityQuestion{{ID: "q01", Text: "Pet?"}, {ID: "q02", Text: "Friend?"}, {ID: "q03", Text: "Street?"}, {ID: "q04", Text: "Bike?"}}
+	a.states <- session.State{Screen: session.ScreenQuestions, Seq: 2, Question: 4, Active: active,
+		Prompt: session.Prompt{Questions: &session.QuestionsPrompt{Catalogue: cat}}}
+	<-a.got // the questions
+	a.states <- session.State{Screen: session.ScreenQuestionsCode, Seq: 3, Question: 5, Active: active,
+		Prompt: session.Prompt{Unlock: session.UnlockPrompt{SentTo: "a•••@nhs.net", AttemptsLeft: 3}}}
+	<-a.got // the code
+	a.states <- session.State{Screen: session.ScreenQuestionsSaved, Seq: 4, Active: active}
+	<-a.got // close
+	<-a.got // logout
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := "open questions,questions q01 q02 q03 q04 Biscuit|Sam|Mill Lane|Raleigh 123456,questions code 24681357,close questions,logout"
+	if got := strings.Join(a.answers, ","); got != want {
 		t.Fatalf("answers %q", got)
 	}
 }
