@@ -68,6 +68,7 @@ const (
 // Security question registration refusals (docs/unlock.md).
 const (
 	CodeQuestionUnknown       ErrorCode = "question_unknown"        // 400: not in the catalogue
+	CodeAnswersRepeated       ErrorCode = "answers_repeated"        // 400: two answers are the same once normalised
 	CodeQuestionsNotAvailable ErrorCode = "questions_not_available" // 403: no address that may receive the code
 	CodeQuestionsRateLimited  ErrorCode = "questions_rate_limited"  // 429: too many codes for this session
 	CodeQuestionsSendFailed   ErrorCode = "questions_send_failed"   // 503: the code could not be sent; retry
@@ -127,7 +128,7 @@ var AllErrorCodes = []ErrorCode{
 	CodeUnlockNotAvailable, CodeUnlockRateLimited, CodeUnlockCodeWrong, CodeUnlockCodeExpired,
 	CodeUnlockClosed, CodeUnlockOutOfOrder, CodeCardNotProven, CodeUnlockSendFailed,
 	CodeUnlockNoQuestions, CodeUnlockAnswersWrong, CodeUnlockFaceToFace,
-	CodeQuestionUnknown, CodeQuestionsNotAvailable, CodeQuestionsRateLimited, CodeQuestionsSendFailed,
+	CodeQuestionUnknown, CodeAnswersRepeated, CodeQuestionsNotAvailable, CodeQuestionsRateLimited, CodeQuestionsSendFailed,
 	CodeQuestionsCodeWrong, CodeQuestionsCodeExpired, CodeQuestionsClosed,
 }
 

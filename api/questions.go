@@ -2,12 +2,9 @@ package api
 
 import (
 	"fmt"
-	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Security questions (docs/unlock.md): under the policy "email+questions"
@@ -15,7 +12,8 @@ import (
 // code is emailed. The questions are registered in an active session, with
 // a fresh card signature (the passcode typed now) and an emailed code.
 // Answers travel only over the pinned TLS connection and identityd keeps
-// only a salted slow hash of each one, normalised (NormaliseAnswer).
+// only a salted slow hash of each one, normalised (Unicode NFKC, lower
+// case, letters and digits only: how it was typed does not matter).
 
 // Question counts and answer sizes.
 const (
@@ -103,19 +101,6 @@ func QuestionsDigest(nonce []byte, workstationID string, cardGUID []byte) []byte
 	return digest(QuestionsSignedData(nonce, workstationID, cardGUID))
 }
 
-// NormaliseAnswer is the form of an answer identityd hashes and compares:
-// Unicode NFKC, lower case, letters and digits only. "St. Mary's" and
-// "st marys" are the same answer; how it was typed does not matter.
-func NormaliseAnswer(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFKC.String(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
-
 // AnswerProblem says what is wrong with an answer as typed ("" if nothing).
 func AnswerProblem(s string) string {
 	switch {
@@ -123,17 +108,29 @@ func AnswerProblem(s string) string {
 		return "must be at most 64 characters"
 	case !utf8.ValidString(s):
 		return "must be text"
-	case utf8.RuneCountInString(NormaliseAnswer(s)) < MinAnswerLen:
+	case letters(s) < MinAnswerLen:
 		return "must have at least 3 letters or digits"
 	}
 	return ""
+}
+
+// letters counts the letters and digits in s: what an answer keeps once
+// normalised.
+func letters(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n
 }
 
 func validateAnswers(field string, as []SecurityAnswer, n int) error {
 	if len(as) != n {
 		return invalid(field, fmt.Sprintf("must hold %d answers", n))
 	}
-	seenQ, seenA := map[string]bool{}, map[string]bool{}
+	seen := map[string]bool{}
 	for _, a := range as {
 		if !questionIDShape(a.QuestionID) {
 			return invalid(field, "question_id must be a catalogue id such as q07")
@@ -141,11 +138,10 @@ func validateAnswers(field string, as []SecurityAnswer, n int) error {
 		if msg := AnswerProblem(a.Answer); msg != "" {
 			return invalid(field, "each answer "+msg)
 		}
-		norm := NormaliseAnswer(a.Answer)
-		if seenQ[a.QuestionID] || seenA[norm] {
-			return invalid(field, "must answer different questions, each with a different answer")
+		if seen[a.QuestionID] {
+			return invalid(field, "must answer different questions")
 		}
-		seenQ[a.QuestionID], seenA[norm] = true, true
+		seen[a.QuestionID] = true
 	}
 	return nil
 }

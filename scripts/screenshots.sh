@@ -12,6 +12,8 @@ mkdir -p "$out"
 echo "screenshots: building"
 rig_begin shots
 idflags+=(-mail-dir "$work/mailbox") # unlock codes land here as .eml files (no mail server)
+# Unlocks ask two security questions before the code, so both the registration and the answers show.
+idflags+=(-self-service-unlock email+questions)
 # The demo certificates last 1000 h (~41 days), so every login falls inside the 90-day renewal
 # window and the active screen shows the expiry alert.
 rig_identityd -cert-validity 1000h -renewal-window 500h -sponsor-renewal-window 100h
@@ -113,6 +115,24 @@ typeln 482916
 wait_screen passcode-changed && shot passcode-changed
 xdotool key space # Close has the focus
 wait_screen active
+code() { tr -d '\r' <"$(ls -t "$work"/mailbox/*.eml | head -1)" | grep -o -E '^ +[0-9]{8} *$' | tr -d ' '; }
+# Security questions: four chosen with the arrow keys (Right picks the next question), each answered.
+declare -A answer=([q01]="Biscuit" [q03]="Mill Lane" [q07]="St Albans" [q13]="Hillside Primary")
+xdotool key Tab Tab space # Security questions…, after Change passcode
+wait_screen questions
+for n in 1 3 7 13; do
+	for _ in $(seq "$n"); do xdotool key Right; done
+	xdotool key Tab
+	typeln "${answer[$(printf 'q%02d' "$n")]}" # Enter goes on to the next question
+done
+sleep 0.5
+shot questions
+typeln 482916 # the passcode, changed above
+wait_screen questions-code && shot questions-code
+typeln "$(code)"
+wait_screen questions-saved && shot questions-saved
+xdotool key space # Close has the focus
+wait_screen active
 pull
 wait_screen locked && shot locked
 rig_stop_identityd
@@ -128,20 +148,48 @@ wait_screen passcode
 for _ in 1 2; do typeln 999999 && wait_screen passcode; done
 typeln 999999
 wait_screen blocked && shot blocked
+# asked: the answers to the two questions the agent says it asks (its log names their ids).
+asked() {
+	local ids
+	ids=$(grep -o 'unlock asks security questions.*questions="\?\[[^]]*' "$work/agent.log" | tail -1 | grep -o 'q[0-9][0-9]')
+	for id in $ids; do typeln "${answer[$id]}"; done
+}
 xdotool key Tab space # Unlock my card, the screen's only button
+wait_screen unlock-questions
+typeln Rover # wrong answers first
+typeln "Mill Road"
+wait_screen unlock-questions && shot unlock-questions
+asked
 wait_screen unlock-code
-code() { tr -d '\r' <"$(ls -t "$work"/mailbox/*.eml | head -1)" | grep -o -E '^ +[0-9]{8} *$' | tr -d ' '; }
 typeln 00000000 # a wrong code first
 wait_screen unlock-code && shot unlock-code
 typeln 00000000
 wait_screen unlock-code
 typeln 00000000 # the third wrong code voids it
 wait_screen unlock-failed && shot unlock-failed
-xdotool key space # Send a new code has the focus
+xdotool key space # Send a new code has the focus: the questions again
+wait_screen unlock-questions
+asked
 wait_screen unlock-code
 typeln "$(code)"
 wait_screen unlock-passcode && shot unlock-passcode
 typeln 135790
 typeln 135790
 wait_screen unlocked && shot unlocked
+# Three wrong attempts leave only a face-to-face unlock.
+xdotool key space # Continue
+wait_screen passcode
+for _ in 1 2; do typeln 999999 && wait_screen passcode; done
+typeln 999999
+wait_screen blocked
+xdotool key Tab space
+wait_screen unlock-questions
+for _ in 1 2; do
+	typeln Rover
+	typeln "Mill Road"
+	wait_screen unlock-questions
+done
+typeln Rover
+typeln "Mill Road"
+wait_screen unlock-failed && shot unlock-face-to-face
 echo "screenshots: written to $out"

@@ -231,6 +231,9 @@ func (a *Agent) registerFailed(err error) {
 		return
 	case errors.Is(err, reader.ErrRemoved), errors.Is(err, reader.ErrNoCard), errors.Is(err, context.Canceled):
 		return // the removal event locks the session
+	case client.IsCode(err, api.CodeAnswersRepeated):
+		a.showQuestions(wording.QuestionsDifferent)
+		return
 	case errors.As(err, &cardErr):
 		t, retryable := CardTrouble(cardErr.err)
 		if t == wording.Unreadable {
@@ -285,8 +288,9 @@ func questionsRefusal(err error) (wording.Trouble, bool) {
 }
 
 // questionsProblem says what is wrong with the choice as typed ("" if
-// nothing): four different questions of the catalogue, each answered, no
-// answer given twice.
+// nothing): four different questions of the catalogue, each answered.
+// Whether two answers are the same is identityd's to judge (it alone
+// normalises them: answers_repeated).
 func questionsProblem(ids, answers []string, catalogue []SecurityQuestion) string {
 	if len(ids) != api.QuestionsRegistered || len(answers) != len(ids) {
 		return wording.QuestionsFour
@@ -299,16 +303,10 @@ func questionsProblem(ids, answers []string, catalogue []SecurityQuestion) strin
 		}
 		seen[id] = true
 	}
-	normalised := map[string]bool{}
 	for _, ans := range answers {
 		if api.AnswerProblem(ans) != "" {
 			return wording.AnswerShape
 		}
-		n := api.NormaliseAnswer(ans)
-		if normalised[n] {
-			return wording.QuestionsDifferent
-		}
-		normalised[n] = true
 	}
 	return ""
 }

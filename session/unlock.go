@@ -130,7 +130,12 @@ func (a *Agent) requestUnlock() {
 		}
 		a.unlock = &unlockRun{ticket: client.UnlockTicket(u), prompt: unlockPrompt(u)}
 		if u.State == api.UnlockStateQuestions {
-			a.log.Info("unlock asks security questions", "unlock", u.ID)
+			ids := make([]string, len(u.Questions))
+			for i, q := range u.Questions {
+				ids[i] = q.ID
+			}
+			// The ids only (they are on the screen too), never an answer.
+			a.log.Info("unlock asks security questions", "unlock", u.ID, "questions", ids)
 			a.showUnlockQuestions("")
 			return
 		}

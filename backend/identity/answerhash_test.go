@@ -55,3 +55,25 @@ func BenchmarkAnswerHash(b *testing.B) {
 		}
 	}
 }
+
+// TestNormaliseAnswer: how an answer is typed does not matter; what it
+// says does.
+func TestNormaliseAnswer(t *testing.T) {
+	same := [][]string{
+		{"St. Mary's", "st marys", "ST MARYS!", "  St Mary’s  "},
+		{"Jean-Luc", "jean luc", "JEANLUC"},
+		{"ＬＩＳＢＯＮ", "lisbon"},        // full-width letters
+		{"Zoë", "Zoe\u0308", "ZOË"}, // composed and decomposed
+		{"Ward 7", "ward7"},
+	}
+	for _, group := range same {
+		for _, s := range group[1:] {
+			if normaliseAnswer(s) != normaliseAnswer(group[0]) {
+				t.Errorf("%q and %q normalise to %q and %q", s, group[0], normaliseAnswer(s), normaliseAnswer(group[0]))
+			}
+		}
+	}
+	if normaliseAnswer("Lisbon") == normaliseAnswer("Lisboa") {
+		t.Error("different answers normalise alike")
+	}
+}

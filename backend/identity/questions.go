@@ -81,6 +81,9 @@ func (s *Service) RegisterQuestions(ctx context.Context, id string, a Auth, req 
 	if err := knownQuestions(req.Answers); err != nil {
 		return nil, s.refuse(ctx, rec, err)
 	}
+	if err := distinctAnswers(req.Answers); err != nil {
+		return nil, s.refuse(ctx, rec, err)
+	}
 	if req.Proof.WorkstationID != a.WorkstationID {
 		return nil, s.refuse(ctx, rec, errs.Unauthorized(api.CodeWorkstationMismatch, "the card proof was made for another workstation", nil))
 	}
@@ -230,7 +233,7 @@ func knownQuestions(as []api.SecurityAnswer) error {
 func (s *Service) hashAnswers(ctx context.Context, as []api.SecurityAnswer) ([]store.SecurityAnswer, error) {
 	out := make([]store.SecurityAnswer, 0, len(as))
 	for _, a := range as {
-		h, err := s.answers.hash(ctx, api.NormaliseAnswer(a.Answer))
+		h, err := s.answers.hash(ctx, normaliseAnswer(a.Answer))
 		if err != nil {
 			return nil, err
 		}
@@ -329,7 +332,7 @@ func (s *Service) UnlockAnswers(ctx context.Context, id string, a Auth, req *api
 	// 2. Compare, every answer, without a lock held.
 	right := true
 	for _, ans := range req.Answers {
-		ok, err := s.answers.matches(ctx, hashes[ans.QuestionID], api.NormaliseAnswer(ans.Answer))
+		ok, err := s.answers.matches(ctx, hashes[ans.QuestionID], normaliseAnswer(ans.Answer))
 		if err != nil {
 			return nil, errs.Internal(err)
 		}

@@ -46,7 +46,7 @@ func questionsPolicy(c *config.Config) {
 
 // registerQuestions registers answers for Ada in a new session on cl and
 // confirms them with the emailed code.
-func registerQuestions(t *testing.T, w *world, cl *client.Client, box *mailbox, answers []api.SecurityAnswer) client.Ticket {
+func registerQuestions(t testing.TB, w *world, cl *client.Client, box *mailbox, answers []api.SecurityAnswer) client.Ticket {
 	t.Helper()
 	ctx := context.Background()
 	tk := registerFresh(t, w, cl)
@@ -65,7 +65,7 @@ func registerQuestions(t *testing.T, w *world, cl *client.Client, box *mailbox, 
 	return tk
 }
 
-func questionsProof(t *testing.T, w *world, cl *client.Client) api.CardProof {
+func questionsProof(t testing.TB, w *world, cl *client.Client) api.CardProof {
 	t.Helper()
 	ch, err := cl.Challenge(context.Background())
 	if err != nil {
@@ -110,7 +110,7 @@ func TestQuestionsRegistration(t *testing.T) {
 		wantCode(t, err, http.StatusBadRequest, api.CodeQuestionUnknown)
 		same := append([]api.SecurityAnswer{{QuestionID: "q02", Answer: "st albans!"}}, adaAnswers[1:]...)
 		_, err = cl.RegisterQuestions(ctx, tk, questionsProof(t, w, cl), same)
-		wantCode(t, err, http.StatusBadRequest, api.CodeInvalidRequest)
+		wantCode(t, err, http.StatusBadRequest, api.CodeAnswersRepeated)
 		short := append([]api.SecurityAnswer{{QuestionID: "q02", Answer: "a.b"}}, adaAnswers[1:]...)
 		_, err = cl.RegisterQuestions(ctx, tk, questionsProof(t, w, cl), short)
 		wantCode(t, err, http.StatusBadRequest, api.CodeInvalidRequest)
@@ -182,7 +182,7 @@ func TestQuestionsRegistration(t *testing.T) {
 
 // registerFresh logs Ada in, accepts the terms and chooses her first role
 // (a session without one ends after a few idle minutes).
-func registerFresh(t *testing.T, w *world, cl *client.Client) client.Ticket {
+func registerFresh(t testing.TB, w *world, cl *client.Client) client.Ticket {
 	t.Helper()
 	ctx := context.Background()
 	sess, err := testenv.Login(ctx, cl, w.ada)

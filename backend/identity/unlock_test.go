@@ -36,7 +36,7 @@ func (m *mailbox) SendUnlockCode(_ context.Context, c identity.UnlockCode) error
 	return nil
 }
 
-func (m *mailbox) last(t *testing.T) identity.UnlockCode {
+func (m *mailbox) last(t testing.TB) identity.UnlockCode {
 	t.Helper()
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -3,7 +3,9 @@ package sessiontest
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
@@ -64,6 +66,13 @@ func (b *Backend) RegisterQuestions(ctx context.Context, t client.Ticket, proof 
 	if err := req.Validate(); err != nil {
 		return api.QuestionsRegistration{}, &client.APIError{Status: 400, Code: api.CodeInvalidRequest, Message: err.Error()}
 	}
+	seen := map[string]bool{}
+	for _, a := range answers {
+		if seen[fold(a.Answer)] {
+			return api.QuestionsRegistration{}, &client.APIError{Status: 400, Code: api.CodeAnswersRepeated}
+		}
+		seen[fold(a.Answer)] = true
+	}
 	b.pending = slices.Clone(answers)
 	return api.QuestionsRegistration{SentTo: "a•••@nhs.net", CodeExpiresAt: time.Now().Add(15 * time.Minute), CodeAttemptsLeft: 3}, nil
 }
@@ -111,7 +120,7 @@ func (b *Backend) UnlockAnswers(ctx context.Context, t client.Ticket, answers []
 	}
 	right := len(answers) == len(u.Questions)
 	for i, a := range answers {
-		right = right && a.QuestionID == u.Questions[i].ID && api.NormaliseAnswer(a.Answer) == api.NormaliseAnswer(QuestionAnswers[a.QuestionID])
+		right = right && a.QuestionID == u.Questions[i].ID && fold(a.Answer) == fold(QuestionAnswers[a.QuestionID])
 	}
 	if !right {
 		b.answerFails++
@@ -129,4 +138,15 @@ func (b *Backend) UnlockAnswers(ctx context.Context, t client.Ticket, answers []
 	v := u.Unlock
 	v.Token = ""
 	return v, nil
+}
+
+// fold is a rough stand-in for identityd's normal form of an answer
+// (lower case, letters and digits only; identityd also applies NFKC).
+func fold(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, s)
 }

@@ -1,0 +1,39 @@
+package identity
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/errs"
+)
+
+// normaliseAnswer is the form of a security answer identityd hashes and
+// compares: Unicode NFKC (full-width and composed letters as their plain
+// forms), lower case, letters and digits only. "St. Mary's" and "st marys"
+// are the same answer; how it was typed does not matter.
+func normaliseAnswer(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFKC.String(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// distinctAnswers refuses two answers that are the same once normalised:
+// one guess must not open two questions.
+func distinctAnswers(as []api.SecurityAnswer) error {
+	seen := map[string]bool{}
+	for _, a := range as {
+		n := normaliseAnswer(a.Answer)
+		if seen[n] {
+			return errs.BadRequest(api.CodeAnswersRepeated, "give a different answer to each question", nil)
+		}
+		seen[n] = true
+	}
+	return nil
+}
