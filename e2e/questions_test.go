@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,18 +39,7 @@ func TestAgentQuestions(t *testing.T) { onBothStores(t, agentQuestions) }
 
 func agentQuestions(t *testing.T, db string) {
 	needRig(t)
-	smtp := testkit.StartSMTP(t, testkit.SMTPOptions{StartTLS: true, Username: "identityd", Password: "s3cret-mail"})
-	dir := t.TempDir()
-	ca, pw := filepath.Join(dir, "smtp-ca.pem"), filepath.Join(dir, "smtp-password")
-	if err := os.WriteFile(ca, smtp.CertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(pw, []byte("s3cret-mail\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	id := testkit.StartIdentitydOn(t, db, "-smtp-host", smtp.Host, "-smtp-port", strconv.Itoa(smtp.Port),
-		"-smtp-ca-file", ca, "-smtp-user", "identityd", "-smtp-password-file", pw,
-		"-self-service-unlock", "email+questions")
+	id, smtp := startMailingIdentityd(t, db, "-self-service-unlock", "email+questions")
 	_, ch := startMonitor(t)
 	card := demoCard(t, id, testkit.DemoClinician)
 	insert(t, card, 0)
@@ -72,14 +60,7 @@ func agentQuestions(t *testing.T, db string) {
 
 	// Register four questions.
 	cmd, logs := agentCmd(t, id, "questions", "--no-gui", "--role", "Clinical Practitioner", "--accept-terms")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
+	in := startTyping(t, cmd)
 	typed := demoPasscode + "\n"
 	for _, q := range registeredAnswers {
 		typed += q.number + "\n" + q.answer + "\n"
@@ -118,7 +99,7 @@ func agentQuestions(t *testing.T, db string) {
 	}
 	out.WriteString(last + again)
 
-	secrets := []string{fresh, demoPasscode, "s3cret-mail"}
+	secrets := []string{fresh, demoPasscode, smtpPassword}
 	for _, q := range registeredAnswers {
 		secrets = append(secrets, q.answer)
 	}
@@ -174,14 +155,7 @@ func agentQuestions(t *testing.T, db string) {
 func unlockWithAnswers(t *testing.T, id *testkit.Identityd, smtp *testkit.SMTP, attempts []bool, n int, passcode string) string {
 	t.Helper()
 	cmd, logs := agentCmd(t, id, "unlock", "--no-gui")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
+	in := startTyping(t, cmd)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	seen := 0 // the questions asked so far, counted in the output

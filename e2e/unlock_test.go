@@ -32,17 +32,7 @@ func TestAgentUnlock(t *testing.T) { onBothStores(t, agentUnlock) }
 
 func agentUnlock(t *testing.T, db string) {
 	needRig(t)
-	smtp := testkit.StartSMTP(t, testkit.SMTPOptions{StartTLS: true, Username: "identityd", Password: "s3cret-mail"})
-	dir := t.TempDir()
-	ca, pw := filepath.Join(dir, "smtp-ca.pem"), filepath.Join(dir, "smtp-password")
-	if err := os.WriteFile(ca, smtp.CertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(pw, []byte("s3cret-mail\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	id := testkit.StartIdentitydOn(t, db, "-smtp-host", smtp.Host, "-smtp-port", strconv.Itoa(smtp.Port),
-		"-smtp-ca-file", ca, "-smtp-user", "identityd", "-smtp-password-file", pw)
+	id, smtp := startMailingIdentityd(t, db)
 	_, ch := startMonitor(t)
 	card := demoCard(t, id, testkit.DemoClinician)
 	insert(t, card, 0)
@@ -72,7 +62,7 @@ func agentUnlock(t *testing.T, db string) {
 	block(t)
 	out += unlockNoGUI(t, id, smtp, 2, second)
 
-	secrets := []string{first, second, strings.TrimSpace(string(oldPUK)), "s3cret-mail"}
+	secrets := []string{first, second, strings.TrimSpace(string(oldPUK)), smtpPassword}
 	msgs, err := smtp.Messages()
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +102,42 @@ func agentUnlock(t *testing.T, db string) {
 	}
 }
 
+// smtpPassword is identityd's login at the test's SMTP server.
+const smtpPassword = "s3cret-mail"
+
+// startMailingIdentityd is identityd on db sending through a real SMTP
+// server with STARTTLS and a login (the server's CA and the password in
+// files, as an operator sets them up), with more serve flags.
+func startMailingIdentityd(t *testing.T, db string, flags ...string) (*testkit.Identityd, *testkit.SMTP) {
+	t.Helper()
+	smtp := testkit.StartSMTP(t, testkit.SMTPOptions{StartTLS: true, Username: "identityd", Password: smtpPassword})
+	dir := t.TempDir()
+	ca, pw := filepath.Join(dir, "smtp-ca.pem"), filepath.Join(dir, "smtp-password")
+	if err := os.WriteFile(ca, smtp.CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pw, []byte(smtpPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id := testkit.StartIdentitydOn(t, db, append([]string{"-smtp-host", smtp.Host, "-smtp-port", strconv.Itoa(smtp.Port),
+		"-smtp-ca-file", ca, "-smtp-user", "identityd", "-smtp-password-file", pw}, flags...)...)
+	return id, smtp
+}
+
+// startTyping starts cmd with a pipe for what the test types.
+func startTyping(t *testing.T, cmd *exec.Cmd) io.WriteCloser {
+	t.Helper()
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return in
+}
+
 // block uses up the card's passcode tries from another program.
 func block(t *testing.T) {
 	t.Helper()
@@ -137,14 +163,7 @@ func unlockNoGUI(t *testing.T, id *testkit.Identityd, smtp *testkit.SMTP, n int,
 func unlockNoGUIFrom(t *testing.T, id *testkit.Identityd, code func(*testing.T, *testkit.SyncBuffer) string, passcode string) string {
 	t.Helper()
 	cmd, logs := agentCmd(t, id, "unlock", "--no-gui")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
+	in := startTyping(t, cmd)
 	io.WriteString(in, code(t, logs)+"\n"+passcode+"\n"+passcode+"\n")
 	in.Close()
 	waitExit(t, cmd, logs)

@@ -72,33 +72,13 @@ func (a *Agent) signIn(ctx context.Context, conn CardConn, id cardIdentity, pass
 			return api.Session{}, ctx.Err()
 		}
 	}
-	bctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
-	chal, err := a.backend.Challenge(bctx)
-	cancel()
+	proof, err := a.proveCard(ctx, conn, id, passcode, api.LoginDigest)
 	if err != nil {
 		return api.Session{}, err
-	}
-	nonce, err := base64.RawURLEncoding.DecodeString(chal.Nonce)
-	if err != nil {
-		return api.Session{}, err
-	}
-	digest := api.LoginDigest(nonce, a.backend.WorkstationID(), id.guid[:])
-	cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout)
-	sig, err := signLogin(cctx, conn, id, passcode, digest, a.cache, a.trace)
-	cancel()
-	if err != nil {
-		return api.Session{}, &cardStepError{err}
-	}
-	proof := api.CardProof{
-		Nonce:         chal.Nonce,
-		WorkstationID: a.backend.WorkstationID(),
-		CardGUID:      api.FormatCardGUID(id.guid[:]),
-		Certificate:   base64.StdEncoding.EncodeToString(id.cert.Raw),
-		Signature:     base64.StdEncoding.EncodeToString(sig),
 	}
 	// Not cancelled by a removal: the backend may commit the session
 	// whatever we do, and only a reply tells us which one to end.
-	bctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), a.cfg.BackendTimeout)
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.BackendTimeout)
 	defer cancel()
 	if parked == nil || parked.suspendE != nil {
 		return a.backend.Login(bctx, proof)
@@ -109,6 +89,39 @@ func (a *Agent) signIn(ctx context.Context, conn CardConn, id cardIdentity, pass
 		return api.Session{}, errNotResumable
 	}
 	return sess, err
+}
+
+// proveCard is a fresh card proof: a challenge from identityd, the
+// passcode verified on the card and the challenge signed with the 9A key
+// over digestOf's digest (login, or another use with a domain of its own).
+// A failure of the card's part is a *cardStepError; passcode is wiped.
+func (a *Agent) proveCard(ctx context.Context, conn CardConn, id cardIdentity, passcode []byte,
+	digestOf func(nonce []byte, workstationID string, cardGUID []byte) []byte) (api.CardProof, error) {
+	defer clear(passcode)
+	bctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
+	chal, err := a.backend.Challenge(bctx)
+	cancel()
+	if err != nil {
+		return api.CardProof{}, err
+	}
+	nonce, err := base64.RawURLEncoding.DecodeString(chal.Nonce)
+	if err != nil {
+		return api.CardProof{}, err
+	}
+	ws := a.backend.WorkstationID()
+	cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout)
+	sig, err := signLogin(cctx, conn, id, passcode, digestOf(nonce, ws, id.guid[:]), a.cache, a.trace)
+	cancel()
+	if err != nil {
+		return api.CardProof{}, &cardStepError{err}
+	}
+	return api.CardProof{
+		Nonce:         chal.Nonce,
+		WorkstationID: ws,
+		CardGUID:      api.FormatCardGUID(id.guid[:]),
+		Certificate:   base64.StdEncoding.EncodeToString(id.cert.Raw),
+		Signature:     base64.StdEncoding.EncodeToString(sig),
+	}, nil
 }
 
 // signFailed reacts to a failed VERIFY or signature.

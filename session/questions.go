@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"slices"
 	"time"
@@ -146,28 +145,13 @@ func (a *Agent) registerQuestions(answers []api.SecurityAnswer, passcode []byte)
 		})
 	}
 	step(a, ctx, func(ctx context.Context) (api.QuestionsRegistration, error) {
-		defer clear(passcode)
-		bctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
-		chal, err := a.backend.Challenge(bctx)
-		cancel()
+		proof, err := a.proveCard(ctx, conn, id, passcode, api.QuestionsDigest)
 		if err != nil {
 			return api.QuestionsRegistration{}, err
-		}
-		nonce, err := base64.RawURLEncoding.DecodeString(chal.Nonce)
-		if err != nil {
-			return api.QuestionsRegistration{}, err
-		}
-		cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout)
-		sig, err := signLogin(cctx, conn, id, passcode, api.QuestionsDigest(nonce, a.backend.WorkstationID(), id.guid[:]), a.cache, a.trace)
-		cancel()
-		if err != nil {
-			return api.QuestionsRegistration{}, &cardStepError{err}
 		}
 		sending()
-		proof := api.CardProof{Nonce: chal.Nonce, WorkstationID: a.backend.WorkstationID(), CardGUID: api.FormatCardGUID(id.guid[:]),
-			Certificate: base64.StdEncoding.EncodeToString(id.cert.Raw), Signature: base64.StdEncoding.EncodeToString(sig)}
 		// The send is not cut short by a removal: the code may be on its way.
-		bctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), a.cfg.BackendTimeout+questionsSendBudget)
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.BackendTimeout+questionsSendBudget)
 		defer cancel()
 		return a.backend.RegisterQuestions(bctx, ticket, proof, answers)
 	}, func(r api.QuestionsRegistration, err error) {

@@ -32,3 +32,14 @@ func (q *question) answer(send func(question uint64), typed ...[]byte) {
 	}
 	send(n)
 }
+
+// sendCode sends what e holds (an emailed code) to send, once per
+// question, and empties e; an empty field sends nothing.
+func (q *question) sendCode(e *passEntry, send func(question uint64, code []byte)) {
+	if e.Text == "" {
+		return
+	}
+	b := []byte(e.Text)
+	e.clear()
+	q.answer(func(n uint64) { send(n, b) }, b)
+}

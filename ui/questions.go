@@ -227,14 +227,7 @@ func (p *questionsPopup) send() {
 	p.q.answer(func(q uint64) { p.sess.SubmitQuestions(q, ids, answers, passcode) }, passcode)
 }
 
-func (p *questionsPopup) sendCode() {
-	if p.code.Text == "" {
-		return
-	}
-	b := []byte(p.code.Text)
-	p.code.clear()
-	p.q.answer(func(q uint64) { p.sess.SubmitQuestionsCode(q, b) }, b)
-}
+func (p *questionsPopup) sendCode() { p.q.sendCode(p.code, p.sess.SubmitQuestionsCode) }
 
 func (p *questionsPopup) clear() {
 	p.passcode.clear()

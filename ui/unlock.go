@@ -230,14 +230,7 @@ func (v *unlockView) sendAnswers() {
 	v.q.answer(func(q uint64) { v.sess.SubmitUnlockAnswers(q, answers) })
 }
 
-func (v *unlockView) sendCode() {
-	if v.code.Text == "" {
-		return
-	}
-	b := []byte(v.code.Text)
-	v.code.clear()
-	v.q.answer(func(q uint64) { v.sess.SubmitUnlockCode(q, b) }, b)
-}
+func (v *unlockView) sendCode() { v.q.sendCode(v.code, v.sess.SubmitUnlockCode) }
 
 func (v *unlockView) sendPasscode() {
 	next, again := []byte(v.next.Text), []byte(v.again.Text)
