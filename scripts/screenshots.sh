@@ -118,7 +118,7 @@ wait_screen active
 code() { tr -d '\r' <"$(ls -t "$work"/mailbox/*.eml | head -1)" | grep -o -E '^ +[0-9]{8} *$' | tr -d ' '; }
 # Security questions: four chosen with the arrow keys (Right picks the next question), each answered.
 declare -A answer=([q01]="Biscuit" [q03]="Mill Lane" [q07]="St Albans" [q13]="Hillside Primary")
-xdotool key Tab Tab space # Security questions…, after Change passcode
+xdotool key Tab space # Security questions…: Change passcode keeps the focus once its popup closes
 wait_screen questions
 for n in 1 3 7 13; do
 	for _ in $(seq "$n"); do xdotool key Right; done

@@ -13,19 +13,23 @@ import (
 	"github.com/cardagent/cardagent/wording"
 )
 
-// questionsPopup registers security questions over the active session:
+// questionsView registers security questions from the active session (a
+// page of its own: four questions and their answers need the room, and it
+// scrolls in a small window):
 // four questions chosen from the catalogue, an answer to each and the
 // passcode (ScreenQuestions), the emailed code (ScreenQuestionsCode), the
 // card or identityd at work (ScreenSavingQuestions), done
 // (ScreenQuestionsSaved) or why not (ScreenQuestionsFailed). The session
 // checks everything typed.
-type questionsPopup struct {
+type questionsView struct {
 	sess Session
 	q    question
 
-	pop        *widget.PopUp
+	root       fyne.CanvasObject
+	focusOn    fyne.Focusable // where the keyboard goes on this screen
 	explain    *widget.Label
 	registered *widget.Label
+	answersTip *widget.Label
 	picks      [session.QuestionsToRegister]*widget.Select
 	answers    [session.QuestionsToRegister]*passEntry
 	form       *fyne.Container
@@ -48,13 +52,15 @@ type questionsPopup struct {
 	retry      *widget.Button
 
 	catalogue []session.SecurityQuestion // as last rendered: what each Select's options stand for
+	canvas    fyne.Canvas                // the window's, known from the first focus: Enter moves on
 }
 
-func newQuestionsPopup(sess Session, c fyne.Canvas) *questionsPopup {
-	p := &questionsPopup{
+func newQuestionsView(sess Session) *questionsView {
+	p := &questionsView{
 		sess:       sess,
 		explain:    newText(wording.QuestionsExplain),
 		registered: newCaption(""),
+		answersTip: newCaption(wording.QuestionsAnswersHint),
 		tries:      newText(""),
 		passcode:   newPassEntry(),
 		codeText:   newText(""),
@@ -74,9 +80,9 @@ func newQuestionsPopup(sess Session, c fyne.Canvas) *questionsPopup {
 	}
 	for i := range p.answers[:len(p.answers)-1] {
 		next := p.picks[i+1] // Enter goes on as Tab does: the next question, then its answer
-		p.answers[i].OnSubmitted = func(string) { c.Focus(next) }
+		p.answers[i].OnSubmitted = func(string) { p.focusNow(next) }
 	}
-	p.answers[len(p.answers)-1].OnSubmitted = func(string) { c.Focus(p.passcode) }
+	p.answers[len(p.answers)-1].OnSubmitted = func(string) { p.focusNow(p.passcode) }
 	p.passcode.PlaceHolder = ""
 	p.passcode.OnSubmitted = func(string) { p.send() }
 	p.code.Password = false // a one-time code, typed from the email: seeing it helps
@@ -94,12 +100,12 @@ func newQuestionsPopup(sess Session, c fyne.Canvas) *questionsPopup {
 	p.passBox = container.New(layout.NewFormLayout(), widget.NewLabel(wording.QuestionsPasscode), p.passcode)
 	p.codeBox = container.New(layout.NewFormLayout(), widget.NewLabel(wording.UnlockCodeLabel), p.code)
 	p.working = container.NewVBox(p.workText, widget.NewProgressBarInfinite())
-	content := container.NewVBox(
+	p.root = page(wide,
 		newHeading(wording.TitleQuestions),
 		p.explain,
 		p.registered,
 		p.form,
-		newCaption(wording.QuestionsAnswersHint),
+		p.answersTip,
 		p.tries,
 		p.passBox,
 		p.codeText,
@@ -111,20 +117,14 @@ func newQuestionsPopup(sess Session, c fyne.Canvas) *questionsPopup {
 		p.fix,
 		container.NewHBox(layout.NewSpacer(), p.cancel, p.close, p.retry, p.save, p.confirm),
 	)
-	p.pop = widget.NewModalPopUp(container.New(fixedWidth{wide}, content), c)
 	return p
 }
 
-// render shows the popup for a security questions screen and hides it
-// otherwise; the fields are emptied whenever the question changes.
-func (p *questionsPopup) render(st session.State, c fyne.Canvas) {
-	if !st.Screen.Questions() {
-		if p.pop.Visible() {
-			p.clear()
-			p.pop.Hide()
-		}
-		return
-	}
+func (p *questionsView) content() fyne.CanvasObject { return p.root }
+
+// render shows a security questions screen; the fields are emptied
+// whenever the question changes.
+func (p *questionsView) render(st session.State) {
 	asking := st.Screen == session.ScreenQuestions
 	askCode := st.Screen == session.ScreenQuestionsCode
 	newQuestion := (asking || askCode) && st.Question != p.q.asked
@@ -146,6 +146,7 @@ func (p *questionsPopup) render(st session.State, c fyne.Canvas) {
 	showIf(p.explain, asking)
 	setText(p.registered, registered)
 	showIf(p.form, asking)
+	showIf(p.answersTip, asking)
 	setText(p.tries, tries)
 	showIf(p.passBox, asking)
 	setText(p.codeText, sent)
@@ -161,30 +162,46 @@ func (p *questionsPopup) render(st session.State, c fyne.Canvas) {
 	done := st.Screen == session.ScreenQuestionsSaved || st.Screen == session.ScreenQuestionsFailed
 	showIf(p.close, done)
 	showIf(p.retry, st.Screen == session.ScreenQuestionsFailed && st.Retryable)
-	if !p.pop.Visible() {
-		p.pop.Show()
-	}
 	switch {
 	case newQuestion && asking:
 		p.passcode.clear()
+		p.focusOn = p.picks[0]
 		if p.picks[0].SelectedIndex() >= 0 {
-			c.Focus(p.answers[0]) // the questions chosen before are offered again
-		} else {
-			c.Focus(p.picks[0])
+			p.focusOn = p.answers[0] // the questions chosen before are offered again
 		}
 	case newQuestion && askCode:
 		p.code.clear()
-		c.Focus(p.code)
+		p.focusOn = p.code
+	case done && st.Retryable:
+		p.focusOn = p.retry
 	case done:
-		if c.Focused() != p.close && c.Focused() != p.retry {
-			c.Focus(p.close)
-		}
+		p.focusOn = p.close
+	case !asking && !askCode:
+		p.focusOn = nil
 	}
 }
 
+// focus puts the keyboard where this screen wants it, once per screen.
+func (p *questionsView) focus(c fyne.Canvas) {
+	p.canvas = c
+	if p.focusOn != nil {
+		p.focusNow(p.focusOn)
+		p.focusOn = nil // then the user moves it
+	}
+}
+
+func (p *questionsView) focusNow(o fyne.Focusable) {
+	if p.canvas != nil && p.canvas.Focused() != o {
+		p.canvas.Focus(o)
+	}
+}
+
+// leave empties the fields when another screen takes over.
+func (p *questionsView) leave() { p.clear() }
+
 // setCatalogue fills the four choices; on a new question they show the
 // questions chosen last (after a wrong passcode) or those registered.
-func (p *questionsPopup) setCatalogue(qp *session.QuestionsPrompt, reset bool) {
+func (p *questionsView) setCatalogue(qp *session.QuestionsPrompt, reset bool) {
 	texts := make([]string, len(qp.Catalogue))
 	for i, q := range qp.Catalogue {
 		texts[i] = q.Text
@@ -213,7 +230,7 @@ func (p *questionsPopup) setCatalogue(qp *session.QuestionsPrompt, reset bool) {
 
 // send is Save or Enter in the passcode: the choice, the answers and the
 // passcode go to the session (which checks them, and wipes the passcode).
-func (p *questionsPopup) send() {
+func (p *questionsView) send() {
 	ids, answers := make([]string, 0, len(p.picks)), make([]string, 0, len(p.picks))
 	for i, s := range p.picks {
 		id := ""
@@ -227,9 +244,9 @@ func (p *questionsPopup) send() {
 	p.q.answer(func(q uint64) { p.sess.SubmitQuestions(q, ids, answers, passcode) }, passcode)
 }
 
-func (p *questionsPopup) sendCode() { p.q.sendCode(p.code, p.sess.SubmitQuestionsCode) }
+func (p *questionsView) sendCode() { p.q.sendCode(p.code, p.sess.SubmitQuestionsCode) }
 
-func (p *questionsPopup) clear() {
+func (p *questionsView) clear() {
 	p.passcode.clear()
 	p.code.clear()
 	for _, a := range p.answers {

@@ -42,7 +42,7 @@ type Session interface {
 	SubmitUnlockPasscode(question uint64, next, again []byte) // takes ownership; the session wipes them
 	SubmitUnlockAnswers(question uint64, answers []string)
 	CloseUnlock()
-	// The security questions popup.
+	// The security questions screen (from the active session).
 	OpenQuestions()
 	SubmitQuestions(question uint64, ids, answers []string, passcode []byte) // takes ownership of passcode; the session wipes it
 	SubmitQuestionsCode(question uint64, code []byte)                        // takes ownership; the session wipes it
@@ -97,7 +97,7 @@ type UI struct {
 	unlock                       *unlockView
 	renew                        *renewPopup
 	passcodeChange               *passcodePopup
-	questions                    *questionsPopup
+	questions                    *questionsView
 
 	current view
 	state   session.State
@@ -135,7 +135,7 @@ func New(app fyne.App, sess Session) *UI {
 	u.win.SetContent(container.NewBorder(u.chrome.header, u.chrome.footer, nil, nil, u.body))
 	u.renew = newRenewPopup(sess, u.win.Canvas())
 	u.passcodeChange = newPasscodePopup(sess, u.win.Canvas())
-	u.questions = newQuestionsPopup(sess, u.win.Canvas())
+	u.questions = newQuestionsView(sess)
 	u.win.Resize(fyne.NewSize(960, 680))
 
 	u.tray = newTray(u)
@@ -201,6 +201,9 @@ func (u *UI) viewFor(s session.Screen) view {
 		if s.Unlocking() {
 			return u.unlock
 		}
+		if s.Questions() {
+			return u.questions
+		}
 		if s.OverSession() { // the renewal and passcode popups sit over the session
 			return u.active
 		}
@@ -230,12 +233,12 @@ func (u *UI) apply(st session.State) {
 			u.win.Show()
 		}
 	}
-	if f, ok := v.(focuser); ok && !st.Screen.OverSession() {
+	// Under a popup (renewal, passcode change) the view keeps off the keyboard.
+	if f, ok := v.(focuser); ok && (!st.Screen.OverSession() || st.Screen.Questions()) {
 		f.focus(u.win.Canvas())
 	}
 	u.renew.render(st, u.win.Canvas())
 	u.passcodeChange.render(st, u.win.Canvas())
-	u.questions.render(st, u.win.Canvas())
 
 	u.chrome.render(st)
 	if st.Demo != prev.Demo || u.win.Title() == "" {

@@ -651,7 +651,7 @@ func TestUnlockQuestionsScreen(t *testing.T) {
 	}
 }
 
-// TestQuestionsPopup: the popup opens from the active screen's button; the
+// TestQuestionsPopup: the screen opens from the active screen's button; the
 // registered questions are preselected; the choice, answers and passcode go
 // to the session once; the code step, done and a refusal show in turn.
 func TestQuestionsPopup(t *testing.T) {
@@ -666,8 +666,8 @@ func TestQuestionsPopup(t *testing.T) {
 	test.Tap(u.active.secure)
 	u.apply(st)
 	p := u.questions
-	if !p.pop.Visible() || !p.form.Visible() || p.codeBox.Visible() || p.registered.Text == wording.QuestionsNone {
-		t.Fatalf("popup: visible %v, form %v, registered %q", p.pop.Visible(), p.form.Visible(), p.registered.Text)
+	if u.current != p || !p.form.Visible() || p.codeBox.Visible() || p.registered.Text == wording.QuestionsNone {
+		t.Fatalf("questions: shown %v, form %v, registered %q", u.current == p, p.form.Visible(), p.registered.Text)
 	}
 	for i, id := range st.Questions.Registered {
 		if j := p.picks[i].SelectedIndex(); j < 0 || st.Questions.Catalogue[j].ID != id {
@@ -713,7 +713,7 @@ func TestQuestionsPopup(t *testing.T) {
 	}
 	test.Tap(p.close)
 	u.apply(sample(t, "active"))
-	if p.pop.Visible() {
-		t.Error("the popup stays over the active screen")
+	if u.current != u.active {
+		t.Error("the active screen does not come back")
 	}
 }

@@ -335,13 +335,13 @@ const (
 	AnswerShape            = "Each answer needs at least 3 letters or digits."
 )
 
-// UnlockAnswersWrong is the notice after wrong answers; left counts the
-// attempts before only a face-to-face unlock is possible.
+// UnlockAnswersWrong is the notice after wrong answers; the attempts left
+// before only a face-to-face unlock is possible are shown beside it.
 func UnlockAnswersWrong(left int) string {
 	if left == 1 {
 		return "Those answers are not the ones you registered. One more wrong attempt and only your Local Smartcard Administrator can unlock the card."
 	}
-	return fmt.Sprintf("Those answers are not the ones you registered. %d attempts left.", left)
+	return "Those answers are not the ones you registered."
 }
 
 // Why an unlock with questions did not happen.
