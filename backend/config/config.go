@@ -137,6 +137,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	})
 	fs.IntVar(&p.UnlockPerCardPerHour, "unlock-per-card-per-hour", p.UnlockPerCardPerHour, "unlock code requests a card may make in an hour")
 	fs.IntVar(&p.UnlockPerUserPerDay, "unlock-per-user-per-day", p.UnlockPerUserPerDay, "unlock code requests a user may make in a day")
+	fs.IntVar(&p.UnlockPerAddressPerHour, "unlock-per-address-per-hour", p.UnlockPerAddressPerHour, "unlock requests one client address may make in an hour (per instance)")
 	fs.DurationVar(&p.TermsResignInterval, "terms-resign", p.TermsResignInterval, "terms must be re-accepted after this long (0: only new versions)")
 	fs.DurationVar(&p.SessionLifetime, "session-lifetime", p.SessionLifetime, "session lifetime")
 	fs.DurationVar(&p.RoleIdleLimit, "role-idle-limit", p.RoleIdleLimit, "a session that chose no role ends after this long unused")

@@ -41,7 +41,7 @@ func answerOf(id string, right bool) api.SecurityAnswer {
 
 func questionsPolicy(c *config.Config) {
 	c.Policy.SelfServiceUnlock = policy.UnlockEmailQuestions
-	c.Policy.UnlockPerCardPerHour, c.Policy.UnlockPerUserPerDay = 100, 100
+	c.Policy.UnlockPerCardPerHour, c.Policy.UnlockPerUserPerDay, c.Policy.UnlockPerAddressPerHour = 100, 100, 100
 }
 
 // registerQuestions registers answers for Ada in a new session on cl and

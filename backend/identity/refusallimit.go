@@ -26,28 +26,23 @@ const (
 	RefusalSummaryInterval = 10 * time.Second
 
 	refusalAddrs      = 10000 // addresses tracked at once
-	overflowAddr      = "*"   // the shared bucket once refusalAddrs are tracked
 	summaryAddrsShown = 3
 )
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
 
 // refusalLimiter decides which refusals are written one by one.
 type refusalLimiter struct {
 	now func() time.Time // real time (with its monotonic reading), not the service's clock
 
 	mu         sync.Mutex
-	buckets    map[string]*bucket
+	buckets    *addressBuckets
 	suppressed map[string]int64 // by address, since the last summary
 	byCode     map[string]int64
 	since      time.Time
 }
 
 func newRefusalLimiter(now func() time.Time) *refusalLimiter {
-	return &refusalLimiter{now: now, buckets: map[string]*bucket{}, suppressed: map[string]int64{}, byCode: map[string]int64{}}
+	return &refusalLimiter{now: now, buckets: newAddressBuckets(RefusalAuditBurst, RefusalAuditRate, refusalAddrs),
+		suppressed: map[string]int64{}, byCode: map[string]int64{}}
 }
 
 // allow reports whether a refusal from addr is written as its own record;
@@ -60,11 +55,7 @@ func (l *refusalLimiter) allow(addr, code string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	b := l.bucket(addr, now)
-	b.tokens = refill(b, now)
-	b.at = now
-	if b.tokens >= 1 {
-		b.tokens--
+	if l.buckets.take(addr, now) {
 		return true
 	}
 	if len(l.suppressed) == 0 {
@@ -73,37 +64,6 @@ func (l *refusalLimiter) allow(addr, code string) bool {
 	l.suppressed[addr]++
 	l.byCode[code]++
 	return false
-}
-
-// refill is what b holds at now (never less than it held: a clock set
-// back refills nothing).
-func refill(b *bucket, now time.Time) float64 {
-	return min(RefusalAuditBurst, b.tokens+max(0, now.Sub(b.at).Seconds())*RefusalAuditRate)
-}
-
-// bucket finds or makes addr's bucket, keeping the map bounded: when full,
-// buckets that have refilled are forgotten (they hold nothing a new one
-// would not); if none has, new addresses share one bucket.
-func (l *refusalLimiter) bucket(addr string, now time.Time) *bucket {
-	if b, ok := l.buckets[addr]; ok {
-		return b
-	}
-	if len(l.buckets) >= refusalAddrs {
-		for a, b := range l.buckets {
-			if refill(b, now) >= RefusalAuditBurst {
-				delete(l.buckets, a)
-			}
-		}
-		if len(l.buckets) >= refusalAddrs {
-			addr = overflowAddr
-			if b, ok := l.buckets[addr]; ok {
-				return b
-			}
-		}
-	}
-	b := &bucket{tokens: RefusalAuditBurst, at: now}
-	l.buckets[addr] = b
-	return b
 }
 
 // take returns the summary record of the refusals counted so far and

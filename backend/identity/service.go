@@ -36,6 +36,7 @@ type Service struct {
 	unlockKey    []byte     // keys the hashes of unlock codes
 	codes        CodeSender // delivers unlock codes; nil: no self-service unlock
 	answers      answerHasher
+	unlockAddrs  *unlockAddrLimit
 	mgmt         *cardkeys.Deriver
 	now          func() time.Time
 	log          *slog.Logger
@@ -126,6 +127,7 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (*Service, erro
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	svc.unlockAddrs = newUnlockAddrLimit(cfg.Policy.UnlockPerAddressPerHour)
 	if err := svc.open(ctx); err != nil {
 		if svc.ownsStore {
 			svc.store.Close()

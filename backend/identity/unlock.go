@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cardagent/cardagent/api"
@@ -94,6 +95,10 @@ func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m M
 	if s.policy.SelfServiceUnlock == policy.UnlockOff || s.codes == nil {
 		return nil, s.refuse(ctx, rec, errs.Forbidden(api.CodeUnlockNotAvailable,
 			"self-service unlock is not offered here: ask your Local Smartcard Administrator to unlock the card with you", nil))
+	}
+	if !s.unlockAddrs.allow(m.RemoteAddr, s.now()) {
+		return nil, s.refuse(ctx, rec, errs.New(http.StatusTooManyRequests, api.CodeUnlockRateLimited,
+			"too many unlocks were asked for from this address: try again later, or ask your Local Smartcard Administrator", nil))
 	}
 	id, token, err := newSessionSecrets()
 	if err != nil {
@@ -196,7 +201,7 @@ func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m M
 }
 
 // sendUnlockCode emails an unlock's code, which u holds the hash of. If it
-// cannot be sent the unlock is voided: nobody has its code.
+// cannot be sent the unlock ends unsent: nobody has its code.
 func (s *Service) sendUnlockCode(ctx context.Context, u store.Unlock, user store.User, code, action string, m Meta) error {
 	mail := UnlockCode{To: user.Email, Mobile: user.Mobile, Holder: user.Name, Card: u.CardGUID[len(u.CardGUID)-8:],
 		Code: code, ValidUntil: u.CodeExpiresAt}
@@ -204,7 +209,7 @@ func (s *Service) sendUnlockCode(ctx context.Context, u store.Unlock, user store
 	if err == nil {
 		return nil
 	}
-	s.voidUnlock(ctx, u, store.UnlockCodeSent)
+	s.unsentUnlock(ctx, u, store.UnlockCodeSent)
 	rec := s.record(action, m, u.WorkstationID)
 	rec.CardGUID, rec.UserID, rec.Detail = u.CardGUID, user.ID, withUnlock(rec.Detail, u.ID)
 	return s.refuse(ctx, rec, errs.New(http.StatusServiceUnavailable, api.CodeUnlockSendFailed,
@@ -217,6 +222,33 @@ func (s *Service) sendCode(ctx context.Context, c UnlockCode) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), codeSendBudget)
 	defer cancel()
 	return s.codes.SendUnlockCode(sctx, c)
+}
+
+// unlockAddrLimit bounds unlock requests per client address: anyone can
+// name a GUID, and one host must not cycle through many holders' cards
+// (their per-card and per-user limits would each still allow it). Per
+// instance, on the service's clock.
+type unlockAddrLimit struct {
+	mu sync.Mutex
+	b  *addressBuckets
+}
+
+func newUnlockAddrLimit(perHour int) *unlockAddrLimit {
+	return &unlockAddrLimit{b: newAddressBuckets(float64(perHour), float64(perHour)/3600, unlockAddrs)}
+}
+
+// unlockAddrs is how many addresses the limit tracks at once.
+const unlockAddrs = 10000
+
+// allow spends one of addr's requests (an admin command, with no address,
+// is never limited).
+func (l *unlockAddrLimit) allow(addr string, now time.Time) bool {
+	if l == nil || addr == "" {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.take(addr, now)
 }
 
 // codeSendBudget bounds sending one code (an SMTP session).
@@ -464,9 +496,11 @@ func (s *Service) authUnlock(ctx context.Context, tx store.Tx, id string, a Auth
 	return u, card, unlockCardRefusal(card.State)
 }
 
-// voidUnlock ends an unlock that cannot go on (its code was never sent).
-func (s *Service) voidUnlock(ctx context.Context, u store.Unlock, from store.UnlockState) {
-	u.State, u.UpdatedAt = store.UnlockVoid, s.now()
+// unsentUnlock ends an unlock whose code was never sent: it cannot go on,
+// and it does not count against the holder's rate limits (a mail server
+// that is down must not use up the day's requests).
+func (s *Service) unsentUnlock(ctx context.Context, u store.Unlock, from store.UnlockState) {
+	u.State, u.UpdatedAt = store.UnlockUnsent, s.now()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditBudget(ctx))
 	defer cancel()
 	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.UpdateUnlock(ctx, u, from) }); err != nil {

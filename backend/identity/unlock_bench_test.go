@@ -14,7 +14,7 @@ import (
 func benchUnlock(b *testing.B) (*world, *client.Client, *mailbox) {
 	box := &mailbox{}
 	w := startWithOptions(b, "sqlite:"+b.TempDir()+"/identityd.db", testenvOptions(box, func(c *config.Config) {
-		c.Policy.UnlockPerCardPerHour, c.Policy.UnlockPerUserPerDay = 1<<30, 1<<30
+		c.Policy.UnlockPerCardPerHour, c.Policy.UnlockPerUserPerDay, c.Policy.UnlockPerAddressPerHour = 1<<30, 1<<30, 1<<30
 	}))
 	return w, w.env.Client("bench-ws"), box
 }
@@ -60,7 +60,7 @@ func BenchmarkUnlockAnswers(b *testing.B) {
 	box := &mailbox{}
 	w := startWithOptions(b, "sqlite:"+b.TempDir()+"/identityd.db", testenvOptions(box, func(c *config.Config) {
 		questionsPolicy(c)
-		c.Policy.UnlockPerCardPerHour, c.Policy.UnlockPerUserPerDay = 1<<30, 1<<30
+		c.Policy.UnlockPerCardPerHour, c.Policy.UnlockPerUserPerDay, c.Policy.UnlockPerAddressPerHour = 1<<30, 1<<30, 1<<30
 	}))
 	cl := w.env.Client("bench-ws")
 	ctx := context.Background()

@@ -172,7 +172,7 @@ func unlockToPUK(t *testing.T, w *world, cl *client.Client, box *mailbox, card *
 func TestUnlockRefusals(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db string) {
 		box := &mailbox{}
-		w := startUnlock(t, db, box, func(c *config.Config) { c.Policy.UnlockPerCardPerHour = 100 })
+		w := startUnlock(t, db, box, func(c *config.Config) { c.Policy.UnlockPerCardPerHour, c.Policy.UnlockPerAddressPerHour = 100, 100 })
 		ctx := context.Background()
 		cl := w.env.Client("ward-7-pc-3")
 		request := func() client.Ticket {
@@ -301,6 +301,14 @@ func TestUnlockLimits(t *testing.T) {
 		})
 		ctx := context.Background()
 		cl := w.env.Client("ward-7-pc-3")
+		// Codes that could not be sent do not count (a mail server that is
+		// down must not use up the holder's requests).
+		box.fail = errors.New("smtp: connection refused")
+		for range 3 {
+			_, err := cl.RequestUnlock(ctx, w.ada.GUID)
+			wantCode(t, err, http.StatusServiceUnavailable, api.CodeUnlockSendFailed)
+		}
+		box.fail = nil
 		for range 2 {
 			if _, err := cl.RequestUnlock(ctx, w.ada.GUID); err != nil {
 				t.Fatal(err)
@@ -333,4 +341,28 @@ func TestUnlockLimits(t *testing.T) {
 			t.Fatal("a code went to an address outside the allowed domains")
 		}
 	})
+}
+
+// TestUnlockPerAddress: one client address may ask for so many unlocks an
+// hour, whichever cards it names (anyone can name a GUID); as the hour
+// goes by, it may again.
+func TestUnlockPerAddress(t *testing.T) {
+	box := &mailbox{}
+	w := startUnlock(t, "sqlite:"+t.TempDir()+"/identityd.db", box, func(c *config.Config) { c.Policy.UnlockPerAddressPerHour = 3 })
+	ctx := context.Background()
+	cl := w.env.Client("ward-7-pc-3")
+	for _, g := range [][]byte{w.ada.GUID, w.sam.GUID, w.adaR.GUID} {
+		if _, err := cl.RequestUnlock(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := cl.RequestUnlock(ctx, w.sam.GUID)
+	wantCode(t, err, http.StatusTooManyRequests, api.CodeUnlockRateLimited)
+	if rec := lastAudit(t, w.env.Store); rec.Outcome != string(api.CodeUnlockRateLimited) || rec.ClientAddr == "" {
+		t.Fatalf("audit %+v", rec)
+	}
+	w.clock.Advance(21 * time.Minute) // a third of the hour: one request back
+	if _, err := cl.RequestUnlock(ctx, w.sam.GUID); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -22,29 +22,33 @@ const (
 // Policy is every configurable rule. The zero value is not useful: start
 // from Default.
 type Policy struct {
-	PasscodeMinLength      int
-	PasscodeMaxLength      int
-	PasscodeDigitsOnly     bool
-	PasscodeRetries        int
-	PasscodeRefuseSimple   bool          // a new passcode must not be 111111, 123456, 8765…
-	PasscodeRefuseCurrent  bool          // a new passcode must differ from the current one
-	RenewalWindow          time.Duration // self-renewal allowed this close to expiry
-	SponsorRenewalWindow   time.Duration // a sponsor may renew this close to expiry
-	CertificateValidity    time.Duration
-	RenewalsBeforeRA       int              // every Nth renewal needs an RA in person
-	RenewalOpenTTL         time.Duration    // an opened renewal nobody touched expires after this long
-	RenewalKeyAlgorithm    api.KeyAlgorithm // the key pairs a renewal generates on the card
-	SelfServiceUnlock      string
-	UnlockCodeLifetime     time.Duration
-	UnlockAttempts         int           // wrong codes (or failed security questions) before face to face only
-	UnlockEmailDomains     []string      // only addresses in these domains (or their subdomains) receive codes
-	UnlockPerCardPerHour   int           // code requests a card may make in an hour
-	UnlockPerUserPerDay    int           // code requests a user may make in a day, all cards
-	TermsResignInterval    time.Duration // 0: only when a new version is published
-	SessionLifetime        time.Duration
-	RoleIdleLimit          time.Duration // a session that chose no role ends after this long unused
-	SessionLockPersistence bool
-	ChallengeLifetime      time.Duration
+	PasscodeMinLength     int
+	PasscodeMaxLength     int
+	PasscodeDigitsOnly    bool
+	PasscodeRetries       int
+	PasscodeRefuseSimple  bool          // a new passcode must not be 111111, 123456, 8765…
+	PasscodeRefuseCurrent bool          // a new passcode must differ from the current one
+	RenewalWindow         time.Duration // self-renewal allowed this close to expiry
+	SponsorRenewalWindow  time.Duration // a sponsor may renew this close to expiry
+	CertificateValidity   time.Duration
+	RenewalsBeforeRA      int              // every Nth renewal needs an RA in person
+	RenewalOpenTTL        time.Duration    // an opened renewal nobody touched expires after this long
+	RenewalKeyAlgorithm   api.KeyAlgorithm // the key pairs a renewal generates on the card
+	SelfServiceUnlock     string
+	UnlockCodeLifetime    time.Duration
+	UnlockAttempts        int      // wrong codes (or failed security questions) before face to face only
+	UnlockEmailDomains    []string // only addresses in these domains (or their subdomains) receive codes
+	UnlockPerCardPerHour  int      // code requests a card may make in an hour
+	UnlockPerUserPerDay   int      // code requests a user may make in a day, all cards
+	// UnlockPerAddressPerHour bounds unlock requests from one client
+	// address (anyone can name a GUID: one host must not cycle through
+	// many holders' cards), per identityd instance.
+	UnlockPerAddressPerHour int
+	TermsResignInterval     time.Duration // 0: only when a new version is published
+	SessionLifetime         time.Duration
+	RoleIdleLimit           time.Duration // a session that chose no role ends after this long unused
+	SessionLockPersistence  bool
+	ChallengeLifetime       time.Duration
 }
 
 const day = 24 * time.Hour
@@ -60,23 +64,24 @@ func Default() Policy {
 		PasscodeRetries:   3,
 		// Changing to the same passcode changes nothing and uses the card's
 		// write; the seeds set no rule against simple ones, so that is opt-in.
-		PasscodeRefuseCurrent: true,
-		RenewalWindow:         90 * day,
-		SponsorRenewalWindow:  30 * day,
-		CertificateValidity:   730 * day,
-		RenewalsBeforeRA:      3,
-		RenewalOpenTTL:        15 * time.Minute,
-		RenewalKeyAlgorithm:   api.KeyECCP256,
-		SelfServiceUnlock:     UnlockEmail,
-		UnlockCodeLifetime:    15 * time.Minute,
-		UnlockAttempts:        3,
-		UnlockEmailDomains:    []string{"nhs.net", "nhs.uk", "gov.uk", "mod.uk"},
-		UnlockPerCardPerHour:  3,
-		UnlockPerUserPerDay:   10,
-		TermsResignInterval:   365 * day,
-		SessionLifetime:       12 * time.Hour,
-		RoleIdleLimit:         5 * time.Minute,
-		ChallengeLifetime:     60 * time.Second,
+		PasscodeRefuseCurrent:   true,
+		RenewalWindow:           90 * day,
+		SponsorRenewalWindow:    30 * day,
+		CertificateValidity:     730 * day,
+		RenewalsBeforeRA:        3,
+		RenewalOpenTTL:          15 * time.Minute,
+		RenewalKeyAlgorithm:     api.KeyECCP256,
+		SelfServiceUnlock:       UnlockEmail,
+		UnlockCodeLifetime:      15 * time.Minute,
+		UnlockAttempts:          3,
+		UnlockEmailDomains:      []string{"nhs.net", "nhs.uk", "gov.uk", "mod.uk"},
+		UnlockPerCardPerHour:    3,
+		UnlockPerUserPerDay:     10,
+		UnlockPerAddressPerHour: 20,
+		TermsResignInterval:     365 * day,
+		SessionLifetime:         12 * time.Hour,
+		RoleIdleLimit:           5 * time.Minute,
+		ChallengeLifetime:       60 * time.Second,
 	}
 }
 
@@ -103,7 +108,7 @@ func (p *Policy) Validate() error {
 		return fmt.Errorf("policy: self-service unlock %q is not off, email or email+questions", p.SelfServiceUnlock)
 	case p.UnlockCodeLifetime < time.Minute || p.UnlockAttempts < 1:
 		return errors.New("policy: unlock code lifetime ≥ 1 minute and attempts ≥ 1")
-	case p.UnlockPerCardPerHour < 1 || p.UnlockPerUserPerDay < 1:
+	case p.UnlockPerCardPerHour < 1 || p.UnlockPerUserPerDay < 1 || p.UnlockPerAddressPerHour < 1:
 		return errors.New("policy: unlock rate limits must be at least 1")
 	case p.TermsResignInterval < 0:
 		return errors.New("policy: terms re-sign interval must not be negative")

@@ -151,7 +151,7 @@ const (
 // UnlockState is where a self-service unlock stands (docs/unlock.md).
 type UnlockState string
 
-// Unlock states. Completed, void and expired are final.
+// Unlock states. Completed, void, expired and unsent are final.
 const (
 	UnlockQuestions    UnlockState = "questions"     // the holder's answers are due first (email+questions)
 	UnlockCodeSent     UnlockState = "code_sent"     // the code is emailed; waiting for it
@@ -161,6 +161,7 @@ const (
 	UnlockCompleted    UnlockState = "completed"     // the card is unlocked and holds the new PUK
 	UnlockVoid         UnlockState = "void"          // too many wrong codes, or a newer request
 	UnlockExpired      UnlockState = "expired"       // the code's time ran out
+	UnlockUnsent       UnlockState = "unsent"        // the code could not be sent; not counted by the rate limits
 )
 
 // Open reports whether an unlock in state s can still go on.

@@ -60,7 +60,8 @@ var benchCodeRE = regexp.MustCompile(`(?m)^\s+(\d{8})\s*$`)
 func BenchmarkUnlockOnTheCard(b *testing.B) {
 	testkit.Need(b, pcscErr)
 	mailbox := filepath.Join(b.TempDir(), "mailbox")
-	id := testkit.StartIdentityd(b, "-mail-dir", mailbox, "-unlock-per-card-per-hour", "1000000", "-unlock-per-user-per-day", "1000000")
+	id := testkit.StartIdentityd(b, "-mail-dir", mailbox, "-unlock-per-card-per-hour", "1000000", "-unlock-per-user-per-day", "1000000",
+		"-unlock-per-address-per-hour", "1000000")
 	cl, err := client.New(client.Config{BaseURL: id.URL, CAPin: id.Pin, WorkstationID: "bench-unlock"})
 	if err != nil {
 		b.Fatal(err)

@@ -81,8 +81,8 @@ func (t *tx) OpenUnlock(ctx context.Context, cardGUID string) (store.Unlock, err
 
 func (t *tx) UnlockRequests(ctx context.Context, cardGUID, userID string, since time.Time) (card, user int, err error) {
 	err = t.q.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM unlocks WHERE card_guid = $1 AND created_at >= $3),
-		(SELECT COUNT(*) FROM unlocks WHERE user_id = $2 AND created_at >= $3)`,
+		(SELECT COUNT(*) FROM unlocks WHERE card_guid = $1 AND created_at >= $3 AND state <> 'unsent'),
+		(SELECT COUNT(*) FROM unlocks WHERE user_id = $2 AND created_at >= $3 AND state <> 'unsent')`,
 		cardGUID, userID, micros(since)).Scan(&card, &user)
 	if err != nil {
 		return 0, 0, t.wrap("counting unlock requests", err)

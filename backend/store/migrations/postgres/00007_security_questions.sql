@@ -24,16 +24,18 @@ CREATE TABLE question_registrations (
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL
 );
--- An unlock may first ask questions: a new state, and the two questions it asked.
+-- An unlock may first ask questions: a new state, and the two questions it
+-- asked; and one whose code could not be sent ends 'unsent', which the rate
+-- limits do not count.
 ALTER TABLE unlocks ADD COLUMN question_ids TEXT NOT NULL DEFAULT '';
 ALTER TABLE unlocks DROP CONSTRAINT unlocks_state_check;
 ALTER TABLE unlocks ADD CONSTRAINT unlocks_state_check CHECK (state IN ('questions', 'code_sent', 'code_accepted',
-    'card_proving', 'released', 'completed', 'void', 'expired'));
+    'card_proving', 'released', 'completed', 'void', 'expired', 'unsent'));
 DROP INDEX unlocks_one_open;
 CREATE UNIQUE INDEX unlocks_one_open ON unlocks(card_guid) WHERE state IN ('questions', 'code_sent', 'code_accepted', 'card_proving', 'released');
 
 -- +goose Down
-UPDATE unlocks SET state = 'void' WHERE state = 'questions';
+UPDATE unlocks SET state = 'void' WHERE state IN ('questions', 'unsent');
 DROP INDEX unlocks_one_open;
 CREATE UNIQUE INDEX unlocks_one_open ON unlocks(card_guid) WHERE state IN ('code_sent', 'code_accepted', 'card_proving', 'released');
 ALTER TABLE unlocks DROP CONSTRAINT unlocks_state_check;

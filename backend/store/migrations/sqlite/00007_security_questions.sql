@@ -25,7 +25,9 @@ CREATE TABLE question_registrations (
     updated_at      BIGINT NOT NULL
 );
 -- An unlock may first ask questions: a new state, and the two questions it
--- asked. SQLite cannot alter a CHECK constraint, so the table is rebuilt.
+-- asked; and one whose code could not be sent ends 'unsent', which the rate
+-- limits do not count. SQLite cannot alter a CHECK constraint, so the table
+-- is rebuilt.
 CREATE TABLE unlocks_next (
     id              TEXT PRIMARY KEY,
     card_guid       TEXT NOT NULL REFERENCES cards(guid),
@@ -33,7 +35,7 @@ CREATE TABLE unlocks_next (
     token_hash      BLOB NOT NULL,
     workstation_id  TEXT NOT NULL,
     state           TEXT NOT NULL CHECK (state IN ('questions', 'code_sent', 'code_accepted', 'card_proving', 'released',
-                                                    'completed', 'void', 'expired')),
+                                                    'completed', 'void', 'expired', 'unsent')),
     code_hash       BLOB NOT NULL,
     code_expires_at BIGINT NOT NULL,
     wrong_codes     INTEGER NOT NULL DEFAULT 0,
@@ -71,7 +73,7 @@ CREATE TABLE unlocks_prev (
     completed_at    BIGINT
 );
 INSERT INTO unlocks_prev SELECT id, card_guid, user_id, token_hash, workstation_id,
-    CASE state WHEN 'questions' THEN 'void' ELSE state END, code_hash, code_expires_at,
+    CASE WHEN state IN ('questions', 'unsent') THEN 'void' ELSE state END, code_hash, code_expires_at,
     wrong_codes, challenge, created_at, updated_at, completed_at FROM unlocks;
 DROP TABLE unlocks;
 ALTER TABLE unlocks_prev RENAME TO unlocks;
