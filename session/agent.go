@@ -68,6 +68,7 @@ type Agent struct {
 	cancel        context.CancelFunc // cancels the job of the current gen
 	policy        *api.Policy
 	policyPending bool
+	policyAgain   bool            // a card came while the fetch was under way: fetch again if it fails
 	readers       map[string]bool // reader → holds a card
 	cardIn        string          // the reader whose card we are working with
 	conn          CardConn

@@ -9,11 +9,18 @@ import (
 // fetchPolicy asks the backend for its policy. It runs at start and, until
 // it succeeds, again at each card insertion: a backend that was down when
 // the agent started must not leave it on the defaults for good.
+//
+// A card inserted while a fetch is under way asks again once it is done,
+// if it failed: that card must not wait for the next one.
 func (a *Agent) fetchPolicy() {
-	if a.policy != nil || a.policyPending {
+	if a.policy != nil {
 		return
 	}
-	a.policyPending = true
+	if a.policyPending {
+		a.policyAgain = true
+		return
+	}
+	a.policyPending, a.policyAgain = true, false
 	stepAnyTime(a, context.Background(), func(ctx context.Context) (api.Policy, error) {
 		ctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
 		defer cancel()
@@ -22,6 +29,9 @@ func (a *Agent) fetchPolicy() {
 		a.policyPending = false
 		if err != nil {
 			a.log.Warn("backend policy not available yet; using defaults until the next card", "err", err)
+			if a.policyAgain {
+				a.fetchPolicy()
+			}
 			return
 		}
 		a.setPolicy(p)

@@ -59,3 +59,20 @@ func TestAnswerForAnOldQuestionIsDropped(t *testing.T) {
 		t.Fatalf("tries left %d, want 2: the stale passcode reached the card", s.TriesLeft)
 	}
 }
+
+// A card inserted while the first policy call is under way, and then
+// fails, is not left on the defaults until the next card: the agent asks
+// again at once.
+func TestPolicyAskedAgainForACardThatCameMeanwhile(t *testing.T) {
+	first, second := sessiontest.NewGate(), sessiontest.NewGate()
+	r := newRig(t, session.Config{}, func(b *sessiontest.Backend) { b.FailPolicy, b.PolicyGate = sessiontest.ErrDown, first })
+	eventually(t, "the first policy call", func() bool { return r.Backend.Called("policy") == 1 })
+	r.Insert("Reader 0", newTestCard(t, "Quinn", "313131313131", twoYears))
+	r.WaitScreen(session.ScreenPasscode)
+	r.Backend.Set(func(b *sessiontest.Backend) { b.PolicyGate = second })
+	first.Open() // the first call fails now, after the card came
+	eventually(t, "the policy asked again", func() bool { return r.Backend.Called("policy") == 2 })
+	r.Backend.Set(func(b *sessiontest.Backend) { b.FailPolicy = nil })
+	second.Open()
+	r.WaitFor("the policy", func(s session.State) bool { return s.Rule.MinLength == 6 })
+}
