@@ -120,6 +120,12 @@ var commands = []command{
 		}
 		return err
 	}},
+	{name: "questions reset", help: "give a holder seen face to face their security-question attempts back", flags: func(fs *flag.FlagSet, a *args) {
+		userFlag(fs, a)
+		fs.StringVar(&a.reason, "reason", "", "why (audited)")
+	}, run: func(ctx context.Context, svc *identity.Service, c *call) error {
+		return svc.ResetQuestionAttempts(ctx, actor, c.userID, c.reason)
+	}},
 	{name: "terms publish", help: "publish FILE as the next version of the terms",
 		prepare: func(_ *config.Config, a *args) (err error) {
 			if len(a.rest) != 1 {

@@ -398,3 +398,21 @@ func answersTheQuestions(as []api.SecurityAnswer, asked []string) bool {
 	}
 	return true
 }
+
+// ActionQuestionsReset is the audit action of ResetQuestionAttempts.
+const ActionQuestionsReset = "questions.reset"
+
+// ResetQuestionAttempts gives a holder their wrong-answer attempts back,
+// after an administrator has seen them face to face (`identityd questions
+// reset`). The questions stay registered.
+func (s *Service) ResetQuestionAttempts(ctx context.Context, actor, userID, reason string) error {
+	rec := s.adminRecord(ActionQuestionsReset, actor, reason)
+	rec.UserID = userID
+	return s.commit(ctx, &rec, func(tx store.Tx) error {
+		err := tx.SetQuestionFailures(ctx, userID, 0, s.now())
+		if errors.Is(err, store.ErrNotFound) {
+			return errs.New(http.StatusNotFound, api.CodeNotFound, "this user has no security questions registered", err)
+		}
+		return err
+	})
+}

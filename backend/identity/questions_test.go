@@ -280,8 +280,23 @@ func TestUnlockQuestions(t *testing.T) {
 			t.Fatal("a code was sent after wrong answers")
 		}
 
-		// Registering again (in a session, after a face-to-face unlock)
-		// gives the holder their attempts back.
+		// An administrator who has seen the holder gives the attempts back
+		// (the questions stay); so does registering again.
+		if err := w.env.Svc.ResetQuestionAttempts(ctx, "test-lsa", "555000000001", "seen with ID badge"); err != nil {
+			t.Fatal(err)
+		}
+		if rec := lastAudit(t, w.env.Store); rec.Action != identity.ActionQuestionsReset || rec.UserID != "555000000001" {
+			t.Fatalf("audit %+v", rec)
+		}
+		if _, u = ask(); u.AnswerAttemptsLeft != 3 {
+			t.Fatalf("after the reset: %+v", u)
+		}
+		if err := w.env.Svc.ResetQuestionAttempts(ctx, "test-lsa", "555000000002", "x"); err == nil {
+			t.Fatal("a reset for a user without questions did not fail")
+		}
+		tk, u = ask()
+		_, err = cl.UnlockAnswers(ctx, tk, answer(u, false))
+		wantAnswersWrong(t, err, 2)
 		registerQuestions(t, w, cl, box, adaAnswers)
 		tk, u = ask()
 		if u.AnswerAttemptsLeft != 3 {
