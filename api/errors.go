@@ -77,6 +77,13 @@ const (
 	CodeQuestionsClosed       ErrorCode = "questions_closed"        // 409: wrong too many times, or nothing to confirm: register again
 )
 
+// Admin refusals (docs/admin.md).
+const (
+	CodeAdminNotAuthorised ErrorCode = "admin_not_authorised" // 403: the session's role gives no such right
+	CodeAdminOutOfScope    ErrorCode = "admin_out_of_scope"   // 403: the holder holds no position in the role's organisation
+	CodeAdminOwnCard       ErrorCode = "admin_own_card"       // 403: an admin does not service their own card
+)
+
 // Server-side errors.
 const (
 	CodeInternal    ErrorCode = "internal"    // 500
@@ -130,6 +137,7 @@ var AllErrorCodes = []ErrorCode{
 	CodeUnlockNoQuestions, CodeUnlockAnswersWrong, CodeUnlockFaceToFace,
 	CodeQuestionUnknown, CodeAnswersRepeated, CodeQuestionsNotAvailable, CodeQuestionsRateLimited, CodeQuestionsSendFailed,
 	CodeQuestionsCodeWrong, CodeQuestionsCodeExpired, CodeQuestionsClosed,
+	CodeAdminNotAuthorised, CodeAdminOutOfScope, CodeAdminOwnCard,
 }
 
 // Renewal refusals (docs/renewal.md).

@@ -16,6 +16,8 @@ const (
 	RouteGetQuestions      = "GET /v1/sessions/{id}/questions"
 	RouteRegisterQuestions = "POST /v1/sessions/{id}/questions"
 	RouteConfirmQuestions  = "POST /v1/sessions/{id}/questions/confirm"
+	RouteAdminCard         = "GET /v1/sessions/{id}/admin/cards/{guid}"
+	RouteAdminUnlock       = "POST /v1/sessions/{id}/admin/unlocks"
 	RouteOpenRenewal       = "POST /v1/renewals"
 	RouteGetRenewal        = "GET /v1/renewals/{id}"
 	RouteRenewalCardAuth   = "POST /v1/renewals/{id}/card-auth"
@@ -41,7 +43,7 @@ const (
 var Routes = []string{
 	RouteCreateChallenge, RouteCreateSession, RouteGetSession, RouteEndSession,
 	RouteAcceptTerms, RouteSelectRole, RouteSuspendSession, RouteResumeSession, RoutePasscodeChange,
-	RouteGetQuestions, RouteRegisterQuestions, RouteConfirmQuestions,
+	RouteGetQuestions, RouteRegisterQuestions, RouteConfirmQuestions, RouteAdminCard, RouteAdminUnlock,
 	RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
 	RouteCompleteRenewal, RouteRequestUnlock, RouteUnlockAnswers, RouteUnlockCode, RouteUnlockWitness, RouteUnlockPUK, RouteCompleteUnlock,
 	RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz,

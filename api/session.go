@@ -52,6 +52,9 @@ type Role struct {
 	OrganisationID   string     `json:"organisation_id"`
 	OrganisationName string     `json:"organisation_name"`
 	EndsAt           *time.Time `json:"ends_at,omitempty"`
+	// Admin is what working in this role lets its holder do for others'
+	// cards (docs/admin.md); empty for a role without.
+	Admin AdminRole `json:"admin,omitempty"`
 }
 
 // Terms is one version of the terms and conditions of smartcard use.

@@ -62,6 +62,8 @@ func TestCallsFollowRoutes(t *testing.T) {
 		{api.RouteGetQuestions, func() error { _, err := c.SecurityQuestions(ctx, tk); return err }},
 		{api.RouteRegisterQuestions, func() error { _, err := c.RegisterQuestions(ctx, tk, api.CardProof{}, nil); return err }},
 		{api.RouteConfirmQuestions, func() error { _, err := c.ConfirmQuestions(ctx, tk, "12345678"); return err }},
+		{api.RouteAdminCard, func() error { _, err := c.AdminCard(ctx, tk, make([]byte, 16)); return err }},
+		{api.RouteAdminUnlock, func() error { _, err := c.AdminUnlock(ctx, tk, make([]byte, 16), "seen"); return err }},
 		{api.RouteUnlockWitness, func() error {
 			_, _, err := c.UnlockWitness(ctx, tk, make([]byte, 16))
 			return err

@@ -135,7 +135,7 @@ func FuzzDecodeRenewal(f *testing.F) {
 	})
 }
 
-func FuzzDecodeUnlockPasscodeAndQuestions(f *testing.F) {
+func FuzzDecodeUnlockPasscodeQuestionsAdmin(f *testing.F) {
 	for _, s := range []string{`{"card_guid":"00112233445566778899aabbccddeeff","workstation_id":"ws-1"}`,
 		`{"card_guid":"0011","workstation_id":"ws-1"}`, `{"code":"12345678"}`, `{"code":"1234567a"}`, `{"code":12345678}`,
 		`{"encrypted_witness":"AAECAwQFBgcICQoLDA0ODw=="}`, `{"card_answer":"AAEC"}`, `{"used_previous":true}`,
@@ -144,7 +144,9 @@ func FuzzDecodeUnlockPasscodeAndQuestions(f *testing.F) {
 		`{"answers":[{"question_id":"q01","answer":"ab"},{"question_id":"q01","answer":"Biscuit"}]}`,
 		`{"answers":[{"question_id":"x","answer":"\u0130stanbul"}]}`,
 		`{"proof":{"nonce":"AQ","workstation_id":"ws-1","card_guid":"00112233445566778899aabbccddeeff","certificate":"AA==","signature":"AA=="},` +
-			`"answers":[{"question_id":"q01","answer":"one"},{"question_id":"q02","answer":"two"},{"question_id":"q03","answer":"three"},{"question_id":"q04","answer":"four"}]}`} {
+			`"answers":[{"question_id":"q01","answer":"one"},{"question_id":"q02","answer":"two"},{"question_id":"q03","answer":"three"},{"question_id":"q04","answer":"four"}]}`,
+		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"seen with badge"}`,
+		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":false,"reason":"x\ny"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -157,6 +159,7 @@ func FuzzDecodeUnlockPasscodeAndQuestions(f *testing.F) {
 		fuzzDecoder[api.UnlockAnswersRequest](t, b)
 		fuzzDecoder[api.RegisterQuestionsRequest](t, b)
 		fuzzDecoder[api.ConfirmQuestionsRequest](t, b)
+		fuzzDecoder[api.AdminUnlockRequest](t, b)
 	})
 }
 

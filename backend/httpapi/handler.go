@@ -41,6 +41,8 @@ type Service interface {
 	SecurityQuestions(ctx context.Context, id string, a identity.Auth, m identity.Meta) (*api.SecurityQuestions, error)
 	RegisterQuestions(ctx context.Context, id string, a identity.Auth, req *api.RegisterQuestionsRequest, m identity.Meta) (*api.QuestionsRegistration, error)
 	ConfirmQuestions(ctx context.Context, id string, a identity.Auth, req *api.ConfirmQuestionsRequest, m identity.Meta) (*api.SecurityQuestions, error)
+	AdminCard(ctx context.Context, id string, a identity.Auth, guid string, m identity.Meta) (*api.AdminCard, error)
+	AdminUnlock(ctx context.Context, id string, a identity.Auth, req *api.AdminUnlockRequest, m identity.Meta) (*api.Unlock, error)
 	APIPolicy() *api.Policy
 	// Refused audits a request refused before it reached the service.
 	Refused(ctx context.Context, action string, m identity.Meta, err error) error
@@ -106,6 +108,7 @@ func New(svc Service, opts ...Option) *Handler {
 	h.renewalRoutes()
 	h.unlockRoutes()
 	h.questionRoutes()
+	h.adminRoutes()
 	h.handle(api.RouteGetPolicy, h.getPolicy)
 	h.handle(api.RoutePing, h.ping)
 	h.handle(api.RouteHealthz, h.healthz)

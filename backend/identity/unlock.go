@@ -391,6 +391,12 @@ func (s *Service) CompleteUnlock(ctx context.Context, id string, a Auth, req *ap
 				return err
 			}
 		}
+		if u.AdminUserID != "" {
+			// Seen face to face: the holder's security-question attempts are theirs again.
+			if err := tx.SetQuestionFailures(ctx, u.UserID, 0, s.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
 		u.State, u.CompletedAt = store.UnlockCompleted, s.now()
 		out = *u
 		return nil
@@ -414,6 +420,9 @@ func (s *Service) unlockCall(ctx context.Context, action, id string, a Auth, m M
 	return s.commitKept(ctx, &rec, func(tx store.Tx) error {
 		u, card, err := s.authUnlock(ctx, tx, id, a)
 		rec.CardGUID, rec.UserID = u.CardGUID, u.UserID
+		if u.AdminUserID != "" {
+			rec.Detail += ", face to face by " + u.AdminUserID + " (session " + clip(u.AdminSessionID, 64) + ")"
+		}
 		if err != nil {
 			return err
 		}

@@ -90,7 +90,8 @@ func (s *Service) buildView(sess store.Session, vd *viewData) *api.Session {
 		if !p.ActiveAt(now) {
 			continue
 		}
-		role := api.Role{ID: p.ID, Name: p.RoleName, OrganisationID: p.OrganisationID, OrganisationName: p.OrganisationName}
+		role := api.Role{ID: p.ID, Name: p.RoleName, OrganisationID: p.OrganisationID, OrganisationName: p.OrganisationName,
+			Admin: adminRoleOf(p.RoleName)}
 		if !p.EndsAt.IsZero() {
 			role.EndsAt = &p.EndsAt
 		}

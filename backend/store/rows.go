@@ -184,10 +184,14 @@ type Unlock struct {
 	CodeExpiresAt time.Time
 	WrongCodes    int
 	QuestionIDs   []string // the questions asked, in state questions and after
-	Challenge     []byte   // identityd's challenge to the card (mutual 9B authentication)
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	CompletedAt   time.Time
+	// AdminUserID and AdminSessionID are the administrator who opened a
+	// face-to-face unlock, and their session ("" for a self-service one).
+	AdminUserID    string
+	AdminSessionID string
+	Challenge      []byte // identityd's challenge to the card (mutual 9B authentication)
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	CompletedAt    time.Time
 }
 
 // SecurityAnswer is one registered question with a salted slow hash of

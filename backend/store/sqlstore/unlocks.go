@@ -13,11 +13,11 @@ import (
 func (t *tx) CreateUnlock(ctx context.Context, u store.Unlock) error {
 	return t.exec(ctx, "creating unlock",
 		`INSERT INTO unlocks (id, card_guid, user_id, token_hash, workstation_id, state, code_hash, code_expires_at,
-		 wrong_codes, challenge, created_at, updated_at, completed_at, question_ids)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		 wrong_codes, challenge, created_at, updated_at, completed_at, question_ids, admin_user_id, admin_session)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		u.ID, u.CardGUID, u.UserID, u.TokenHash, u.WorkstationID, string(u.State), u.CodeHash, micros(u.CodeExpiresAt),
 		u.WrongCodes, u.Challenge, micros(u.CreatedAt), micros(u.UpdatedAt), nullMicros(u.CompletedAt),
-		strings.Join(u.QuestionIDs, " "))
+		strings.Join(u.QuestionIDs, " "), u.AdminUserID, u.AdminSessionID)
 }
 
 func (t *tx) UpdateUnlock(ctx context.Context, u store.Unlock, from store.UnlockState) error {
@@ -43,7 +43,7 @@ func (t *tx) UpdateUnlock(ctx context.Context, u store.Unlock, from store.Unlock
 }
 
 const unlockColumns = `u.id, u.card_guid, u.user_id, u.token_hash, u.workstation_id, u.state, u.code_hash, u.code_expires_at,
-	u.wrong_codes, u.challenge, u.created_at, u.updated_at, u.completed_at, u.question_ids`
+	u.wrong_codes, u.challenge, u.created_at, u.updated_at, u.completed_at, u.question_ids, u.admin_user_id, u.admin_session`
 
 func scanUnlock(row interface{ Scan(...any) error }) (store.Unlock, error) {
 	var u store.Unlock
@@ -52,7 +52,7 @@ func scanUnlock(row interface{ Scan(...any) error }) (store.Unlock, error) {
 	var completed sql.NullInt64
 	var questions string
 	err := row.Scan(&u.ID, &u.CardGUID, &u.UserID, &u.TokenHash, &u.WorkstationID, &state, &u.CodeHash, &codeExpires,
-		&u.WrongCodes, &u.Challenge, &created, &updated, &completed, &questions)
+		&u.WrongCodes, &u.Challenge, &created, &updated, &completed, &questions, &u.AdminUserID, &u.AdminSessionID)
 	if questions != "" {
 		u.QuestionIDs = strings.Fields(questions)
 	}
@@ -81,8 +81,8 @@ func (t *tx) OpenUnlock(ctx context.Context, cardGUID string) (store.Unlock, err
 
 func (t *tx) UnlockRequests(ctx context.Context, cardGUID, userID string, since time.Time) (card, user int, err error) {
 	err = t.q.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM unlocks WHERE card_guid = $1 AND created_at >= $3 AND state <> 'unsent'),
-		(SELECT COUNT(*) FROM unlocks WHERE user_id = $2 AND created_at >= $3 AND state <> 'unsent')`,
+		(SELECT COUNT(*) FROM unlocks WHERE card_guid = $1 AND created_at >= $3 AND state <> 'unsent' AND admin_user_id = ''),
+		(SELECT COUNT(*) FROM unlocks WHERE user_id = $2 AND created_at >= $3 AND state <> 'unsent' AND admin_user_id = '')`,
 		cardGUID, userID, micros(since)).Scan(&card, &user)
 	if err != nil {
 		return 0, 0, t.wrap("counting unlock requests", err)

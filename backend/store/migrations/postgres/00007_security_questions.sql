@@ -28,6 +28,10 @@ CREATE TABLE question_registrations (
 -- asked; and one whose code could not be sent ends 'unsent', which the rate
 -- limits do not count.
 ALTER TABLE unlocks ADD COLUMN question_ids TEXT NOT NULL DEFAULT '';
+-- An administrator's face-to-face unlock names them; the rate limits count
+-- only self-service ones.
+ALTER TABLE unlocks ADD COLUMN admin_user_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE unlocks ADD COLUMN admin_session TEXT NOT NULL DEFAULT '';
 ALTER TABLE unlocks DROP CONSTRAINT unlocks_state_check;
 ALTER TABLE unlocks ADD CONSTRAINT unlocks_state_check CHECK (state IN ('questions', 'code_sent', 'code_accepted',
     'card_proving', 'released', 'completed', 'void', 'expired', 'unsent'));
@@ -41,6 +45,8 @@ CREATE UNIQUE INDEX unlocks_one_open ON unlocks(card_guid) WHERE state IN ('code
 ALTER TABLE unlocks DROP CONSTRAINT unlocks_state_check;
 ALTER TABLE unlocks ADD CONSTRAINT unlocks_state_check CHECK (state IN ('code_sent', 'code_accepted', 'card_proving',
     'released', 'completed', 'void', 'expired'));
+ALTER TABLE unlocks DROP COLUMN admin_session;
+ALTER TABLE unlocks DROP COLUMN admin_user_id;
 ALTER TABLE unlocks DROP COLUMN question_ids;
 DROP TABLE question_registrations;
 DROP TABLE security_questions;

@@ -27,7 +27,9 @@ CREATE TABLE question_registrations (
 -- An unlock may first ask questions: a new state, and the two questions it
 -- asked; and one whose code could not be sent ends 'unsent', which the rate
 -- limits do not count. SQLite cannot alter a CHECK constraint, so the table
--- is rebuilt.
+-- is rebuilt. An administrator's face-to-face unlock names them
+-- (admin_user_id, admin_session); the rate limits count only self-service
+-- ones.
 CREATE TABLE unlocks_next (
     id              TEXT PRIMARY KEY,
     card_guid       TEXT NOT NULL REFERENCES cards(guid),
@@ -43,7 +45,9 @@ CREATE TABLE unlocks_next (
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL,
     completed_at    BIGINT,
-    question_ids    TEXT NOT NULL DEFAULT ''
+    question_ids    TEXT NOT NULL DEFAULT '',
+    admin_user_id   TEXT NOT NULL DEFAULT '',
+    admin_session   TEXT NOT NULL DEFAULT ''
 );
 INSERT INTO unlocks_next (id, card_guid, user_id, token_hash, workstation_id, state, code_hash, code_expires_at,
     wrong_codes, challenge, created_at, updated_at, completed_at)

@@ -1,0 +1,83 @@
+package api
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// The admin API (docs/admin.md): a Local Smartcard Administrator, Registration
+// Authority agent or sponsor, logged in with their own card and working in
+// that role, services another person's card in a second reader of the same
+// workstation. Every call is made with the admin's session (its token and
+// workstation) and authorised by identityd for the role and its
+// organisation: an admin serves people who hold a position there.
+
+// AdminRole is what an access position lets its holder do for others' cards.
+type AdminRole string
+
+const (
+	AdminLSA     AdminRole = "lsa"     // Local Smartcard Administrator: unlock face to face
+	AdminRA      AdminRole = "ra"      // Registration Authority: unlock, and the card work of later versions
+	AdminSponsor AdminRole = "sponsor" // sponsor: renewals close to expiry, positions
+)
+
+// CardState is a card's state as identityd keeps it.
+type CardState string
+
+const (
+	CardActive    CardState = "active"
+	CardLocked    CardState = "locked"    // locked by an administrator
+	CardCancelled CardState = "cancelled" // for good
+)
+
+// AdminCard is GET /v1/sessions/{id}/admin/cards/{guid}: the card in the
+// second reader as the admin sees it.
+type AdminCard struct {
+	GUID   string    `json:"guid"`
+	State  CardState `json:"state"`
+	Holder User      `json:"holder"` // id and name
+	// CertificateNotAfter is when the card's login certificate expires.
+	CertificateNotAfter *time.Time `json:"certificate_not_after,omitempty"`
+	// InScope says the holder holds a position in the admin role's
+	// organisation, so this admin may service the card.
+	InScope bool `json:"in_scope"`
+}
+
+// Sizes of an admin's reason.
+const (
+	MinReasonLen = 3
+	MaxReasonLen = 200
+)
+
+// AdminUnlockRequest is the body of POST /v1/sessions/{id}/admin/unlocks:
+// a face-to-face unlock of the holder's blocked card. The answer is an
+// Unlock past its code (code_accepted) with its token: the card proves
+// itself and takes its new passcode and PUK as in a self-service unlock
+// (POST /v1/unlocks/{id}/witness, …/puk, …/complete).
+type AdminUnlockRequest struct {
+	CardGUID string `json:"card_guid"`
+	// IdentityChecked says the admin has seen the holder and their
+	// identity document, face to face.
+	IdentityChecked bool   `json:"identity_checked"`
+	Reason          string `json:"reason"` // typed by the admin, audited
+}
+
+// Validate checks the request shape.
+func (r *AdminUnlockRequest) Validate() error {
+	if _, err := ParseCardGUID(r.CardGUID); err != nil {
+		return err
+	}
+	if !r.IdentityChecked {
+		return invalid("identity_checked", "must be true: see the holder and their identity document first")
+	}
+	return validateReason(r.Reason)
+}
+
+func validateReason(s string) error {
+	n := utf8.RuneCountInString(strings.TrimSpace(s))
+	if !utf8.ValidString(s) || n < MinReasonLen || n > MaxReasonLen || strings.ContainsAny(s, "\r\n") {
+		return invalid("reason", "must be one line of 3 to 200 characters")
+	}
+	return nil
+}

@@ -1,0 +1,21 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/identity"
+)
+
+// adminRoutes registers the admin API (docs/admin.md): calls on an
+// administrator's own session.
+func (h *Handler) adminRoutes() {
+	h.handle(api.RouteAdminCard, func(w http.ResponseWriter, r *http.Request) {
+		c, err := h.svc.AdminCard(r.Context(), r.PathValue("id"), auth(r), r.PathValue("guid"), meta(r))
+		h.respond(w, r, http.StatusOK, c, err)
+	})
+	h.handle(api.RouteAdminUnlock, withBody(h, identity.ActionAdminUnlock, http.StatusCreated,
+		func(r *http.Request, req *api.AdminUnlockRequest) (any, error) {
+			return h.svc.AdminUnlock(r.Context(), r.PathValue("id"), auth(r), req, meta(r))
+		}))
+}

@@ -1,0 +1,119 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"net/http"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/errs"
+	"github.com/cardagent/cardagent/backend/store"
+)
+
+// Audit actions of the admin API.
+const (
+	ActionAdminCard   = "admin.card"
+	ActionAdminUnlock = "admin.unlock"
+)
+
+// AdminCard shows an administrator the card in their second reader: whose
+// it is, its state, its certificate's expiry, and whether they may
+// service it. Any administrator role may look; looking is audited.
+func (s *Service) AdminCard(ctx context.Context, id string, a Auth, guidHex string, m Meta) (*api.AdminCard, error) {
+	rec := s.record(ActionAdminCard, m, a.WorkstationID)
+	rec.SessionID, rec.CardGUID = trimID(id), normalGUID(guidHex)
+	guid, err := api.ParseCardGUID(guidHex)
+	if err != nil {
+		return nil, s.refuse(ctx, rec, errs.BadRequest(api.CodeInvalidRequest, err.Error(), nil))
+	}
+	var out api.AdminCard
+	err = s.commit(ctx, &rec, func(tx store.Tx) error {
+		admin, err := s.authAdmin(ctx, tx, id, a, api.AdminLSA, api.AdminRA, api.AdminSponsor)
+		if err != nil {
+			return err
+		}
+		card, err := tx.Card(ctx, api.FormatCardGUID(guid))
+		if errors.Is(err, store.ErrNotFound) {
+			return errs.New(http.StatusNotFound, api.CodeCardUnknown, "this card is not registered", err)
+		} else if err != nil {
+			return err
+		}
+		rec.UserID = card.UserID
+		rec.Detail = adminDetail(admin, "looked at the card")
+		holder, err := tx.User(ctx, card.UserID)
+		if err != nil {
+			return err
+		}
+		out = api.AdminCard{GUID: card.GUID, State: api.CardState(card.State), Holder: api.User{ID: holder.ID, Name: holder.Name}}
+		if out.InScope, err = s.inScope(ctx, tx, admin, card.UserID); err != nil {
+			return err
+		}
+		out.InScope = out.InScope && card.UserID != admin.sess.UserID
+		if cert, err := tx.CurrentCertificate(ctx, card.GUID, store.SlotAuthentication); err == nil {
+			t := cert.NotAfter.UTC()
+			out.CertificateNotAfter = &t
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AdminUnlock opens a face-to-face unlock of a holder's card by an LSA or
+// RA who has seen them: an unlock past its code, whose card then proves
+// itself and takes the new passcode (typed by the holder) and a new PUK as
+// in a self-service unlock (UnlockWitness, UnlockPUK, CompleteUnlock). It
+// voids the card's open self-service unlock, if any, and counts against no
+// self-service limit. Every step's audit record names the administrator.
+func (s *Service) AdminUnlock(ctx context.Context, id string, a Auth, req *api.AdminUnlockRequest, m Meta) (*api.Unlock, error) {
+	rec := s.record(ActionAdminUnlock, m, a.WorkstationID)
+	rec.SessionID, rec.CardGUID = trimID(id), normalGUID(req.CardGUID)
+	unlockID, token, err := newSessionSecrets()
+	if err != nil {
+		return nil, s.refuse(ctx, rec, err)
+	}
+	noCode := make([]byte, 32) // the hash of no code: an admin unlock has none
+	if _, err := rand.Read(noCode); err != nil {
+		return nil, s.refuse(ctx, rec, err)
+	}
+	now := s.now()
+	u := store.Unlock{ID: unlockID, CardGUID: rec.CardGUID, TokenHash: hashToken(token), WorkstationID: a.WorkstationID,
+		State: store.UnlockCodeAccepted, CodeHash: noCode, CodeExpiresAt: now, CreatedAt: now, UpdatedAt: now}
+	err = s.commit(ctx, &rec, func(tx store.Tx) error {
+		admin, err := s.authAdmin(ctx, tx, id, a, api.AdminLSA, api.AdminRA)
+		if err != nil {
+			return err
+		}
+		card, err := s.adminTarget(ctx, tx, admin, rec.CardGUID)
+		rec.UserID = card.UserID
+		if err != nil {
+			return err
+		}
+		if err := unlockCardRefusal(card.State); err != nil {
+			return err
+		}
+		u.UserID, u.AdminUserID, u.AdminSessionID = card.UserID, admin.sess.UserID, admin.sess.ID
+		if old, err := tx.OpenUnlock(ctx, card.GUID); err == nil {
+			from := old.State
+			old.State, old.UpdatedAt = store.UnlockVoid, now
+			if err := tx.UpdateUnlock(ctx, old, from); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		rec.Detail = withUnlock(adminDetail(admin, req.Reason), unlockID) + ", identity checked face to face"
+		return tx.CreateUnlock(ctx, u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	v := s.unlockView(u)
+	v.Token = token
+	return &v, nil
+}
