@@ -79,6 +79,7 @@ type Agent struct {
 	unfinished    *api.Renewal   // an interrupted renewal of the card in, to finish before it logs in
 	unlock        *unlockRun     // the self-service unlock under way, if any
 	registering   *questionsRun  // the security questions registration under way, if any
+	target        *targetCard    // admin mode: the card in the other reader, if any
 	// reportsTail is closed when the newest report handed to reportInOrder
 	// is done; the step goroutines that hand them in share it.
 	reportsMu   sync.Mutex

@@ -41,11 +41,15 @@ func (a *Agent) onReaderEvent(e reader.Event) {
 		}
 	case reader.CardInserted:
 		a.readers[e.Reader] = true
-		if a.cardIn == "" && e.Reader == a.pickReader() {
+		switch {
+		case a.cardIn == "" && e.Reader == a.pickReader():
 			a.startCard(e.Reader, e.Mute)
+		case a.cardIn != "" && e.Reader != a.cardIn:
+			a.otherCardIn(e.Reader) // admin mode's card to service
 		}
 	case reader.CardRemoved:
 		a.readers[e.Reader] = false
+		a.targetGone(e.Reader)
 		if e.Reader == a.cardIn {
 			a.cardGone()
 			if next := a.pickReader(); next != "" && a.readers[next] {

@@ -37,6 +37,9 @@ type Backend interface {
 	SecurityQuestions(ctx context.Context, t client.Ticket) (api.SecurityQuestions, error)
 	RegisterQuestions(ctx context.Context, t client.Ticket, proof api.CardProof, answers []api.SecurityAnswer) (api.QuestionsRegistration, error)
 	ConfirmQuestions(ctx context.Context, t client.Ticket, code string) (api.SecurityQuestions, error)
+	// The admin API, on the administrator's session (docs/admin.md).
+	AdminCard(ctx context.Context, t client.Ticket, cardGUID []byte) (api.AdminCard, error)
+	AdminUnlock(ctx context.Context, t client.Ticket, cardGUID []byte, reason string) (api.Unlock, error)
 	renewal.Backend
 	unlock.Backend
 }

@@ -15,6 +15,8 @@ import (
 // the background (end, or suspend in Session Lock Persistence mode).
 func (a *Agent) cardGone() {
 	a.newGen() // cancels whatever the card was doing
+	a.dropTarget()
+	a.st.Admin = nil // admin mode ends with the administrator's card
 	if a.conn != nil {
 		a.conn.Close()
 		a.conn = nil

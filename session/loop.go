@@ -98,6 +98,9 @@ func (a *Agent) publish() {
 func (a *Agent) show(screen Screen, set func(*State)) {
 	next := a.st
 	next.Screen, next.Prompt, next.Question = screen, Prompt{}, 0
+	if a.sess == nil {
+		next.Admin = nil // admin mode lives only in an administrator's session
+	}
 	if set != nil {
 		set(&next)
 	}

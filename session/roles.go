@@ -100,7 +100,14 @@ func (a *Agent) showActive(resumed bool) {
 		since = a.st.Active.Since
 	}
 	act := &Active{User: a.sess.User.Name, UUID: a.sess.User.ID, Role: role.Name, Organisation: role.OrganisationName, Since: since}
-	a.show(ScreenActive, func(s *State) { s.Active, s.Message = act, "" })
+	admin := adminView(role, a.cardIn)
+	a.show(ScreenActive, func(s *State) {
+		s.Active, s.Message, s.Admin = act, "", admin
+		a.setTargetView(s)
+	})
+	if admin != nil && a.target == nil {
+		a.findTarget() // a card may be in the other reader already
+	}
 	a.saveTicket()
 	if !resumed {
 		a.remindRenewal()

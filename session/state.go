@@ -50,6 +50,13 @@ const (
 	ScreenSavingQuestions // the card or identityd at work: Working
 	ScreenQuestionsSaved  // registered
 	ScreenQuestionsFailed // not registered: Problem, Fix, Retryable (ScreenQuestions again)
+	// Admin mode (docs/admin.md): an administrator's session and the card to
+	// service in another reader.
+	ScreenAdmin        // the admin's role and the card in the other reader (or where to put it): Admin
+	ScreenAdminUnlock  // face-to-face unlock: identity checked, a reason, the holder's new passcode twice: Admin, Rule, Message
+	ScreenAdminWorking // identityd or the card at work: Admin, Working
+	ScreenAdminDone    // done: Admin, Hint says what was done
+	ScreenAdminFailed  // not done: Admin, Problem, Fix, Retryable
 )
 
 var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-card", "reading-card", "card-problem",
@@ -57,13 +64,15 @@ var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-car
 	"renew-passcode", "renewing", "renewed", "renew-failed",
 	"change-passcode", "changing-passcode", "passcode-changed", "passcode-change-failed",
 	"unlock-questions", "unlock-code", "unlock-passcode", "unlocking", "unlocked", "unlock-failed",
-	"questions", "questions-code", "saving-questions", "questions-saved", "questions-failed"}
+	"questions", "questions-code", "saving-questions", "questions-saved", "questions-failed",
+	"admin", "admin-unlock", "admin-working", "admin-done", "admin-failed"}
 
 // asks reports whether the screen puts a question the user answers with an
 // intent that names it (State.Question).
 func (s Screen) asks() bool {
 	return s == ScreenPasscode || s == ScreenTerms || s == ScreenRoles || s == ScreenRenewPasscode || s == ScreenChangePasscode ||
-		s == ScreenUnlockQuestions || s == ScreenUnlockCode || s == ScreenUnlockPasscode || s == ScreenQuestions || s == ScreenQuestionsCode
+		s == ScreenUnlockQuestions || s == ScreenUnlockCode || s == ScreenUnlockPasscode || s == ScreenQuestions || s == ScreenQuestionsCode ||
+		s == ScreenAdminUnlock
 }
 
 // Unlocking reports whether the screen is part of a self-service unlock.
@@ -72,6 +81,10 @@ func (s Screen) Unlocking() bool { return s >= ScreenUnlockQuestions && s <= Scr
 // Questions reports whether the screen is the security questions popup,
 // shown over the active session.
 func (s Screen) Questions() bool { return s >= ScreenQuestions && s <= ScreenQuestionsFailed }
+
+// AdminMode reports whether the screen is part of admin mode, over the
+// administrator's active session.
+func (s Screen) AdminMode() bool { return s >= ScreenAdmin && s <= ScreenAdminFailed }
 
 // PasscodeChange reports whether the screen is the passcode change popup,
 // shown over the active session.
@@ -82,7 +95,9 @@ func (s Screen) PasscodeChange() bool {
 // OverSession reports whether the screen is a popup over the active
 // session (renewal, passcode change, security questions): the session is
 // live behind it.
-func (s Screen) OverSession() bool { return s.Renewal() || s.PasscodeChange() || s.Questions() }
+func (s Screen) OverSession() bool {
+	return s.Renewal() || s.PasscodeChange() || s.Questions() || s.AdminMode()
+}
 
 // Renewal reports whether the screen is the renewal popup, shown over the
 // active session.
@@ -122,6 +137,9 @@ type State struct {
 	// QuestionsAsked: the policy asks security questions before an unlock
 	// code (email+questions), so the active screen offers to register them.
 	QuestionsAsked bool
+	// Admin is admin mode's picture: the administrator's role and the card
+	// in the other reader (ScreenActive of an admin role, the admin screens).
+	Admin *AdminView
 
 	Active *Active       // ScreenActive and ScreenLocked (the session behind the lock)
 	Expiry *ExpiryNotice // certificate expiry alert, when one is due at this login
@@ -164,6 +182,30 @@ type UnlockPrompt struct {
 	// face-to-face unlock.
 	Questions          []SecurityQuestion
 	AnswerAttemptsLeft int
+}
+
+// AdminView is what admin mode shows.
+type AdminView struct {
+	Role   string // the administrator's role, as "Local Smartcard Administrator at Demo General Hospital"
+	Rights string // "lsa", "ra" or "sponsor"
+	Reader string // the administrator's own reader
+	Target *TargetCard
+}
+
+// TargetCard is the card in the other reader, as read from it and as
+// identityd describes it to this administrator.
+type TargetCard struct {
+	Reader    string
+	GUID      string
+	Name      string // the holder, as identityd knows them
+	UUID      string
+	State     string // "active", "locked", "cancelled" (identityd's)
+	Blocked   bool   // the card's own passcode is blocked
+	TriesLeft int
+	NotAfter  time.Time // the login certificate's expiry
+	InScope   bool      // this administrator may service it
+	Photo     []byte
+	Problem   string // why the card could not be read or looked up ("" if it was)
 }
 
 // SecurityQuestion is one question of identityd's catalogue.

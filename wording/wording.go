@@ -387,3 +387,29 @@ var (
 	QuestionsNotAvailable = Trouble{"There is no email address on your profile that can receive the code.", "Ask your Registration Authority to add your NHS email address."}
 	QuestionsNotSaved     = Trouble{"Your security questions were not registered.", "Keep the card in the reader and try again."}
 )
+
+// Admin mode: an administrator services another person's card.
+const (
+	TitleAdmin          = "Service a card"
+	AdminButton         = "Service a card…"
+	AdminInsertTarget   = "Put the card to service in another reader. Keep your own card in its reader: removing it locks your session."
+	AdminReadingTarget  = "Reading the card…"
+	AdminUnlockButton   = "Unlock face to face"
+	AdminUnlockExplain  = "Check the holder's identity in person. Then the holder, not you, types their new passcode twice: you never learn it."
+	AdminIdentityLabel  = "I have seen the holder and their identity document"
+	AdminReasonLabel    = "Reason (recorded in the audit trail)"
+	AdminIdentityFirst  = "Confirm you have checked the holder's identity first."
+	AdminReasonNeeded   = "Type a reason: it is recorded with your name."
+	AdminUnlocking      = "Unlocking the card…"
+	AdminUnlocked       = "The card is unlocked. The holder can log in with their new passcode."
+	AdminCardRemoved    = "The card to service was removed: whatever was under way on it stopped, and nothing is lost."
+	AdminNotInScope     = "This card's holder holds no position in your role's organisation: an administrator there can help."
+	AdminCardNotBlocked = "The card's passcode is not locked."
+)
+
+// Why an admin action did not happen.
+var (
+	AdminNotAuthorised = Trouble{"Your role does not allow this.", "Log in in an administrator's role."}
+	AdminOutOfScope    = Trouble{"This card's holder holds no position in your role's organisation.", "An administrator of their organisation can help."}
+	AdminOwnCard       = Trouble{"Administrators do not service their own card.", "Ask another administrator."}
+)

@@ -87,8 +87,13 @@ type Backend struct {
 	// registration waiting for its code (UnlockCode).
 	Registered    []string
 	FailQuestions error // RegisterQuestions answers this
-	pending       []api.SecurityAnswer
-	answerFails   int
+	// AdminCards is what AdminCard answers per card GUID (hex); FailAdmin
+	// is what AdminUnlock answers; AdminReasons are the reasons it got.
+	AdminCards   map[string]api.AdminCard
+	FailAdmin    error
+	AdminReasons []string
+	pending      []api.SecurityAnswer
+	answerFails  int
 
 	policyServed bool
 	nonces       map[string]bool

@@ -1,0 +1,119 @@
+package session_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/internal/testkit"
+	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/session/sessiontest"
+	"github.com/cardagent/cardagent/wording"
+)
+
+// lsaRoles is an administrator's roles: working as an LSA.
+func lsaRoles(b *sessiontest.Backend) {
+	b.Roles = []api.Role{{ID: "lsa1", Name: "Local Smartcard Administrator", OrganisationID: "RX1",
+		OrganisationName: "Riverside Hospital", Admin: api.AdminLSA}}
+}
+
+// blockOnCard uses up c's passcode tries directly on the card (another
+// program, or the holder at another workstation).
+func blockOnCard(t *testing.T, c *sessiontest.Card) {
+	t.Helper()
+	aid := []byte{0x00, 0xA4, 0x04, 0x00, 0x09, 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00}
+	if _, err := c.Transmit(aid); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		c.Transmit([]byte{0x00, 0x20, 0x00, 0x80, 0x08, '0', '0', '0', '0', '0', '0', 0xFF, 0xFF})
+	}
+}
+
+// TestAdminUnlockFaceToFace: an LSA's session shows admin mode; the card
+// in the other reader is read and looked up; the face-to-face unlock asks
+// for the identity check and a reason before the card, then the holder's
+// new passcode twice; the card is unlocked with a new PUK; pulling the
+// target leaves the LSA's session active, pulling the LSA's card locks it.
+func TestAdminUnlockFaceToFace(t *testing.T) {
+	r := newRig(t, session.Config{}, lsaRoles)
+	lsa := newTestCard(t, "Lee Admin", "555000000002", twoYears)
+	holder := newTestCard(t, "Jo Holder", "555000000009", twoYears)
+	blockOnCard(t, holder)
+	s := r.loginAs(lsa, "123456", 0)
+	if s.Admin == nil || s.Admin.Rights != "lsa" || s.Admin.Reader != "Reader 0" {
+		t.Fatalf("the LSA's active screen: admin %+v", s.Admin)
+	}
+	r.Agent.OpenAdmin()
+	if s = r.WaitScreen(session.ScreenAdmin); s.Admin.Target != nil {
+		t.Fatalf("a target before any card: %+v", s.Admin.Target)
+	}
+	r.Insert("Reader 1", holder)
+	s = r.WaitFor("the card to service", func(s session.State) bool {
+		return s.Screen == session.ScreenAdmin && s.Admin.Target != nil && s.Admin.Target.Name != ""
+	})
+	if tc := s.Admin.Target; tc.Reader != "Reader 1" || !tc.Blocked || !tc.InScope || tc.Name != "Jo Holder" || tc.State != "active" {
+		t.Fatalf("target %+v", tc)
+	}
+	r.Agent.StartAdminUnlock()
+	s = r.WaitScreen(session.ScreenAdminUnlock)
+	for _, c := range []struct {
+		checked      bool
+		reason, want string
+	}{{false, "forgot passcode", wording.AdminIdentityFirst}, {true, " ", wording.AdminReasonNeeded}} {
+		r.Agent.SubmitAdminUnlock(s.Question, c.checked, c.reason, []byte("246813"), []byte("246813"))
+		if s = r.answer(s.Question); s.Message != c.want {
+			t.Fatalf("%v %q: %q", c.checked, c.reason, s.Message)
+		}
+	}
+	if r.Backend.Called("admin-unlock") != 0 {
+		t.Fatal("a refused form reached identityd")
+	}
+	r.Agent.SubmitAdminUnlock(s.Question, true, "forgot passcode, seen with badge", []byte("246813"), []byte("246813"))
+	s = r.WaitFor("unlocked", func(s session.State) bool {
+		return s.Screen == session.ScreenAdminDone || s.Screen == session.ScreenAdminFailed
+	})
+	if s.Screen != session.ScreenAdminDone || s.Hint != wording.AdminUnlocked || s.Admin.Target.Blocked {
+		t.Fatalf("after the unlock: %v %q %q %+v", s.Screen, s.Problem, s.Fix, s.Admin.Target)
+	}
+	if !slices.Equal(r.Backend.AdminReasons, []string{"forgot passcode, seen with badge"}) {
+		t.Fatalf("reasons %q", r.Backend.AdminReasons)
+	}
+	eventually(t, "the completion", func() bool {
+		cur, next := r.Backend.PUK(holder.GUID())
+		return cur == sessiontest.NextPUK && next == ""
+	})
+
+	// The target leaves: the session stays; admin mode waits for a card.
+	r.Agent.CloseAdmin()
+	r.WaitScreen(session.ScreenActive)
+	r.Agent.OpenAdmin()
+	r.WaitScreen(session.ScreenAdmin)
+	r.Pull("Reader 1")
+	s = r.WaitFor("no target", func(s session.State) bool { return s.Screen == session.ScreenAdmin && s.Admin.Target == nil })
+	// The LSA's card leaves: locked, and no admin picture is left.
+	r.Pull("Reader 0")
+	if s = r.WaitScreen(session.ScreenLocked); s.Admin != nil {
+		t.Fatalf("admin picture after the lock: %+v", s.Admin)
+	}
+	for _, secret := range []string{"246813", sessiontest.FactoryPUK, sessiontest.NextPUK} {
+		if testkit.HoldsSecret(r.logs.String(), secret) {
+			t.Errorf("%s is in the agent's log", secret)
+		}
+	}
+}
+
+// A clinician's session has no admin mode: a card in the other reader is
+// left alone.
+func TestNoAdminModeForAClinician(t *testing.T) {
+	r := newRig(t, session.Config{})
+	s := r.loginAs(newTestCard(t, "Jo", "101010101010", twoYears), "123456", 0)
+	if s.Admin != nil {
+		t.Fatalf("admin mode for a clinician: %+v", s.Admin)
+	}
+	r.Insert("Reader 1", newTestCard(t, "Kit", "202020202020", twoYears))
+	r.sync()
+	if r.Backend.Called("admin-card") != 0 || r.Agent.Current().Screen != session.ScreenActive {
+		t.Fatal("a clinician's session looked up another card")
+	}
+}

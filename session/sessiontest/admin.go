@@ -1,0 +1,48 @@
+package sessiontest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/client"
+)
+
+// AdminCard answers what AdminCards holds for the card ("admin-card"), or
+// an active card of holder "Jo Holder" in the admin's scope.
+func (b *Backend) AdminCard(ctx context.Context, t client.Ticket, guid []byte) (api.AdminCard, error) {
+	b.record("admin-card")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, err := b.get(t); err != nil {
+		return api.AdminCard{}, err
+	}
+	g := api.FormatCardGUID(guid)
+	if c, ok := b.AdminCards[g]; ok {
+		return c, nil
+	}
+	until := time.Now().AddDate(1, 0, 0)
+	return api.AdminCard{GUID: g, State: api.CardActive, Holder: api.User{ID: "555000000009", Name: "Jo Holder"},
+		CertificateNotAfter: &until, InScope: true}, nil
+}
+
+// AdminUnlock opens a face-to-face unlock past its code ("admin-unlock");
+// FailAdmin refuses it.
+func (b *Backend) AdminUnlock(ctx context.Context, t client.Ticket, guid []byte, reason string) (api.Unlock, error) {
+	b.record("admin-unlock")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, err := b.get(t); err != nil {
+		return api.Unlock{}, err
+	}
+	if b.FailAdmin != nil {
+		return api.Unlock{}, b.FailAdmin
+	}
+	b.n++
+	b.AdminReasons = append(b.AdminReasons, reason)
+	u := &fakeUnlock{Unlock: api.Unlock{ID: fmt.Sprintf("un%d", b.n), Token: fmt.Sprintf("utoken-%d", b.n),
+		State: api.UnlockStateCodeAccepted, CodeExpiresAt: time.Now(), CodeAttemptsLeft: 3}, guid: api.FormatCardGUID(guid)}
+	b.unlocks[u.ID] = u
+	return u.Unlock, nil
+}
