@@ -20,21 +20,23 @@ import (
 type activeView struct {
 	now func() time.Time
 
-	banner  *fyne.Container
-	expiry  *widget.Label
-	user    *widget.Label
-	uuid    *widget.Label
-	role    *widget.Label
-	org     *widget.Label
-	elapsed *widget.Label
-	message *widget.Label
-	lock    *widget.Button
-	logout  *widget.Button
-	renew   *widget.Button // in the expiry alert, when self-renewal is offered
-	change  *widget.Button // change passcode
-	secure  *widget.Button // security questions, when the policy asks them
-	since   time.Time
-	root    fyne.CanvasObject
+	banner   *fyne.Container
+	expiry   *widget.Label
+	user     *widget.Label
+	uuid     *widget.Label
+	role     *widget.Label
+	org      *widget.Label
+	elapsed  *widget.Label
+	message  *widget.Label
+	lock     *widget.Button
+	logout   *widget.Button
+	renew    *widget.Button // in the expiry alert, when self-renewal is offered
+	change   *widget.Button // change passcode
+	secure   *widget.Button // security questions, when the policy asks them
+	admin    *widget.Button // admin mode, in an administrator's role
+	adminRow *fyne.Container
+	since    time.Time
+	root     fyne.CanvasObject
 }
 
 func newActiveView(sess Session, now func() time.Time) *activeView {
@@ -58,6 +60,10 @@ func newActiveView(sess Session, now func() time.Time) *activeView {
 	v.change = widget.NewButtonWithIcon(wording.ChangePasscodeButton, theme.AccountIcon(), sess.ChangePasscode)
 	v.secure = widget.NewButtonWithIcon(wording.QuestionsButton, theme.QuestionIcon(), sess.OpenQuestions)
 	v.secure.Hide()
+	v.admin = widget.NewButtonWithIcon(wording.AdminButton, theme.SettingsIcon(), sess.OpenAdmin)
+	v.admin.Importance = widget.HighImportance
+	v.adminRow = container.NewHBox(layout.NewSpacer(), v.admin)
+	v.adminRow.Hide()
 
 	warn := newPanel(theme.ColorNameWarning)
 	warn.minSize = fyne.NewSize(6, 0)
@@ -88,6 +94,7 @@ func newActiveView(sess Session, now func() time.Time) *activeView {
 		container.NewStack(boxBackground(), details),
 		v.message,
 		container.NewHBox(v.change, v.secure, layout.NewSpacer(), v.lock, v.logout),
+		v.adminRow,
 	)
 	return v
 }
@@ -117,6 +124,7 @@ func (v *activeView) render(st session.State) {
 	}
 	setText(v.message, st.Message)
 	showIf(v.secure, st.QuestionsAsked)
+	showIf(v.adminRow, st.Admin != nil)
 }
 
 // tick redraws the session clock.

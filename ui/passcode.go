@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"image/color"
 	"unicode/utf8"
 
@@ -23,29 +22,23 @@ type passcodeView struct {
 	sess Session
 	q    question
 
-	photo    *fyne.Container // the photo, or a placeholder
-	photoSrc []byte          // the bytes the photo was made from
-	name     *widget.Label
-	uuid     *widget.Label
-	tries    *widget.Label
-	rule     *widget.Label
-	message  *widget.Label
-	hint     *widget.Label
-	entry    *passEntry
-	submit   *widget.Button
-	forgot   *widget.Button // self-service unlock, when the policy offers it
-	root     fyne.CanvasObject
+	photo   *photoBox
+	name    *widget.Label
+	uuid    *widget.Label
+	tries   *widget.Label
+	rule    *widget.Label
+	message *widget.Label
+	hint    *widget.Label
+	entry   *passEntry
+	submit  *widget.Button
+	forgot  *widget.Button // self-service unlock, when the policy offers it
+	root    fyne.CanvasObject
 }
-
-const (
-	photoWidth  = 96
-	photoHeight = 120
-)
 
 func newPasscodeView(sess Session) *passcodeView {
 	v := &passcodeView{
 		sess:    sess,
-		photo:   container.NewStack(),
+		photo:   newPhotoBox(),
 		name:    newSubHeading(""),
 		uuid:    newText(""),
 		tries:   newText(""),
@@ -61,9 +54,7 @@ func newPasscodeView(sess Session) *passcodeView {
 	v.submit.Importance = widget.HighImportance
 	v.forgot = widget.NewButton(wording.ForgottenPasscode, sess.StartUnlock)
 	v.forgot.Importance = widget.LowImportance
-	v.setPhoto(nil)
-
-	who := container.NewBorder(nil, nil, container.NewCenter(v.photo), nil,
+	who := container.NewBorder(nil, nil, container.NewCenter(v.photo.box), nil,
 		container.NewVBox(layout.NewSpacer(), v.name, v.uuid, layout.NewSpacer()))
 	notice := newCaption(wording.TermsNotice)
 	v.root = page(narrow,
@@ -99,7 +90,7 @@ func (v *passcodeView) render(st session.State) {
 	}
 	setText(v.name, name)
 	setText(v.uuid, uuid)
-	v.setPhoto(photo)
+	v.photo.set(photo)
 
 	setText(v.tries, wording.AttemptsLeft(st.TriesLeft))
 	if st.TriesLeft == 1 {
@@ -118,27 +109,6 @@ func (v *passcodeView) render(st session.State) {
 	setText(v.hint, st.Hint)
 	v.entry.limit(st.Rule)
 	showIf(v.forgot, st.SelfUnlock && st.Screen == session.ScreenPasscode && st.Card != nil && st.Card.Verified)
-}
-
-func (v *passcodeView) setPhoto(photo []byte) {
-	if len(v.photo.Objects) > 0 && bytes.Equal(photo, v.photoSrc) {
-		return
-	}
-	var o fyne.CanvasObject
-	if len(photo) > 0 {
-		img := canvas.NewImageFromReader(bytes.NewReader(photo), "photo")
-		img.FillMode = canvas.ImageFillContain
-		img.ScaleMode = canvas.ImageScaleSmooth
-		img.SetMinSize(fyne.NewSize(photoWidth, photoHeight))
-		o = img
-	} else {
-		bg := boxBackground()
-		bg.minSize = fyne.NewSize(photoWidth, photoHeight)
-		o = container.NewStack(bg, container.NewPadded(widget.NewIcon(theme.AccountIcon())))
-	}
-	v.photoSrc = photo
-	v.photo.Objects = []fyne.CanvasObject{o}
-	v.photo.Refresh()
 }
 
 // send is Enter or the Sign in button: the typed passcode goes to the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -134,6 +135,18 @@ func (f *fakeSession) SubmitQuestionsCode(q uint64, code []byte) {
 	f.questions = append(f.questions, q)
 	f.mu.Unlock()
 	f.record("SubmitQuestionsCode")
+}
+
+func (f *fakeSession) OpenAdmin()        { f.record("OpenAdmin") }
+func (f *fakeSession) StartAdminUnlock() { f.record("StartAdminUnlock") }
+func (f *fakeSession) CloseAdmin()       { f.record("CloseAdmin") }
+func (f *fakeSession) SubmitAdminUnlock(q uint64, checked bool, reason string, next, again []byte) {
+	f.mu.Lock()
+	f.passcodes = append(f.passcodes, next, again)
+	f.questions = append(f.questions, q)
+	f.answers = append(f.answers, fmt.Sprint(checked), reason)
+	f.mu.Unlock()
+	f.record("SubmitAdminUnlock")
 }
 
 func (f *fakeSession) got() []string {

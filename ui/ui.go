@@ -51,6 +51,11 @@ type Session interface {
 	ChangePasscode()
 	SubmitPasscodeChange(question uint64, current, next, again []byte) // takes ownership; the session wipes them
 	ClosePasscodeChange()
+	// Admin mode: the card in the other reader.
+	OpenAdmin()
+	StartAdminUnlock()
+	SubmitAdminUnlock(question uint64, identityChecked bool, reason string, next, again []byte) // takes ownership of the passcodes
+	CloseAdmin()
 }
 
 // Title is the main window's title.
@@ -98,6 +103,7 @@ type UI struct {
 	renew                        *renewPopup
 	passcodeChange               *passcodePopup
 	questions                    *questionsView
+	admin                        *adminView
 
 	current view
 	state   session.State
@@ -136,6 +142,7 @@ func New(app fyne.App, sess Session) *UI {
 	u.renew = newRenewPopup(sess, u.win.Canvas())
 	u.passcodeChange = newPasscodePopup(sess, u.win.Canvas())
 	u.questions = newQuestionsView(sess)
+	u.admin = newAdminView(sess)
 	u.win.Resize(fyne.NewSize(960, 680))
 
 	u.tray = newTray(u)
@@ -204,6 +211,9 @@ func (u *UI) viewFor(s session.Screen) view {
 		if s.Questions() {
 			return u.questions
 		}
+		if s.AdminMode() {
+			return u.admin
+		}
 		if s.OverSession() { // the renewal and passcode popups sit over the session
 			return u.active
 		}
@@ -234,7 +244,7 @@ func (u *UI) apply(st session.State) {
 		}
 	}
 	// Under a popup (renewal, passcode change) the view keeps off the keyboard.
-	if f, ok := v.(focuser); ok && (!st.Screen.OverSession() || st.Screen.Questions()) {
+	if f, ok := v.(focuser); ok && (!st.Screen.OverSession() || st.Screen.Questions() || st.Screen.AdminMode()) {
 		f.focus(u.win.Canvas())
 	}
 	u.renew.render(st, u.win.Canvas())

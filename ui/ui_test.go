@@ -108,7 +108,7 @@ func TestPasscodeScreenBeforeTyping(t *testing.T) {
 	if !u.passcode.entry.Password {
 		t.Error("passcode entry does not mask input")
 	}
-	if u.passcode.photoSrc == nil {
+	if u.passcode.photo.src == nil {
 		t.Error("photo not shown")
 	}
 }
