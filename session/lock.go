@@ -21,7 +21,7 @@ func (a *Agent) cardGone() {
 		a.conn.Close()
 		a.conn = nil
 	}
-	a.cardIn, a.id, a.retry, a.unfinished, a.unlock = "", nil, nil, nil, nil
+	a.cardIn, a.id, a.retry, a.unfinished, a.unlock, a.registering = "", nil, nil, nil, nil, nil
 	if a.sess == nil {
 		if p := a.parked; p != nil {
 			a.show(ScreenLocked, func(s *State) { s.Message, s.Card, s.Active, s.Expiry = "", nil, p.active, p.expiry })

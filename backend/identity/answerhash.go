@@ -17,8 +17,8 @@ import (
 // string format, so the cost they were made with travels with each hash
 // and a later, dearer cost applies to new registrations without a
 // migration. The default cost is OWASP's first argon2id setting: 19 MiB,
-// 2 passes, 1 lane — about 25 ms on one core here (BenchmarkAnswerHash),
-// so a registration's four hashes take ~0.1 s and an unlock's two ~50 ms,
+// 2 passes, 1 lane — about 30 ms on one core here (BenchmarkAnswerHash),
+// so a registration's four hashes take ~0.12 s and an unlock's two ~60 ms,
 // while one guess at a stolen database costs an attacker the same.
 // Answers are short and guessable, so it is the attempt limit that
 // protects them online; the hash protects them if the store leaks.
@@ -36,17 +36,19 @@ var DefaultAnswerHashCost = AnswerHashCost{Time: 2, MemoryKiB: 19 * 1024, Thread
 const (
 	answerSaltLen = 16
 	answerKeyLen  = 32
-	// maxAnswerCost bounds what a stored hash may ask for (a tampered row
-	// must not make identityd allocate gigabytes).
-	maxAnswerMemoryKiB = 256 * 1024
-	maxAnswerTime      = 16
+	// The most a stored hash may ask for (a tampered row must not make
+	// identityd allocate much): at 2 slots a core, 64 MiB each.
+	maxAnswerMemoryKiB = 64 * 1024
+	maxAnswerTime      = 8
+	maxAnswerThreads   = 4
 )
 
 // WithAnswerHashCost sets the argon2id cost of new answers (tests use a
 // cheap one).
 func WithAnswerHashCost(c AnswerHashCost) Option {
 	return func(svc *Service) error {
-		if c.Time == 0 || c.Time > maxAnswerTime || c.MemoryKiB < 8*uint32(c.Threads) || c.MemoryKiB > maxAnswerMemoryKiB || c.Threads == 0 {
+		if c.Time == 0 || c.Time > maxAnswerTime || c.MemoryKiB < 8*uint32(c.Threads) || c.MemoryKiB > maxAnswerMemoryKiB ||
+			c.Threads == 0 || c.Threads > maxAnswerThreads {
 			return fmt.Errorf("identity: argon2id cost %+v is out of range", c)
 		}
 		svc.answers.cost = c
@@ -120,7 +122,7 @@ func parsePHC(phc string) (c AnswerHashCost, salt, key []byte, err error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &c.MemoryKiB, &c.Time, &threads); err != nil {
 		return c, nil, nil, errBadPHC
 	}
-	if c.Time == 0 || c.Time > maxAnswerTime || threads == 0 || threads > 255 || c.MemoryKiB < 8*threads || c.MemoryKiB > maxAnswerMemoryKiB {
+	if c.Time == 0 || c.Time > maxAnswerTime || threads == 0 || threads > maxAnswerThreads || c.MemoryKiB < 8*threads || c.MemoryKiB > maxAnswerMemoryKiB {
 		return c, nil, nil, errBadPHC
 	}
 	c.Threads = uint8(threads)

@@ -65,6 +65,7 @@ func TestNormaliseAnswer(t *testing.T) {
 		{"ＬＩＳＢＯＮ", "lisbon"},        // full-width letters
 		{"Zoë", "Zoe\u0308", "ZOË"}, // composed and decomposed
 		{"Ward 7", "ward7"},
+		{"ΟΔΥΣΣΕΥΣ", "οδυσσευς"}, // the final sigma folds like the others
 	}
 	for _, group := range same {
 		for _, s := range group[1:] {
@@ -75,5 +76,15 @@ func TestNormaliseAnswer(t *testing.T) {
 	}
 	if normaliseAnswer("Lisbon") == normaliseAnswer("Lisboa") {
 		t.Error("different answers normalise alike")
+	}
+}
+
+// TestAddressBlock: a client is counted by its IPv4 address or IPv6 /64.
+func TestAddressBlock(t *testing.T) {
+	for in, want := range map[string]string{"192.0.2.7": "192.0.2.7", "2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff::1": "2001:db8:1:2::/64", "::ffff:192.0.2.7": "::ffff:192.0.2.7", "not an address": "not an address"} {
+		if got := addressBlock(in); got != want {
+			t.Errorf("addressBlock(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/audit"
@@ -74,7 +75,9 @@ func (s *Service) questionsView(q store.SecurityQuestions) *api.SecurityQuestion
 }
 
 // RegisterQuestions hashes four answers and emails the code that confirms
-// them; nothing is registered before ConfirmQuestions.
+// them; nothing is registered before ConfirmQuestions. The session, the
+// card proof and the challenge are checked and the challenge redeemed
+// before any (slow) hashing, so a proof sent again costs no hash.
 func (s *Service) RegisterQuestions(ctx context.Context, id string, a Auth, req *api.RegisterQuestionsRequest, m Meta) (*api.QuestionsRegistration, error) {
 	rec := s.record(ActionQuestionsRegister, m, a.WorkstationID)
 	rec.SessionID, rec.CardGUID = trimID(id), normalGUID(req.Proof.CardGUID)
@@ -91,19 +94,10 @@ func (s *Service) RegisterQuestions(ctx context.Context, id string, a Auth, req 
 	if err != nil {
 		return nil, s.refuse(ctx, rec, err)
 	}
-	answers, err := s.hashAnswers(ctx, req.Answers)
-	if err != nil {
-		return nil, s.refuse(ctx, rec, err)
-	}
-	code, err := newUnlockCode()
-	if err != nil {
-		return nil, s.refuse(ctx, rec, err)
-	}
-	now := s.now()
+	// 1. The session, its card (with its current certificate) and the
+	// challenge, redeemed.
 	var user store.User
-	reg := store.QuestionsRegistration{SessionID: id, Answers: answers, CodeHash: s.codeHash(questionsCodeBinding(id), code),
-		CodeExpiresAt: now.Add(s.policy.UnlockCodeLifetime), CreatedAt: now, UpdatedAt: now}
-	err = s.commit(ctx, &rec, func(tx store.Tx) error {
+	err = s.store.Update(ctx, func(tx store.Tx) error {
 		sess, err := s.authSession(ctx, tx, id, a, checkInRole)
 		rec.UserID = sess.UserID
 		if err != nil {
@@ -111,6 +105,13 @@ func (s *Service) RegisterQuestions(ctx context.Context, id string, a Auth, req 
 		}
 		if sess.CardGUID != vp.guidHex {
 			return errs.Forbidden(api.CodeCardNotSessionCard, "only the card that opened the session can register its questions", nil)
+		}
+		cl, err := tx.CardLogin(ctx, vp.guidHex, vp.serial)
+		if err != nil {
+			return err
+		}
+		if cl.CurrentAuthSerial != vp.serial {
+			return errs.Unauthorized(api.CodeCertificateSuperseded, "sign with the card's current certificate", nil)
 		}
 		if err := redeem(ctx, tx, vp.challenge); err != nil {
 			return err
@@ -127,12 +128,41 @@ func (s *Service) RegisterQuestions(ctx context.Context, id string, a Auth, req 
 			return err
 		}
 		if prev.CodesSent >= questionCodesPerSession {
-			return errs.New(http.StatusTooManyRequests, api.CodeQuestionsRateLimited,
-				"too many confirmation codes were sent in this session: log in again later", nil)
+			return tooManyQuestionCodes()
 		}
-		reg.UserID, reg.CodesSent = sess.UserID, prev.CodesSent+1
+		return nil
+	})
+	if err != nil {
+		return nil, s.refuse(ctx, rec, err)
+	}
+	// 2. The hashes, finished even if the caller goes: the challenge is spent.
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answersBudget)
+	defer cancel()
+	answers, err := s.hashAnswers(hctx, req.Answers)
+	if err != nil {
+		return nil, s.refuse(ctx, rec, err)
+	}
+	code, err := newUnlockCode()
+	if err != nil {
+		return nil, s.refuse(ctx, rec, err)
+	}
+	// 3. The registration waits for its code, which is counted and sent.
+	now := s.now()
+	reg := store.QuestionsRegistration{SessionID: id, UserID: user.ID, Answers: answers, CodeHash: s.codeHash(questionsCodeBinding(id), code),
+		CodeExpiresAt: now.Add(s.policy.UnlockCodeLifetime), CreatedAt: now, UpdatedAt: now}
+	err = s.commit(hctx, &rec, func(tx store.Tx) error {
+		if _, err := s.authSession(hctx, tx, id, a, checkInRole); err != nil {
+			return err
+		}
+		sent, err := tx.PutQuestionsRegistration(hctx, reg)
+		if err != nil {
+			return err
+		}
+		if sent > questionCodesPerSession { // a registration in parallel took the last one
+			return tooManyQuestionCodes()
+		}
 		rec.Detail += ", code sent to " + hideAddress(user.Email)
-		return tx.PutQuestionsRegistration(ctx, reg)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -141,7 +171,7 @@ func (s *Service) RegisterQuestions(ctx context.Context, id string, a Auth, req 
 	c := UnlockCode{Purpose: CodeForQuestions, To: user.Email, Mobile: user.Mobile, Holder: user.Name, Card: guid[len(guid)-8:],
 		Code: code, ValidUntil: reg.CodeExpiresAt}
 	if err := s.sendCode(ctx, c); err != nil {
-		s.forgetRegistration(ctx, id)
+		s.closeRegistration(ctx, id)
 		rec := s.record(ActionQuestionsRegister, m, a.WorkstationID)
 		rec.SessionID, rec.CardGUID, rec.UserID = trimID(id), guid, user.ID
 		return nil, s.refuse(ctx, rec, errs.New(http.StatusServiceUnavailable, api.CodeQuestionsSendFailed,
@@ -151,16 +181,25 @@ func (s *Service) RegisterQuestions(ctx context.Context, id string, a Auth, req 
 		CodeAttemptsLeft: s.policy.UnlockAttempts}, nil
 }
 
+// answersBudget bounds hashing and comparing answers once begun.
+const answersBudget = 30 * time.Second
+
+func tooManyQuestionCodes() error {
+	return errs.New(http.StatusTooManyRequests, api.CodeQuestionsRateLimited,
+		"too many confirmation codes were sent in this session: log in again later", nil)
+}
+
 // questionsCodeBinding binds a confirmation code's hash to its session and
 // keeps it apart from any unlock's.
 func questionsCodeBinding(sessionID string) string { return "questions " + sessionID }
 
-// forgetRegistration drops a registration whose code never left.
-func (s *Service) forgetRegistration(ctx context.Context, sessionID string) {
+// closeRegistration closes a registration whose code never left (its code
+// stays counted: a session gets so many).
+func (s *Service) closeRegistration(ctx context.Context, sessionID string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditBudget(ctx))
 	defer cancel()
-	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteQuestionsRegistration(ctx, sessionID) }); err != nil {
-		s.log.ErrorContext(ctx, "forgetting a questions registration whose code was not sent", "err", err)
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.CloseQuestionsRegistration(ctx, sessionID, s.now()) }); err != nil {
+		s.log.ErrorContext(ctx, "closing a questions registration whose code was not sent", "err", err)
 	}
 }
 
@@ -184,18 +223,17 @@ func (s *Service) ConfirmQuestions(ctx context.Context, id string, a Auth, req *
 			return closed
 		case err != nil:
 			return err
-		case reg.WrongCodes >= s.policy.UnlockAttempts:
+		case reg.WrongCodes >= s.policy.UnlockAttempts || len(reg.Answers) == 0:
 			return closed
 		case !s.now().Before(reg.CodeExpiresAt):
 			return errs.Forbidden(api.CodeQuestionsCodeExpired, "the code has expired: choose the questions again for a new one", nil)
 		}
 		if !hmac.Equal(s.codeHash(questionsCodeBinding(id), req.Code), reg.CodeHash) {
-			reg.WrongCodes++
-			reg.UpdatedAt = s.now()
-			if err := tx.PutQuestionsRegistration(ctx, reg); err != nil {
+			wrong, err := tx.CountWrongQuestionsCode(ctx, id, s.now())
+			if err != nil {
 				return err
 			}
-			left := s.policy.UnlockAttempts - reg.WrongCodes
+			left := s.policy.UnlockAttempts - wrong
 			if left <= 0 {
 				return keep(errs.Conflict(api.CodeQuestionsClosed,
 					"that code was wrong too many times: the questions were not registered; choose them again", nil))
@@ -210,7 +248,7 @@ func (s *Service) ConfirmQuestions(ctx context.Context, id string, a Auth, req *
 		if err := tx.PutSecurityQuestions(ctx, out); err != nil {
 			return err
 		}
-		return tx.DeleteQuestionsRegistration(ctx, id)
+		return tx.CloseQuestionsRegistration(ctx, id, now)
 	})
 	if err != nil {
 		return nil, err
@@ -261,6 +299,11 @@ func (s *Service) questionsToAsk(ctx context.Context, tx store.Tx, userID string
 	for _, a := range q.Answers {
 		ids = append(ids, a.QuestionID)
 	}
+	// The same two until they are answered right: asking again must not
+	// fish for a pair someone happens to know.
+	if len(q.Asked) == api.QuestionsAsked && !slices.ContainsFunc(q.Asked, func(id string) bool { return !slices.Contains(ids, id) }) {
+		return q.Asked, q.Failures, nil
+	}
 	// A uniformly random choice (Fisher–Yates on the first QuestionsAsked).
 	for i := range api.QuestionsAsked {
 		j, err := rand.Int(rand.Reader, big.NewInt(int64(len(ids)-i)))
@@ -272,6 +315,9 @@ func (s *Service) questionsToAsk(ctx context.Context, tx store.Tx, userID string
 	}
 	asked := ids[:api.QuestionsAsked]
 	slices.Sort(asked)
+	if err := tx.SetQuestionsAsked(ctx, userID, asked, s.now()); err != nil {
+		return nil, 0, err
+	}
 	return asked, q.Failures, nil
 }
 
@@ -323,12 +369,21 @@ func (s *Service) UnlockAnswers(ctx context.Context, id string, a Auth, req *api
 		for _, a := range q.Answers {
 			hashes[a.QuestionID] = a.Hash
 		}
+		if slices.ContainsFunc(u.QuestionIDs, func(id string) bool { return hashes[id] == "" }) {
+			// The holder registered other questions since this unlock asked.
+			u.State = store.UnlockVoid
+			return keep(errs.Conflict(api.CodeUnlockClosed, "the security questions changed since this unlock asked them: ask again", nil))
+		}
 		rec.Detail += fmt.Sprintf(", answer attempt %d of %d", q.Failures+1, s.policy.UnlockAttempts)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	// The attempt is counted: what follows finishes even if the caller
+	// goes, so that right answers are not lost to a cancelled request.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answersBudget)
+	defer cancel()
 	// 2. Compare, every answer, without a lock held.
 	right := true
 	for _, ans := range req.Answers {
@@ -363,7 +418,12 @@ func (s *Service) UnlockAnswers(ctx context.Context, id string, a Auth, req *api
 			e.Unlock = &v
 			return keep(e)
 		}
+		// Right: the wrong attempts before are forgotten, and the next
+		// unlock may ask another pair.
 		if err := tx.SetQuestionFailures(ctx, u.UserID, 0, s.now()); err != nil {
+			return err
+		}
+		if err := tx.SetQuestionsAsked(ctx, u.UserID, nil, s.now()); err != nil {
 			return err
 		}
 		if user, err = tx.User(ctx, u.UserID); err != nil {
@@ -386,17 +446,17 @@ func (s *Service) UnlockAnswers(ctx context.Context, id string, a Auth, req *api
 	return &v, nil
 }
 
-// answersTheQuestions reports whether as answers exactly the questions asked.
+// answersTheQuestions reports whether as answers exactly the questions
+// asked, each once.
 func answersTheQuestions(as []api.SecurityAnswer, asked []string) bool {
-	if len(as) != len(asked) {
-		return false
-	}
+	ids := make([]string, 0, len(as))
 	for _, a := range as {
-		if !slices.Contains(asked, a.QuestionID) {
-			return false
-		}
+		ids = append(ids, a.QuestionID)
 	}
-	return true
+	slices.Sort(ids)
+	want := slices.Clone(asked)
+	slices.Sort(want)
+	return slices.Equal(ids, want)
 }
 
 // ActionQuestionsReset is the audit action of ResetQuestionAttempts.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -258,12 +259,14 @@ func TestUnlockQuestions(t *testing.T) {
 		}
 
 		// Wrong answers count down, across unlocks; the third is the last.
+		// A new request asks the same two again (no fishing for a known pair).
 		tk, u = ask()
 		_, err = cl.UnlockAnswers(ctx, tk, answer(u, false))
 		wantAnswersWrong(t, err, 2)
+		first := u.Questions
 		tk, u = ask()
-		if u.AnswerAttemptsLeft != 2 {
-			t.Fatalf("a new unlock forgot a wrong answer: %+v", u)
+		if u.AnswerAttemptsLeft != 2 || !slices.Equal(u.Questions, first) {
+			t.Fatalf("a new unlock forgot a wrong answer or asked another pair: %+v, before %+v", u, first)
 		}
 		_, err = cl.UnlockAnswers(ctx, tk, answer(u, false))
 		wantAnswersWrong(t, err, 1)

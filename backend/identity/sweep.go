@@ -17,6 +17,9 @@ type SweepResult struct {
 	Expired    int   // sessions ended at the end of their lifetime
 	Idle       int   // sessions ended because no role was chosen in time
 	Challenges int64 // redeemed challenges forgotten after their expiry
+	// Registrations are security question registrations forgotten once
+	// no session could still confirm them.
+	Registrations int64
 }
 
 // sweepBatch bounds the sessions one sweep ends; the next sweep goes on.
@@ -67,7 +70,12 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 		}
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) (err error) {
-		res.Challenges, err = tx.PruneChallenges(ctx, now.Add(-challengeSkew))
+		if res.Challenges, err = tx.PruneChallenges(ctx, now.Add(-challengeSkew)); err != nil {
+			return err
+		}
+		// Registrations left waiting (and their answers' hashes) go once
+		// no session could still use them.
+		res.Registrations, err = tx.PruneQuestionsRegistrations(ctx, now.Add(-s.policy.SessionLifetime))
 		return err
 	})
 	return res, err

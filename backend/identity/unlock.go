@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -248,7 +249,21 @@ func (l *unlockAddrLimit) allow(addr string, now time.Time) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.b.take(addr, now)
+	return l.b.take(addressBlock(addr), now)
+}
+
+// addressBlock is what one client is counted by: its IPv4 address, or its
+// IPv6 /64 (one host may hold a whole /64).
+func addressBlock(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil || ip.Is4() || ip.Is4In6() {
+		return addr
+	}
+	p, err := ip.Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
 }
 
 // codeSendBudget bounds sending one code (an SMTP session).

@@ -205,7 +205,8 @@ type SecurityAnswer struct {
 type SecurityQuestions struct {
 	UserID       string
 	Answers      []SecurityAnswer
-	Failures     int // wrong answers at unlocks since the last right ones
+	Failures     int      // wrong answers at unlocks since the last right ones
+	Asked        []string // the two an unlock asks, kept until they are answered right
 	RegisteredAt time.Time
 	UpdatedAt    time.Time
 }

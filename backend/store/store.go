@@ -154,10 +154,21 @@ type Tx interface {
 	// SetQuestionFailures sets the user's count of wrong answers:
 	// ErrNotFound if the user registered no questions.
 	SetQuestionFailures(ctx context.Context, userID string, failures int, at time.Time) error
-	// PutQuestionsRegistration stores r, replacing the session's earlier one.
-	PutQuestionsRegistration(ctx context.Context, r QuestionsRegistration) error
-	// DeleteQuestionsRegistration forgets the session's registration (none: no error).
-	DeleteQuestionsRegistration(ctx context.Context, sessionID string) error
+	// SetQuestionsAsked keeps the questions unlocks ask the user (nil: draw
+	// anew next time): ErrNotFound if the user registered no questions.
+	SetQuestionsAsked(ctx context.Context, userID string, asked []string, at time.Time) error
+	// PutQuestionsRegistration stores r, replacing the session's earlier
+	// one, and counts one more code sent in the session (r.CodesSent is
+	// not read): it returns the count.
+	PutQuestionsRegistration(ctx context.Context, r QuestionsRegistration) (codesSent int, err error)
+	// CountWrongQuestionsCode counts a wrong code against the session's
+	// registration and returns how many there have been.
+	CountWrongQuestionsCode(ctx context.Context, sessionID string, at time.Time) (int, error)
+	// CloseQuestionsRegistration ends the session's registration, keeping
+	// only its count of codes (none: no error).
+	CloseQuestionsRegistration(ctx context.Context, sessionID string, at time.Time) error
+	// PruneQuestionsRegistrations forgets registrations untouched since before.
+	PruneQuestionsRegistrations(ctx context.Context, before time.Time) (int64, error)
 	// TouchHealth writes the health row: readiness proves a write.
 	TouchHealth(ctx context.Context, at time.Time) error
 	// InsertCA stores the CA unless one exists: false if one did.

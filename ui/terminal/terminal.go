@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -292,6 +293,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 					return err
 				}
 				answers = append(answers, string(ans))
+				clear(ans)
 			}
 			a.SubmitUnlockAnswers(s.Question, answers)
 		case session.ScreenUnlockCode:
@@ -413,11 +415,16 @@ func askQuestions(ctx context.Context, a Agent, s session.State, stdin *os.File,
 			continue
 		}
 		q := s.Questions.Catalogue[i-1]
+		if slices.Contains(ids, q.ID) {
+			fmt.Fprintln(w, wording.QuestionsFour)
+			continue
+		}
 		ans, err := askPasscode(ctx, stdin, w, q.Text+"\n"+wording.UnlockAnswerLabel+": ", lines, tty)
 		if ans == nil {
 			return false, err
 		}
 		ids, answers = append(ids, q.ID), append(answers, string(ans))
+		clear(ans)
 	}
 	if left := wording.AttemptsLeft(s.TriesLeft); left != "" {
 		fmt.Fprintln(w, left)

@@ -272,9 +272,9 @@ func TestUnlockWithQuestionsInTheTerminal(t *testing.T) {
 }
 
 // `cardagent questions`: four numbers and answers, the passcode, the code;
-// a number out of range is asked again.
+// a number out of range, or one chosen already, is asked again.
 func TestQuestionsInTheTerminal(t *testing.T) {
-	a, done, _, _ := running(t, Options{Questions: true}, "1\nBiscuit\n9\n2\nSam\n3\nMill Lane\n4\nRaleigh\n123456\n24681357\n")
+	a, done, _, _ := running(t, Options{Questions: true}, "1\nBiscuit\n9\n1\n2\nSam\n3\nMill Lane\n4\nRaleigh\n123456\n24681357\n")
 	active := &session.Active{User: "Ada"}
 	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active}
 	<-a.got // open questions

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cardagent/cardagent/backend/store"
@@ -29,10 +30,14 @@ func (t *tx) SecurityQuestions(ctx context.Context, userID string) (store.Securi
 	q := store.SecurityQuestions{UserID: userID}
 	var answers string
 	var registered, updated int64
-	err := t.q.QueryRowContext(ctx, `SELECT q.answers, q.failures, q.registered_at, q.updated_at
-		FROM security_questions q WHERE q.user_id = $1`+t.lockRow("q"), userID).Scan(&answers, &q.Failures, &registered, &updated)
+	var asked string
+	err := t.q.QueryRowContext(ctx, `SELECT q.answers, q.failures, q.asked, q.registered_at, q.updated_at
+		FROM security_questions q WHERE q.user_id = $1`+t.lockRow("q"), userID).Scan(&answers, &q.Failures, &asked, &registered, &updated)
 	if err != nil {
 		return q, t.wrap("reading security questions", err)
+	}
+	if asked != "" {
+		q.Asked = strings.Fields(asked)
 	}
 	q.RegisteredAt, q.UpdatedAt = fromMicros(registered), fromMicros(updated)
 	q.Answers, err = decodeAnswers(answers)
@@ -45,22 +50,30 @@ func (t *tx) PutSecurityQuestions(ctx context.Context, q store.SecurityQuestions
 		return err
 	}
 	return t.exec(ctx, "registering security questions",
-		`INSERT INTO security_questions (user_id, answers, failures, registered_at, updated_at) VALUES ($1, $2, $3, $4, $5)
-		 ON CONFLICT (user_id) DO UPDATE SET answers = excluded.answers, failures = excluded.failures,
+		`INSERT INTO security_questions (user_id, answers, failures, asked, registered_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+		 ON CONFLICT (user_id) DO UPDATE SET answers = excluded.answers, failures = excluded.failures, asked = excluded.asked,
 		 registered_at = excluded.registered_at, updated_at = excluded.updated_at`,
-		q.UserID, answers, q.Failures, micros(q.RegisteredAt), micros(q.UpdatedAt))
+		q.UserID, answers, q.Failures, strings.Join(q.Asked, " "), micros(q.RegisteredAt), micros(q.UpdatedAt))
 }
 
 func (t *tx) SetQuestionFailures(ctx context.Context, userID string, failures int, at time.Time) error {
-	res, err := t.q.ExecContext(ctx, `UPDATE security_questions SET failures = $2, updated_at = $3 WHERE user_id = $1`,
-		userID, failures, micros(at))
+	return t.updateQuestions(ctx, "counting wrong answers", `failures = $2`, userID, failures, micros(at))
+}
+
+func (t *tx) SetQuestionsAsked(ctx context.Context, userID string, asked []string, at time.Time) error {
+	return t.updateQuestions(ctx, "keeping the questions asked", `asked = $2`, userID, strings.Join(asked, " "), micros(at))
+}
+
+// updateQuestions sets one column of a user's questions ($2; $3 is the time).
+func (t *tx) updateQuestions(ctx context.Context, what, set string, userID string, value any, at int64) error {
+	res, err := t.q.ExecContext(ctx, `UPDATE security_questions SET `+set+`, updated_at = $3 WHERE user_id = $1`, userID, value, at)
 	if err != nil {
-		return t.wrap("counting wrong answers", err)
+		return t.wrap(what, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return t.wrap("counting wrong answers", err)
+		return t.wrap(what, err)
 	} else if n == 0 {
-		return fmt.Errorf("counting wrong answers: no questions registered: %w", errNotFound)
+		return fmt.Errorf("%s: no questions registered: %w", what, errNotFound)
 	}
 	return nil
 }
@@ -80,22 +93,50 @@ func (t *tx) QuestionsRegistration(ctx context.Context, sessionID string) (store
 	return r, err
 }
 
-func (t *tx) PutQuestionsRegistration(ctx context.Context, r store.QuestionsRegistration) error {
+func (t *tx) PutQuestionsRegistration(ctx context.Context, r store.QuestionsRegistration) (int, error) {
 	answers, err := encodeAnswers(r.Answers)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return t.exec(ctx, "storing the questions registration",
+	var sent int
+	err = t.q.QueryRowContext(ctx,
 		`INSERT INTO question_registrations (session_id, user_id, answers, code_hash, code_expires_at, wrong_codes, codes_sent,
-		 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)
 		 ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id, answers = excluded.answers,
 		 code_hash = excluded.code_hash, code_expires_at = excluded.code_expires_at, wrong_codes = excluded.wrong_codes,
-		 codes_sent = excluded.codes_sent, created_at = excluded.created_at, updated_at = excluded.updated_at`,
-		r.SessionID, r.UserID, answers, r.CodeHash, micros(r.CodeExpiresAt), r.WrongCodes, r.CodesSent,
-		micros(r.CreatedAt), micros(r.UpdatedAt))
+		 codes_sent = question_registrations.codes_sent + 1, created_at = excluded.created_at, updated_at = excluded.updated_at
+		 RETURNING codes_sent`,
+		r.SessionID, r.UserID, answers, r.CodeHash, micros(r.CodeExpiresAt), r.WrongCodes,
+		micros(r.CreatedAt), micros(r.UpdatedAt)).Scan(&sent)
+	if err != nil {
+		return 0, t.wrap("storing the questions registration", err)
+	}
+	return sent, nil
 }
 
-func (t *tx) DeleteQuestionsRegistration(ctx context.Context, sessionID string) error {
-	return t.exec(ctx, "forgetting the questions registration",
-		`DELETE FROM question_registrations WHERE session_id = $1`, sessionID)
+func (t *tx) CountWrongQuestionsCode(ctx context.Context, sessionID string, at time.Time) (int, error) {
+	var n int
+	err := t.q.QueryRowContext(ctx, `UPDATE question_registrations SET wrong_codes = wrong_codes + 1, updated_at = $2
+		WHERE session_id = $1 RETURNING wrong_codes`, sessionID, micros(at)).Scan(&n)
+	if err != nil {
+		return 0, t.wrap("counting a wrong confirmation code", err)
+	}
+	return n, nil
+}
+
+// closedRegistration marks a registration that takes no more codes.
+const closedRegistration = 1 << 30
+
+func (t *tx) CloseQuestionsRegistration(ctx context.Context, sessionID string, at time.Time) error {
+	return t.exec(ctx, "closing the questions registration",
+		`UPDATE question_registrations SET answers = '[]', wrong_codes = $2, updated_at = $3 WHERE session_id = $1`,
+		sessionID, closedRegistration, micros(at))
+}
+
+func (t *tx) PruneQuestionsRegistrations(ctx context.Context, before time.Time) (int64, error) {
+	res, err := t.q.ExecContext(ctx, `DELETE FROM question_registrations WHERE updated_at < $1`, micros(before))
+	if err != nil {
+		return 0, t.wrap("pruning questions registrations", err)
+	}
+	return res.RowsAffected()
 }

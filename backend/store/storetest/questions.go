@@ -59,7 +59,7 @@ func testQuestions(t *testing.T, newDB func(t *testing.T) Opener) {
 	sess := store.Session{ID: "sq1", TokenHash: []byte{7}, UserID: user, CardGUID: card, CertSerial: "01",
 		WorkstationID: "ws-1", State: store.SessionActive, CreatedAt: t0, UpdatedAt: t0, ExpiresAt: t0.Add(8 * time.Hour)}
 	reg := store.QuestionsRegistration{SessionID: sess.ID, UserID: user, Answers: answers, CodeHash: []byte{4, 2},
-		CodeExpiresAt: t0.Add(15 * time.Minute), CodesSent: 1, CreatedAt: t0, UpdatedAt: t0}
+		CodeExpiresAt: t0.Add(15 * time.Minute), CreatedAt: t0, UpdatedAt: t0}
 	must(t, s.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateSession(ctx, sess); err != nil {
 			return err
@@ -67,29 +67,53 @@ func testQuestions(t *testing.T, newDB func(t *testing.T) Opener) {
 		if _, err := tx.QuestionsRegistration(ctx, sess.ID); !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("registration before any: %v, want ErrNotFound", err)
 		}
-		return tx.PutQuestionsRegistration(ctx, reg)
+		if n, err := tx.PutQuestionsRegistration(ctx, reg); err != nil || n != 1 {
+			return fmt.Errorf("first registration: %d codes, %v", n, err)
+		}
+		return tx.SetQuestionsAsked(ctx, user, []string{"q07", "q20"}, t0)
 	}))
 	newer := reg
-	newer.CodeHash, newer.WrongCodes, newer.CodesSent, newer.UpdatedAt = []byte{5}, 1, 2, t0.Add(time.Minute)
+	newer.CodeHash, newer.WrongCodes, newer.UpdatedAt = []byte{5}, 1, t0.Add(time.Minute)
 	must(t, s.Update(ctx, func(tx store.Tx) error {
 		got, err := tx.QuestionsRegistration(ctx, sess.ID)
+		reg.CodesSent = 1
 		if err != nil || !reflect.DeepEqual(got, reg) {
 			return fmt.Errorf("QuestionsRegistration = %+v, %v; want %+v", got, err, reg)
 		}
-		return tx.PutQuestionsRegistration(ctx, newer)
+		if q, err := tx.SecurityQuestions(ctx, user); err != nil || !reflect.DeepEqual(q.Asked, []string{"q07", "q20"}) {
+			return fmt.Errorf("asked %v, %v", q.Asked, err)
+		}
+		if n, err := tx.PutQuestionsRegistration(ctx, newer); err != nil || n != 2 {
+			return fmt.Errorf("a newer registration: %d codes, %v", n, err)
+		}
+		return nil
 	}))
 	must(t, s.Update(ctx, func(tx store.Tx) error {
 		got, err := tx.QuestionsRegistration(ctx, sess.ID)
+		newer.CodesSent = 2
 		if err != nil || !reflect.DeepEqual(got, newer) {
 			return fmt.Errorf("replaced registration = %+v, %v; want %+v", got, err, newer)
 		}
-		if err := tx.DeleteQuestionsRegistration(ctx, sess.ID); err != nil {
+		if err := tx.CloseQuestionsRegistration(ctx, sess.ID, t0.Add(2*time.Minute)); err != nil {
 			return err
 		}
-		if _, err := tx.QuestionsRegistration(ctx, sess.ID); !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("registration after delete: %v, want ErrNotFound", err)
+		closed, err := tx.QuestionsRegistration(ctx, sess.ID)
+		if err != nil || len(closed.Answers) != 0 || closed.CodesSent != 2 || closed.WrongCodes < 1000 {
+			return fmt.Errorf("closed registration = %+v, %v", closed, err)
 		}
-		return tx.DeleteQuestionsRegistration(ctx, sess.ID)
+		return tx.CloseQuestionsRegistration(ctx, "no-such-session", t0)
+	}))
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		if n, err := tx.PruneQuestionsRegistrations(ctx, t0.Add(time.Minute)); err != nil || n != 0 {
+			return fmt.Errorf("pruning nothing: %d, %v", n, err)
+		}
+		if n, err := tx.PruneQuestionsRegistrations(ctx, t0.Add(time.Hour)); err != nil || n != 1 {
+			return fmt.Errorf("pruning the old one: %d, %v", n, err)
+		}
+		if _, err := tx.QuestionsRegistration(ctx, sess.ID); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("registration after the prune: %v, want ErrNotFound", err)
+		}
+		return nil
 	}))
 
 	u := store.Unlock{ID: "unl-q", CardGUID: card, UserID: user, TokenHash: []byte{1}, WorkstationID: "ws-1",

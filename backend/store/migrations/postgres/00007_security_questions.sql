@@ -2,14 +2,17 @@
 -- Security questions (docs/unlock.md). security_questions holds a user's
 -- four registered questions: answers as salted argon2id hashes (PHC
 -- strings, in a JSON list with the question ids), never the answers, and
--- failures, the wrong answers given at unlocks since the last right ones.
+-- failures, the wrong answers given at unlocks since the last right ones;
+-- asked, the two questions unlocks ask until they are answered right (the
+-- same two each time: asking for a new pair must not fish for known ones).
 -- question_registrations holds a registration waiting for its emailed
 -- code, one per session; codes_sent survives a newer registration in the
--- same session (the rate limit).
+-- same session and its closing (the rate limit); the sweeper forgets old rows.
 CREATE TABLE security_questions (
     user_id       TEXT PRIMARY KEY REFERENCES users(id),
     answers       TEXT NOT NULL,
     failures      INTEGER NOT NULL DEFAULT 0,
+    asked         TEXT NOT NULL DEFAULT '',
     registered_at BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL
 );
