@@ -201,8 +201,4 @@ func waitUnlockCode(t *testing.T, smtp *testkit.SMTP, to string, n int, logs *te
 }
 
 // ykpiv runs yubico-piv-tool on reader 0 through the rig's pcscd.
-func ykpiv(args ...string) error {
-	c := exec.Command("yubico-piv-tool", append([]string{"-r", rig.ReaderName(0)}, args...)...)
-	c.Env = append(os.Environ(), "PCSCLITE_CSOCK_NAME="+rig.Socket)
-	return c.Run()
-}
+func ykpiv(args ...string) error { return ykpivOn(0, args...) }

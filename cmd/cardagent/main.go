@@ -52,6 +52,9 @@ Usage:
   cardagent passcode --no-gui             log in, change the passcode (current, then the new one twice), log out
   cardagent unlock --no-gui               unlock a blocked card: a code is emailed, then the new passcode twice
   cardagent questions --no-gui            log in, register security questions (four, then the passcode and an emailed code), log out
+  cardagent admin unlock --no-gui --identity-checked --reason TEXT [--role NAME]
+                                          log in as an LSA or RA, unlock the card in the other reader face to face
+                                          (its holder types the new passcode twice), log out
   cardagent doctor [--json]               check pcscd, readers and cards, and say how to fix problems
   cardagent version
 
@@ -70,6 +73,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	switch args[0] {
 	case "login", "renew", "passcode", "unlock", "questions":
 		return runTerminal(ctx, args[0], args[1:], os.Stdin, stdout, os.Stderr)
+	case "admin":
+		if len(args) > 1 && args[1] == "unlock" {
+			return runTerminal(ctx, "admin unlock", args[2:], os.Stdin, stdout, os.Stderr)
+		}
 	case "doctor":
 		return runDoctor(ctx, args[1:], stdout)
 	case "version":

@@ -18,7 +18,7 @@ import (
 // (package ui/terminal) over the same wiring as the window.
 func runTerminal(ctx context.Context, command string, args []string, stdin *os.File, stdout, stderr io.Writer) error {
 	opts := terminal.Options{Renew: command == "renew", ChangePasscode: command == "passcode", Unlock: command == "unlock",
-		Questions: command == "questions"}
+		Questions: command == "questions", AdminUnlock: command == "admin unlock"}
 	var noGUI bool
 	c, _, err := wiring.LoadConfig(command, args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&noGUI, "no-gui", false, "run in the terminal (required: the window is `cardagent` with no command)")
@@ -26,6 +26,10 @@ func runTerminal(ctx context.Context, command string, args []string, stdin *os.F
 		fs.BoolVar(&opts.AcceptTerms, "accept-terms", false, "accept the terms and conditions if asked (needed when stdin is not a terminal)")
 		fs.BoolVar(&opts.Once, "once", false, "log out again right after printing the session")
 		fs.DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "give up when no session is open by then")
+		if opts.AdminUnlock {
+			fs.BoolVar(&opts.IdentityChecked, "identity-checked", false, "you have seen the holder and their identity document (required)")
+			fs.StringVar(&opts.Reason, "reason", "", "why, recorded with your name in the audit trail (required)")
+		}
 	})
 	if err != nil {
 		return err

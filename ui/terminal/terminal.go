@@ -45,6 +45,10 @@ type Agent interface {
 	SubmitQuestions(question uint64, ids, answers []string, passcode []byte) // takes ownership of passcode
 	SubmitQuestionsCode(question uint64, code []byte)                        // takes ownership; the session wipes it
 	CloseQuestions()
+	OpenAdmin()
+	StartAdminUnlock()
+	SubmitAdminUnlock(question uint64, identityChecked bool, reason string, next, again []byte) // takes ownership of the passcodes
+	CloseAdmin()
 }
 
 // Options are the journey's choices, from the command line.
@@ -68,6 +72,13 @@ type Options struct {
 	// questions --no-gui`): four numbers from the catalogue, an answer to
 	// each, the passcode, then the emailed code; then it logs out.
 	Questions bool
+	// AdminUnlock unlocks the card in the other reader face to face once
+	// logged in as an LSA or RA (`cardagent admin unlock --no-gui`): the
+	// administrator vouches with IdentityChecked and Reason; the holder
+	// types the new passcode twice; then it logs out.
+	AdminUnlock     bool
+	IdentityChecked bool
+	Reason          string
 }
 
 // loginResult is what `cardagent login --no-gui` prints.
@@ -101,7 +112,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 	loggedIn := false
 	var lastStep session.RenewalStep
 	renewing := false // the card work of a renewal began
-	changeAsked, unlockAsked, questionsAsked := false, false, false
+	changeAsked, unlockAsked, questionsAsked, adminAsked, adminStarted := false, false, false, false, false
 	lastWorking := ""
 	for {
 		var s session.State
@@ -139,7 +150,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			case opts.Renew && !s.Screen.Renewal():
 				a.Renew()
 				continue
-			case opts.Once && !opts.Renew && !opts.ChangePasscode && !opts.Questions:
+			case opts.Once && !opts.Renew && !opts.ChangePasscode && !opts.Questions && !opts.AdminUnlock:
 				a.Logout()
 				return nil
 			}
@@ -208,6 +219,71 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				questionsAsked = true
 				a.OpenQuestions()
 			}
+			if opts.AdminUnlock && !adminAsked {
+				adminAsked = true
+				if s.Admin == nil {
+					a.Logout()
+					return errors.New(wording.AdminNotAuthorised.Problem + "\n" + wording.AdminNotAuthorised.Fix)
+				}
+				a.OpenAdmin()
+			}
+		case session.ScreenAdmin:
+			t := s.Admin.Target
+			switch {
+			case t == nil:
+				if changed {
+					fmt.Fprintln(stderr, wording.AdminInsertTarget)
+				}
+			case t.Problem != "":
+				a.CloseAdmin()
+				a.Logout()
+				return errors.New(t.Problem)
+			case t.Name == "":
+				// still reading it
+			case !t.InScope:
+				a.CloseAdmin()
+				a.Logout()
+				return errors.New(wording.AdminNotInScope)
+			case !adminStarted:
+				adminStarted = true
+				fmt.Fprintf(stderr, "%s (UUID %s), card %s in %s\n", t.Name, t.UUID, t.GUID, t.Reader)
+				a.StartAdminUnlock()
+			}
+		case session.ScreenAdminUnlock:
+			if changed {
+				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleAdmin, wording.AdminUnlockExplain)
+			}
+			if s.Message != "" {
+				fmt.Fprintln(stderr, s.Message)
+			}
+			next, err := askPasscode(ctx, stdin, stderr, wording.NewPasscodeLabel+" ("+s.Rule.Describe()+"): ", lines, tty)
+			if next == nil {
+				a.CloseAdmin()
+				a.Logout()
+				return err
+			}
+			again, err := askPasscode(ctx, stdin, stderr, wording.RepeatPasscodeLabel+": ", lines, tty)
+			if again == nil {
+				clear(next)
+				a.CloseAdmin()
+				a.Logout()
+				return err
+			}
+			a.SubmitAdminUnlock(s.Question, opts.IdentityChecked, opts.Reason, next, again) // the agent wipes them
+		case session.ScreenAdminWorking:
+			if s.Working != lastWorking {
+				lastWorking = s.Working
+				fmt.Fprintln(stderr, s.Working)
+			}
+		case session.ScreenAdminDone:
+			fmt.Fprintln(stderr, s.Hint)
+			a.CloseAdmin()
+			a.Logout()
+			return nil
+		case session.ScreenAdminFailed:
+			a.CloseAdmin()
+			a.Logout()
+			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
 		case session.ScreenQuestions:
 			if sent, err := askQuestions(ctx, a, s, stdin, stderr, lines, tty, changed); !sent {
 				a.CloseQuestions()
@@ -376,7 +452,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			switch {
 			case opts.Renew && renewing: // the card left mid-renewal: `renew` did not do its job
 				return fmt.Errorf("%s\n%s", wording.CardRemovedLocked, wording.RenewInterrupted)
-			case (opts.Renew || opts.ChangePasscode || opts.Questions) && loggedIn:
+			case (opts.Renew || opts.ChangePasscode || opts.Questions || opts.AdminUnlock) && loggedIn:
 				return errors.New(wording.CardRemovedLocked)
 			case loggedIn:
 				fmt.Fprintln(stderr, wording.CardRemovedLocked)

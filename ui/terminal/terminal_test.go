@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -48,6 +49,12 @@ func (f *fakeAgent) SubmitQuestions(q uint64, ids, answers []string, passcode []
 }
 func (f *fakeAgent) SubmitQuestionsCode(q uint64, code []byte) {
 	f.record("questions code " + string(code))
+}
+func (f *fakeAgent) OpenAdmin()        { f.record("open admin") }
+func (f *fakeAgent) StartAdminUnlock() { f.record("start admin unlock") }
+func (f *fakeAgent) CloseAdmin()       { f.record("close admin") }
+func (f *fakeAgent) SubmitAdminUnlock(q uint64, checked bool, reason string, next, again []byte) {
+	f.record(fmt.Sprintf("admin unlock %v %q %s %s", checked, reason, next, again))
 }
 func (f *fakeAgent) SubmitUnlockCode(q uint64, code []byte) {
 	f.record("code " + string(code))
@@ -294,5 +301,44 @@ func TestQuestionsInTheTerminal(t *testing.T) {
 	want := "open questions,questions q01 q02 q03 q04 Biscuit|Sam|Mill Lane|Raleigh 123456,questions code 24681357,close questions,logout"
 	if got := strings.Join(a.answers, ","); got != want {
 		t.Fatalf("answers %q", got)
+	}
+}
+
+// `cardagent admin unlock`: an LSA's session opens admin mode; the card in
+// the other reader is unlocked with the holder's new passcode, read a line
+// at a time; done logs out.
+func TestAdminUnlockInTheTerminal(t *testing.T) {
+	a, done, _, _ := running(t, Options{AdminUnlock: true, IdentityChecked: true, Reason: "seen with badge"}, "135790\n135790\n")
+	admin := &session.AdminView{Role: "Local Smartcard Administrator at RX1", Rights: "lsa", Reader: "Reader 0"}
+	active := &session.Active{User: "Lee"}
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active, Admin: admin}
+	<-a.got // open admin
+	a.states <- session.State{Screen: session.ScreenAdmin, Seq: 2, Active: active, Admin: admin}
+	withCard := *admin
+	withCard.Target = &session.TargetCard{Reader: "Reader 1", Name: "Jo Holder", UUID: "555000000009", GUID: "00ff", InScope: true, Blocked: true}
+	a.states <- session.State{Screen: session.ScreenAdmin, Seq: 3, Active: active, Admin: &withCard}
+	<-a.got // start admin unlock
+	a.states <- session.State{Screen: session.ScreenAdminUnlock, Seq: 4, Question: 7, Active: active, Admin: &withCard}
+	<-a.got // the passcodes
+	a.states <- session.State{Screen: session.ScreenAdminDone, Seq: 5, Active: active, Admin: &withCard,
+		Prompt: session.Prompt{Hint: wording.AdminUnlocked}}
+	<-a.got // close admin
+	<-a.got // logout
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := `open admin,start admin unlock,admin unlock true "seen with badge" 135790 135790,close admin,logout`
+	if got := strings.Join(a.answers, ","); got != want {
+		t.Fatalf("answers %q", got)
+	}
+}
+
+// A clinician's session has no admin mode: the command says so.
+func TestAdminUnlockRefusedForAClinician(t *testing.T) {
+	a, done, _, _ := running(t, Options{AdminUnlock: true, IdentityChecked: true, Reason: "x"}, "")
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: &session.Active{User: "Jo"}}
+	<-a.got // logout
+	if err := <-done; err == nil || !strings.Contains(err.Error(), wording.AdminNotAuthorised.Problem) {
+		t.Fatalf("error %v", err)
 	}
 }
