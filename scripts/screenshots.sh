@@ -22,6 +22,7 @@ rig_identityd -cert-validity 1000h -renewal-window 500h -sponsor-renewal-window 
 # of Ada's card whose certificate another identityd's CA issued (a rogue card).
 "$bin/vcard" init --state "$work/ada.json" --enrol-dir "$work/cards" --enrol-user 555000000001 --pin 123456 >/dev/null
 "$bin/vcard" init --state "$work/blank.json" >/dev/null
+"$bin/vcard" init --state "$work/sam.json" --enrol-dir "$work/cards" --enrol-user 555000000002 --pin 123456 >/dev/null
 "$bin/identityd" demo -card-dir "$work/rogue-cards" -data-dir "$work/rogue" -db "sqlite:$work/rogue/db" -secret-file "$work/rogue/secret" >/dev/null
 "$bin/vcard" init --state "$work/rogue.json" --enrol-dir "$work/rogue-cards" --enrol-user 555000000001 --pin 123456 >/dev/null
 # The agent first meets no identityd, so it cannot check a card yet (the unverified prompt).
@@ -192,4 +193,36 @@ done
 typeln Rover
 typeln "Mill Road"
 wait_screen unlock-failed && shot unlock-face-to-face
+# Admin mode: Sam Demo (RA and LSA) logs in with his card in reader 0; Ada's locked card goes in
+# reader 1, and he unlocks it face to face while she types her new passcode.
+xdotool key space # Close
+wait_screen blocked
+pull
+wait_screen insert-card
+"$bin/vcard" attach --state "$work/ada.json" --port "$((port + 1))" --reconnect >>"$work/vcard.log" 2>&1 &
+rig_pids+=($!)
+insert "$work/sam.json"
+wait_screen passcode
+typeln 123456
+wait_screen terms
+xdotool key space # Accept
+wait_screen roles
+xdotool key Return # his first role: both let him unlock face to face
+wait_screen active && shot active-admin
+xdotool key Tab Tab Tab Tab Tab Tab space # Service a card…, after Renew now, the three buttons and Log out
+wait_screen admin
+for _ in $(seq 100); do grep -q 'card to service' "$work/agent.log" && break; sleep 0.1; done
+sleep 0.5
+shot admin
+xdotool key Tab Tab space # Unlock face to face, after Back to my session
+wait_screen admin-unlock
+xdotool key space Tab # the identity check, then the reason
+xdotool type --delay 40 "forgot passcode, seen with staff badge"
+xdotool key Return
+xdotool type --delay 40 246813
+sleep 0.5
+shot admin-unlock
+xdotool key Return
+typeln 246813
+wait_screen admin-done && shot admin-done
 echo "screenshots: written to $out"

@@ -23,6 +23,7 @@ type adminView struct {
 	q    question
 
 	role     *widget.Label
+	readers  *widget.Label
 	insert   *widget.Label
 	photo    *photoBox
 	name     *widget.Label
@@ -57,6 +58,7 @@ func newAdminView(sess Session) *adminView {
 	v := &adminView{
 		sess:     sess,
 		role:     newText(""),
+		readers:  newCaption(""),
 		insert:   newText(wording.AdminInsertTarget),
 		photo:    newPhotoBox(),
 		name:     newSubHeading(""),
@@ -85,7 +87,7 @@ func newAdminView(sess Session) *adminView {
 	v.again.OnSubmitted = func(string) { v.sendUnlock() }
 	v.unlock = widget.NewButtonWithIcon(wording.AdminUnlockButton, theme.AccountIcon(), sess.StartAdminUnlock)
 	v.unlock.Importance = widget.HighImportance
-	v.send = widget.NewButtonWithIcon(wording.UnlockButton, theme.ConfirmIcon(), v.sendUnlock)
+	v.send = widget.NewButtonWithIcon(wording.AdminUnlockSend, theme.ConfirmIcon(), v.sendUnlock)
 	v.send.Importance = widget.HighImportance
 	v.back = widget.NewButtonWithIcon("Back to my session", theme.NavigateBackIcon(), sess.CloseAdmin)
 	v.cancel = widget.NewButton("Cancel", sess.CloseAdmin)
@@ -95,14 +97,15 @@ func newAdminView(sess Session) *adminView {
 	v.form = container.NewVBox(v.explain, v.checked,
 		container.New(layout.NewFormLayout(),
 			widget.NewLabel("Reason"), v.reason,
-			widget.NewLabel(wording.NewPasscodeLabel), v.next,
-			widget.NewLabel(wording.RepeatPasscodeLabel), v.again),
+			widget.NewLabel(wording.AdminNewPasscode), v.next,
+			widget.NewLabel(wording.AdminRepeatPasscode), v.again),
 		v.rule)
 	v.working = container.NewVBox(v.workText, widget.NewProgressBarInfinite())
 	v.panel = container.NewStack(boxBackground(), container.NewPadded(v.card))
 	v.root = page(wide,
 		newHeading(wording.TitleAdmin),
 		v.role,
+		v.readers,
 		v.insert,
 		v.panel,
 		v.scope,
@@ -129,6 +132,11 @@ func (v *adminView) render(st session.State) {
 	}
 	setText(v.role, "Working as "+a.Role)
 	t := a.Target
+	targetReader := ""
+	if t != nil {
+		targetReader = t.Reader
+	}
+	setText(v.readers, wording.AdminReaders(a.Reader, targetReader))
 	showIf(v.insert, t == nil && st.Screen == session.ScreenAdmin)
 	showIf(v.panel, t != nil)
 	name, details, scope := "", "", ""

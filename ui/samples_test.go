@@ -422,6 +422,40 @@ func (r *sampleRun) toQuestionsCode() session.State {
 	return r.WaitScreen(session.ScreenQuestionsCode)
 }
 
+// adminRoles makes the samples' user a Local Smartcard Administrator.
+func adminRoles(b *sessiontest.Backend) {
+	b.Roles = []api.Role{{ID: "R8010", Name: "Local Smartcard Administrator", OrganisationID: "RR8",
+		OrganisationName: "Leeds Teaching Hospitals NHS Trust (RR8)", Admin: api.AdminLSA}}
+}
+
+// secondReader is the admin's second reader.
+const secondReader = "Identiv uTrust 2700 R 01 00"
+
+// toAdminTarget logs Amara in as an LSA and puts Tom's blocked card in the
+// second reader; inScope says whether identityd lets her service it.
+func toAdminTarget(r *sampleRun, inScope bool) session.State {
+	r.t.Helper()
+	r.login(amara(r.t, farAway), 0)
+	tom := sessiontest.NewCard(r.t, sessiontest.Enrolment{Name: "Mr Tom Patel", UUID: "555000765432", NotAfter: farAway,
+		GUID: guid(r.t, "7a1c0b9f4e38a6c4d1e2f3a4b5c6d7e8")})
+	for range 3 { // blocked by three wrong passcodes
+		tom.Transmit([]byte{0x00, 0xA4, 0x04, 0x00, 0x09, 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00})
+		tom.Transmit([]byte{0x00, 0x20, 0x00, 0x80, 0x08, '0', '0', '0', '0', '0', '0', 0xFF, 0xFF})
+	}
+	until := farAway
+	r.Backend.Set(func(b *sessiontest.Backend) {
+		b.AdminCards = map[string]api.AdminCard{"7a1c0b9f4e38a6c4d1e2f3a4b5c6d7e8": {GUID: "7a1c0b9f4e38a6c4d1e2f3a4b5c6d7e8",
+			State: api.CardActive, Holder: api.User{ID: "555000765432", Name: "Mr Tom Patel"}, CertificateNotAfter: &until, InScope: inScope}}
+	})
+	r.Agent.OpenAdmin()
+	r.WaitScreen(session.ScreenAdmin)
+	r.Readers.Add(secondReader)
+	r.Insert(secondReader, tom)
+	return r.WaitFor("the card to service", func(s session.State) bool {
+		return s.Screen == session.ScreenAdmin && s.Admin != nil && s.Admin.Target != nil && s.Admin.Target.Name != ""
+	})
+}
+
 // known is Amara's card after a first login: its prompt shows the photo.
 func (r *sampleRun) known() *sessiontest.Card {
 	r.t.Helper()
@@ -581,6 +615,40 @@ var samples = []struct {
 		ids, answers := sampleAnswers()
 		r.Agent.SubmitQuestions(s.Question, ids, answers, []byte(samplePIN))
 		return r.WaitScreen(session.ScreenQuestionsFailed)
+	}},
+	{"active-admin", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, adminRoles)
+		return r.login(amara(t, farAway), 0)
+	}},
+	{"admin-insert", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, adminRoles)
+		r.login(amara(t, farAway), 0)
+		r.Agent.OpenAdmin()
+		return r.WaitScreen(session.ScreenAdmin)
+	}},
+	{"admin", func(t testing.TB) session.State {
+		return toAdminTarget(run(t, session.Config{}, adminRoles), true)
+	}},
+	{"admin-unlock", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, adminRoles)
+		toAdminTarget(r, true)
+		r.Agent.StartAdminUnlock()
+		s := r.WaitScreen(session.ScreenAdminUnlock)
+		r.Agent.SubmitAdminUnlock(s.Question, false, "", []byte("24681357"), []byte("24681357"))
+		return r.WaitFor("the check first", func(n session.State) bool {
+			return n.Screen == session.ScreenAdminUnlock && n.Question != s.Question
+		})
+	}},
+	{"admin-done", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, adminRoles)
+		toAdminTarget(r, true)
+		r.Agent.StartAdminUnlock()
+		s := r.WaitScreen(session.ScreenAdminUnlock)
+		r.Agent.SubmitAdminUnlock(s.Question, true, "forgot passcode, seen with staff badge", []byte("24681357"), []byte("24681357"))
+		return r.WaitScreen(session.ScreenAdminDone)
+	}},
+	{"admin-out-of-scope", func(t testing.TB) session.State {
+		return toAdminTarget(run(t, session.Config{}, adminRoles), false)
 	}},
 	{"signing-in", func(t testing.TB) session.State {
 		r := run(t, session.Config{}, nil)

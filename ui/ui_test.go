@@ -717,3 +717,54 @@ func TestQuestionsPopup(t *testing.T) {
 		t.Error("the active screen does not come back")
 	}
 }
+
+// TestAdminScreens: an administrator's active screen offers admin mode;
+// admin mode shows the role and the card in the other reader (or where to
+// put it); the face-to-face unlock's form asks for the check, a reason and
+// the holder's new passcode twice, sent once; done and out of scope say so.
+func TestAdminScreens(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "active-admin"))
+	if !u.active.adminRow.Visible() {
+		t.Fatal("no Service a card on an LSA's active screen")
+	}
+	test.Tap(u.active.admin)
+	u.apply(sample(t, "admin-insert"))
+	v := u.admin
+	if u.current != v || !v.insert.Visible() || v.panel.Visible() || !strings.Contains(v.role.Text, "Local Smartcard Administrator") {
+		t.Fatalf("admin without a card: insert %v, panel %v, role %q", v.insert.Visible(), v.panel.Visible(), v.role.Text)
+	}
+	u.apply(sample(t, "admin"))
+	if v.insert.Visible() || !v.panel.Visible() || v.name.Text != "Mr Tom Patel" || !strings.Contains(v.details.Text, "passcode locked") ||
+		!v.unlock.Visible() || v.scope.Visible() {
+		t.Fatalf("admin with a card: %q %q unlock %v", v.name.Text, v.details.Text, v.unlock.Visible())
+	}
+	test.Tap(v.unlock)
+	st := sample(t, "admin-unlock")
+	u.apply(st)
+	if !v.form.Visible() || v.message.Text != wording.AdminIdentityFirst || v.unlock.Visible() || !v.send.Visible() {
+		t.Fatalf("the form: %v %q", v.form.Visible(), v.message.Text)
+	}
+	v.checked.SetChecked(true)
+	test.Type(v.reason, "forgot passcode")
+	test.Type(v.next, "24681357")
+	test.Type(v.again, "24681357")
+	v.again.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Tap(v.send) // the same question again: not sent twice
+	got := f.got()
+	if !slices.Equal(got, []string{"OpenAdmin", "StartAdminUnlock", "SubmitAdminUnlock"}) ||
+		!slices.Equal(f.answers, []string{"true", "forgot passcode"}) || string(f.passcodes[0]) != "24681357" {
+		t.Fatalf("intents %q, sent %q", got, f.answers)
+	}
+	if v.next.Text != "" || v.again.Text != "" {
+		t.Error("the fields keep the passcodes after sending")
+	}
+	u.apply(sample(t, "admin-done"))
+	if v.result.Text != wording.AdminUnlocked || v.form.Visible() || !v.back.Visible() {
+		t.Errorf("done: %q", v.result.Text)
+	}
+	u.apply(sample(t, "admin-out-of-scope"))
+	if v.scope.Text != wording.AdminNotInScope || v.unlock.Visible() {
+		t.Errorf("out of scope: %q, unlock %v", v.scope.Text, v.unlock.Visible())
+	}
+}

@@ -401,11 +401,23 @@ const (
 	AdminIdentityFirst  = "Confirm you have checked the holder's identity first."
 	AdminReasonNeeded   = "Type a reason: it is recorded with your name."
 	AdminUnlocking      = "Unlocking the card…"
+	AdminUnlockSend     = "Unlock the card"
+	AdminNewPasscode    = "Holder's new passcode"
+	AdminRepeatPasscode = "Holder's new passcode again"
 	AdminUnlocked       = "The card is unlocked. The holder can log in with their new passcode."
 	AdminCardRemoved    = "The card to service was removed: whatever was under way on it stopped, and nothing is lost."
 	AdminNotInScope     = "This card's holder holds no position in your role's organisation: an administrator there can help."
 	AdminCardNotBlocked = "The card's passcode is not locked."
 )
+
+// AdminReaders says which reader holds which card: readers are told apart
+// by name and by which card holds the session, never by position.
+func AdminReaders(own, target string) string {
+	if target == "" {
+		return "Your card is in " + own + "."
+	}
+	return "Your card is in " + own + "; the card to service is in " + target + "."
+}
 
 // Why an admin action did not happen.
 var (
