@@ -90,13 +90,13 @@ func (c *Card) ResetAtEnd() {
 
 // Open connects to the card in the named reader.
 func Open(readerName string) (*Card, error) {
-	sctx, err := scard.EstablishContext()
+	sctx, err := establish()
 	if err != nil {
 		return nil, wrap("connecting to pcscd", err)
 	}
 	card, err := sctx.Connect(readerName, scard.ShareShared, scard.ProtocolAny)
 	if err != nil {
-		sctx.Release()
+		release(sctx)
 		return nil, wrap("connecting to the card in "+readerName, err)
 	}
 	c := &Card{sctx: sctx, card: card, reader: readerName, turn: make(chan struct{}, 1)}
@@ -251,7 +251,7 @@ func (c *Card) begin(ctx context.Context) error {
 			err = c.card.Reconnect(scard.ShareShared, scard.ProtocolAny, scard.LeaveCard)
 		}
 		if err != nil {
-			_ = c.card.Disconnect(scard.LeaveCard)
+			_ = disconnect(c.card, scard.LeaveCard)
 			c.card = nil
 		}
 	})
@@ -298,9 +298,9 @@ func (c *Card) endAbandoned() {
 	if err := c.card.EndTransaction(scard.ResetCard); err != nil {
 		// Removed, or the reader failed: disconnect with a reset anyway
 		// (pcscd resets a card whose lock holder goes away).
-		_ = c.card.Disconnect(scard.ResetCard)
+		_ = disconnect(c.card, scard.ResetCard)
 	} else {
-		_ = c.card.Disconnect(scard.LeaveCard)
+		_ = disconnect(c.card, scard.LeaveCard)
 	}
 	c.card = nil
 }
@@ -483,10 +483,10 @@ func (c *Card) closeIfFree() error {
 	}
 	var err error
 	if c.card != nil {
-		err = c.card.Disconnect(scard.ResetCard)
+		err = disconnect(c.card, scard.ResetCard)
 		c.card = nil
 	}
-	c.sctx.Release()
+	release(c.sctx)
 	c.sctx = nil
 	if errors.Is(err, scard.ErrRemovedCard) || errors.Is(err, scard.ErrNoService) {
 		err = nil

@@ -23,11 +23,11 @@ type ReaderStatus struct {
 // List returns the readers and whether each holds a card. No readers is an
 // empty list, not an error; pcscd not running is ErrNoService.
 func List() ([]ReaderStatus, error) {
-	ctx, err := scard.EstablishContext()
+	ctx, err := establish()
 	if err != nil {
 		return nil, wrap("connecting to pcscd", err)
 	}
-	defer ctx.Release()
+	defer release(ctx)
 	names, err := listReaders(ctx)
 	if err != nil || len(names) == 0 {
 		return nil, err

@@ -89,7 +89,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 	defer m.shutdown()
 	retry := minServiceRetry
 	for ctx.Err() == nil {
-		sctx, err := scard.EstablishContext()
+		sctx, err := establish()
 		if err != nil {
 			m.serviceLost(wrap("connecting to pcscd", err))
 			select {
@@ -101,7 +101,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 		}
 		retry = minServiceRetry
 		err = m.watch(ctx, sctx)
-		sctx.Release()
+		release(sctx)
 		if err != nil {
 			m.serviceLost(err)
 		}
@@ -112,7 +112,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 // watch follows one PC/SC context until ctx ends (nil) or the service is
 // lost (the error).
 func (m *Monitor) watch(ctx context.Context, sctx *scard.Context) error {
-	stop := context.AfterFunc(ctx, func() { _ = sctx.Cancel() })
+	stop := context.AfterFunc(ctx, func() { _ = cancelWait(sctx) })
 	defer stop()
 
 	states, err := m.readerStates(sctx, nil)
