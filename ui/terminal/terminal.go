@@ -114,6 +114,13 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 	renewing := false // the card work of a renewal began
 	changeAsked, unlockAsked, questionsAsked, adminAsked, adminStarted := false, false, false, false, false
 	lastWorking := ""
+	// leave closes the popup or mode the journey is in and logs out: the
+	// command's last word is err.
+	leave := func(close func(), err error) error {
+		close()
+		a.Logout()
+		return err
+	}
 	for {
 		var s session.State
 		select {
@@ -235,15 +242,11 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 					fmt.Fprintln(stderr, wording.AdminInsertTarget)
 				}
 			case t.Problem != "":
-				a.CloseAdmin()
-				a.Logout()
-				return errors.New(t.Problem)
+				return leave(a.CloseAdmin, errors.New(t.Problem))
 			case t.Name == "":
 				// still reading it
 			case !t.InScope:
-				a.CloseAdmin()
-				a.Logout()
-				return errors.New(wording.AdminNotInScope)
+				return leave(a.CloseAdmin, errors.New(wording.AdminNotInScope))
 			case !adminStarted:
 				adminStarted = true
 				fmt.Fprintf(stderr, "%s (UUID %s), card %s in %s\n", t.Name, t.UUID, t.GUID, t.Reader)
@@ -258,16 +261,12 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			}
 			next, err := askPasscode(ctx, stdin, stderr, wording.NewPasscodeLabel+" ("+s.Rule.Describe()+"): ", lines, tty)
 			if next == nil {
-				a.CloseAdmin()
-				a.Logout()
-				return err
+				return leave(a.CloseAdmin, err)
 			}
 			again, err := askPasscode(ctx, stdin, stderr, wording.RepeatPasscodeLabel+": ", lines, tty)
 			if again == nil {
 				clear(next)
-				a.CloseAdmin()
-				a.Logout()
-				return err
+				return leave(a.CloseAdmin, err)
 			}
 			a.SubmitAdminUnlock(s.Question, opts.IdentityChecked, opts.Reason, next, again) // the agent wipes them
 		case session.ScreenAdminWorking:
@@ -277,18 +276,12 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			}
 		case session.ScreenAdminDone:
 			fmt.Fprintln(stderr, s.Hint)
-			a.CloseAdmin()
-			a.Logout()
-			return nil
+			return leave(a.CloseAdmin, nil)
 		case session.ScreenAdminFailed:
-			a.CloseAdmin()
-			a.Logout()
-			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
+			return leave(a.CloseAdmin, fmt.Errorf("%s\n%s", s.Problem, s.Fix))
 		case session.ScreenQuestions:
 			if sent, err := askQuestions(ctx, a, s, stdin, stderr, lines, tty, changed); !sent {
-				a.CloseQuestions()
-				a.Logout()
-				return err
+				return leave(a.CloseQuestions, err)
 			}
 		case session.ScreenQuestionsCode:
 			if s.Hint != "" {
@@ -300,9 +293,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			fmt.Fprintln(stderr, wording.QuestionsCodeExplain, wording.UnlockCodeSent(s.Unlock.SentTo, s.Unlock.ValidUntil.Local().Format("15:04")))
 			code, err := askPasscode(ctx, stdin, stderr, wording.AttemptsLeft(s.Unlock.AttemptsLeft)+"\n"+wording.UnlockCodeLabel+": ", lines, tty)
 			if code == nil {
-				a.CloseQuestions()
-				a.Logout()
-				return err
+				return leave(a.CloseQuestions, err)
 			}
 			a.SubmitQuestionsCode(s.Question, code) // the agent wipes it
 		case session.ScreenSavingQuestions:
@@ -312,13 +303,9 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			}
 		case session.ScreenQuestionsSaved:
 			fmt.Fprintln(stderr, wording.QuestionsSaved)
-			a.CloseQuestions()
-			a.Logout()
-			return nil
+			return leave(a.CloseQuestions, nil)
 		case session.ScreenQuestionsFailed:
-			a.CloseQuestions()
-			a.Logout()
-			return fmt.Errorf("%s\n%s", s.Problem, s.Fix)
+			return leave(a.CloseQuestions, fmt.Errorf("%s\n%s", s.Problem, s.Fix))
 		case session.ScreenChangePasscode:
 			if changed {
 				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleChangePasscode, wording.ChangePasscodeExplain)
