@@ -34,9 +34,11 @@ const (
 // AdminCard is GET /v1/sessions/{id}/admin/cards/{guid}: the card in the
 // second reader as the admin sees it.
 type AdminCard struct {
-	GUID   string    `json:"guid"`
-	State  CardState `json:"state"`
-	Holder User      `json:"holder"` // id and name
+	GUID  string    `json:"guid"`
+	State CardState `json:"state"`
+	// Holder is whose card it is (id and name), shown only to an admin
+	// who may service it.
+	Holder *User `json:"holder,omitempty"`
 	// CertificateNotAfter is when the card's login certificate expires.
 	CertificateNotAfter *time.Time `json:"certificate_not_after,omitempty"`
 	// InScope says the holder holds a position in the admin role's

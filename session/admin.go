@@ -23,6 +23,12 @@ import (
 // two PUKs) leaves nothing lost. identityd authorises every call; what the
 // screens offer only follows what it said.
 
+// Sizes of an administrator's reason (the terminal checks its flag).
+const (
+	MinReasonLen = api.MinReasonLen
+	MaxReasonLen = api.MaxReasonLen
+)
+
 // targetCard is the card in the other reader.
 type targetCard struct {
 	reader string
@@ -78,7 +84,7 @@ func (a *Agent) SubmitAdminUnlock(question uint64, identityChecked bool, reason 
 		switch {
 		case !identityChecked:
 			msg = wording.AdminIdentityFirst
-		case len([]rune(strings.TrimSpace(reason))) < api.MinReasonLen:
+		case len([]rune(strings.TrimSpace(reason))) < api.MinReasonLen || len([]rune(reason)) > api.MaxReasonLen:
 			msg = wording.AdminReasonNeeded
 		default:
 			msg = chosenPasscodeProblem(next, again, nil, a.st.Rule)
@@ -98,7 +104,13 @@ func (a *Agent) otherCardIn(readerName string) {
 	if a.sess == nil || a.st.Admin == nil || a.cardIn == "" || readerName == a.cardIn {
 		return
 	}
-	a.dropTarget()
+	if a.target != nil {
+		// One card is serviced at a time: a third one waits until the
+		// target leaves (a form filled in for one holder must never act
+		// on another's card).
+		a.log.Info("another card ignored while one is being serviced", "reader", readerName)
+		return
+	}
 	a.target = &targetCard{reader: readerName, view: TargetCard{Reader: readerName}}
 	a.readTarget()
 }
@@ -204,8 +216,13 @@ func (a *Agent) targetRead(t *targetCard, v openTarget, err error) {
 	switch {
 	case err == nil:
 		t.conn, t.id = v.conn, &v.id
-		t.view = TargetCard{Reader: t.reader, GUID: v.info.GUID, Name: v.info.Holder.Name, UUID: v.info.Holder.ID,
-			State: string(v.info.State), Blocked: v.id.blocked, TriesLeft: v.id.triesLeft, InScope: v.info.InScope, Photo: v.id.photo}
+		t.view = TargetCard{Reader: t.reader, GUID: v.info.GUID, State: string(v.info.State), Blocked: v.id.blocked,
+			TriesLeft: v.id.triesLeft, InScope: v.info.InScope}
+		if h := v.info.Holder; h != nil {
+			t.view.Name, t.view.UUID, t.view.Photo = h.Name, h.ID, v.id.photo
+		} else {
+			t.view.Name = wording.AdminSomeoneElse // not someone this administrator serves: no name
+		}
 		if v.info.CertificateNotAfter != nil {
 			t.view.NotAfter = *v.info.CertificateNotAfter
 		}

@@ -55,6 +55,13 @@ func TestAdminUnlockFaceToFace(t *testing.T) {
 	if tc := s.Admin.Target; tc.Reader != "Reader 1" || !tc.Blocked || !tc.InScope || tc.Name != "Jo Holder" || tc.State != "active" {
 		t.Fatalf("target %+v", tc)
 	}
+	// A third card waits: the one being serviced stays the target.
+	r.Readers.Add("Reader 2")
+	r.Insert("Reader 2", newTestCard(t, "Kit Other", "555000000008", twoYears))
+	r.sync()
+	if tc := r.Agent.Current().Admin.Target; tc == nil || tc.Reader != "Reader 1" || r.Backend.Called("admin-card") != 1 {
+		t.Fatalf("a third card replaced the target: %+v", tc)
+	}
 	r.Agent.StartAdminUnlock()
 	s = r.WaitScreen(session.ScreenAdminUnlock)
 	for _, c := range []struct {

@@ -80,6 +80,7 @@ func (a *Agent) park() {
 	}
 	a.parked = p
 	a.sess, a.ticket = nil, nil
+	a.dropTarget()
 	a.background(a.cfg.BackendTimeout, func(ctx context.Context) {
 		defer close(p.settled)
 		if _, err := a.backend.Suspend(ctx, p.ticket); err != nil {
@@ -115,6 +116,7 @@ func (a *Agent) endSession() {
 	}
 	t := *a.ticket
 	a.sess, a.ticket = nil, nil
+	a.dropTarget()   // admin mode ends with the session
 	a.ends.add(t)    // kept until the backend confirms (shutdown flushes it)
 	a.deleteTicket() // after the pending list holds it
 }

@@ -445,7 +445,7 @@ func toAdminTarget(r *sampleRun, inScope bool) session.State {
 	until := farAway
 	r.Backend.Set(func(b *sessiontest.Backend) {
 		b.AdminCards = map[string]api.AdminCard{"7a1c0b9f4e38a6c4d1e2f3a4b5c6d7e8": {GUID: "7a1c0b9f4e38a6c4d1e2f3a4b5c6d7e8",
-			State: api.CardActive, Holder: api.User{ID: "555000765432", Name: "Mr Tom Patel"}, CertificateNotAfter: &until, InScope: inScope}}
+			State: api.CardActive, Holder: &api.User{ID: "555000765432", Name: "Mr Tom Patel"}, CertificateNotAfter: &until, InScope: inScope}}
 	})
 	r.Agent.OpenAdmin()
 	r.WaitScreen(session.ScreenAdmin)

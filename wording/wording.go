@@ -408,6 +408,7 @@ const (
 	AdminCardRemoved    = "The card to service was removed: whatever was under way on it stopped, and nothing is lost."
 	AdminNotInScope     = "This card's holder holds no position in your role's organisation: an administrator there can help."
 	AdminCardNotBlocked = "The card's passcode is not locked."
+	AdminSomeoneElse    = "A card you may not service"
 )
 
 // AdminReaders says which reader holds which card: readers are told apart

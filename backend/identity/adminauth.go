@@ -95,3 +95,38 @@ func adminDetail(admin adminActor, reason string) string {
 	return "by " + admin.sess.UserID + " as " + admin.role.RoleName + " at " + admin.role.OrganisationID +
 		" (session " + clip(admin.sess.ID, 64) + "): " + clip(reason, api.MaxReasonLen)
 }
+
+// adminStillAuthorised re-checks, inside tx, that the administrator who
+// opened face-to-face unlock u may still do it: their session is live and
+// active at the unlock's workstation, works in a current LSA or RA
+// position, its card and user are in good standing, and the holder is
+// still in scope. No token: the unlock's own authorises the call.
+func (s *Service) adminStillAuthorised(ctx context.Context, r store.Reader, u store.Unlock) error {
+	gone := errs.Forbidden(api.CodeAdminNotAuthorised,
+		"the administrator who began this unlock may no longer do it (logged out, card removed or role ended): begin again", nil)
+	sa, err := r.SessionAuth(ctx, u.AdminSessionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return gone
+	} else if err != nil {
+		return err
+	}
+	sess, now := sa.Session, s.now()
+	switch {
+	case sess.UserID != u.AdminUserID, sess.WorkstationID != u.WorkstationID,
+		sess.State != store.SessionActive, !now.Before(sess.ExpiresAt), s.roleIdle(sess, now),
+		sa.CardState != store.CardActive, sa.UserDisabled,
+		sa.Role == nil, !sa.Role.ActiveAt(now):
+		return gone
+	}
+	if r := adminRoleOf(sa.Role.RoleName); r != api.AdminLSA && r != api.AdminRA {
+		return gone
+	}
+	ok, err := s.inScope(ctx, r, adminActor{sess: sess, role: *sa.Role}, u.UserID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return gone
+	}
+	return nil
+}

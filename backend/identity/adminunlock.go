@@ -31,6 +31,7 @@ func (s *Service) AdminCard(ctx context.Context, id string, a Auth, guidHex stri
 	err = s.commit(ctx, &rec, func(tx store.Tx) error {
 		admin, err := s.authAdmin(ctx, tx, id, a, api.AdminLSA, api.AdminRA, api.AdminSponsor)
 		if err != nil {
+			rec.Detail = "by " + admin.sess.UserID + " (session " + trimID(id) + ")"
 			return err
 		}
 		card, err := tx.Card(ctx, api.FormatCardGUID(guid))
@@ -45,11 +46,15 @@ func (s *Service) AdminCard(ctx context.Context, id string, a Auth, guidHex stri
 		if err != nil {
 			return err
 		}
-		out = api.AdminCard{GUID: card.GUID, State: api.CardState(card.State), Holder: api.User{ID: holder.ID, Name: holder.Name}}
+		out = api.AdminCard{GUID: card.GUID, State: api.CardState(card.State)}
 		if out.InScope, err = s.inScope(ctx, tx, admin, card.UserID); err != nil {
 			return err
 		}
 		out.InScope = out.InScope && card.UserID != admin.sess.UserID
+		if out.InScope || card.UserID == admin.sess.UserID {
+			// Only whom they may serve (or themselves): nobody else's name.
+			out.Holder = &api.User{ID: holder.ID, Name: holder.Name}
+		}
 		if cert, err := tx.CurrentCertificate(ctx, card.GUID, store.SlotAuthentication); err == nil {
 			t := cert.NotAfter.UTC()
 			out.CertificateNotAfter = &t
@@ -86,9 +91,11 @@ func (s *Service) AdminUnlock(ctx context.Context, id string, a Auth, req *api.A
 		State: store.UnlockCodeAccepted, CodeHash: noCode, CodeExpiresAt: now, CreatedAt: now, UpdatedAt: now}
 	err = s.commit(ctx, &rec, func(tx store.Tx) error {
 		admin, err := s.authAdmin(ctx, tx, id, a, api.AdminLSA, api.AdminRA)
+		rec.Detail = "by " + admin.sess.UserID + " (session " + trimID(id) + "): " + clip(req.Reason, api.MaxReasonLen)
 		if err != nil {
 			return err
 		}
+		rec.Detail = adminDetail(admin, req.Reason)
 		card, err := s.adminTarget(ctx, tx, admin, rec.CardGUID)
 		rec.UserID = card.UserID
 		if err != nil {
@@ -97,17 +104,27 @@ func (s *Service) AdminUnlock(ctx context.Context, id string, a Auth, req *api.A
 		if err := unlockCardRefusal(card.State); err != nil {
 			return err
 		}
+		holder, err := tx.User(ctx, card.UserID)
+		if err != nil {
+			return err
+		}
+		if holder.Disabled {
+			return errs.Forbidden(api.CodeUserDisabled, "this holder's access is disabled: see the Registration Authority", nil)
+		}
 		u.UserID, u.AdminUserID, u.AdminSessionID = card.UserID, admin.sess.UserID, admin.sess.ID
+		rec.Detail = withUnlock(rec.Detail, unlockID) + ", identity checked face to face"
 		if old, err := tx.OpenUnlock(ctx, card.GUID); err == nil {
 			from := old.State
 			old.State, old.UpdatedAt = store.UnlockVoid, now
-			if err := tx.UpdateUnlock(ctx, old, from); err != nil {
+			if err := tx.UpdateUnlock(ctx, old, from); errors.Is(err, store.ErrConflict) {
+				return errs.Conflict(api.CodeUnlockOutOfOrder, "the card's unlock changed meanwhile: try again", err)
+			} else if err != nil {
 				return err
 			}
+			rec.Detail += ", voided unlock " + clip(old.ID, 64) + " (" + string(from) + ")"
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		rec.Detail = withUnlock(adminDetail(admin, req.Reason), unlockID) + ", identity checked face to face"
 		return tx.CreateUnlock(ctx, u)
 	})
 	if err != nil {

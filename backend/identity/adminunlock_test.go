@@ -51,7 +51,7 @@ func TestAdminUnlock(t *testing.T) {
 		}
 
 		card, err := desk.AdminCard(ctx, lsa, w.ada.GUID)
-		if err != nil || card.Holder.ID != "555000000001" || card.Holder.Name != "Dr Ada Demo" || card.State != api.CardActive ||
+		if err != nil || card.Holder == nil || card.Holder.ID != "555000000001" || card.Holder.Name != "Dr Ada Demo" || card.State != api.CardActive ||
 			!card.InScope || card.CertificateNotAfter == nil {
 			t.Fatalf("admin card %+v, %v", card, err)
 		}
@@ -140,7 +140,7 @@ func TestAdminRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c, err := desk.AdminCard(ctx, lsa, pat.GUID); err != nil || c.InScope {
+	if c, err := desk.AdminCard(ctx, lsa, pat.GUID); err != nil || c.InScope || c.Holder != nil {
 		t.Fatalf("a holder of another organisation: %+v, %v", c, err)
 	}
 	_, err = desk.AdminUnlock(ctx, lsa, pat.GUID, "not mine to serve")
@@ -156,6 +156,22 @@ func TestAdminRefusals(t *testing.T) {
 	err = sendRaw(w, api.RouteAdminUnlock, []string{lsa.ID}, `{"card_guid":"`+api.FormatCardGUID(w.ada.GUID)+`","identity_checked":false,"reason":"seen"}`,
 		"Authorization", "Bearer "+lsa.Token, api.WorkstationHeader, "lsa-desk")
 	wantCode(t, err, http.StatusBadRequest, api.CodeInvalidRequest)
+	// An open face-to-face unlock: no self-service request voids it, even
+	// one naming the LSA's workstation; and once the LSA's session ends,
+	// its card work stops.
+	u, err := desk.AdminUnlock(ctx, lsa, w.ada.GUID, "forgot passcode, seen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = desk.RequestUnlock(ctx, w.ada.GUID)
+	wantCode(t, err, http.StatusConflict, api.CodeUnlockOutOfOrder)
+	if err := desk.End(ctx, lsa); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = desk.UnlockWitness(ctx, client.UnlockTicket(u), make([]byte, 16))
+	wantCode(t, err, http.StatusForbidden, api.CodeAdminNotAuthorised)
+	lsa = inRole(t, desk, w.sam, "demo-sam-lsa")
+
 	// A cancelled card is never unlocked.
 	if err := w.env.Svc.CancelCard(ctx, "test", w.adaR.GUID, "lost"); err != nil {
 		t.Fatal(err)

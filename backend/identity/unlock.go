@@ -161,6 +161,12 @@ func (s *Service) RequestUnlock(ctx context.Context, req *api.UnlockRequest, m M
 			}
 		}
 		if old, err := tx.OpenUnlock(ctx, card.GUID); err == nil {
+			// A face-to-face unlock in its time is an administrator's: no
+			// request naming the GUID voids it.
+			if old.AdminUserID != "" && now.Before(old.UpdatedAt.Add(s.policy.UnlockCodeLifetime)) {
+				return errs.Conflict(api.CodeUnlockOutOfOrder,
+					"this card is being unlocked face to face by an administrator: try again later", nil)
+			}
 			// Anyone can name a GUID: an unlock past its code at another
 			// workstation, still in its time, is not voided by a request
 			// from here (the holder may be halfway through it).
@@ -440,6 +446,14 @@ func (s *Service) unlockCall(ctx context.Context, action, id string, a Auth, m M
 		}
 		if err != nil {
 			return err
+		}
+		if u.AdminUserID != "" && at != store.UnlockReleased {
+			// The card's part of a face-to-face unlock goes on only while
+			// its administrator may still do it (completion may always
+			// follow: the card may hold the new PUK).
+			if err := s.adminStillAuthorised(ctx, tx, u); err != nil {
+				return err
+			}
 		}
 		// Past the code, the card's part must follow within another code
 		// lifetime; a released PUK may always be confirmed (the card may

@@ -37,6 +37,11 @@ func runTerminal(ctx context.Context, command string, args []string, stdin *os.F
 	if !noGUI {
 		return errors.New(command + ": use --no-gui (the window is `cardagent` without a command)")
 	}
+	if opts.AdminUnlock {
+		if err := terminal.CheckAdminUnlock(opts); err != nil {
+			return err
+		}
+	}
 	parts, err := wiring.Wire(ctx, c)
 	if err != nil {
 		return err

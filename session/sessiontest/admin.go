@@ -23,7 +23,7 @@ func (b *Backend) AdminCard(ctx context.Context, t client.Ticket, guid []byte) (
 		return c, nil
 	}
 	until := time.Now().AddDate(1, 0, 0)
-	return api.AdminCard{GUID: g, State: api.CardActive, Holder: api.User{ID: "555000000009", Name: "Jo Holder"},
+	return api.AdminCard{GUID: g, State: api.CardActive, Holder: &api.User{ID: "555000000009", Name: "Jo Holder"},
 		CertificateNotAfter: &until, InScope: true}, nil
 }
 

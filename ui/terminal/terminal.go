@@ -81,6 +81,18 @@ type Options struct {
 	Reason          string
 }
 
+// CheckAdminUnlock refuses an `admin unlock` command line that could only
+// fail after the holder typed a passcode: no identity check, no reason.
+func CheckAdminUnlock(o Options) error {
+	switch n := len([]rune(strings.TrimSpace(o.Reason))); {
+	case !o.IdentityChecked:
+		return errors.New("admin unlock: --identity-checked is required: " + wording.AdminIdentityFirst)
+	case n < session.MinReasonLen || n > session.MaxReasonLen:
+		return fmt.Errorf("admin unlock: --reason must be %d to %d characters: %s", session.MinReasonLen, session.MaxReasonLen, wording.AdminReasonNeeded)
+	}
+	return nil
+}
+
 // loginResult is what `cardagent login --no-gui` prints.
 type loginResult struct {
 	User         string    `json:"user"`
@@ -238,6 +250,9 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			t := s.Admin.Target
 			switch {
 			case t == nil:
+				if adminStarted { // the card left mid-way
+					return leave(a.CloseAdmin, errors.New(wording.AdminCardRemoved))
+				}
 				if changed {
 					fmt.Fprintln(stderr, wording.AdminInsertTarget)
 				}
@@ -255,6 +270,9 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 		case session.ScreenAdminUnlock:
 			if changed {
 				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleAdmin, wording.AdminUnlockExplain)
+			}
+			if s.Message == wording.AdminIdentityFirst || s.Message == wording.AdminReasonNeeded {
+				return leave(a.CloseAdmin, errors.New(s.Message)) // the command line's to fix, not the holder's
 			}
 			if s.Message != "" {
 				fmt.Fprintln(stderr, s.Message)
