@@ -40,7 +40,7 @@ rig_xvfb
 # Ada has seen today's renewal reminder, so the active screen shows the alert with Renew now, and
 # the popup opens from there.
 mkdir -p "$work/home/.config/cardagent"
-printf '{"555000000001":"%s"}' "$(date +%F)" >"$work/home/.config/cardagent/renewal-reminded.json"
+printf '{"555000000001":"%s","555000000002":"%s"}' "$(date +%F)" "$(date +%F)" >"$work/home/.config/cardagent/renewal-reminded.json"
 
 # The agent starts before pcscd, to show the "service not running" screen first.
 export PCSCLITE_CSOCK_NAME="$work/pcsc/run/pcscd/pcscd.comm" CARDAGENT_VPCD_PORT=$port
@@ -199,9 +199,7 @@ xdotool key space # Close
 wait_screen blocked
 pull
 wait_screen insert-card
-"$bin/vcard" attach --state "$work/ada.json" --port "$((port + 1))" --reconnect >>"$work/vcard.log" 2>&1 &
-rig_pids+=($!)
-insert "$work/sam.json"
+insert "$work/sam.json" # the administrator's own card first: it is the one that holds the session
 wait_screen passcode
 typeln 123456
 wait_screen terms
@@ -209,7 +207,9 @@ xdotool key space # Accept
 wait_screen roles
 xdotool key Return # his first role: both let him unlock face to face
 wait_screen active && shot active-admin
-xdotool key Tab Tab Tab Tab Tab Tab space # Service a card…, after Renew now, the three buttons and Log out
+"$bin/vcard" attach --state "$work/ada.json" --port "$((port + 1))" --reconnect >>"$work/vcard.log" 2>&1 &
+rig_pids+=($!)
+xdotool key shift+Tab space # Service a card…, the last button on the screen
 wait_screen admin
 for _ in $(seq 100); do grep -q 'card to service' "$work/agent.log" && break; sleep 0.1; done
 sleep 0.5
