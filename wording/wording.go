@@ -352,25 +352,24 @@ var (
 
 // Registering security questions, over the active session.
 const (
-	TitleQuestions        = "Security questions"
-	QuestionsButton       = "Security questions…"
-	QuestionsExplain      = "If you forget your passcode, you answer two of these before an unlock code is emailed to you. Choose four different questions whose answers only you know and will not forget."
-	QuestionsNone         = "You have not registered security questions yet: without them your card can only be unlocked face to face."
-	QuestionChoose        = "Choose a question"
-	QuestionsPasscode     = "Your passcode confirms it is you"
-	QuestionsSave         = "Save"
-	QuestionsFour         = "Choose four different questions and answer each one."
-	QuestionsDifferent    = "Give a different answer to each question."
-	QuestionsLoading      = "Reading your security questions…"
-	QuestionsSigning      = "Checking your passcode on the card…"
-	QuestionsSending      = "Sending a code to your email address…"
-	QuestionsConfirming   = "Checking the code…"
-	QuestionsCodeExplain  = "To confirm the questions are yours, type the code we emailed you."
-	QuestionsSaved        = "Your security questions are registered. You can use them to unlock your card if you forget your passcode."
-	QuestionsAnswersHint  = "Answers show as you type, so make sure nobody is watching. Capitals, spaces and punctuation do not matter. Once saved, an answer is never shown again."
-	QuestionsConfirm      = "Confirm"
-	QuestionsAgain        = "Choose again"
-	QuestionsKeepAnswered = "Your answers are kept only as a one-way hash: nobody, not even an administrator, can read them."
+	TitleQuestions       = "Security questions"
+	QuestionsButton      = "Security questions…"
+	QuestionsExplain     = "If you forget your passcode, you answer two of these before an unlock code is emailed to you. Choose four different questions whose answers only you know and will not forget."
+	QuestionsNone        = "You have not registered security questions yet: without them your card can only be unlocked face to face."
+	QuestionChoose       = "Choose a question"
+	QuestionsPasscode    = "Your passcode confirms it is you"
+	QuestionsSave        = "Save"
+	QuestionsFour        = "Choose four different questions and answer each one."
+	QuestionsDifferent   = "Give a different answer to each question."
+	QuestionsLoading     = "Reading your security questions…"
+	QuestionsSigning     = "Checking your passcode on the card…"
+	QuestionsSending     = "Sending a code to your email address…"
+	QuestionsConfirming  = "Checking the code…"
+	QuestionsCodeExplain = "To confirm the questions are yours, type the code we emailed you."
+	QuestionsSaved       = "Your security questions are registered. You can use them to unlock your card if you forget your passcode."
+	QuestionsAnswersHint = "Answers show as you type, so make sure nobody is watching. Capitals, spaces and punctuation do not matter. Once saved, an answer is never shown again."
+	QuestionsConfirm     = "Confirm"
+	QuestionsAgain       = "Choose again"
 )
 
 // QuestionsRegisteredOn says when the questions now held were registered.
@@ -407,7 +406,6 @@ const (
 	AdminUnlocked       = "The card is unlocked. The holder can log in with their new passcode."
 	AdminCardRemoved    = "The card to service was removed: whatever was under way on it stopped, and nothing is lost."
 	AdminNotInScope     = "This card's holder holds no position in your role's organisation: an administrator there can help."
-	AdminCardNotBlocked = "The card's passcode is not locked."
 	AdminSomeoneElse    = "A card you may not service"
 )
 
