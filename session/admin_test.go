@@ -62,6 +62,7 @@ func TestAdminUnlockFaceToFace(t *testing.T) {
 	if tc := r.Agent.Current().Admin.Target; tc == nil || tc.Reader != "Reader 1" || r.Backend.Called("admin-card") != 1 {
 		t.Fatalf("a third card replaced the target: %+v", tc)
 	}
+	r.Pull("Reader 2")
 	r.Agent.StartAdminUnlock()
 	s = r.WaitScreen(session.ScreenAdminUnlock)
 	for _, c := range []struct {
@@ -122,5 +123,44 @@ func TestNoAdminModeForAClinician(t *testing.T) {
 	r.sync()
 	if r.Backend.Called("admin-card") != 0 || r.Agent.Current().Screen != session.ScreenActive {
 		t.Fatal("a clinician's session looked up another card")
+	}
+}
+
+// Pulling the administrator's card in the middle of a face-to-face unlock
+// locks the session at once and stops the work; the holder's card is left
+// usable (it answers as it did: still blocked, nothing half-done), and no
+// admin picture stays behind the lock.
+func TestAdminCardPulledMidUnlock(t *testing.T) {
+	r := newRig(t, session.Config{}, lsaRoles)
+	lsa := newTestCard(t, "Lee Admin", "555000000002", twoYears)
+	holder := newTestCard(t, "Jo Holder", "555000000009", twoYears)
+	blockOnCard(t, holder)
+	r.loginAs(lsa, "123456", 0)
+	r.Agent.OpenAdmin()
+	r.WaitScreen(session.ScreenAdmin)
+	r.Insert("Reader 1", holder)
+	r.WaitFor("the card to service", func(s session.State) bool { return s.Admin != nil && s.Admin.Target != nil && s.Admin.Target.Name != "" })
+	r.Agent.StartAdminUnlock()
+	s := r.WaitScreen(session.ScreenAdminUnlock)
+	g := r.Gate()
+	holder.Hold(g) // the card's part waits on the holder's card
+	r.Agent.SubmitAdminUnlock(s.Question, true, "forgot passcode, seen with badge", []byte("246813"), []byte("246813"))
+	r.WaitScreen(session.ScreenAdminWorking)
+	r.Pull("Reader 0")
+	if s = r.WaitScreen(session.ScreenLocked); s.Admin != nil {
+		t.Fatalf("admin picture behind the lock: %+v", s.Admin)
+	}
+	g.Open()
+	r.sync()
+	if cur, next := r.Backend.PUK(holder.GUID()); cur != sessiontest.FactoryPUK || next != "" && next != sessiontest.NextPUK {
+		t.Fatalf("identityd holds %s, %s", cur, next)
+	}
+	// The holder's card, moved to the first reader, answers as before.
+	r.Pull("Reader 1")
+	r.Insert("Reader 0", holder)
+	if s = r.WaitFor("the holder's card", func(s session.State) bool {
+		return s.Screen == session.ScreenBlocked || s.Screen == session.ScreenPasscode
+	}); s.Screen != session.ScreenBlocked {
+		t.Fatalf("the holder's card after the cut-short unlock: %v %q", s.Screen, s.Problem)
 	}
 }
