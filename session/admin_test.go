@@ -139,7 +139,9 @@ func TestAdminCardPulledMidUnlock(t *testing.T) {
 	r.Agent.OpenAdmin()
 	r.WaitScreen(session.ScreenAdmin)
 	r.Insert("Reader 1", holder)
-	r.WaitFor("the card to service", func(s session.State) bool { return s.Admin != nil && s.Admin.Target != nil && s.Admin.Target.Name != "" })
+	r.WaitFor("the card to service", func(s session.State) bool {
+		return s.Admin != nil && s.Admin.Target != nil && s.Admin.Target.Name != ""
+	})
 	r.Agent.StartAdminUnlock()
 	s := r.WaitScreen(session.ScreenAdminUnlock)
 	g := r.Gate()
