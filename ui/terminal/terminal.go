@@ -287,11 +287,6 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				return leave(a.CloseAdmin, err)
 			}
 			a.SubmitAdminUnlock(s.Question, opts.IdentityChecked, opts.Reason, next, again) // the agent wipes them
-		case session.ScreenAdminWorking:
-			if s.Working != lastWorking {
-				lastWorking = s.Working
-				fmt.Fprintln(stderr, s.Working)
-			}
 		case session.ScreenAdminDone:
 			fmt.Fprintln(stderr, s.Hint)
 			return leave(a.CloseAdmin, nil)
@@ -314,11 +309,6 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				return leave(a.CloseQuestions, err)
 			}
 			a.SubmitQuestionsCode(s.Question, code) // the agent wipes it
-		case session.ScreenSavingQuestions:
-			if s.Working != lastWorking {
-				lastWorking = s.Working
-				fmt.Fprintln(stderr, s.Working)
-			}
 		case session.ScreenQuestionsSaved:
 			fmt.Fprintln(stderr, wording.QuestionsSaved)
 			return leave(a.CloseQuestions, nil)
@@ -407,7 +397,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				return err
 			}
 			a.SubmitUnlockPasscode(s.Question, next, again) // the agent wipes them
-		case session.ScreenUnlocking:
+		case session.ScreenUnlocking, session.ScreenAdminWorking, session.ScreenSavingQuestions: // identityd or the card at work
 			if s.Working != lastWorking {
 				lastWorking = s.Working
 				fmt.Fprintln(stderr, s.Working)
