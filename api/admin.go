@@ -83,3 +83,32 @@ func validateReason(s string) error {
 	}
 	return nil
 }
+
+// AdminRenewalRequest is the body of POST /v1/sessions/{id}/admin/renewals:
+// an RA or sponsor renews the certificates of the holder's card face to
+// face. An RA renews whenever asked (expired certificates and the
+// every-third renewal too); a sponsor only inside the sponsor window before
+// expiry. With Repair (RA only) the card is repaired: its passcode is set
+// anew by the holder as well, and the answer carries a face-to-face unlock
+// for that, to run on the card before the renewal.
+type AdminRenewalRequest struct {
+	CardGUID        string `json:"card_guid"`
+	IdentityChecked bool   `json:"identity_checked"`
+	Reason          string `json:"reason"`
+	Repair          bool   `json:"repair,omitempty"`
+}
+
+// Validate checks the request shape.
+func (r *AdminRenewalRequest) Validate() error {
+	u := AdminUnlockRequest{CardGUID: r.CardGUID, IdentityChecked: r.IdentityChecked, Reason: r.Reason}
+	return u.Validate()
+}
+
+// AdminRenewal answers POST /v1/sessions/{id}/admin/renewals: the renewal
+// with its token, driven as a self-renewal is (POST /v1/renewals/{id}/…),
+// and for a repair the unlock past its code that sets the new passcode
+// first (POST /v1/unlocks/{id}/…).
+type AdminRenewal struct {
+	Renewal Renewal `json:"renewal"`
+	Unlock  *Unlock `json:"unlock,omitempty"`
+}

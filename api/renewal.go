@@ -54,6 +54,8 @@ type Renewal struct {
 	Token    string       `json:"token,omitempty"`
 	State    RenewalState `json:"state"`
 	CardGUID string       `json:"card_guid"`
+	// Kind says who renews: the holder, or an RA or sponsor face to face.
+	Kind RenewalKind `json:"kind,omitempty"`
 	// KeyAlgorithm is the kind of key pair the card generates, by policy.
 	KeyAlgorithm KeyAlgorithm `json:"key_algorithm,omitempty"`
 	// ExpiresAt is when an untouched (opened) renewal expires; absent once
@@ -67,6 +69,17 @@ type Renewal struct {
 	// certificates to write to the card.
 	Certificates *RenewalCertificates `json:"certificates,omitempty"`
 }
+
+// RenewalKind is who a renewal is done by.
+type RenewalKind string
+
+// Renewal kinds. Only an RA's renewal starts the count of renewals before
+// the next RA one again.
+const (
+	RenewalBySelf    RenewalKind = "self"    // the holder, from their session
+	RenewalByRA      RenewalKind = "ra"      // an RA face to face (also a repair)
+	RenewalBySponsor RenewalKind = "sponsor" // a sponsor face to face, close to expiry
+)
 
 // KeyAlgorithm is the kind of the new key pairs of a renewal.
 type KeyAlgorithm string

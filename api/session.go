@@ -71,6 +71,9 @@ const (
 	RenewalOutsideWindow RenewalRefusal = "outside_window" // too early: more days left than the window
 	RenewalExpired       RenewalRefusal = "expired"        // expired certificates need an RA
 	RenewalRADue         RenewalRefusal = "ra_due"         // this renewal must be done by an RA in person
+	// RenewalOutsideSponsorWindow: a sponsor renews only in the last days
+	// before expiry (Policy.SponsorRenewalWindowDays).
+	RenewalOutsideSponsorWindow RenewalRefusal = "outside_sponsor_window"
 )
 
 // CertificateStatus describes the slot 9A certificate used to log in.

@@ -22,3 +22,13 @@ func (c *Client) AdminUnlock(ctx context.Context, t Ticket, cardGUID []byte, rea
 	req := api.AdminUnlockRequest{CardGUID: api.FormatCardGUID(cardGUID), IdentityChecked: true, Reason: reason}
 	return u, c.do(ctx, api.RouteAdminUnlock, &t, req, &u, t.ID)
 }
+
+// AdminRenewal opens an RA's or sponsor's renewal of the holder's card,
+// or with repair an RA's repair: its card work goes on with the renewal's
+// ticket (RenewalTicket) as a self-renewal does, after, for a repair, the
+// unlock's (UnlockTicket) has set the new passcode.
+func (c *Client) AdminRenewal(ctx context.Context, t Ticket, cardGUID []byte, reason string, repair bool) (api.AdminRenewal, error) {
+	var r api.AdminRenewal
+	req := api.AdminRenewalRequest{CardGUID: api.FormatCardGUID(cardGUID), IdentityChecked: true, Reason: reason, Repair: repair}
+	return r, c.do(ctx, api.RouteAdminRenewal, &t, req, &r, t.ID)
+}

@@ -18,4 +18,8 @@ func (h *Handler) adminRoutes() {
 		func(r *http.Request, req *api.AdminUnlockRequest) (any, error) {
 			return h.svc.AdminUnlock(r.Context(), r.PathValue("id"), auth(r), req, meta(r))
 		}))
+	h.handle(api.RouteAdminRenewal, withBody(h, identity.ActionAdminRenewal, http.StatusCreated,
+		func(r *http.Request, req *api.AdminRenewalRequest) (any, error) {
+			return h.svc.AdminRenewal(r.Context(), r.PathValue("id"), auth(r), req, meta(r))
+		}))
 }

@@ -146,7 +146,8 @@ func FuzzDecodeUnlockPasscodeQuestionsAdmin(f *testing.F) {
 		`{"proof":{"nonce":"AQ","workstation_id":"ws-1","card_guid":"00112233445566778899aabbccddeeff","certificate":"AA==","signature":"AA=="},` +
 			`"answers":[{"question_id":"q01","answer":"one"},{"question_id":"q02","answer":"two"},{"question_id":"q03","answer":"three"},{"question_id":"q04","answer":"four"}]}`,
 		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"seen with badge"}`,
-		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":false,"reason":"x\ny"}`} {
+		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":false,"reason":"x\ny"}`,
+		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"card faulty, seen with badge","repair":true}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -160,6 +161,7 @@ func FuzzDecodeUnlockPasscodeQuestionsAdmin(f *testing.F) {
 		fuzzDecoder[api.RegisterQuestionsRequest](t, b)
 		fuzzDecoder[api.ConfirmQuestionsRequest](t, b)
 		fuzzDecoder[api.AdminUnlockRequest](t, b)
+		fuzzDecoder[api.AdminRenewalRequest](t, b)
 	})
 }
 

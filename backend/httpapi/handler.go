@@ -43,6 +43,7 @@ type Service interface {
 	ConfirmQuestions(ctx context.Context, id string, a identity.Auth, req *api.ConfirmQuestionsRequest, m identity.Meta) (*api.SecurityQuestions, error)
 	AdminCard(ctx context.Context, id string, a identity.Auth, guid string, m identity.Meta) (*api.AdminCard, error)
 	AdminUnlock(ctx context.Context, id string, a identity.Auth, req *api.AdminUnlockRequest, m identity.Meta) (*api.Unlock, error)
+	AdminRenewal(ctx context.Context, id string, a identity.Auth, req *api.AdminRenewalRequest, m identity.Meta) (*api.AdminRenewal, error)
 	APIPolicy() *api.Policy
 	// Refused audits a request refused before it reached the service.
 	Refused(ctx context.Context, action string, m identity.Meta, err error) error

@@ -96,15 +96,21 @@ func adminDetail(admin adminActor, reason string) string {
 		" (session " + clip(admin.sess.ID, 64) + "): " + clip(reason, api.MaxReasonLen)
 }
 
+// adminWork is what an administrator began on a holder's card: who, in
+// which session, at which workstation, for whom.
+type adminWork struct {
+	adminUserID, adminSessionID, workstationID, holderID string
+}
+
 // adminStillAuthorised re-checks, inside tx, that the administrator who
-// opened face-to-face unlock u may still do it: their session is live and
-// active at the unlock's workstation, works in a current LSA or RA
-// position, its card and user are in good standing, and the holder is
-// still in scope. No token: the unlock's own authorises the call.
-func (s *Service) adminStillAuthorised(ctx context.Context, r store.Reader, u store.Unlock) error {
+// began w may still do it, in one of the rights in may: their session is
+// live and active at w's workstation, works in a current position carrying
+// one of them, its card and user are in good standing, and the holder is
+// still in scope. No token: the work's own authorises the call.
+func (s *Service) adminStillAuthorised(ctx context.Context, r store.Reader, w adminWork, may ...api.AdminRole) error {
 	gone := errs.Forbidden(api.CodeAdminNotAuthorised,
-		"the administrator who began this unlock may no longer do it (logged out, card removed or role ended): begin again", nil)
-	sa, err := r.SessionAuth(ctx, u.AdminSessionID)
+		"the administrator who began this may no longer do it (logged out, card removed or role ended): begin again", nil)
+	sa, err := r.SessionAuth(ctx, w.adminSessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return gone
 	} else if err != nil {
@@ -112,16 +118,13 @@ func (s *Service) adminStillAuthorised(ctx context.Context, r store.Reader, u st
 	}
 	sess, now := sa.Session, s.now()
 	switch {
-	case sess.UserID != u.AdminUserID, sess.WorkstationID != u.WorkstationID,
+	case sess.UserID != w.adminUserID, sess.WorkstationID != w.workstationID,
 		sess.State != store.SessionActive, !now.Before(sess.ExpiresAt), s.roleIdle(sess, now),
 		sa.CardState != store.CardActive, sa.UserDisabled,
-		sa.Role == nil, !sa.Role.ActiveAt(now):
+		sa.Role == nil, !sa.Role.ActiveAt(now), !slices.Contains(may, adminRoleOf(sa.Role.RoleName)):
 		return gone
 	}
-	if r := adminRoleOf(sa.Role.RoleName); r != api.AdminLSA && r != api.AdminRA {
-		return gone
-	}
-	ok, err := s.inScope(ctx, r, adminActor{sess: sess, role: *sa.Role}, u.UserID)
+	ok, err := s.inScope(ctx, r, adminActor{sess: sess, role: *sa.Role}, w.holderID)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/audit"
 	"github.com/cardagent/cardagent/backend/errs"
 	"github.com/cardagent/cardagent/backend/store"
 )
@@ -78,17 +79,10 @@ func (s *Service) AdminCard(ctx context.Context, id string, a Auth, guidHex stri
 func (s *Service) AdminUnlock(ctx context.Context, id string, a Auth, req *api.AdminUnlockRequest, m Meta) (*api.Unlock, error) {
 	rec := s.record(ActionAdminUnlock, m, a.WorkstationID)
 	rec.SessionID, rec.CardGUID = trimID(id), normalGUID(req.CardGUID)
-	unlockID, token, err := newSessionSecrets()
+	u, token, err := s.newAdminUnlock(rec.CardGUID, a)
 	if err != nil {
 		return nil, s.refuse(ctx, rec, err)
 	}
-	noCode := make([]byte, 32) // the hash of no code: an admin unlock has none
-	if _, err := rand.Read(noCode); err != nil {
-		return nil, s.refuse(ctx, rec, err)
-	}
-	now := s.now()
-	u := store.Unlock{ID: unlockID, CardGUID: rec.CardGUID, TokenHash: hashToken(token), WorkstationID: a.WorkstationID,
-		State: store.UnlockCodeAccepted, CodeHash: noCode, CodeExpiresAt: now, CreatedAt: now, UpdatedAt: now}
 	err = s.commit(ctx, &rec, func(tx store.Tx) error {
 		admin, err := s.authAdmin(ctx, tx, id, a, api.AdminLSA, api.AdminRA)
 		rec.Detail = "by " + admin.sess.UserID + " (session " + trimID(id) + "): " + clip(req.Reason, api.MaxReasonLen)
@@ -104,28 +98,10 @@ func (s *Service) AdminUnlock(ctx context.Context, id string, a Auth, req *api.A
 		if err := unlockCardRefusal(card.State); err != nil {
 			return err
 		}
-		holder, err := tx.User(ctx, card.UserID)
-		if err != nil {
+		if err := holderEnabled(ctx, tx, card.UserID); err != nil {
 			return err
 		}
-		if holder.Disabled {
-			return errs.Forbidden(api.CodeUserDisabled, "this holder's access is disabled: see the Registration Authority", nil)
-		}
-		u.UserID, u.AdminUserID, u.AdminSessionID = card.UserID, admin.sess.UserID, admin.sess.ID
-		rec.Detail = withUnlock(rec.Detail, unlockID) + ", identity checked face to face"
-		if old, err := tx.OpenUnlock(ctx, card.GUID); err == nil {
-			from := old.State
-			old.State, old.UpdatedAt = store.UnlockVoid, now
-			if err := tx.UpdateUnlock(ctx, old, from); errors.Is(err, store.ErrConflict) {
-				return errs.Conflict(api.CodeUnlockOutOfOrder, "the card's unlock changed meanwhile: try again", err)
-			} else if err != nil {
-				return err
-			}
-			rec.Detail += ", voided unlock " + clip(old.ID, 64) + " (" + string(from) + ")"
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		return tx.CreateUnlock(ctx, u)
+		return s.openAdminUnlock(ctx, tx, admin, card, &u, &rec)
 	})
 	if err != nil {
 		return nil, err
@@ -133,4 +109,53 @@ func (s *Service) AdminUnlock(ctx context.Context, id string, a Auth, req *api.A
 	v := s.unlockView(u)
 	v.Token = token
 	return &v, nil
+}
+
+// newAdminUnlock is a face-to-face unlock of card guid for an
+// administrator at a's workstation, and its token: past its code, which
+// it never had.
+func (s *Service) newAdminUnlock(guid string, a Auth) (store.Unlock, string, error) {
+	unlockID, token, err := newSessionSecrets()
+	if err != nil {
+		return store.Unlock{}, "", err
+	}
+	noCode := make([]byte, 32) // the hash of no code: an admin unlock has none
+	if _, err := rand.Read(noCode); err != nil {
+		return store.Unlock{}, "", err
+	}
+	now := s.now()
+	return store.Unlock{ID: unlockID, CardGUID: guid, TokenHash: hashToken(token), WorkstationID: a.WorkstationID,
+		State: store.UnlockCodeAccepted, CodeHash: noCode, CodeExpiresAt: now, CreatedAt: now, UpdatedAt: now}, token, nil
+}
+
+// holderEnabled refuses the card work of a holder whose access is disabled.
+func holderEnabled(ctx context.Context, r store.Reader, userID string) error {
+	holder, err := r.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if holder.Disabled {
+		return errs.Forbidden(api.CodeUserDisabled, "this holder's access is disabled: see the Registration Authority", nil)
+	}
+	return nil
+}
+
+// openAdminUnlock stores face-to-face unlock u of card for admin, in tx,
+// voiding the card's open self-service unlock, if any.
+func (s *Service) openAdminUnlock(ctx context.Context, tx store.Tx, admin adminActor, card store.Card, u *store.Unlock, rec *audit.Record) error {
+	u.UserID, u.AdminUserID, u.AdminSessionID = card.UserID, admin.sess.UserID, admin.sess.ID
+	rec.Detail = withUnlock(rec.Detail, u.ID) + ", identity checked face to face"
+	if old, err := tx.OpenUnlock(ctx, card.GUID); err == nil {
+		from := old.State
+		old.State, old.UpdatedAt = store.UnlockVoid, s.now()
+		if err := tx.UpdateUnlock(ctx, old, from); errors.Is(err, store.ErrConflict) {
+			return errs.Conflict(api.CodeUnlockOutOfOrder, "the card's unlock changed meanwhile: try again", err)
+		} else if err != nil {
+			return err
+		}
+		rec.Detail += ", voided unlock " + clip(old.ID, 64) + " (" + string(from) + ")"
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return tx.CreateUnlock(ctx, *u)
 }

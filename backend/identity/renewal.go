@@ -41,7 +41,10 @@ func (s *Service) expired(r store.Renewal) bool {
 // renewalView is what the agent sees of r; token only where one is handed out.
 func (s *Service) renewalView(r store.Renewal, token string) *api.Renewal {
 	v := &api.Renewal{ID: r.ID, Token: token, State: api.RenewalState(r.State), CardGUID: r.CardGUID,
-		KeyAlgorithm: s.policy.RenewalKeyAlgorithm}
+		Kind: api.RenewalKind(r.Kind), KeyAlgorithm: s.policy.RenewalKeyAlgorithm}
+	if v.Kind == "" {
+		v.Kind = api.RenewalBySelf
+	}
 	switch {
 	case s.expired(r):
 		v.State = api.RenewalStateExpired
@@ -74,6 +77,8 @@ var renewalRefusalText = map[api.RenewalRefusal]string{
 	api.RenewalOutsideWindow: "the certificates are not yet inside their renewal window",
 	api.RenewalExpired:       "the certificates have expired: see your Registration Authority in person",
 	api.RenewalRADue:         "this renewal must be done by your Registration Authority in person",
+	api.RenewalOutsideSponsorWindow: "a sponsor renews only in the last days before expiry: the holder renews them, " +
+		"or a Registration Authority",
 }
 
 // cardRefusal is a refused card's error, or nil for an active card.
@@ -116,6 +121,10 @@ func (s *Service) OpenRenewal(ctx context.Context, req *api.OpenRenewalRequest, 
 		now := s.now()
 		open, err := tx.OpenRenewal(ctx, card.GUID)
 		switch {
+		case err == nil && !s.expired(open) && open.AdminSessionID != "" && open.State == store.RenewalOpened:
+			// The card has not been touched: the administrator who opened
+			// it is about to renew it, face to face.
+			return s.stateRefusal(api.CodeRenewalWrongState, "an administrator is renewing this card with its holder: wait for them", open)
 		case err == nil && !s.expired(open):
 			from := open.State
 			open.TokenHash, open.WorkstationID, open.UpdatedAt = hashToken(token), a.WorkstationID, now
@@ -241,11 +250,14 @@ func (s *Service) Renewal(ctx context.Context, id string, a Auth, m Meta) (*api.
 // expires.
 func (s *Service) RenewalCardAuth(ctx context.Context, id string, a Auth, req *api.CardAuthRequest, m Meta) (*api.CardAuthResponse, error) {
 	var resp []byte
-	r, err := s.renewalCall(ctx, "renewal.card_auth", id, a, m, func(_ store.Tx, r *store.Renewal, card store.Card, rec *audit.Record) error {
+	r, err := s.renewalCall(ctx, "renewal.card_auth", id, a, m, func(tx store.Tx, r *store.Renewal, card store.Card, rec *audit.Record) error {
 		rec.Detail += "; for " + string(req.Purpose)
 		next, ok := cardAuthNext(r.State, req.Purpose)
 		if !ok {
 			return s.wrongState(*r)
+		}
+		if err := s.adminRenewalGoesOn(ctx, tx, *r, card.UserID, req.Purpose); err != nil {
+			return err
 		}
 		chal, err := req.ChallengeBytes()
 		if err != nil {
@@ -409,10 +421,17 @@ func (s *Service) finishRenewal(ctx context.Context, tx store.Tx, r *store.Renew
 		return err
 	}
 	now := s.now()
-	if err := insertPair(ctx, tx, r.CardGUID, pair, prev.RenewalsSinceRA+1, now); err != nil {
+	count := prev.RenewalsSinceRA + 1
+	if r.Kind == store.RenewalByRA {
+		count = 0 // this was the RA's: the count starts again
+	}
+	if err := insertPair(ctx, tx, r.CardGUID, pair, count, now); err != nil {
 		return err
 	}
 	rec.Detail += "; 9a " + prev.Serial + " superseded by " + ca.SerialHex(pair.Authentication)
+	if r.AdminSessionID != "" {
+		rec.Detail += ", renewed by " + string(r.Kind) + " " + r.AdminUserID + " (session " + clip(r.AdminSessionID, 64) + ")"
+	}
 	r.State, r.CompletedAt, r.UpdatedAt = store.RenewalCompleted, now, now
 	return nil
 }

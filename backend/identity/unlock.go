@@ -451,7 +451,7 @@ func (s *Service) unlockCall(ctx context.Context, action, id string, a Auth, m M
 			// The card's part of a face-to-face unlock goes on only while
 			// its administrator may still do it (completion may always
 			// follow: the card may hold the new PUK).
-			if err := s.adminStillAuthorised(ctx, tx, u); err != nil {
+			if err := s.adminStillAuthorised(ctx, tx, adminWork{u.AdminUserID, u.AdminSessionID, u.WorkstationID, u.UserID}, api.AdminLSA, api.AdminRA); err != nil {
 				return err
 			}
 		}

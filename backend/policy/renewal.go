@@ -31,3 +31,19 @@ func (p *Policy) CertificateStatus(now, notAfter time.Time, renewalsSinceRA int)
 	}
 	return s
 }
+
+// SponsorRenewalRefusal says why a sponsor may not renew the certificates
+// now ("" when they may): only unexpired ones inside the sponsor window,
+// and never the renewal that must be an RA's.
+func (p *Policy) SponsorRenewalRefusal(now, notAfter time.Time, renewalsSinceRA int) api.RenewalRefusal {
+	left := notAfter.Sub(now)
+	switch {
+	case left <= 0:
+		return api.RenewalExpired
+	case left > p.SponsorRenewalWindow:
+		return api.RenewalOutsideSponsorWindow
+	case renewalsSinceRA+1 >= p.RenewalsBeforeRA:
+		return api.RenewalRADue
+	}
+	return ""
+}

@@ -39,6 +39,27 @@ func TestCertificateStatus(t *testing.T) {
 	}
 }
 
+func TestSponsorRenewalRefusal(t *testing.T) {
+	p := Default()
+	now := time.Date(2022, 6, 27, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name     string
+		left     time.Duration
+		renewals int
+		want     api.RenewalRefusal
+	}{
+		{"inside the self window, before the sponsor's", 31 * day, 0, api.RenewalOutsideSponsorWindow},
+		{"sponsor window opens", 30 * day, 0, ""},
+		{"last hour", time.Hour, 1, ""},
+		{"third renewal is an RA's", 10 * day, 2, api.RenewalRADue},
+		{"expired", -time.Second, 0, api.RenewalExpired},
+	} {
+		if got := p.SponsorRenewalRefusal(now, now.Add(tt.left), tt.renewals); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestDefaultValidates(t *testing.T) {
 	p := Default()
 	if err := p.Validate(); err != nil {

@@ -148,6 +148,16 @@ const (
 	RenewalExpired      RenewalState = "expired"
 )
 
+// RenewalKind mirrors api.RenewalKind: who renews.
+type RenewalKind string
+
+// Renewal kinds.
+const (
+	RenewalBySelf    RenewalKind = "self"
+	RenewalByRA      RenewalKind = "ra"
+	RenewalBySponsor RenewalKind = "sponsor"
+)
+
 // UnlockState is where a self-service unlock stands (docs/unlock.md).
 type UnlockState string
 
@@ -244,4 +254,9 @@ type Renewal struct {
 	// the card was authenticated for it (it never expires then).
 	ExpiresAt   time.Time
 	CompletedAt time.Time
+	// Kind is who renews; an administrator's renewal names them and the
+	// session they opened it in (empty for the holder's own).
+	Kind           RenewalKind
+	AdminUserID    string
+	AdminSessionID string
 }

@@ -11,10 +11,11 @@ import (
 func (t *tx) CreateRenewal(ctx context.Context, r store.Renewal) error {
 	return t.exec(ctx, "creating renewal",
 		`INSERT INTO renewals (id, card_guid, token_hash, workstation_id, state, key_9a, key_9c, cert_9a, cert_9c,
-		 created_at, updated_at, expires_at, completed_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		 created_at, updated_at, expires_at, completed_at, kind, admin_user_id, admin_session)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		r.ID, r.CardGUID, r.TokenHash, r.WorkstationID, string(r.State), r.Key9A, r.Key9C, r.Cert9A, r.Cert9C,
-		micros(r.CreatedAt), micros(r.UpdatedAt), nullMicros(r.ExpiresAt), nullMicros(r.CompletedAt))
+		micros(r.CreatedAt), micros(r.UpdatedAt), nullMicros(r.ExpiresAt), nullMicros(r.CompletedAt),
+		string(renewalKind(r.Kind)), r.AdminUserID, r.AdminSessionID)
 }
 
 func (t *tx) UpdateRenewal(ctx context.Context, r store.Renewal, from store.RenewalState) error {
@@ -40,17 +41,25 @@ func (t *tx) UpdateRenewal(ctx context.Context, r store.Renewal, from store.Rene
 }
 
 const renewalColumns = `r.id, r.card_guid, r.token_hash, r.workstation_id, r.state, r.key_9a, r.key_9c, r.cert_9a, r.cert_9c,
-	r.created_at, r.updated_at, r.expires_at, r.completed_at`
+	r.created_at, r.updated_at, r.expires_at, r.completed_at, r.kind, r.admin_user_id, r.admin_session`
+
+// renewalKind is k, the holder's own when unset.
+func renewalKind(k store.RenewalKind) store.RenewalKind {
+	if k == "" {
+		return store.RenewalBySelf
+	}
+	return k
+}
 
 // scanRenewal reads renewalColumns and then into extra.
 func scanRenewal(row interface{ Scan(...any) error }, extra ...any) (store.Renewal, error) {
 	var r store.Renewal
-	var state string
+	var state, kind string
 	var created, updated int64
 	var expires, completed sql.NullInt64
 	err := row.Scan(append([]any{&r.ID, &r.CardGUID, &r.TokenHash, &r.WorkstationID, &state, &r.Key9A, &r.Key9C, &r.Cert9A, &r.Cert9C,
-		&created, &updated, &expires, &completed}, extra...)...)
-	r.State = store.RenewalState(state)
+		&created, &updated, &expires, &completed, &kind, &r.AdminUserID, &r.AdminSessionID}, extra...)...)
+	r.State, r.Kind = store.RenewalState(state), store.RenewalKind(kind)
 	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
 	r.ExpiresAt, r.CompletedAt = fromNullMicros(expires), fromNullMicros(completed)
 	return r, err

@@ -33,7 +33,7 @@ func testRenewals(t *testing.T, newDB func(t *testing.T) Opener) {
 	must(t, s.Update(ctx, func(tx store.Tx) error {
 		got, err := tx.OpenRenewal(ctx, card)
 		if err != nil || got.ID != r.ID || got.State != store.RenewalOpened || !got.ExpiresAt.Equal(r.ExpiresAt) ||
-			got.Key9A != nil || !got.CompletedAt.IsZero() {
+			got.Key9A != nil || !got.CompletedAt.IsZero() || got.Kind != store.RenewalBySelf || got.AdminUserID != "" {
 			return fmt.Errorf("OpenRenewal = %+v, %v", got, err)
 		}
 		got.State, got.Key9C, got.ExpiresAt, got.UpdatedAt = store.RenewalRecorded9C, []byte{0x30, 1}, time.Time{}, t0.Add(time.Minute)
@@ -74,6 +74,15 @@ func testRenewals(t *testing.T, newDB func(t *testing.T) Opener) {
 		if _, err := tx.OpenRenewal(ctx, card); !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("OpenRenewal after completion: %v, want ErrNotFound", err)
 		}
-		return tx.CreateRenewal(ctx, second) // room for the next
+		// room for the next: an RA's, which names them
+		second.Kind, second.AdminUserID, second.AdminSessionID = store.RenewalByRA, "555000000002", "sess-ra"
+		return tx.CreateRenewal(ctx, second)
+	}))
+	must(t, s.View(ctx, func(rd store.Reader) error {
+		got, err := rd.Renewal(ctx, second.ID)
+		if err != nil || got.Kind != store.RenewalByRA || got.AdminUserID != "555000000002" || got.AdminSessionID != "sess-ra" {
+			return fmt.Errorf("an RA's renewal read back as %+v, %v", got, err)
+		}
+		return nil
 	}))
 }

@@ -1,0 +1,142 @@
+package identity
+
+import (
+	"context"
+	"errors"
+
+	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/audit"
+	"github.com/cardagent/cardagent/backend/errs"
+	"github.com/cardagent/cardagent/backend/store"
+)
+
+// Audit actions of an administrator's renewal.
+const (
+	ActionAdminRenewal = "admin.renewal"
+	ActionAdminRepair  = "admin.repair"
+)
+
+// AdminRenewal opens a renewal of a holder's card by an RA or sponsor who
+// has seen them (docs/admin.md). It is driven as a self-renewal is, with
+// its own token; each key generation re-checks that the administrator may
+// still do it. An RA renews whenever asked — expired certificates and the
+// renewal that must be an RA's too — and the count of renewals before the
+// next RA one starts again; a sponsor renews only inside the sponsor window.
+// A repair (RA only) also opens a face-to-face unlock, for the new
+// passcode the holder types, which the card takes before its new keys. The
+// card's open renewal, if any, is superseded: the administrator re-keys
+// the card from the start.
+func (s *Service) AdminRenewal(ctx context.Context, id string, a Auth, req *api.AdminRenewalRequest, m Meta) (*api.AdminRenewal, error) {
+	action, may := ActionAdminRenewal, []api.AdminRole{api.AdminRA, api.AdminSponsor}
+	if req.Repair {
+		action, may = ActionAdminRepair, []api.AdminRole{api.AdminRA}
+	}
+	rec := s.record(action, m, a.WorkstationID)
+	rec.SessionID, rec.CardGUID = trimID(id), normalGUID(req.CardGUID)
+	renewalID, token, err := newSessionSecrets()
+	if err != nil {
+		return nil, s.refuse(ctx, rec, err)
+	}
+	var u store.Unlock
+	var unlockToken string
+	if req.Repair {
+		if u, unlockToken, err = s.newAdminUnlock(rec.CardGUID, a); err != nil {
+			return nil, s.refuse(ctx, rec, err)
+		}
+	}
+	now := s.now()
+	r := store.Renewal{ID: renewalID, CardGUID: rec.CardGUID, TokenHash: hashToken(token), WorkstationID: a.WorkstationID,
+		State: store.RenewalOpened, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.policy.RenewalOpenTTL)}
+	err = s.commit(ctx, &rec, func(tx store.Tx) error {
+		admin, err := s.authAdmin(ctx, tx, id, a, may...)
+		rec.Detail = withRenewal("by "+admin.sess.UserID+" (session "+trimID(id)+"): "+clip(req.Reason, api.MaxReasonLen), renewalID)
+		if err != nil {
+			return err
+		}
+		rec.Detail = withRenewal(adminDetail(admin, req.Reason), renewalID)
+		card, err := s.adminTarget(ctx, tx, admin, rec.CardGUID)
+		rec.UserID = card.UserID
+		if err != nil {
+			return err
+		}
+		if err := cardRefusal(card.State); err != nil {
+			return err
+		}
+		if err := holderEnabled(ctx, tx, card.UserID); err != nil {
+			return err
+		}
+		r.Kind, r.AdminUserID, r.AdminSessionID = store.RenewalByRA, admin.sess.UserID, admin.sess.ID
+		if adminRoleOf(admin.role.RoleName) == api.AdminSponsor {
+			r.Kind = store.RenewalBySponsor
+			cert, err := tx.CurrentCertificate(ctx, card.GUID, store.SlotAuthentication)
+			if err != nil {
+				return err
+			}
+			if refusal := s.policy.SponsorRenewalRefusal(now, cert.NotAfter, cert.RenewalsSinceRA); refusal != "" {
+				e := errs.Forbidden(api.CodeRenewalRefused, "a sponsor may not renew these certificates now: "+renewalRefusalText[refusal], nil)
+				e.RenewalRefusal = refusal
+				return e
+			}
+		}
+		if err := s.supersedeRenewal(ctx, tx, card.GUID, &rec); err != nil {
+			return err
+		}
+		if req.Repair {
+			if err := s.openAdminUnlock(ctx, tx, admin, card, &u, &rec); err != nil {
+				return err
+			}
+		}
+		if err := tx.CreateRenewal(ctx, r); errors.Is(err, store.ErrConflict) {
+			return errs.Conflict(api.CodeRenewalWrongState, "another renewal of this card was opened at the same time: begin again", err)
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &api.AdminRenewal{Renewal: *s.renewalView(r, token)}
+	if req.Repair {
+		v := s.unlockView(u)
+		v.Token = unlockToken
+		out.Unlock = &v
+	}
+	return out, nil
+}
+
+// supersedeRenewal ends the card's open renewal, whatever its state, for
+// an administrator's: the card gets new keys and certificates from the
+// start, so nothing half-done on it is lost.
+func (s *Service) supersedeRenewal(ctx context.Context, tx store.Tx, guid string, rec *audit.Record) error {
+	open, err := tx.OpenRenewal(ctx, guid)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	from := open.State
+	open.State, open.UpdatedAt = store.RenewalExpired, s.now()
+	if err := tx.UpdateRenewal(ctx, open, from); errors.Is(err, store.ErrConflict) {
+		return errs.Conflict(api.CodeSessionConflict, "the card's renewal changed meanwhile: begin again", err)
+	} else if err != nil {
+		return err
+	}
+	rec.Detail += "; superseded renewal " + open.ID + " (" + string(from) + ")"
+	return nil
+}
+
+// adminRenewalGoesOn re-checks, before the card makes a new key for
+// administrator's renewal r, that its administrator may still renew it.
+// Once both keys are made the card is finished whoever drives it: stopping
+// there would leave it unable to log in.
+func (s *Service) adminRenewalGoesOn(ctx context.Context, r store.Reader, ren store.Renewal, holderID string, purpose api.CardAuthPurpose) error {
+	if ren.AdminSessionID == "" || purpose == api.PurposeWrite {
+		return nil
+	}
+	may := []api.AdminRole{api.AdminRA}
+	if ren.Kind == store.RenewalBySponsor {
+		may = append(may, api.AdminSponsor)
+	}
+	return s.adminStillAuthorised(ctx, r, adminWork{ren.AdminUserID, ren.AdminSessionID, ren.WorkstationID, holderID}, may...)
+}
