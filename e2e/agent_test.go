@@ -105,16 +105,23 @@ func loginNoGUI(t *testing.T, id *testkit.Identityd, args ...string) (*exec.Cmd,
 // waitExit waits for the agent to exit cleanly.
 func waitExit(t *testing.T, cmd *exec.Cmd, logs *testkit.SyncBuffer) {
 	t.Helper()
+	if err := waitExitErr(t, cmd, logs); err != nil {
+		t.Fatalf("agent: %v\n%s", err, logs.String())
+	}
+}
+
+// waitExitErr waits for the agent to exit and returns how it did.
+func waitExitErr(t *testing.T, cmd *exec.Cmd, logs *testkit.SyncBuffer) error {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("agent: %v\n%s", err, logs.String())
-		}
-	case <-time.After(20 * time.Second):
+		return err
+	case <-time.After(60 * time.Second):
 		t.Fatalf("agent still running:\n%s", logs.String())
 	}
+	return nil
 }
 
 // TestAgentLoginNoGUI: the real binary logs in through pcscd and identityd,

@@ -193,7 +193,7 @@ done
 typeln Rover
 typeln "Mill Road"
 wait_screen unlock-failed && shot unlock-face-to-face
-# Admin mode: Sam Demo (RA and LSA) logs in with his card in reader 0; Ada's locked card goes in
+# Admin mode: Sam Demo (RA and LSA) logs in as an RA with his card in reader 0; Ada's locked card goes in
 # reader 1, and he unlocks it face to face while she types her new passcode.
 xdotool key space # Close
 wait_screen blocked
@@ -205,7 +205,7 @@ typeln 123456
 wait_screen terms
 xdotool key space # Accept
 wait_screen roles
-xdotool key Return # his first role: both let him unlock face to face
+xdotool key Down Return # his second role, the RA's: it may unlock, repair and renew
 wait_screen active && shot active-admin
 "$bin/vcard" attach --state "$work/ada.json" --port "$((port + 1))" --reconnect >>"$work/vcard.log" 2>&1 &
 rig_pids+=($!)
@@ -214,8 +214,8 @@ wait_screen admin
 for _ in $(seq 100); do grep -q 'card to service' "$work/agent.log" && break; sleep 0.1; done
 sleep 0.5
 shot admin
-xdotool key Tab Tab space # Unlock face to face, after Back to my session
-wait_screen admin-unlock
+xdotool key Tab Tab Tab space # Unlock face to face, after Back to my session and Repair the card
+wait_screen admin-form
 xdotool key space Tab # the identity check, then the reason
 xdotool type --delay 40 "forgot passcode, seen with staff badge"
 xdotool key Return
@@ -225,4 +225,23 @@ shot admin-unlock
 xdotool key Return
 typeln 246813
 wait_screen admin-done && shot admin-done
+# As an RA he then repairs the card: Ada types a new passcode, and the card gets new keys and
+# certificates.
+xdotool key Tab space # Back to my session
+wait_screen active
+xdotool key shift+Tab space # Service a card…
+wait_screen admin
+sleep 0.5
+shot admin-ra
+xdotool key Tab Tab Tab space # Repair the card, after Back to my session and Renew certificates
+wait_screen admin-form
+xdotool key space Tab
+xdotool type --delay 40 "cannot log in, seen with staff badge"
+xdotool key Return
+xdotool type --delay 40 357913
+sleep 0.5
+shot admin-repair
+xdotool key Return
+typeln 357913
+wait_screen admin-done && shot admin-repaired
 echo "screenshots: written to $out"

@@ -2,13 +2,19 @@ package session
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/reader"
+	"github.com/cardagent/cardagent/reader/piv"
+	"github.com/cardagent/cardagent/session/renewal"
 	"github.com/cardagent/cardagent/session/unlock"
 	"github.com/cardagent/cardagent/wording"
 )
@@ -59,43 +65,81 @@ func (a *Agent) CloseAdmin() {
 	})
 }
 
-// StartAdminUnlock asks for what a face-to-face unlock needs.
-func (a *Agent) StartAdminUnlock() {
+// StartAdminAction asks for what action needs, if the target card is one
+// this administrator may do it with.
+func (a *Agent) StartAdminAction(action AdminAction) {
 	a.do(func() {
-		if a.st.Screen == ScreenAdmin && a.target != nil && a.target.view.InScope && a.target.conn != nil {
-			a.show(ScreenAdminUnlock, nil)
+		if a.st.Screen == ScreenAdmin && slices.Contains(a.offeredActions(), action) {
+			a.adminAction = action
+			a.showAdminScreen(ScreenAdminForm, func(s *State) { s.TriesLeft = a.target.id.triesLeft })
 		}
 	})
 }
 
-// SubmitAdminUnlock unlocks the target card face to face: the
+// SubmitAdminForm does the form's action with the target card: the
 // administrator has seen the holder (identityChecked) and typed reason;
-// the holder typed the new passcode twice. The agent owns both buffers and
+// the holder typed their new passcode twice (first, second) or, for a
+// renewal, their passcode once (first). The agent owns both buffers and
 // wipes them; the passcode goes only to the card.
-func (a *Agent) SubmitAdminUnlock(question uint64, identityChecked bool, reason string, next, again []byte) {
-	wipe := func() { clear(next); clear(again) }
+func (a *Agent) SubmitAdminForm(question uint64, identityChecked bool, reason string, first, second []byte) {
+	wipe := func() { clear(first); clear(second) }
 	a.post(intent{cancel: wipe, run: func() {
-		defer clear(again)
-		if !a.asking(ScreenAdminUnlock, question) || a.target == nil || a.target.conn == nil || a.ticket == nil {
-			clear(next)
+		defer clear(second)
+		if !a.asking(ScreenAdminForm, question) || a.target == nil || a.target.conn == nil || a.ticket == nil {
+			clear(first)
 			return
 		}
+		action := a.adminAction
 		msg := ""
 		switch {
 		case !identityChecked:
 			msg = wording.AdminIdentityFirst
 		case len([]rune(strings.TrimSpace(reason))) < api.MinReasonLen || len([]rune(reason)) > api.MaxReasonLen:
 			msg = wording.AdminReasonNeeded
+		case action.NewPasscode():
+			msg = chosenPasscodeProblem(first, second, nil, a.st.Rule)
 		default:
-			msg = chosenPasscodeProblem(next, again, nil, a.st.Rule)
+			msg = ruleProblem(first, a.st.Rule)
 		}
 		if msg != "" {
-			clear(next)
-			a.show(ScreenAdminUnlock, func(s *State) { s.Message = msg })
+			clear(first)
+			a.showAdminScreen(ScreenAdminForm, func(s *State) { s.Message, s.TriesLeft = msg, a.target.id.triesLeft })
 			return
 		}
-		a.adminUnlock(strings.TrimSpace(reason), next)
+		reason = strings.TrimSpace(reason)
+		switch action {
+		case AdminActionUnlock:
+			a.adminUnlock(reason, first)
+		case AdminActionRepair, AdminActionRenew:
+			a.adminRenew(reason, first, action == AdminActionRepair)
+		default:
+			clear(first)
+		}
 	}})
+}
+
+// offeredActions are what the administrator's rights allow with the
+// target card as read: an active card, looked up, whose holder they serve.
+func (a *Agent) offeredActions() []AdminAction {
+	t := a.target
+	if a.st.Admin == nil || t == nil || t.conn == nil || t.id == nil || !t.view.InScope || t.view.Problem != "" ||
+		t.view.State != string(api.CardActive) {
+		return nil
+	}
+	switch api.AdminRole(a.st.Admin.Rights) {
+	case api.AdminLSA:
+		return []AdminAction{AdminActionUnlock}
+	case api.AdminRA:
+		if t.view.Blocked { // a renewal needs the holder's passcode
+			return []AdminAction{AdminActionUnlock, AdminActionRepair}
+		}
+		return []AdminAction{AdminActionUnlock, AdminActionRepair, AdminActionRenew}
+	case api.AdminSponsor:
+		if !t.view.Blocked {
+			return []AdminAction{AdminActionRenew}
+		}
+	}
+	return nil
 }
 
 // otherCardIn reacts to a card in a reader other than the session's: in
@@ -148,16 +192,31 @@ func (a *Agent) dropTarget() {
 }
 
 func (a *Agent) showAdmin(msg string) {
-	a.show(ScreenAdmin, func(s *State) { s.Message = msg; a.setTargetView(s) })
+	a.showAdminScreen(ScreenAdmin, func(s *State) { s.Message = msg })
 }
 
-// setTargetView puts the target card's picture in s.
+// showAdminScreen shows an admin mode screen with the target card as it
+// stands and then fn's changes.
+func (a *Agent) showAdminScreen(screen Screen, fn func(s *State)) {
+	if screen == ScreenAdmin {
+		a.adminAction = ""
+	}
+	a.show(screen, func(s *State) {
+		a.setTargetView(s)
+		if fn != nil {
+			fn(s)
+		}
+	})
+}
+
+// setTargetView puts the target card's picture, and what may be done
+// with it, in s.
 func (a *Agent) setTargetView(s *State) {
 	if s.Admin == nil {
 		return
 	}
 	v := *s.Admin
-	v.Target = nil
+	v.Target, v.Actions, v.Action = nil, a.offeredActions(), a.adminAction
 	if a.target != nil {
 		t := a.target.view
 		v.Target = &t
@@ -248,13 +307,11 @@ func (a *Agent) targetRead(t *targetCard, v openTarget, err error) {
 }
 
 // adminUnlock opens the face-to-face unlock at identityd and runs the
-// card's part on the target card (unlock.OnCard), then tells identityd the
-// card holds its new PUK (retried in the background).
+// card's part on the target card.
 func (a *Agent) adminUnlock(reason string, passcode []byte) {
 	ctx := a.newGen()
 	t, ticket := a.target, *a.ticket
-	conn := t.conn
-	a.show(ScreenAdminWorking, func(s *State) { s.Working = wording.AdminUnlocking })
+	a.showAdminScreen(ScreenAdminWorking, func(s *State) { s.Working = wording.AdminUnlocking })
 	step(a, ctx, func(ctx context.Context) (struct{}, error) {
 		defer clear(passcode)
 		bctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
@@ -263,46 +320,148 @@ func (a *Agent) adminUnlock(reason string, passcode []byte) {
 		if err != nil {
 			return struct{}{}, err
 		}
-		ut := client.UnlockTicket(u)
-		cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout+2*a.cfg.BackendTimeout)
-		usedPrevious, err := unlock.OnCard(cctx, conn, a.backend, ut, passcode, unlock.Options{Trace: a.trace})
-		cancel()
-		if err == nil {
-			a.reportInOrder(unlockCompleteFor, func(ctx context.Context) {
-				a.backendRetry(ctx, "the face-to-face unlock's completion", func(ctx context.Context) error {
-					_, err := a.backend.CompleteUnlock(ctx, ut, usedPrevious)
-					return err
-				})
-			})
-		}
-		return struct{}{}, err
+		return struct{}{}, a.unlockTarget(ctx, t.conn, u, slices.Clone(passcode))
 	}, func(_ struct{}, err error) {
 		if err != nil {
 			a.adminFailed(err)
 			return
 		}
-		if a.target == t && t.id != nil {
-			t.id.blocked, t.id.triesLeft = false, a.passcodeRetries()
-			t.view.Blocked, t.view.TriesLeft = false, t.id.triesLeft
-		}
+		a.targetUnlocked(t)
 		a.log.Info("card unlocked face to face", "card", t.view.GUID)
-		a.show(ScreenAdminDone, func(s *State) { s.Hint = wording.AdminUnlocked; a.setTargetView(s) })
+		a.showAdminScreen(ScreenAdminDone, func(s *State) { s.Hint = wording.AdminUnlocked })
 	})
+}
+
+// unlockTarget is the card's part of face-to-face unlock u on the target
+// card (unlock.OnCard); identityd is then told the card holds its new PUK
+// (retried in the background). passcode is wiped.
+func (a *Agent) unlockTarget(ctx context.Context, conn CardConn, u api.Unlock, passcode []byte) error {
+	ut := client.UnlockTicket(u)
+	cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout+2*a.cfg.BackendTimeout)
+	usedPrevious, err := unlock.OnCard(cctx, conn, a.backend, ut, passcode, unlock.Options{Trace: a.trace})
+	cancel()
+	if err == nil {
+		a.reportInOrder(unlockCompleteFor, func(ctx context.Context) {
+			a.backendRetry(ctx, "the face-to-face unlock's completion", func(ctx context.Context) error {
+				_, err := a.backend.CompleteUnlock(ctx, ut, usedPrevious)
+				return err
+			})
+		})
+	}
+	return err
+}
+
+// targetUnlocked: the target card's passcode was just set.
+func (a *Agent) targetUnlocked(t *targetCard) {
+	if a.target == t && t.id != nil {
+		t.id.blocked, t.id.triesLeft = false, a.passcodeRetries()
+		t.view.Blocked, t.view.TriesLeft = false, t.id.triesLeft
+	}
+}
+
+// adminRenew opens an RA's or sponsor's renewal (with repair, an RA's
+// repair) at identityd; for a repair the target card first takes the new
+// passcode as in a face-to-face unlock, then, as in a self-renewal
+// (session/renewal), its new keys and certificates. Pulled on the way, the
+// card keeps what it had or finishes at its holder's next login, and the
+// next renewal begun here starts afresh.
+func (a *Agent) adminRenew(reason string, passcode []byte, repair bool) {
+	ctx := a.newGen()
+	gen := a.gen
+	t, ticket := a.target, *a.ticket
+	conn, guid := t.conn, t.id.guid
+	a.showAdminScreen(ScreenAdminWorking, func(s *State) { s.Working = wording.AdminRenewing })
+	progress := func(st renewal.Step) {
+		a.do(func() {
+			if a.gen == gen && a.st.Screen == ScreenAdminWorking {
+				a.showAdminScreen(ScreenAdminWorking, func(s *State) { s.Working = wording.AdminRenewStep(int(st)) })
+			}
+		})
+	}
+	unlocked := false
+	step(a, ctx, func(ctx context.Context) (api.Renewal, error) {
+		defer clear(passcode)
+		bctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
+		ar, err := a.backend.AdminRenewal(bctx, ticket, guid[:], reason, repair)
+		cancel()
+		if err != nil {
+			return api.Renewal{}, err
+		}
+		if ar.Unlock != nil {
+			if err := a.unlockTarget(ctx, conn, *ar.Unlock, slices.Clone(passcode)); err != nil {
+				return api.Renewal{}, err
+			}
+			unlocked = true
+		}
+		rctx, cancel := context.WithTimeout(ctx, renewalTimeout)
+		defer cancel()
+		return renewal.Run(rctx, conn, guid, a.backend, ar.Renewal, slices.Clone(passcode),
+			renewal.Options{CallTimeout: a.cfg.BackendTimeout, Trace: a.trace, Progress: progress})
+	}, func(r api.Renewal, err error) {
+		if unlocked {
+			a.targetUnlocked(t)
+		}
+		var auth piv.AuthError
+		switch {
+		case err == nil:
+		case errors.As(err, &auth) && !auth.Blocked && !repair:
+			// The holder mistyped their passcode: nothing changed on the card.
+			if a.target == t && t.id != nil {
+				t.id.triesLeft, t.view.TriesLeft = auth.Retries, auth.Retries
+			}
+			a.showAdminScreen(ScreenAdminForm, func(s *State) { s.TriesLeft, s.Message = auth.Retries, wording.WrongPasscode(auth.Retries) })
+			return
+		default:
+			a.adminFailed(err)
+			return
+		}
+		until := a.targetRenewed(t, r)
+		a.log.Info("card renewed face to face", "card", t.view.GUID, "repair", repair, "not_after", until)
+		hint := wording.AdminRenewed(until.Local().Format("2 January 2006"))
+		if repair {
+			hint = wording.AdminRepaired(until.Local().Format("2 January 2006"))
+		}
+		a.showAdminScreen(ScreenAdminDone, func(s *State) { s.Hint = hint })
+	})
+}
+
+// targetRenewed takes the target card's new login certificate from
+// completed renewal r (into the certificate cache too) and returns its
+// expiry.
+func (a *Agent) targetRenewed(t *targetCard, r api.Renewal) time.Time {
+	if r.Certificates == nil {
+		return time.Time{}
+	}
+	der, err := base64.StdEncoding.DecodeString(r.Certificates.Authentication)
+	if err != nil {
+		return time.Time{}
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return time.Time{}
+	}
+	if t.id != nil {
+		a.cache.putCert(t.id.guid, der)
+		if a.target == t {
+			t.id.cert, t.view.NotAfter = cert, cert.NotAfter
+		}
+	}
+	return cert.NotAfter
 }
 
 // adminFailed says why an admin action did not happen.
 func (a *Agent) adminFailed(err error) {
-	a.log.Warn("admin action did not finish", "err", err)
-	t, retryable := adminTrouble(err)
+	a.log.Warn("admin action did not finish", "action", string(a.adminAction), "err", err)
+	t, retryable := adminTrouble(err, a.adminAction)
 	a.retry = nil
 	if retryable {
 		a.retry = func() { a.showAdmin("") }
 	}
-	a.show(ScreenAdminFailed, func(s *State) { trouble(s, t); s.Retryable = retryable; a.setTargetView(s) })
+	a.showAdminScreen(ScreenAdminFailed, func(s *State) { trouble(s, t); s.Retryable = retryable })
 }
 
 // adminTrouble words a failed admin action.
-func adminTrouble(err error) (wording.Trouble, bool) {
+func adminTrouble(err error, action AdminAction) (wording.Trouble, bool) {
 	var ae *client.APIError
 	if errors.As(err, &ae) {
 		switch ae.Code {
@@ -312,9 +471,18 @@ func adminTrouble(err error) (wording.Trouble, bool) {
 			return wording.AdminOutOfScope, false
 		case api.CodeAdminOwnCard:
 			return wording.AdminOwnCard, false
+		case api.CodeRenewalRefused:
+			return wording.Trouble{Problem: wording.AdminRenewalRefused, Fix: wording.AdminRenewalRefusal(string(ae.RenewalRefusal))}, false
 		}
 	}
-	return unlockTrouble(err)
+	var auth piv.AuthError
+	if action == AdminActionRenew && errors.As(err, &auth) && auth.Blocked {
+		return wording.AdminTargetBlocked, false
+	}
+	if action == AdminActionUnlock || errors.As(err, &ae) && strings.HasPrefix(string(ae.Code), "unlock_") {
+		return unlockTrouble(err)
+	}
+	return renewalTrouble(err)
 }
 
 // adminView is the admin picture of the session's role, or nil for a role

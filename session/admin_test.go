@@ -3,8 +3,10 @@ package session_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/session/sessiontest"
@@ -63,13 +65,13 @@ func TestAdminUnlockFaceToFace(t *testing.T) {
 		t.Fatalf("a third card replaced the target: %+v", tc)
 	}
 	r.Pull("Reader 2")
-	r.Agent.StartAdminUnlock()
-	s = r.WaitScreen(session.ScreenAdminUnlock)
+	r.Agent.StartAdminAction(session.AdminActionUnlock)
+	s = r.WaitScreen(session.ScreenAdminForm)
 	for _, c := range []struct {
 		checked      bool
 		reason, want string
 	}{{false, "forgot passcode", wording.AdminIdentityFirst}, {true, " ", wording.AdminReasonNeeded}} {
-		r.Agent.SubmitAdminUnlock(s.Question, c.checked, c.reason, []byte("246813"), []byte("246813"))
+		r.Agent.SubmitAdminForm(s.Question, c.checked, c.reason, []byte("246813"), []byte("246813"))
 		if s = r.answer(s.Question); s.Message != c.want {
 			t.Fatalf("%v %q: %q", c.checked, c.reason, s.Message)
 		}
@@ -77,7 +79,7 @@ func TestAdminUnlockFaceToFace(t *testing.T) {
 	if r.Backend.Called("admin-unlock") != 0 {
 		t.Fatal("a refused form reached identityd")
 	}
-	r.Agent.SubmitAdminUnlock(s.Question, true, "forgot passcode, seen with badge", []byte("246813"), []byte("246813"))
+	r.Agent.SubmitAdminForm(s.Question, true, "forgot passcode, seen with badge", []byte("246813"), []byte("246813"))
 	s = r.WaitFor("unlocked", func(s session.State) bool {
 		return s.Screen == session.ScreenAdminDone || s.Screen == session.ScreenAdminFailed
 	})
@@ -142,11 +144,11 @@ func TestAdminCardPulledMidUnlock(t *testing.T) {
 	r.WaitFor("the card to service", func(s session.State) bool {
 		return s.Admin != nil && s.Admin.Target != nil && s.Admin.Target.Name != ""
 	})
-	r.Agent.StartAdminUnlock()
-	s := r.WaitScreen(session.ScreenAdminUnlock)
+	r.Agent.StartAdminAction(session.AdminActionUnlock)
+	s := r.WaitScreen(session.ScreenAdminForm)
 	g := r.Gate()
 	holder.Hold(g) // the card's part waits on the holder's card
-	r.Agent.SubmitAdminUnlock(s.Question, true, "forgot passcode, seen with badge", []byte("246813"), []byte("246813"))
+	r.Agent.SubmitAdminForm(s.Question, true, "forgot passcode, seen with badge", []byte("246813"), []byte("246813"))
 	r.WaitScreen(session.ScreenAdminWorking)
 	r.Pull("Reader 0")
 	if s = r.WaitScreen(session.ScreenLocked); s.Admin != nil {
@@ -164,5 +166,116 @@ func TestAdminCardPulledMidUnlock(t *testing.T) {
 		return s.Screen == session.ScreenBlocked || s.Screen == session.ScreenPasscode
 	}); s.Screen != session.ScreenBlocked {
 		t.Fatalf("the holder's card after the cut-short unlock: %v %q", s.Screen, s.Problem)
+	}
+}
+
+// raRoles is an administrator's roles: working as an RA.
+func raRoles(b *sessiontest.Backend) {
+	b.Roles = []api.Role{{ID: "ra1", Name: "Registration Authority Agent", OrganisationID: "RX1",
+		OrganisationName: "Riverside Hospital", Admin: api.AdminRA}}
+}
+
+// sponsorRoles is an administrator's roles: working as a sponsor.
+func sponsorRoles(b *sessiontest.Backend) {
+	b.Roles = []api.Role{{ID: "sp1", Name: "Sponsor", OrganisationID: "RX1",
+		OrganisationName: "Riverside Hospital", Admin: api.AdminSponsor}}
+}
+
+// serviceTarget logs admin in and reads holder in Reader 1 in admin mode.
+func serviceTarget(t *testing.T, r *rig, admin, holder *sessiontest.Card) session.State {
+	t.Helper()
+	r.loginAs(admin, "123456", 0)
+	r.Agent.OpenAdmin()
+	r.WaitScreen(session.ScreenAdmin)
+	r.Insert("Reader 1", holder)
+	return r.WaitFor("the card to service", func(s session.State) bool {
+		return s.Screen == session.ScreenAdmin && s.Admin.Target != nil && s.Admin.Target.Name != ""
+	})
+}
+
+// TestAdminRepairFaceToFace: an RA may unlock, repair and renew; a repair
+// of a blocked card sets the holder's new passcode, then new keys and
+// certificates, and the holder logs in with both.
+func TestAdminRepairFaceToFace(t *testing.T) {
+	r := newRig(t, session.Config{}, raRoles)
+	ra := newTestCard(t, "Rae Agent", "555000000002", twoYears)
+	holder := newTestCard(t, "Jo Holder", "555000000009", time.Now().AddDate(0, 0, 20))
+	blockOnCard(t, holder)
+	s := serviceTarget(t, r, ra, holder)
+	want := []session.AdminAction{session.AdminActionUnlock, session.AdminActionRepair} // blocked: no renewal
+	if !slices.Equal(s.Admin.Actions, want) {
+		t.Fatalf("an RA is offered %v for a blocked card", s.Admin.Actions)
+	}
+	r.Agent.StartAdminAction(session.AdminActionRepair)
+	s = r.WaitScreen(session.ScreenAdminForm)
+	if s.Admin.Action != session.AdminActionRepair || !s.Admin.Action.NewPasscode() {
+		t.Fatalf("the form is for %q", s.Admin.Action)
+	}
+	r.Agent.SubmitAdminForm(s.Question, true, "cannot log in, seen with badge", []byte("246813"), []byte("246813"))
+	s = r.WaitFor("repaired", func(s session.State) bool {
+		return s.Screen == session.ScreenAdminDone || s.Screen == session.ScreenAdminFailed
+	})
+	if s.Screen != session.ScreenAdminDone || s.Admin.Target.Blocked || !s.Admin.Target.NotAfter.After(time.Now().AddDate(1, 6, 0)) {
+		t.Fatalf("after the repair: %v %q %q %+v", s.Screen, s.Problem, s.Fix, s.Admin.Target)
+	}
+	if r.Backend.Called("admin-renewal") != 1 || r.Backend.Called("renew-complete") != 1 {
+		t.Fatalf("identityd was called %v", r.Backend.Calls())
+	}
+	// The holder logs in with the new passcode and the new certificate.
+	r.Pull("Reader 1")
+	r.Pull("Reader 0")
+	r.WaitScreen(session.ScreenLocked)
+	s = r.loginAs(holder, "246813", 0)
+	if s.Expiry != nil {
+		t.Fatalf("the repaired card's certificate still close to expiry: %+v", s.Expiry)
+	}
+	for _, secret := range []string{"246813", sessiontest.FactoryPUK, sessiontest.NextPUK} {
+		if testkit.HoldsSecret(r.logs.String(), secret) {
+			t.Errorf("%s is in the agent's log", secret)
+		}
+	}
+}
+
+// TestSponsorRenewal: a sponsor may only renew; the holder's mistyped
+// passcode asks again and changes nothing; identityd's refusal outside the
+// sponsor window is told in words.
+func TestSponsorRenewal(t *testing.T) {
+	r := newRig(t, session.Config{}, sponsorRoles)
+	sponsor := newTestCard(t, "Sol Sponsor", "555000000003", twoYears)
+	holder := newTestCard(t, "Jo Holder", "555000000009", time.Now().AddDate(0, 0, 20))
+	s := serviceTarget(t, r, sponsor, holder)
+	if !slices.Equal(s.Admin.Actions, []session.AdminAction{session.AdminActionRenew}) {
+		t.Fatalf("a sponsor is offered %v", s.Admin.Actions)
+	}
+	r.Agent.StartAdminAction(session.AdminActionUnlock) // not offered: nothing happens
+	r.Agent.StartAdminAction(session.AdminActionRenew)
+	s = r.WaitScreen(session.ScreenAdminForm)
+	if s.Admin.Action != session.AdminActionRenew || s.Admin.Action.NewPasscode() {
+		t.Fatalf("the form is for %q", s.Admin.Action)
+	}
+	r.Agent.SubmitAdminForm(s.Question, true, "expiring, seen with badge", []byte("999999"), nil)
+	s = r.WaitFor("asked again", func(n session.State) bool { return n.Screen == session.ScreenAdminForm && n.Question != s.Question })
+	if s.Message != wording.WrongPasscode(2) || s.TriesLeft != 2 || r.Backend.Called("renew-card-auth:generate-9c") != 0 {
+		t.Fatalf("after a wrong passcode: %q, %d tries, calls %v", s.Message, s.TriesLeft, r.Backend.Calls())
+	}
+	r.Agent.SubmitAdminForm(s.Question, true, "expiring, seen with badge", []byte("123456"), nil)
+	s = r.WaitFor("renewed", func(s session.State) bool {
+		return s.Screen == session.ScreenAdminDone || s.Screen == session.ScreenAdminFailed
+	})
+	if s.Screen != session.ScreenAdminDone {
+		t.Fatalf("after the renewal: %v %q %q", s.Screen, s.Problem, s.Fix)
+	}
+
+	r.Agent.CloseAdmin()
+	r.WaitScreen(session.ScreenActive)
+	r.Backend.FailAdmin = &client.APIError{Status: 403, Code: api.CodeRenewalRefused, RenewalRefusal: api.RenewalOutsideSponsorWindow}
+	r.Agent.OpenAdmin()
+	r.WaitScreen(session.ScreenAdmin)
+	r.Agent.StartAdminAction(session.AdminActionRenew)
+	s = r.WaitScreen(session.ScreenAdminForm)
+	r.Agent.SubmitAdminForm(s.Question, true, "expiring, seen with badge", []byte("123456"), nil)
+	s = r.WaitScreen(session.ScreenAdminFailed)
+	if s.Problem != wording.AdminRenewalRefused || s.Fix != wording.AdminRenewalRefusal("outside_sponsor_window") || s.Retryable {
+		t.Fatalf("refused: %q %q %v", s.Problem, s.Fix, s.Retryable)
 	}
 }

@@ -80,6 +80,7 @@ type Agent struct {
 	unlock        *unlockRun     // the self-service unlock under way, if any
 	registering   *questionsRun  // the security questions registration under way, if any
 	target        *targetCard    // admin mode: the card in the other reader, if any
+	adminAction   AdminAction    // admin mode: what the form and the work are about
 	// reportsTail is closed when the newest report handed to reportInOrder
 	// is done; the step goroutines that hand them in share it.
 	reportsMu   sync.Mutex

@@ -40,6 +40,7 @@ type Backend interface {
 	// The admin API, on the administrator's session (docs/admin.md).
 	AdminCard(ctx context.Context, t client.Ticket, cardGUID []byte) (api.AdminCard, error)
 	AdminUnlock(ctx context.Context, t client.Ticket, cardGUID []byte, reason string) (api.Unlock, error)
+	AdminRenewal(ctx context.Context, t client.Ticket, cardGUID []byte, reason string, repair bool) (api.AdminRenewal, error)
 	renewal.Backend
 	unlock.Backend
 }

@@ -53,7 +53,7 @@ const (
 	// Admin mode (docs/admin.md): an administrator's session and the card to
 	// service in another reader.
 	ScreenAdmin        // the admin's role and the card in the other reader (or where to put it): Admin
-	ScreenAdminUnlock  // face-to-face unlock: identity checked, a reason, the holder's new passcode twice: Admin, Rule, Message
+	ScreenAdminForm    // what Admin.Action needs: identity checked, a reason, the holder's passcode (new twice, or theirs once): Admin, Rule, TriesLeft, Message
 	ScreenAdminWorking // identityd or the card at work: Admin, Working
 	ScreenAdminDone    // done: Admin, Hint says what was done
 	ScreenAdminFailed  // not done: Admin, Problem, Fix, Retryable
@@ -65,14 +65,14 @@ var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-car
 	"change-passcode", "changing-passcode", "passcode-changed", "passcode-change-failed",
 	"unlock-questions", "unlock-code", "unlock-passcode", "unlocking", "unlocked", "unlock-failed",
 	"questions", "questions-code", "saving-questions", "questions-saved", "questions-failed",
-	"admin", "admin-unlock", "admin-working", "admin-done", "admin-failed"}
+	"admin", "admin-form", "admin-working", "admin-done", "admin-failed"}
 
 // asks reports whether the screen puts a question the user answers with an
 // intent that names it (State.Question).
 func (s Screen) asks() bool {
 	return s == ScreenPasscode || s == ScreenTerms || s == ScreenRoles || s == ScreenRenewPasscode || s == ScreenChangePasscode ||
 		s == ScreenUnlockQuestions || s == ScreenUnlockCode || s == ScreenUnlockPasscode || s == ScreenQuestions || s == ScreenQuestionsCode ||
-		s == ScreenAdminUnlock
+		s == ScreenAdminForm
 }
 
 // Unlocking reports whether the screen is part of a self-service unlock.
@@ -190,7 +190,26 @@ type AdminView struct {
 	Rights string // "lsa", "ra" or "sponsor"
 	Reader string // the administrator's own reader
 	Target *TargetCard
+	// Actions are what this administrator may do with the target card
+	// now, as far as the agent can tell (identityd decides each).
+	Actions []AdminAction
+	// Action is what the form, the work and its outcome are about.
+	Action AdminAction
 }
+
+// AdminAction is something an administrator does with a holder's card.
+type AdminAction string
+
+// Admin actions (docs/admin.md).
+const (
+	AdminActionUnlock AdminAction = "unlock" // face to face: the holder's new passcode (LSA, RA)
+	AdminActionRepair AdminAction = "repair" // new passcode, keys and certificates (RA)
+	AdminActionRenew  AdminAction = "renew"  // new keys and certificates, the holder's passcode (RA, sponsor)
+)
+
+// NewPasscode reports whether the holder types a new passcode (twice) for
+// the action; otherwise they type theirs, once.
+func (a AdminAction) NewPasscode() bool { return a == AdminActionUnlock || a == AdminActionRepair }
 
 // TargetCard is the card in the other reader, as read from it and as
 // identityd describes it to this administrator.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,66 +15,72 @@ import (
 )
 
 // adminView is admin mode: the administrator's role and the card in the
-// other reader (ScreenAdmin), the face-to-face unlock's form
-// (ScreenAdminUnlock), identityd or the card at work (ScreenAdminWorking),
+// other reader (ScreenAdmin), the form of the action chosen
+// (ScreenAdminForm), identityd or the card at work (ScreenAdminWorking),
 // done (ScreenAdminDone) or why not (ScreenAdminFailed). What it offers
 // follows what identityd said of the card; identityd decides.
 type adminView struct {
 	sess Session
 	q    question
 
-	role     *widget.Label
-	readers  *widget.Label
-	insert   *widget.Label
-	photo    *photoBox
-	name     *widget.Label
-	details  *widget.Label
-	scope    *widget.Label
-	card     *fyne.Container
-	panel    fyne.CanvasObject // the card's box
-	explain  *widget.Label
-	checked  *widget.Check
-	reason   *widget.Entry
-	next     *passEntry
-	again    *passEntry
-	rule     *widget.Label
-	form     *fyne.Container
-	message  *widget.Label
-	hint     *widget.Label
-	working  *fyne.Container
-	workText *widget.Label
-	result   *widget.Label
-	fix      *widget.Label
-	unlock   *widget.Button
-	send     *widget.Button
-	back     *widget.Button
-	cancel   *widget.Button
-	retry    *widget.Button
-	root     fyne.CanvasObject
-	focusOn  fyne.Focusable
-	canvas   fyne.Canvas
+	role       *widget.Label
+	readers    *widget.Label
+	insert     *widget.Label
+	photo      *photoBox
+	name       *widget.Label
+	details    *widget.Label
+	scope      *widget.Label
+	card       *fyne.Container
+	panel      fyne.CanvasObject // the card's box
+	explain    *widget.Label
+	checked    *widget.Check
+	reason     *widget.Entry
+	next       *passEntry
+	again      *passEntry
+	nextLabel  *widget.Label
+	againLabel *widget.Label
+	rule       *widget.Label
+	form       *fyne.Container
+	message    *widget.Label
+	hint       *widget.Label
+	working    *fyne.Container
+	workText   *widget.Label
+	result     *widget.Label
+	fix        *widget.Label
+	unlock     *widget.Button
+	repair     *widget.Button
+	renew      *widget.Button
+	send       *widget.Button
+	back       *widget.Button
+	cancel     *widget.Button
+	retry      *widget.Button
+	root       fyne.CanvasObject
+	focusOn    fyne.Focusable
+	canvas     fyne.Canvas
 }
 
 func newAdminView(sess Session) *adminView {
 	v := &adminView{
-		sess:     sess,
-		role:     newText(""),
-		readers:  newCaption(""),
-		insert:   newText(wording.AdminInsertTarget),
-		photo:    newPhotoBox(),
-		name:     newSubHeading(""),
-		details:  newText(""),
-		scope:    newText(""),
-		explain:  newText(wording.AdminUnlockExplain),
-		reason:   widget.NewEntry(),
-		next:     newPassEntry(),
-		again:    newPassEntry(),
-		rule:     newCaption(""),
-		message:  newMessage(),
-		hint:     newText(""),
-		workText: newText(""),
-		result:   newText(""),
-		fix:      newText(""),
+		sess:       sess,
+		role:       newText(""),
+		readers:    newCaption(""),
+		insert:     newText(wording.AdminInsertTarget),
+		photo:      newPhotoBox(),
+		name:       newSubHeading(""),
+		details:    newText(""),
+		scope:      newText(""),
+		explain:    newText(wording.AdminUnlockExplain),
+		reason:     widget.NewEntry(),
+		next:       newPassEntry(),
+		again:      newPassEntry(),
+		nextLabel:  widget.NewLabel(wording.AdminNewPasscode),
+		againLabel: widget.NewLabel(wording.AdminRepeatPasscode),
+		rule:       newCaption(""),
+		message:    newMessage(),
+		hint:       newText(""),
+		workText:   newText(""),
+		result:     newText(""),
+		fix:        newText(""),
 	}
 	v.role.TextStyle.Bold = true
 	v.scope.Importance = widget.WarningImportance
@@ -83,11 +90,22 @@ func newAdminView(sess Session) *adminView {
 	for _, e := range []*passEntry{v.next, v.again} {
 		e.PlaceHolder = ""
 	}
-	v.next.OnSubmitted = func(string) { v.focusNow(v.again) }
-	v.again.OnSubmitted = func(string) { v.sendUnlock() }
-	v.unlock = widget.NewButtonWithIcon(wording.AdminUnlockButton, theme.AccountIcon(), sess.StartAdminUnlock)
+	v.next.OnSubmitted = func(string) {
+		if v.again.Visible() {
+			v.focusNow(v.again)
+		} else {
+			v.sendForm()
+		}
+	}
+	v.again.OnSubmitted = func(string) { v.sendForm() }
+	v.unlock = widget.NewButtonWithIcon(wording.AdminUnlockButton, theme.AccountIcon(),
+		func() { sess.StartAdminAction(session.AdminActionUnlock) })
 	v.unlock.Importance = widget.HighImportance
-	v.send = widget.NewButtonWithIcon(wording.AdminUnlockSend, theme.ConfirmIcon(), v.sendUnlock)
+	v.repair = widget.NewButtonWithIcon(wording.AdminRepairButton, theme.SettingsIcon(),
+		func() { sess.StartAdminAction(session.AdminActionRepair) })
+	v.renew = widget.NewButtonWithIcon(wording.AdminRenewButton, theme.ViewRefreshIcon(),
+		func() { sess.StartAdminAction(session.AdminActionRenew) })
+	v.send = widget.NewButtonWithIcon(wording.AdminUnlockSend, theme.ConfirmIcon(), v.sendForm)
 	v.send.Importance = widget.HighImportance
 	v.back = widget.NewButtonWithIcon("Back to my session", theme.NavigateBackIcon(), sess.CloseAdmin)
 	v.cancel = widget.NewButton("Cancel", sess.CloseAdmin)
@@ -97,8 +115,8 @@ func newAdminView(sess Session) *adminView {
 	v.form = container.NewVBox(v.explain, v.checked,
 		container.New(layout.NewFormLayout(),
 			widget.NewLabel("Reason"), v.reason,
-			widget.NewLabel(wording.AdminNewPasscode), v.next,
-			widget.NewLabel(wording.AdminRepeatPasscode), v.again),
+			v.nextLabel, v.next,
+			v.againLabel, v.again),
 		v.rule)
 	v.working = container.NewVBox(v.workText, widget.NewProgressBarInfinite())
 	v.panel = container.NewStack(boxBackground(), container.NewPadded(v.card))
@@ -115,7 +133,7 @@ func newAdminView(sess Session) *adminView {
 		v.working,
 		v.result,
 		v.fix,
-		container.NewHBox(v.back, layout.NewSpacer(), v.cancel, v.retry, v.unlock, v.send),
+		container.NewHBox(v.back, layout.NewSpacer(), v.cancel, v.retry, v.renew, v.repair, v.unlock, v.send),
 	)
 	return v
 }
@@ -123,7 +141,7 @@ func newAdminView(sess Session) *adminView {
 func (v *adminView) content() fyne.CanvasObject { return v.root }
 
 func (v *adminView) render(st session.State) {
-	asking := st.Screen == session.ScreenAdminUnlock
+	asking := st.Screen == session.ScreenAdminForm
 	newQuestion := asking && st.Question != v.q.asked
 	v.q.ask(st.Question)
 	a := st.Admin
@@ -160,9 +178,27 @@ func (v *adminView) render(st session.State) {
 	setText(v.scope, scope)
 	v.photo.set(photo)
 	showIf(v.form, asking)
+	newPasscode := a.Action.NewPasscode()
+	explain, send, nextLabel := wording.AdminUnlockExplain, wording.AdminUnlockSend, wording.AdminNewPasscode
+	switch a.Action {
+	case session.AdminActionRepair:
+		explain, send = wording.AdminRepairExplain, wording.AdminRepairSend
+	case session.AdminActionRenew:
+		explain, send, nextLabel = wording.AdminRenewExplain, wording.AdminRenewSend, wording.AdminHolderPasscode
+	}
+	setText(v.explain, explain)
+	setText(v.nextLabel, nextLabel)
+	if v.send.Text != send {
+		v.send.SetText(send)
+	}
+	showIf(v.againLabel, newPasscode)
+	showIf(v.again, newPasscode)
 	rule := ""
-	if asking {
+	switch {
+	case asking && newPasscode:
 		rule = wording.NewPasscodeRule(st.Rule.Describe())
+	case asking:
+		rule = wording.AttemptsLeft(st.TriesLeft)
 	}
 	setText(v.rule, rule)
 	v.next.limit(st.Rule)
@@ -180,7 +216,12 @@ func (v *adminView) render(st session.State) {
 		done = st.Hint
 	}
 	setOutcome(v.result, v.fix, st, session.ScreenAdminDone, done, session.ScreenAdminFailed)
-	showIf(v.unlock, st.Screen == session.ScreenAdmin && t != nil && t.InScope && t.Problem == "" && (a.Rights == "lsa" || a.Rights == "ra"))
+	offered := func(action session.AdminAction) bool {
+		return st.Screen == session.ScreenAdmin && slices.Contains(a.Actions, action)
+	}
+	showIf(v.unlock, offered(session.AdminActionUnlock))
+	showIf(v.repair, offered(session.AdminActionRepair))
+	showIf(v.renew, offered(session.AdminActionRenew))
 	showIf(v.send, asking)
 	showIf(v.cancel, asking)
 	showIf(v.back, st.Screen != session.ScreenAdminWorking && !asking)
@@ -231,12 +272,12 @@ func (v *adminView) leave() {
 	v.reason.SetText("")
 }
 
-// sendUnlock sends the form: the identity check, the reason and the
-// holder's new passcode twice (the session wipes them).
-func (v *adminView) sendUnlock() {
+// sendForm sends the form: the identity check, the reason and the
+// holder's passcode, new twice or theirs once (the session wipes them).
+func (v *adminView) sendForm() {
 	checked, reason := v.checked.Checked, v.reason.Text
 	next, again := []byte(v.next.Text), []byte(v.again.Text)
 	v.next.clear()
 	v.again.clear()
-	v.q.answer(func(q uint64) { v.sess.SubmitAdminUnlock(q, checked, reason, next, again) }, next, again)
+	v.q.answer(func(q uint64) { v.sess.SubmitAdminForm(q, checked, reason, next, again) }, next, again)
 }

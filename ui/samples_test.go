@@ -137,16 +137,18 @@ func (f *fakeSession) SubmitQuestionsCode(q uint64, code []byte) {
 	f.record("SubmitQuestionsCode")
 }
 
-func (f *fakeSession) OpenAdmin()        { f.record("OpenAdmin") }
-func (f *fakeSession) StartAdminUnlock() { f.record("StartAdminUnlock") }
-func (f *fakeSession) CloseAdmin()       { f.record("CloseAdmin") }
-func (f *fakeSession) SubmitAdminUnlock(q uint64, checked bool, reason string, next, again []byte) {
+func (f *fakeSession) OpenAdmin() { f.record("OpenAdmin") }
+func (f *fakeSession) StartAdminAction(a session.AdminAction) {
+	f.record("StartAdminAction:" + string(a))
+}
+func (f *fakeSession) CloseAdmin() { f.record("CloseAdmin") }
+func (f *fakeSession) SubmitAdminForm(q uint64, checked bool, reason string, first, second []byte) {
 	f.mu.Lock()
-	f.passcodes = append(f.passcodes, next, again)
+	f.passcodes = append(f.passcodes, first, second)
 	f.questions = append(f.questions, q)
 	f.answers = append(f.answers, fmt.Sprint(checked), reason)
 	f.mu.Unlock()
-	f.record("SubmitAdminUnlock")
+	f.record("SubmitAdminForm")
 }
 
 func (f *fakeSession) got() []string {
@@ -428,17 +430,30 @@ func adminRoles(b *sessiontest.Backend) {
 		OrganisationName: "Leeds Teaching Hospitals NHS Trust (RR8)", Admin: api.AdminLSA}}
 }
 
+// raRoles is an administrator's roles: working as an RA.
+func raRoles(b *sessiontest.Backend) {
+	b.Roles = []api.Role{{ID: "R8020", Name: "Registration Authority Agent", OrganisationID: "RR8",
+		OrganisationName: "Leeds Teaching Hospitals NHS Trust (RR8)", Admin: api.AdminRA}}
+}
+
 // secondReader is the admin's second reader.
 const secondReader = "Identiv uTrust 2700 R 01 00"
 
-// toAdminTarget logs Amara in as an LSA and puts Tom's blocked card in the
-// second reader; inScope says whether identityd lets her service it.
+// toAdminTarget logs Amara in as an administrator and puts Tom's blocked
+// card in the second reader; inScope says whether identityd lets her
+// service it.
 func toAdminTarget(r *sampleRun, inScope bool) session.State {
+	r.t.Helper()
+	return adminTarget(r, inScope, true)
+}
+
+// adminTarget is toAdminTarget with Tom's card blocked or not.
+func adminTarget(r *sampleRun, inScope, blocked bool) session.State {
 	r.t.Helper()
 	r.login(amara(r.t, farAway), 0)
 	tom := sessiontest.NewCard(r.t, sessiontest.Enrolment{Name: "Mr Tom Patel", UUID: "555000765432", NotAfter: farAway,
 		GUID: guid(r.t, "7a1c0b9f4e38a6c4d1e2f3a4b5c6d7e8")})
-	for range 3 { // blocked by three wrong passcodes
+	for range 3 * btoi(blocked) { // blocked by three wrong passcodes
 		tom.Transmit([]byte{0x00, 0xA4, 0x04, 0x00, 0x09, 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00})
 		tom.Transmit([]byte{0x00, 0x20, 0x00, 0x80, 0x08, '0', '0', '0', '0', '0', '0', 0xFF, 0xFF})
 	}
@@ -454,6 +469,13 @@ func toAdminTarget(r *sampleRun, inScope bool) session.State {
 	return r.WaitFor("the card to service", func(s session.State) bool {
 		return s.Screen == session.ScreenAdmin && s.Admin != nil && s.Admin.Target != nil && s.Admin.Target.Name != ""
 	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // known is Amara's card after a first login: its prompt shows the photo.
@@ -632,19 +654,42 @@ var samples = []struct {
 	{"admin-unlock", func(t testing.TB) session.State {
 		r := run(t, session.Config{}, adminRoles)
 		toAdminTarget(r, true)
-		r.Agent.StartAdminUnlock()
-		s := r.WaitScreen(session.ScreenAdminUnlock)
-		r.Agent.SubmitAdminUnlock(s.Question, false, "", []byte("24681357"), []byte("24681357"))
+		r.Agent.StartAdminAction(session.AdminActionUnlock)
+		s := r.WaitScreen(session.ScreenAdminForm)
+		r.Agent.SubmitAdminForm(s.Question, false, "", []byte("24681357"), []byte("24681357"))
 		return r.WaitFor("the check first", func(n session.State) bool {
-			return n.Screen == session.ScreenAdminUnlock && n.Question != s.Question
+			return n.Screen == session.ScreenAdminForm && n.Question != s.Question
 		})
 	}},
 	{"admin-done", func(t testing.TB) session.State {
 		r := run(t, session.Config{}, adminRoles)
 		toAdminTarget(r, true)
-		r.Agent.StartAdminUnlock()
-		s := r.WaitScreen(session.ScreenAdminUnlock)
-		r.Agent.SubmitAdminUnlock(s.Question, true, "forgot passcode, seen with staff badge", []byte("24681357"), []byte("24681357"))
+		r.Agent.StartAdminAction(session.AdminActionUnlock)
+		s := r.WaitScreen(session.ScreenAdminForm)
+		r.Agent.SubmitAdminForm(s.Question, true, "forgot passcode, seen with staff badge", []byte("24681357"), []byte("24681357"))
+		return r.WaitScreen(session.ScreenAdminDone)
+	}},
+	{"admin-ra", func(t testing.TB) session.State {
+		return toAdminTarget(run(t, session.Config{}, raRoles), true)
+	}},
+	{"admin-repair", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, raRoles)
+		toAdminTarget(r, true)
+		r.Agent.StartAdminAction(session.AdminActionRepair)
+		return r.WaitScreen(session.ScreenAdminForm)
+	}},
+	{"admin-renew", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, raRoles)
+		adminTarget(r, true, false)
+		r.Agent.StartAdminAction(session.AdminActionRenew)
+		return r.WaitScreen(session.ScreenAdminForm)
+	}},
+	{"admin-repaired", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, raRoles)
+		toAdminTarget(r, true)
+		r.Agent.StartAdminAction(session.AdminActionRepair)
+		s := r.WaitScreen(session.ScreenAdminForm)
+		r.Agent.SubmitAdminForm(s.Question, true, "cannot log in, seen with staff badge", []byte("24681357"), []byte("24681357"))
 		return r.WaitScreen(session.ScreenAdminDone)
 	}},
 	{"admin-out-of-scope", func(t testing.TB) session.State {

@@ -53,8 +53,8 @@ type Session interface {
 	ClosePasscodeChange()
 	// Admin mode: the card in the other reader.
 	OpenAdmin()
-	StartAdminUnlock()
-	SubmitAdminUnlock(question uint64, identityChecked bool, reason string, next, again []byte) // takes ownership of the passcodes
+	StartAdminAction(action session.AdminAction)
+	SubmitAdminForm(question uint64, identityChecked bool, reason string, first, second []byte) // takes ownership of the passcodes
 	CloseAdmin()
 }
 

@@ -752,7 +752,7 @@ func TestAdminScreens(t *testing.T) {
 	v.again.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	test.Tap(v.send) // the same question again: not sent twice
 	got := f.got()
-	if !slices.Equal(got, []string{"OpenAdmin", "StartAdminUnlock", "SubmitAdminUnlock"}) ||
+	if !slices.Equal(got, []string{"OpenAdmin", "StartAdminAction:unlock", "SubmitAdminForm"}) ||
 		!slices.Equal(f.answers, []string{"true", "forgot passcode"}) || string(f.passcodes[0]) != "24681357" {
 		t.Fatalf("intents %q, sent %q", got, f.answers)
 	}
@@ -766,5 +766,40 @@ func TestAdminScreens(t *testing.T) {
 	u.apply(sample(t, "admin-out-of-scope"))
 	if v.scope.Text != wording.AdminNotInScope || v.unlock.Visible() {
 		t.Errorf("out of scope: %q, unlock %v", v.scope.Text, v.unlock.Visible())
+	}
+	if v.repair.Visible() || v.renew.Visible() {
+		t.Error("an LSA is offered a repair or a renewal")
+	}
+}
+
+// TestAdminRepairAndRenewScreens: an RA is offered unlock and repair of a
+// blocked card (a renewal needs the holder's passcode); the repair's form asks for the new passcode twice, the
+// renewal's for the holder's passcode once and sends it on Return.
+func TestAdminRepairAndRenewScreens(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "admin-ra"))
+	v := u.admin
+	if !v.unlock.Visible() || !v.repair.Visible() || v.renew.Visible() {
+		t.Fatalf("an RA's buttons for a blocked card: unlock %v repair %v renew %v", v.unlock.Visible(), v.repair.Visible(), v.renew.Visible())
+	}
+	test.Tap(v.repair)
+	u.apply(sample(t, "admin-repair"))
+	if !v.form.Visible() || !v.again.Visible() || v.explain.Text != wording.AdminRepairExplain || v.send.Text != wording.AdminRepairSend {
+		t.Fatalf("the repair form: again %v, %q, %q", v.again.Visible(), v.explain.Text, v.send.Text)
+	}
+	u.apply(sample(t, "admin-renew"))
+	if !v.form.Visible() || v.again.Visible() || v.nextLabel.Text != wording.AdminHolderPasscode || v.send.Text != wording.AdminRenewSend {
+		t.Fatalf("the renewal form: again %v, %q, %q", v.again.Visible(), v.nextLabel.Text, v.send.Text)
+	}
+	v.checked.SetChecked(true)
+	test.Type(v.reason, "expiring, seen with badge")
+	test.Type(v.next, "24681357")
+	v.next.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if got := f.got(); !slices.Equal(got, []string{"StartAdminAction:repair", "SubmitAdminForm"}) || string(f.passcodes[0]) != "24681357" {
+		t.Fatalf("intents %q", got)
+	}
+	u.apply(sample(t, "admin-repaired"))
+	if !strings.HasPrefix(v.result.Text, "The card is repaired") {
+		t.Errorf("done: %q", v.result.Text)
 	}
 }

@@ -407,7 +407,54 @@ const (
 	AdminCardRemoved    = "The card to service was removed: whatever was under way on it stopped, and nothing is lost."
 	AdminNotInScope     = "This card's holder holds no position in your role's organisation: an administrator there can help."
 	AdminSomeoneElse    = "A card you may not service"
+	AdminRepairButton   = "Repair the card"
+	AdminRepairExplain  = "Check the holder's identity in person. Repairing replaces the card's keys and certificates and sets a new passcode, which the holder, not you, types twice. Keep the card in its reader until it is done."
+	AdminRepairSend     = "Repair the card"
+	AdminRenewButton    = "Renew certificates"
+	AdminRenewExplain   = "Check the holder's identity in person. New keys are made on the card and new certificates are written to it; the holder types their passcode, which you never learn. Keep the card in its reader until it is done."
+	AdminRenewSend      = "Renew the certificates"
+	AdminHolderPasscode = "Holder's passcode"
+	AdminRenewing       = "Renewing the card's certificates…"
+	AdminRenewalRefused = "These certificates cannot be renewed here now."
 )
+
+// AdminRenewStep is the progress of an administrator's renewal at step n
+// (1-based, as RenewSteps).
+func AdminRenewStep(n int) string {
+	if n < 1 || n > len(RenewSteps) {
+		return AdminRenewing
+	}
+	return RenewSteps[n-1] + "…"
+}
+
+// AdminNotOffered says the card in the other reader does not allow action
+// by this administrator now (a terminal command named it).
+func AdminNotOffered(action string) string {
+	return "This card cannot be given a " + action + " by you now: check its state, and your role."
+}
+
+// AdminRenewed says an administrator's renewal is done.
+func AdminRenewed(until string) string {
+	return "The certificates are renewed, until " + until + ". The holder logs in with their passcode as before."
+}
+
+// AdminRepaired says a repair is done.
+func AdminRepaired(until string) string {
+	return "The card is repaired, with new certificates until " + until + ". The holder can log in with their new passcode."
+}
+
+// AdminRenewalRefusal is the fix for identityd's renewal refusal reason.
+func AdminRenewalRefusal(reason string) string {
+	switch reason {
+	case "outside_sponsor_window":
+		return "A sponsor renews only in the last days before expiry: until then the holder renews them, or a Registration Authority (RA)."
+	case "expired":
+		return "Expired certificates are renewed by a Registration Authority (RA), in person."
+	case "ra_due":
+		return "This renewal must be done by a Registration Authority (RA), in person."
+	}
+	return "Ask a Registration Authority (RA)."
+}
 
 // AdminReaders says which reader holds which card: readers are told apart
 // by name and by which card holds the session, never by position.
@@ -423,4 +470,5 @@ var (
 	AdminNotAuthorised = Trouble{"Your role does not allow this.", "Log in in an administrator's role."}
 	AdminOutOfScope    = Trouble{"This card's holder holds no position in your role's organisation.", "An administrator of their organisation can help."}
 	AdminOwnCard       = Trouble{"Administrators do not service their own card.", "Ask another administrator."}
+	AdminTargetBlocked = Trouble{"The holder's card is locked after too many wrong passcodes.", "Unlock it face to face first, or have a Registration Authority (RA) repair it."}
 )

@@ -55,6 +55,12 @@ Usage:
   cardagent admin unlock --no-gui --identity-checked --reason TEXT [--role NAME]
                                           log in as an LSA or RA, unlock the card in the other reader face to face
                                           (its holder types the new passcode twice), log out
+  cardagent admin repair --no-gui --identity-checked --reason TEXT [--role NAME]
+                                          log in as an RA, repair the card in the other reader: new passcode (typed
+                                          twice by its holder), new keys and certificates; log out
+  cardagent admin renew --no-gui --identity-checked --reason TEXT [--role NAME]
+                                          log in as an RA or sponsor, renew the certificates of the card in the other
+                                          reader (its holder types their passcode), log out
   cardagent doctor [--json]               check pcscd, readers and cards, and say how to fix problems
   cardagent version
 
@@ -74,8 +80,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "login", "renew", "passcode", "unlock", "questions":
 		return runTerminal(ctx, args[0], args[1:], os.Stdin, stdout, os.Stderr)
 	case "admin":
-		if len(args) > 1 && args[1] == "unlock" {
-			return runTerminal(ctx, "admin unlock", args[2:], os.Stdin, stdout, os.Stderr)
+		if len(args) > 1 && (args[1] == "unlock" || args[1] == "repair" || args[1] == "renew") {
+			return runTerminal(ctx, "admin "+args[1], args[2:], os.Stdin, stdout, os.Stderr)
 		}
 	case "doctor":
 		return runDoctor(ctx, args[1:], stdout)

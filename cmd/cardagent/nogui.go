@@ -6,9 +6,11 @@ import (
 	"flag"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/cardagent/cardagent/cmd/cardagent/internal/wiring"
+	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/ui/terminal"
 )
 
@@ -18,7 +20,10 @@ import (
 // (package ui/terminal) over the same wiring as the window.
 func runTerminal(ctx context.Context, command string, args []string, stdin *os.File, stdout, stderr io.Writer) error {
 	opts := terminal.Options{Renew: command == "renew", ChangePasscode: command == "passcode", Unlock: command == "unlock",
-		Questions: command == "questions", AdminUnlock: command == "admin unlock"}
+		Questions: command == "questions"}
+	if action, ok := strings.CutPrefix(command, "admin "); ok {
+		opts.Admin = session.AdminAction(action)
+	}
 	var noGUI bool
 	c, _, err := wiring.LoadConfig(command, args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&noGUI, "no-gui", false, "run in the terminal (required: the window is `cardagent` with no command)")
@@ -26,7 +31,7 @@ func runTerminal(ctx context.Context, command string, args []string, stdin *os.F
 		fs.BoolVar(&opts.AcceptTerms, "accept-terms", false, "accept the terms and conditions if asked (needed when stdin is not a terminal)")
 		fs.BoolVar(&opts.Once, "once", false, "log out again right after printing the session")
 		fs.DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "give up when no session is open by then")
-		if opts.AdminUnlock {
+		if opts.Admin != "" {
 			fs.BoolVar(&opts.IdentityChecked, "identity-checked", false, "you have seen the holder and their identity document (required)")
 			fs.StringVar(&opts.Reason, "reason", "", "why, recorded with your name in the audit trail (required)")
 		}
@@ -37,8 +42,8 @@ func runTerminal(ctx context.Context, command string, args []string, stdin *os.F
 	if !noGUI {
 		return errors.New(command + ": use --no-gui (the window is `cardagent` without a command)")
 	}
-	if opts.AdminUnlock {
-		if err := terminal.CheckAdminUnlock(opts); err != nil {
+	if opts.Admin != "" {
+		if err := terminal.CheckAdmin(opts); err != nil {
 			return err
 		}
 	}

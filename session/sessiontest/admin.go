@@ -46,3 +46,33 @@ func (b *Backend) AdminUnlock(ctx context.Context, t client.Ticket, guid []byte,
 	b.unlocks[u.ID] = u
 	return u.Unlock, nil
 }
+
+// AdminRenewal opens an administrator's renewal of the card
+// ("admin-renewal"), and for a repair a face-to-face unlock too; FailAdmin
+// refuses it.
+func (b *Backend) AdminRenewal(ctx context.Context, t client.Ticket, guid []byte, reason string, repair bool) (api.AdminRenewal, error) {
+	b.record("admin-renewal")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, err := b.get(t); err != nil {
+		return api.AdminRenewal{}, err
+	}
+	if b.FailAdmin != nil {
+		return api.AdminRenewal{}, b.FailAdmin
+	}
+	b.n++
+	b.AdminReasons = append(b.AdminReasons, reason)
+	g := api.FormatCardGUID(guid)
+	r := &fakeRenewal{Renewal: api.Renewal{ID: fmt.Sprintf("rn%d", b.n), Token: fmt.Sprintf("rtoken-%d", b.n),
+		State: api.RenewalStateOpened, CardGUID: g, Kind: api.RenewalByRA},
+		user: api.User{ID: "555000000009", Name: "Jo Holder"}, keys: map[string][]byte{}}
+	b.renewals[g] = r
+	out := api.AdminRenewal{Renewal: r.Renewal}
+	if repair {
+		u := &fakeUnlock{Unlock: api.Unlock{ID: fmt.Sprintf("un%d", b.n), Token: fmt.Sprintf("utoken-%d", b.n),
+			State: api.UnlockStateCodeAccepted, CodeExpiresAt: time.Now(), CodeAttemptsLeft: 3}, guid: g}
+		b.unlocks[u.ID] = u
+		out.Unlock = &u.Unlock
+	}
+	return out, nil
+}

@@ -46,8 +46,8 @@ type Agent interface {
 	SubmitQuestionsCode(question uint64, code []byte)                        // takes ownership; the session wipes it
 	CloseQuestions()
 	OpenAdmin()
-	StartAdminUnlock()
-	SubmitAdminUnlock(question uint64, identityChecked bool, reason string, next, again []byte) // takes ownership of the passcodes
+	StartAdminAction(action session.AdminAction)
+	SubmitAdminForm(question uint64, identityChecked bool, reason string, first, second []byte) // takes ownership of the passcodes
 	CloseAdmin()
 }
 
@@ -72,23 +72,24 @@ type Options struct {
 	// questions --no-gui`): four numbers from the catalogue, an answer to
 	// each, the passcode, then the emailed code; then it logs out.
 	Questions bool
-	// AdminUnlock unlocks the card in the other reader face to face once
-	// logged in as an LSA or RA (`cardagent admin unlock --no-gui`): the
-	// administrator vouches with IdentityChecked and Reason; the holder
-	// types the new passcode twice; then it logs out.
-	AdminUnlock     bool
+	// Admin does an admin action with the card in the other reader once
+	// logged in as an administrator (`cardagent admin unlock|repair|renew
+	// --no-gui`): the administrator vouches with IdentityChecked and
+	// Reason; the holder types the new passcode twice (unlock, repair) or
+	// their passcode (renew); then it logs out.
+	Admin           session.AdminAction
 	IdentityChecked bool
 	Reason          string
 }
 
-// CheckAdminUnlock refuses an `admin unlock` command line that could only
-// fail after the holder typed a passcode: no identity check, no reason.
-func CheckAdminUnlock(o Options) error {
+// CheckAdmin refuses an `admin` command line that could only fail after
+// the holder typed a passcode: no identity check, no reason.
+func CheckAdmin(o Options) error {
 	switch n := len([]rune(strings.TrimSpace(o.Reason))); {
 	case !o.IdentityChecked:
-		return errors.New("admin unlock: --identity-checked is required: " + wording.AdminIdentityFirst)
+		return fmt.Errorf("admin %s: --identity-checked is required: %s", o.Admin, wording.AdminIdentityFirst)
 	case n < session.MinReasonLen || n > session.MaxReasonLen:
-		return fmt.Errorf("admin unlock: --reason must be %d to %d characters: %s", session.MinReasonLen, session.MaxReasonLen, wording.AdminReasonNeeded)
+		return fmt.Errorf("admin %s: --reason must be %d to %d characters: %s", o.Admin, session.MinReasonLen, session.MaxReasonLen, wording.AdminReasonNeeded)
 	}
 	return nil
 }
@@ -169,7 +170,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			case opts.Renew && !s.Screen.Renewal():
 				a.Renew()
 				continue
-			case opts.Once && !opts.Renew && !opts.ChangePasscode && !opts.Questions && !opts.AdminUnlock:
+			case opts.Once && !opts.Renew && !opts.ChangePasscode && !opts.Questions && opts.Admin == "":
 				a.Logout()
 				return nil
 			}
@@ -238,7 +239,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				questionsAsked = true
 				a.OpenQuestions()
 			}
-			if opts.AdminUnlock && !adminAsked {
+			if opts.Admin != "" && !adminAsked {
 				adminAsked = true
 				if s.Admin == nil {
 					a.Logout()
@@ -265,17 +266,28 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			case !adminStarted:
 				adminStarted = true
 				fmt.Fprintf(stderr, "%s (UUID %s), card %s in %s\n", t.Name, t.UUID, t.GUID, t.Reader)
-				a.StartAdminUnlock()
+				if !slices.Contains(s.Admin.Actions, opts.Admin) {
+					return leave(a.CloseAdmin, fmt.Errorf("%s\n%s", wording.AdminNotOffered(string(opts.Admin)), wording.AdminNotAuthorised.Fix))
+				}
+				a.StartAdminAction(opts.Admin)
 			}
-		case session.ScreenAdminUnlock:
+		case session.ScreenAdminForm:
 			if changed {
-				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleAdmin, wording.AdminUnlockExplain)
+				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleAdmin, adminExplain(opts.Admin))
 			}
 			if s.Message == wording.AdminIdentityFirst || s.Message == wording.AdminReasonNeeded {
 				return leave(a.CloseAdmin, errors.New(s.Message)) // the command line's to fix, not the holder's
 			}
 			if s.Message != "" {
 				fmt.Fprintln(stderr, s.Message)
+			}
+			if !opts.Admin.NewPasscode() {
+				p, err := askPasscode(ctx, stdin, stderr, wording.AdminHolderPasscode+" ("+wording.AttemptsLeft(s.TriesLeft)+"): ", lines, tty)
+				if p == nil {
+					return leave(a.CloseAdmin, err)
+				}
+				a.SubmitAdminForm(s.Question, opts.IdentityChecked, opts.Reason, p, nil) // the agent wipes it
+				break
 			}
 			next, err := askPasscode(ctx, stdin, stderr, wording.NewPasscodeLabel+" ("+s.Rule.Describe()+"): ", lines, tty)
 			if next == nil {
@@ -286,7 +298,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				clear(next)
 				return leave(a.CloseAdmin, err)
 			}
-			a.SubmitAdminUnlock(s.Question, opts.IdentityChecked, opts.Reason, next, again) // the agent wipes them
+			a.SubmitAdminForm(s.Question, opts.IdentityChecked, opts.Reason, next, again) // the agent wipes them
 		case session.ScreenAdminDone:
 			fmt.Fprintln(stderr, s.Hint)
 			return leave(a.CloseAdmin, nil)
@@ -412,6 +424,9 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 		case session.ScreenRenewPasscode:
 			if loggedIn && !opts.Renew {
 				a.CloseRenewal() // the daily reminder: the terminal login renews only when asked (then ScreenActive)
+				// What was asked of the active screen just before the reminder
+				// came was not done: ask it again when it is back.
+				changeAsked, questionsAsked, adminAsked = false, false, false
 				continue
 			}
 			if changed {
@@ -447,7 +462,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			switch {
 			case opts.Renew && renewing: // the card left mid-renewal: `renew` did not do its job
 				return fmt.Errorf("%s\n%s", wording.CardRemovedLocked, wording.RenewInterrupted)
-			case (opts.Renew || opts.ChangePasscode || opts.Questions || opts.AdminUnlock) && loggedIn:
+			case (opts.Renew || opts.ChangePasscode || opts.Questions || opts.Admin != "") && loggedIn:
 				return errors.New(wording.CardRemovedLocked)
 			case loggedIn:
 				fmt.Fprintln(stderr, wording.CardRemovedLocked)
@@ -639,4 +654,15 @@ func printSession(w io.Writer, s session.State) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
+}
+
+// adminExplain is what the form of action says before the passcode.
+func adminExplain(action session.AdminAction) string {
+	switch action {
+	case session.AdminActionRepair:
+		return wording.AdminRepairExplain
+	case session.AdminActionRenew:
+		return wording.AdminRenewExplain
+	}
+	return wording.AdminUnlockExplain
 }

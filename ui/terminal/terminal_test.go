@@ -50,11 +50,13 @@ func (f *fakeAgent) SubmitQuestions(q uint64, ids, answers []string, passcode []
 func (f *fakeAgent) SubmitQuestionsCode(q uint64, code []byte) {
 	f.record("questions code " + string(code))
 }
-func (f *fakeAgent) OpenAdmin()        { f.record("open admin") }
-func (f *fakeAgent) StartAdminUnlock() { f.record("start admin unlock") }
-func (f *fakeAgent) CloseAdmin()       { f.record("close admin") }
-func (f *fakeAgent) SubmitAdminUnlock(q uint64, checked bool, reason string, next, again []byte) {
-	f.record(fmt.Sprintf("admin unlock %v %q %s %s", checked, reason, next, again))
+func (f *fakeAgent) OpenAdmin() { f.record("open admin") }
+func (f *fakeAgent) StartAdminAction(action session.AdminAction) {
+	f.record("start admin " + string(action))
+}
+func (f *fakeAgent) CloseAdmin() { f.record("close admin") }
+func (f *fakeAgent) SubmitAdminForm(q uint64, checked bool, reason string, first, second []byte) {
+	f.record(fmt.Sprintf("admin form %v %q %s %s", checked, reason, first, second))
 }
 func (f *fakeAgent) SubmitUnlockCode(q uint64, code []byte) {
 	f.record("code " + string(code))
@@ -156,6 +158,25 @@ func TestLoginClosesTheRenewalReminder(t *testing.T) {
 	<-done
 	if strings.Join(a.answers, ",") != "close renewal" {
 		t.Fatalf("answers %q", a.answers)
+	}
+}
+
+// The renewal reminder that comes right after login swallows the admin
+// mode asked of the active screen: once it is closed, it is asked again.
+func TestAdminAskedAgainAfterTheRenewalReminder(t *testing.T) {
+	a, done, _, cancel := running(t, Options{Admin: session.AdminActionUnlock, IdentityChecked: true, Reason: "seen with badge"}, "")
+	admin := &session.AdminView{Role: "Local Smartcard Administrator at RX1", Rights: "lsa", Reader: "Reader 0"}
+	active := &session.Active{User: "Lee"}
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active, Admin: admin}
+	<-a.got // open admin, too late
+	a.states <- session.State{Screen: session.ScreenRenewPasscode, Seq: 2, Question: 3, Active: active, Admin: admin}
+	<-a.got // close renewal
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 3, Active: active, Admin: admin}
+	<-a.got // open admin again
+	cancel()
+	<-done
+	if got := strings.Join(a.answers, ","); got != "open admin,close renewal,open admin" {
+		t.Fatalf("answers %q", got)
 	}
 }
 
@@ -308,7 +329,7 @@ func TestQuestionsInTheTerminal(t *testing.T) {
 // the other reader is unlocked with the holder's new passcode, read a line
 // at a time; done logs out.
 func TestAdminUnlockInTheTerminal(t *testing.T) {
-	a, done, _, _ := running(t, Options{AdminUnlock: true, IdentityChecked: true, Reason: "seen with badge"}, "135790\n135790\n")
+	a, done, _, _ := running(t, Options{Admin: session.AdminActionUnlock, IdentityChecked: true, Reason: "seen with badge"}, "135790\n135790\n")
 	admin := &session.AdminView{Role: "Local Smartcard Administrator at RX1", Rights: "lsa", Reader: "Reader 0"}
 	active := &session.Active{User: "Lee"}
 	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active, Admin: admin}
@@ -316,9 +337,10 @@ func TestAdminUnlockInTheTerminal(t *testing.T) {
 	a.states <- session.State{Screen: session.ScreenAdmin, Seq: 2, Active: active, Admin: admin}
 	withCard := *admin
 	withCard.Target = &session.TargetCard{Reader: "Reader 1", Name: "Jo Holder", UUID: "555000000009", GUID: "00ff", InScope: true, Blocked: true}
+	withCard.Actions = []session.AdminAction{session.AdminActionUnlock}
 	a.states <- session.State{Screen: session.ScreenAdmin, Seq: 3, Active: active, Admin: &withCard}
 	<-a.got // start admin unlock
-	a.states <- session.State{Screen: session.ScreenAdminUnlock, Seq: 4, Question: 7, Active: active, Admin: &withCard}
+	a.states <- session.State{Screen: session.ScreenAdminForm, Seq: 4, Question: 7, Active: active, Admin: &withCard}
 	<-a.got // the passcodes
 	a.states <- session.State{Screen: session.ScreenAdminDone, Seq: 5, Active: active, Admin: &withCard,
 		Prompt: session.Prompt{Hint: wording.AdminUnlocked}}
@@ -327,15 +349,58 @@ func TestAdminUnlockInTheTerminal(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	want := `open admin,start admin unlock,admin unlock true "seen with badge" 135790 135790,close admin,logout`
+	want := `open admin,start admin unlock,admin form true "seen with badge" 135790 135790,close admin,logout`
 	if got := strings.Join(a.answers, ","); got != want {
 		t.Fatalf("answers %q", got)
 	}
 }
 
+// `cardagent admin renew`: the holder's passcode once, read a line at a
+// time; a wrong one is asked again; an action the card does not allow is refused before any
+// passcode.
+func TestAdminRenewInTheTerminal(t *testing.T) {
+	a, done, _, _ := running(t, Options{Admin: session.AdminActionRenew, IdentityChecked: true, Reason: "expiring, seen with badge"}, "111111\n135790\n")
+	admin := &session.AdminView{Role: "Sponsor at RX1", Rights: "sponsor", Reader: "Reader 0"}
+	active := &session.Active{User: "Sol"}
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active, Admin: admin}
+	<-a.got // open admin
+	withCard := *admin
+	withCard.Target = &session.TargetCard{Reader: "Reader 1", Name: "Jo Holder", UUID: "555000000009", GUID: "00ff", InScope: true, TriesLeft: 3}
+	withCard.Actions = []session.AdminAction{session.AdminActionRenew}
+	withCard.Action = session.AdminActionRenew
+	a.states <- session.State{Screen: session.ScreenAdmin, Seq: 2, Active: active, Admin: &withCard}
+	<-a.got // start admin renew
+	a.states <- session.State{Screen: session.ScreenAdminForm, Seq: 3, Question: 7, Active: active, Admin: &withCard, TriesLeft: 3}
+	<-a.got // the passcode
+	a.states <- session.State{Screen: session.ScreenAdminForm, Seq: 4, Question: 8, Active: active, Admin: &withCard, TriesLeft: 2,
+		Prompt: session.Prompt{Message: wording.WrongPasscode(2)}}
+	<-a.got // the passcode again
+	a.states <- session.State{Screen: session.ScreenAdminDone, Seq: 5, Active: active, Admin: &withCard,
+		Prompt: session.Prompt{Hint: wording.AdminRenewed("2 January 2029")}}
+	<-a.got // close admin
+	<-a.got // logout
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := `open admin,start admin renew,admin form true "expiring, seen with badge" 111111 ,admin form true "expiring, seen with badge" 135790 ,close admin,logout`
+	if got := strings.Join(a.answers, ","); got != want {
+		t.Fatalf("answers %q", got)
+	}
+
+	a, done, _, _ = running(t, Options{Admin: session.AdminActionRepair, IdentityChecked: true, Reason: "faulty, seen with badge"}, "")
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active, Admin: admin}
+	<-a.got // open admin
+	a.states <- session.State{Screen: session.ScreenAdmin, Seq: 2, Active: active, Admin: &withCard}
+	<-a.got // close admin
+	<-a.got // logout
+	if err := <-done; err == nil || !strings.Contains(err.Error(), wording.AdminNotOffered("repair")) {
+		t.Fatalf("a sponsor's repair: %v", err)
+	}
+}
+
 // A clinician's session has no admin mode: the command says so.
 func TestAdminUnlockRefusedForAClinician(t *testing.T) {
-	a, done, _, _ := running(t, Options{AdminUnlock: true, IdentityChecked: true, Reason: "x"}, "")
+	a, done, _, _ := running(t, Options{Admin: session.AdminActionUnlock, IdentityChecked: true, Reason: "x"}, "")
 	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: &session.Active{User: "Jo"}}
 	<-a.got // logout
 	if err := <-done; err == nil || !strings.Contains(err.Error(), wording.AdminNotAuthorised.Problem) {

@@ -1,0 +1,135 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/cardagent/cardagent/internal/testkit"
+	"github.com/cardagent/cardagent/reader"
+	"github.com/cardagent/cardagent/wording"
+)
+
+// TestAdminRenewAndRepairTwoReaders: two vcards in the two vpcd readers of
+// one pcscd, the administrator's (Sam: RA, LSA and sponsor) in reader 0.
+// As a sponsor, `cardagent admin renew` renews card B's certificates inside
+// the sponsor window with its holder's passcode; a second one, the new
+// certificates now far from expiry, is refused in words. As an RA,
+// `cardagent admin repair` repairs B, blocked by three wrong passcodes: a
+// new passcode typed by the holder, new keys and certificates. B's holder
+// logs in with it; neither card is left verified; the records name both
+// people and hold no secret.
+func TestAdminRenewAndRepairTwoReaders(t *testing.T) { onBothStores(t, adminRenewAndRepair) }
+
+func adminRenewAndRepair(t *testing.T, db string) {
+	needRig(t)
+	id := testkit.StartIdentitydOn(t, db, append([]string{"-sponsor-renewal-window", "17600h"}, renewalFlags...)...)
+	id.Admin(t, "role", "grant", "-user", testkit.DemoRA, "-org", "RDEMO1", "-role", "Sponsor")
+	_, ch := startMonitor(t)
+	insert(t, demoCard(t, id, testkit.DemoRA), 0)
+	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
+	insert(t, demoCard(t, id, testkit.DemoClinician), 1)
+	waitCard(t, ch, reader.CardInserted, rig.ReaderName(1))
+	serial := func() string {
+		out, err := pkcs15On(1, "--read-certificate", "01")
+		if err != nil {
+			t.Fatalf("pkcs15-tool on card B: %v\n%s", err, out)
+		}
+		return out
+	}
+	before := serial()
+
+	admin := func(action, role, reason, stdin string) (string, error) {
+		t.Helper()
+		cmd, logs := agentCmd(t, id, "admin", action, "--no-gui", "--reader", rig.ReaderName(0), "--role", role,
+			"--accept-terms", "--identity-checked", "--reason", reason)
+		cmd.Stdin = strings.NewReader(stdin)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill() })
+		err := waitExitErr(t, cmd, logs)
+		return logs.String(), err
+	}
+	out, err := admin("renew", "Sponsor", "expiring soon, seen with staff badge", demoPasscode+"\n"+demoPasscode+"\n")
+	if err != nil || !strings.Contains(out, "The certificates are renewed") {
+		t.Fatalf("the sponsor did not renew card B: %v\n%s", err, out)
+	}
+	if serial() == before {
+		t.Fatal("card B holds the same certificate after the sponsor's renewal")
+	}
+	outside, err := admin("renew", "Sponsor", "expiring soon, seen with staff badge", demoPasscode+"\n"+demoPasscode+"\n")
+	if err == nil || !strings.Contains(outside, wording.AdminRenewalRefusal("outside_sponsor_window")) {
+		t.Fatalf("a sponsor renewed certificates outside the sponsor window: %v\n%s", err, outside)
+	}
+
+	for range 3 {
+		ykpivOn(1, "-a", "verify-pin", "-P", "000000")
+	}
+	const fresh = "604182"
+	renewed := serial()
+	repaired, err := admin("repair", "Registration Authority Agent", "cannot log in, seen with staff badge", demoPasscode+"\n"+fresh+"\n"+fresh+"\n")
+	if err != nil || !strings.Contains(repaired, "The card is repaired") {
+		t.Fatalf("the RA did not repair card B: %v\n%s", err, repaired)
+	}
+	if serial() == renewed {
+		t.Fatal("card B holds the same certificate after the repair")
+	}
+	login, llogs := agentCmd(t, id, "login", "--no-gui", "--reader", rig.ReaderName(1), "--role", "Clinical Practitioner", "--accept-terms", "--once")
+	login.Stdin = strings.NewReader(fresh + "\n")
+	if err := login.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { login.Process.Kill() })
+	waitExit(t, login, llogs)
+	for n := range 2 {
+		if err := ykpivOn(n, "-a", "status"); err != nil {
+			t.Errorf("yubico-piv-tool -a status on reader %d: %v", n, err)
+		}
+	}
+	assertNotVerified(t, "after the repair")
+
+	named := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(id.Admin(t, "audit", "tail", "-n", "400")), "\n") {
+		var rec struct {
+			Action, Outcome, Detail string
+			User                    string `json:"user"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		if rec.Action == "admin.renewal" || rec.Action == "admin.repair" || strings.Contains(rec.Detail, "renewed by") {
+			if rec.User != testkit.DemoClinician || !strings.Contains(rec.Detail, testkit.DemoRA) {
+				t.Errorf("a record of the administrator's renewal does not name both: %s", line)
+			}
+			named[rec.Action+" "+rec.Outcome] = true
+		}
+		for _, s := range []string{fresh, demoPasscode} {
+			if holdsSecret(line, s) {
+				t.Errorf("a passcode is in the audit trail: %s", line)
+			}
+		}
+	}
+	for _, a := range []string{"admin.renewal ok", "admin.renewal renewal_refused", "admin.repair ok", "renewal.complete ok"} {
+		if !named[a] {
+			t.Errorf("no %s record naming both: %v", a, named)
+		}
+	}
+	for _, s := range []string{fresh, demoPasscode} {
+		if holdsSecret(out, s) || holdsSecret(outside, s) || holdsSecret(repaired, s) || holdsSecret(llogs.String(), s) {
+			t.Errorf("%q is in the agents' output", s)
+		}
+	}
+}
+
+// pkcs15On runs pkcs15-tool on reader n through the rig's pcscd.
+func pkcs15On(n int, args ...string) (string, error) {
+	c := exec.Command("pkcs15-tool", append([]string{"--reader", rig.ReaderName(n)}, args...)...)
+	c.Env = append(os.Environ(), "PCSCLITE_CSOCK_NAME="+rig.Socket)
+	out, err := c.CombinedOutput()
+	return string(out), err
+}
