@@ -402,14 +402,22 @@ func (a *Agent) adminRenew(reason string, passcode []byte, repair bool) {
 			a.targetUnlocked(t)
 		}
 		var auth piv.AuthError
+		isAuth := errors.As(err, &auth)
+		if isAuth && a.target == t && t.id != nil {
+			t.id.triesLeft, t.view.TriesLeft = auth.Retries, auth.Retries
+			t.id.blocked, t.view.Blocked = auth.Blocked, auth.Blocked
+		}
 		switch {
 		case err == nil:
-		case errors.As(err, &auth) && !auth.Blocked && !repair:
+		case isAuth && !auth.Blocked && !repair:
 			// The holder mistyped their passcode: nothing changed on the card.
-			if a.target == t && t.id != nil {
-				t.id.triesLeft, t.view.TriesLeft = auth.Retries, auth.Retries
-			}
 			a.showAdminScreen(ScreenAdminForm, func(s *State) { s.TriesLeft, s.Message = auth.Retries, wording.WrongPasscode(auth.Retries) })
+			return
+		case unlocked:
+			// The new passcode is set; the keys and certificates are not.
+			a.log.Warn("repair did not finish after the new passcode", "err", err)
+			a.retry = func() { a.showAdmin("") }
+			a.showAdminScreen(ScreenAdminFailed, func(s *State) { trouble(s, wording.AdminRepairHalfDone); s.Retryable = true })
 			return
 		default:
 			a.adminFailed(err)

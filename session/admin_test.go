@@ -236,6 +236,23 @@ func TestAdminRepairFaceToFace(t *testing.T) {
 	}
 }
 
+// A repair whose card took the new passcode but not its new keys says so,
+// and offers to try again; the card reads as unlocked.
+func TestAdminRepairHalfDone(t *testing.T) {
+	r := newRig(t, session.Config{}, raRoles)
+	holder := newTestCard(t, "Jo Holder", "555000000009", twoYears)
+	blockOnCard(t, holder)
+	serviceTarget(t, r, newTestCard(t, "Rae Agent", "555000000002", twoYears), holder)
+	r.Backend.Set(func(b *sessiontest.Backend) { b.FailIssue = &client.APIError{Status: 503, Code: api.CodeUnavailable} })
+	r.Agent.StartAdminAction(session.AdminActionRepair)
+	s := r.WaitScreen(session.ScreenAdminForm)
+	r.Agent.SubmitAdminForm(s.Question, true, "cannot log in, seen with badge", []byte("246813"), []byte("246813"))
+	s = r.WaitScreen(session.ScreenAdminFailed)
+	if s.Problem != wording.AdminRepairHalfDone.Problem || !s.Retryable || s.Admin.Target.Blocked {
+		t.Fatalf("half a repair: %q %v %+v", s.Problem, s.Retryable, s.Admin.Target)
+	}
+}
+
 // TestSponsorRenewal: a sponsor may only renew; the holder's mistyped
 // passcode asks again and changes nothing; identityd's refusal outside the
 // sponsor window is told in words.

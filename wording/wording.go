@@ -467,8 +467,10 @@ func AdminReaders(own, target string) string {
 
 // Why an admin action did not happen.
 var (
-	AdminNotAuthorised = Trouble{"Your role does not allow this.", "Log in in an administrator's role."}
-	AdminOutOfScope    = Trouble{"This card's holder holds no position in your role's organisation.", "An administrator of their organisation can help."}
-	AdminOwnCard       = Trouble{"Administrators do not service their own card.", "Ask another administrator."}
+	AdminNotAuthorised  = Trouble{"Your role does not allow this.", "Log in in an administrator's role."}
+	AdminOutOfScope     = Trouble{"This card's holder holds no position in your role's organisation.", "An administrator of their organisation can help."}
+	AdminOwnCard        = Trouble{"Administrators do not service their own card.", "Ask another administrator."}
+	AdminRepairHalfDone = Trouble{"The holder's new passcode is set, but the card's new keys and certificates are not.",
+		"Keep the card in its reader and repair it again; nothing is lost."}
 	AdminTargetBlocked = Trouble{"The holder's card is locked after too many wrong passcodes.", "Unlock it face to face first, or have a Registration Authority (RA) repair it."}
 )

@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/audit"
@@ -24,8 +25,8 @@ const (
 // next RA one starts again; a sponsor renews only inside the sponsor window.
 // A repair (RA only) also opens a face-to-face unlock, for the new
 // passcode the holder types, which the card takes before its new keys. The
-// card's open renewal, if any, is superseded: the administrator re-keys
-// the card from the start.
+// card's open renewal, if any, is superseded while the card still logs in
+// with its old key, and taken over once it may not (takeRenewal).
 func (s *Service) AdminRenewal(ctx context.Context, id string, a Auth, req *api.AdminRenewalRequest, m Meta) (*api.AdminRenewal, error) {
 	action, may := ActionAdminRenewal, []api.AdminRole{api.AdminRA, api.AdminSponsor}
 	if req.Repair {
@@ -78,13 +79,17 @@ func (s *Service) AdminRenewal(ctx context.Context, id string, a Auth, req *api.
 				return e
 			}
 		}
-		if err := s.supersedeRenewal(ctx, tx, card.GUID, &rec); err != nil {
+		took, err := s.takeRenewal(ctx, tx, &r, &rec)
+		if err != nil {
 			return err
 		}
 		if req.Repair {
 			if err := s.openAdminUnlock(ctx, tx, admin, card, &u, &rec); err != nil {
 				return err
 			}
+		}
+		if took {
+			return nil
 		}
 		if err := tx.CreateRenewal(ctx, r); errors.Is(err, store.ErrConflict) {
 			return errs.Conflict(api.CodeRenewalWrongState, "another renewal of this card was opened at the same time: begin again", err)
@@ -105,33 +110,49 @@ func (s *Service) AdminRenewal(ctx context.Context, id string, a Auth, req *api.
 	return out, nil
 }
 
-// supersedeRenewal ends the card's open renewal, whatever its state, for
-// an administrator's: the card gets new keys and certificates from the
-// start, so nothing half-done on it is lost.
-func (s *Service) supersedeRenewal(ctx context.Context, tx store.Tx, guid string, rec *audit.Record) error {
-	open, err := tx.OpenRenewal(ctx, guid)
+// takeRenewal makes room for administrator's renewal r. The card's open
+// renewal, if any, is superseded while the card still logs in with its old
+// key (before GENERATE 9A): nothing on it is lost. From there on the card
+// may hold a new 9A key or pending certificates that only that renewal
+// knows, so the administrator takes it over instead, going on from where
+// it stands with r's token, kind and names: took says r is that renewal
+// now, written back.
+func (s *Service) takeRenewal(ctx context.Context, tx store.Tx, r *store.Renewal, rec *audit.Record) (took bool, err error) {
+	open, err := tx.OpenRenewal(ctx, r.CardGUID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil
+		return false, nil
 	} else if err != nil {
-		return err
+		return false, err
 	}
 	from := open.State
-	open.State, open.UpdatedAt = store.RenewalExpired, s.now()
-	if err := tx.UpdateRenewal(ctx, open, from); errors.Is(err, store.ErrConflict) {
-		return errs.Conflict(api.CodeSessionConflict, "the card's renewal changed meanwhile: begin again", err)
-	} else if err != nil {
-		return err
+	switch from {
+	case store.RenewalOpened, store.RenewalGenerating9C, store.RenewalRecorded9C:
+		open.State, open.UpdatedAt = store.RenewalExpired, s.now()
+		rec.Detail += "; superseded renewal " + open.ID + " (" + string(from) + ")"
+	default:
+		open.TokenHash, open.WorkstationID, open.UpdatedAt = r.TokenHash, r.WorkstationID, s.now()
+		open.Kind, open.AdminUserID, open.AdminSessionID = r.Kind, r.AdminUserID, r.AdminSessionID
+		rec.Detail = strings.Replace(rec.Detail, "renewal "+r.ID, "renewal "+open.ID, 1) + "; took over renewal " + open.ID + " in state " + string(from)
+		*r = open
+		took = true
 	}
-	rec.Detail += "; superseded renewal " + open.ID + " (" + string(from) + ")"
-	return nil
+	if err := tx.UpdateRenewal(ctx, open, from); errors.Is(err, store.ErrConflict) {
+		return false, errs.Conflict(api.CodeSessionConflict, "the card's renewal changed meanwhile: begin again", err)
+	} else if err != nil {
+		return false, err
+	}
+	return took, nil
 }
 
 // adminRenewalGoesOn re-checks, before the card makes a new key for
-// administrator's renewal r, that its administrator may still renew it.
-// Once both keys are made the card is finished whoever drives it: stopping
-// there would leave it unable to log in.
-func (s *Service) adminRenewalGoesOn(ctx context.Context, r store.Reader, ren store.Renewal, holderID string, purpose api.CardAuthPurpose) error {
-	if ren.AdminSessionID == "" || purpose == api.PurposeWrite {
+// administrator's renewal r, that its administrator may still renew it:
+// when the card-auth moves the renewal into a key generation (next), not
+// when it repeats one they authorised (an interrupted GENERATE goes on as
+// the holder's login recovery drives it). Once both keys are made the card
+// is finished whoever drives it: stopping there would leave it unable to
+// log in.
+func (s *Service) adminRenewalGoesOn(ctx context.Context, r store.Reader, ren store.Renewal, holderID string, next store.RenewalState) error {
+	if ren.AdminSessionID == "" || next == store.RenewalWriting || next == ren.State {
 		return nil
 	}
 	may := []api.AdminRole{api.AdminRA}
@@ -139,4 +160,12 @@ func (s *Service) adminRenewalGoesOn(ctx context.Context, r store.Reader, ren st
 		may = append(may, api.AdminSponsor)
 	}
 	return s.adminStillAuthorised(ctx, r, adminWork{ren.AdminUserID, ren.AdminSessionID, ren.WorkstationID, holderID}, may...)
+}
+
+// byAdmin names the administrator of renewal r in an audit detail.
+func byAdmin(r store.Renewal) string {
+	if r.AdminUserID == "" {
+		return ""
+	}
+	return ", by " + string(r.Kind) + " " + r.AdminUserID + " (session " + clip(r.AdminSessionID, 64) + ")"
 }

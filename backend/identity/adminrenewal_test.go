@@ -157,14 +157,68 @@ func TestAdminRenewalPolicy(t *testing.T) {
 	holder.adminRenews(desk, got.Renewal)
 	must(t, desk.End(ctx, ra))
 	wantCode(t, holder.cardAuth(api.PurposeGenerate9C), http.StatusForbidden, api.CodeAdminNotAuthorised)
+	// Left before GENERATE 9A, the card still logs in with its old key: the
+	// holder's own renewal ends the RA's and starts afresh.
 	ra = inRole(t, desk, w.sam, "demo-sam-ra")
 	got, err = desk.AdminRenewal(ctx, ra, holder.card.GUID, reason, false)
 	must(t, err)
 	holder.adminRenews(desk, got.Renewal)
-	holder.finish()
+	must(t, holder.cardAuth(api.PurposeGenerate9C))
+	k, err := testenv.NewKey(false)
+	must(t, err)
+	must(t, holder.record("9c", k))
+	holder.cl = w.env.Client("desk")
+	must(t, holder.open())
+	if holder.ren.ID == got.Renewal.ID || !strings.Contains(findAudit(t, w, "renewal.open", holder.ren.ID).Detail, "renewal "+got.Renewal.ID+" left in recorded_9c ended") {
+		t.Fatalf("the holder's renewal after the RA's was left: %+v", holder.ren)
+	}
+	// The holder's own, past GENERATE 9A, is taken over by the RA, not
+	// lost: the same renewal goes on from where it stands.
+	must(t, holder.cardAuth(api.PurposeGenerate9C))
+	k, err = testenv.NewKey(false)
+	must(t, err)
+	holder.new9C = k
+	must(t, holder.record("9c", k))
+	_, err = holder.generate("9a")
+	must(t, err)
+	got, err = desk.AdminRenewal(ctx, ra, holder.card.GUID, reason, false)
+	if err != nil || got.Renewal.ID != holder.ren.ID || got.Renewal.State != api.RenewalStateRecorded9A || got.Renewal.Token == "" ||
+		got.Renewal.Kind != api.RenewalByRA {
+		t.Fatalf("the RA's renewal of a card past GENERATE 9A: %+v, %v", got, err)
+	}
+	if rec := lastAudit(t, w.env.Store); !strings.Contains(rec.Detail, "took over renewal "+holder.ren.ID+" in state recorded_9a") {
+		t.Fatalf("the take-over is not recorded: %+v", rec)
+	}
+	holder.tk = client.RenewalTicket(got.Renewal)
+	holder.cl = desk
+	must(t, holder.issue())
+	must(t, holder.cardAuth(api.PurposeWrite))
+	must(t, holder.complete())
 	if n := renewalsSinceRA(t, w, holder.card.GUID); n != 0 {
 		t.Errorf("renewals since RA after an RA's = %d, want 0", n)
 	}
+	holder.card = holder.renewed()
+	if rec := findAudit(t, w, "renewal.issue", holder.ren.ID); !strings.Contains(rec.Detail, "by ra 555000000002") {
+		t.Errorf("a step of the RA's renewal does not name them: %+v", rec)
+	}
+	// An RA who logged out once GENERATE 9A was authorised: the card may
+	// finish that generation (as the holder's login recovery would).
+	got, err = desk.AdminRenewal(ctx, ra, holder.card.GUID, reason, false)
+	must(t, err)
+	holder.adminRenews(desk, got.Renewal)
+	must(t, holder.cardAuth(api.PurposeGenerate9C))
+	k, err = testenv.NewKey(false)
+	must(t, err)
+	holder.new9C = k
+	must(t, holder.record("9c", k))
+	must(t, holder.cardAuth(api.PurposeGenerate9A))
+	must(t, desk.End(ctx, ra))
+	_, err = holder.generate("9a")
+	must(t, err)
+	must(t, holder.issue())
+	must(t, holder.cardAuth(api.PurposeWrite))
+	must(t, holder.complete())
+	holder.card = holder.renewed()
 
 	// Inside the sponsor window the sponsor renews, and it counts.
 	sponsor = inRole(t, desk, w.sam, sponsorRole)

@@ -125,6 +125,16 @@ func (s *Service) OpenRenewal(ctx context.Context, req *api.OpenRenewalRequest, 
 			// The card has not been touched: the administrator who opened
 			// it is about to renew it, face to face.
 			return s.stateRefusal(api.CodeRenewalWrongState, "an administrator is renewing this card with its holder: wait for them", open)
+		case err == nil && open.AdminSessionID != "" && (open.State == store.RenewalGenerating9C || open.State == store.RenewalRecorded9C):
+			// An administrator's renewal left before GENERATE 9A: the card
+			// still logs in with its old key, and only its administrator
+			// may go on with it. The holder renews afresh.
+			rec.Detail += "; an administrator's renewal " + open.ID + " left in " + string(open.State) + " ended"
+			from := open.State
+			open.State, open.UpdatedAt = store.RenewalExpired, now
+			if err := tx.UpdateRenewal(ctx, open, from); err != nil {
+				return err
+			}
 		case err == nil && !s.expired(open):
 			from := open.State
 			open.TokenHash, open.WorkstationID, open.UpdatedAt = hashToken(token), a.WorkstationID, now
@@ -213,6 +223,7 @@ func (s *Service) renewalCall(ctx context.Context, action, id string, a Auth, m 
 	err := s.commit(ctx, &rec, func(tx store.Tx) error {
 		r, card, err := s.authRenewal(ctx, tx, id, a, change == nil)
 		rec.CardGUID, rec.UserID = card.GUID, card.UserID
+		rec.Detail += byAdmin(r)
 		if err != nil {
 			return err
 		}
@@ -256,7 +267,7 @@ func (s *Service) RenewalCardAuth(ctx context.Context, id string, a Auth, req *a
 		if !ok {
 			return s.wrongState(*r)
 		}
-		if err := s.adminRenewalGoesOn(ctx, tx, *r, card.UserID, req.Purpose); err != nil {
+		if err := s.adminRenewalGoesOn(ctx, tx, *r, card.UserID, next); err != nil {
 			return err
 		}
 		chal, err := req.ChallengeBytes()
@@ -430,7 +441,7 @@ func (s *Service) finishRenewal(ctx context.Context, tx store.Tx, r *store.Renew
 	}
 	rec.Detail += "; 9a " + prev.Serial + " superseded by " + ca.SerialHex(pair.Authentication)
 	if r.AdminSessionID != "" {
-		rec.Detail += ", renewed by " + string(r.Kind) + " " + r.AdminUserID + " (session " + clip(r.AdminSessionID, 64) + ")"
+		rec.Detail += ", renewed" + byAdmin(*r)
 	}
 	r.State, r.CompletedAt, r.UpdatedAt = store.RenewalCompleted, now, now
 	return nil

@@ -75,6 +75,7 @@ type Backend struct {
 	LoginGate     *Gate // Login waits for it
 	EndDelay      time.Duration
 	FailRenewal   error            // OpenRenewal answers this
+	FailIssue     error            // IssueRenewal answers this (identityd refusing the certificates)
 	Clock         func() time.Time // the time renewed certificates start from; nil: time.Now
 	RenewalGate   *Gate            // IssueRenewal waits for it
 	FailPasscode  error            // ReportPasscodeChange answers this

@@ -105,6 +105,9 @@ func (b *Backend) IssueRenewal(ctx context.Context, t client.Ticket, authCSR, si
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.FailIssue != nil {
+		return api.Renewal{}, b.FailIssue
+	}
 	r, err := b.renewal(t)
 	if err != nil {
 		return api.Renewal{}, err

@@ -21,10 +21,12 @@ func (t *tx) CreateRenewal(ctx context.Context, r store.Renewal) error {
 func (t *tx) UpdateRenewal(ctx context.Context, r store.Renewal, from store.RenewalState) error {
 	res, err := t.q.ExecContext(ctx,
 		`UPDATE renewals SET token_hash = $2, workstation_id = $3, state = $4, key_9a = $5, key_9c = $6,
-		 cert_9a = $7, cert_9c = $8, updated_at = $9, expires_at = $10, completed_at = $11
+		 cert_9a = $7, cert_9c = $8, updated_at = $9, expires_at = $10, completed_at = $11,
+		 kind = $13, admin_user_id = $14, admin_session = $15
 		 WHERE id = $1 AND state = $12`,
 		r.ID, r.TokenHash, r.WorkstationID, string(r.State), r.Key9A, r.Key9C, r.Cert9A, r.Cert9C,
-		micros(r.UpdatedAt), nullMicros(r.ExpiresAt), nullMicros(r.CompletedAt), string(from))
+		micros(r.UpdatedAt), nullMicros(r.ExpiresAt), nullMicros(r.CompletedAt), string(from),
+		string(renewalKind(r.Kind)), r.AdminUserID, r.AdminSessionID)
 	if err != nil {
 		return t.wrap("updating renewal", err)
 	}
