@@ -112,3 +112,26 @@ type AdminRenewal struct {
 	Renewal Renewal `json:"renewal"`
 	Unlock  *Unlock `json:"unlock,omitempty"`
 }
+
+// AdminCancelRequest is the body of POST /v1/sessions/{id}/admin/cancellations:
+// an RA cancels a holder's card reported lost or stolen, for good, by its
+// GUID (the card need not be there) or from the card itself. identityd
+// then refuses any login, renewal or unlock with it and ends its live
+// sessions. The answer is the card as the admin now sees it.
+type AdminCancelRequest struct {
+	CardGUID string `json:"card_guid"`
+	// Confirmed says the admin knows a cancelled card never comes back.
+	Confirmed bool   `json:"confirmed"`
+	Reason    string `json:"reason"`
+}
+
+// Validate checks the request shape.
+func (r *AdminCancelRequest) Validate() error {
+	if _, err := ParseCardGUID(r.CardGUID); err != nil {
+		return err
+	}
+	if !r.Confirmed {
+		return invalid("confirmed", "must be true: a cancelled card can never be used again")
+	}
+	return validateReason(r.Reason)
+}

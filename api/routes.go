@@ -19,6 +19,7 @@ const (
 	RouteAdminCard         = "GET /v1/sessions/{id}/admin/cards/{guid}"
 	RouteAdminUnlock       = "POST /v1/sessions/{id}/admin/unlocks"
 	RouteAdminRenewal      = "POST /v1/sessions/{id}/admin/renewals"
+	RouteAdminCancel       = "POST /v1/sessions/{id}/admin/cancellations"
 	RouteOpenRenewal       = "POST /v1/renewals"
 	RouteGetRenewal        = "GET /v1/renewals/{id}"
 	RouteRenewalCardAuth   = "POST /v1/renewals/{id}/card-auth"
@@ -45,7 +46,7 @@ var Routes = []string{
 	RouteCreateChallenge, RouteCreateSession, RouteGetSession, RouteEndSession,
 	RouteAcceptTerms, RouteSelectRole, RouteSuspendSession, RouteResumeSession, RoutePasscodeChange,
 	RouteGetQuestions, RouteRegisterQuestions, RouteConfirmQuestions, RouteAdminCard, RouteAdminUnlock,
-	RouteAdminRenewal, RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
+	RouteAdminRenewal, RouteAdminCancel, RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
 	RouteCompleteRenewal, RouteRequestUnlock, RouteUnlockAnswers, RouteUnlockCode, RouteUnlockWitness, RouteUnlockPUK, RouteCompleteUnlock,
 	RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz,
 }

@@ -32,3 +32,10 @@ func (c *Client) AdminRenewal(ctx context.Context, t Ticket, cardGUID []byte, re
 	req := api.AdminRenewalRequest{CardGUID: api.FormatCardGUID(cardGUID), IdentityChecked: true, Reason: reason, Repair: repair}
 	return r, c.do(ctx, api.RouteAdminRenewal, &t, req, &r, t.ID)
 }
+
+// AdminCancel cancels the holder's card for good (RA), by its GUID.
+func (c *Client) AdminCancel(ctx context.Context, t Ticket, cardGUID []byte, reason string) (api.AdminCard, error) {
+	var card api.AdminCard
+	req := api.AdminCancelRequest{CardGUID: api.FormatCardGUID(cardGUID), Confirmed: true, Reason: reason}
+	return card, c.do(ctx, api.RouteAdminCancel, &t, req, &card, t.ID)
+}

@@ -22,4 +22,8 @@ func (h *Handler) adminRoutes() {
 		func(r *http.Request, req *api.AdminRenewalRequest) (any, error) {
 			return h.svc.AdminRenewal(r.Context(), r.PathValue("id"), auth(r), req, meta(r))
 		}))
+	h.handle(api.RouteAdminCancel, withBody(h, identity.ActionAdminCancel, http.StatusOK,
+		func(r *http.Request, req *api.AdminCancelRequest) (any, error) {
+			return h.svc.AdminCancel(r.Context(), r.PathValue("id"), auth(r), req, meta(r))
+		}))
 }

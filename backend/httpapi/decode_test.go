@@ -147,7 +147,8 @@ func FuzzDecodeUnlockPasscodeQuestionsAdmin(f *testing.F) {
 			`"answers":[{"question_id":"q01","answer":"one"},{"question_id":"q02","answer":"two"},{"question_id":"q03","answer":"three"},{"question_id":"q04","answer":"four"}]}`,
 		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"seen with badge"}`,
 		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":false,"reason":"x\ny"}`,
-		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"card faulty, seen with badge","repair":true}`} {
+		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"card faulty, seen with badge","repair":true}`,
+		`{"card_guid":"00112233445566778899aabbccddeeff","confirmed":true,"reason":"reported stolen by phone"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -162,6 +163,7 @@ func FuzzDecodeUnlockPasscodeQuestionsAdmin(f *testing.F) {
 		fuzzDecoder[api.ConfirmQuestionsRequest](t, b)
 		fuzzDecoder[api.AdminUnlockRequest](t, b)
 		fuzzDecoder[api.AdminRenewalRequest](t, b)
+		fuzzDecoder[api.AdminCancelRequest](t, b)
 	})
 }
 

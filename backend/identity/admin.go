@@ -227,24 +227,30 @@ func (s *Service) setCardState(ctx context.Context, action, actor string, guid [
 			return err
 		}
 		rec.UserID = c.UserID
-		if c.State == store.CardCancelled {
-			return errs.Conflict(api.CodeCardCancelled, "a cancelled card cannot change state", nil)
-		}
-		now := s.now()
-		c.State = state
-		if state == store.CardCancelled {
-			c.CancelledAt = now
-		}
-		if err := tx.UpdateCard(ctx, c); err != nil {
-			return err
-		}
-		ended, err := tx.EndCardSessions(ctx, guidHex, now)
-		if err != nil {
-			return err
-		}
-		rec.Detail += endedDetail(ended)
-		return nil
+		return s.changeCardState(ctx, tx, c, state, &rec)
 	})
+}
+
+// changeCardState puts card c in state, in tx, and ends its live sessions
+// (suspended ones too), naming them in rec. A cancelled card stays so.
+func (s *Service) changeCardState(ctx context.Context, tx store.Tx, c store.Card, state store.CardState, rec *audit.Record) error {
+	if c.State == store.CardCancelled {
+		return errs.Conflict(api.CodeCardCancelled, "a cancelled card cannot change state", nil)
+	}
+	now := s.now()
+	c.State = state
+	if state == store.CardCancelled {
+		c.CancelledAt = now
+	}
+	if err := tx.UpdateCard(ctx, c); err != nil {
+		return err
+	}
+	ended, err := tx.EndCardSessions(ctx, c.GUID, now)
+	if err != nil {
+		return err
+	}
+	rec.Detail += endedDetail(ended)
+	return nil
 }
 
 // endedDetail names the sessions a card change ended, for its audit record.
