@@ -21,8 +21,9 @@ import (
 // certificates now far from expiry, is refused in words. As an RA,
 // `cardagent admin repair` repairs B, blocked by three wrong passcodes: a
 // new passcode typed by the holder, new keys and certificates. B's holder
-// logs in with it; neither card is left verified; the records name both
-// people and hold no secret.
+// logs in with it; neither card is left verified. Then `cardagent admin
+// cancel` cancels B for good, and its holder's login is refused as
+// cancelled. The records name both people and hold no secret.
 func TestAdminRenewAndRepairTwoReaders(t *testing.T) { onBothStores(t, adminRenewAndRepair) }
 
 func adminRenewAndRepair(t *testing.T, db string) {
@@ -45,8 +46,12 @@ func adminRenewAndRepair(t *testing.T, db string) {
 
 	admin := func(action, role, reason, stdin string) (string, error) {
 		t.Helper()
+		vouch := "--identity-checked"
+		if action == "cancel" {
+			vouch = "--confirm"
+		}
 		cmd, logs := agentCmd(t, id, "admin", action, "--no-gui", "--reader", rig.ReaderName(0), "--role", role,
-			"--accept-terms", "--identity-checked", "--reason", reason)
+			"--accept-terms", vouch, "--reason", reason)
 		cmd.Stdin = strings.NewReader(stdin)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -93,6 +98,21 @@ func adminRenewAndRepair(t *testing.T, db string) {
 	}
 	assertNotVerified(t, "after the repair")
 
+	// Cancelled from the card by the RA: B's holder can no longer log in.
+	cancelled, err := admin("cancel", "Registration Authority Agent", "reported stolen by phone", demoPasscode+"\n")
+	if err != nil || !strings.Contains(cancelled, wording.AdminCancelled) {
+		t.Fatalf("the RA did not cancel card B: %v\n%s", err, cancelled)
+	}
+	refused, rlogs := agentCmd(t, id, "login", "--no-gui", "--reader", rig.ReaderName(1), "--role", "Clinical Practitioner", "--accept-terms", "--once")
+	refused.Stdin = strings.NewReader(fresh + "\n")
+	if err := refused.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { refused.Process.Kill() })
+	if err := waitExitErr(t, refused, rlogs); err == nil || !strings.Contains(rlogs.String(), wording.CardCancelled.Problem) {
+		t.Fatalf("a cancelled card logged in: %v\n%s", err, rlogs.String())
+	}
+
 	named := map[string]bool{}
 	for _, line := range strings.Split(strings.TrimSpace(id.Admin(t, "audit", "tail", "-n", "400")), "\n") {
 		var rec struct {
@@ -102,7 +122,7 @@ func adminRenewAndRepair(t *testing.T, db string) {
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Fatalf("audit line %q: %v", line, err)
 		}
-		if rec.Action == "admin.renewal" || rec.Action == "admin.repair" || strings.Contains(rec.Detail, "renewed by") {
+		if rec.Action == "admin.renewal" || rec.Action == "admin.repair" || rec.Action == "admin.cancel" || strings.Contains(rec.Detail, "renewed by") {
 			if rec.User != testkit.DemoClinician || !strings.Contains(rec.Detail, testkit.DemoRA) {
 				t.Errorf("a record of the administrator's renewal does not name both: %s", line)
 			}
@@ -114,7 +134,7 @@ func adminRenewAndRepair(t *testing.T, db string) {
 			}
 		}
 	}
-	for _, a := range []string{"admin.renewal ok", "admin.renewal renewal_refused", "admin.repair ok", "renewal.complete ok"} {
+	for _, a := range []string{"admin.renewal ok", "admin.renewal renewal_refused", "admin.repair ok", "renewal.complete ok", "admin.cancel ok"} {
 		if !named[a] {
 			t.Errorf("no %s record naming both: %v", a, named)
 		}

@@ -92,13 +92,15 @@ func (a *Agent) SubmitAdminForm(question uint64, identityChecked bool, reason st
 		action := a.adminAction
 		msg := ""
 		switch {
+		case !identityChecked && action == AdminActionCancel:
+			msg = wording.AdminCancelConfirmFirst
 		case !identityChecked:
 			msg = wording.AdminIdentityFirst
 		case len([]rune(strings.TrimSpace(reason))) < api.MinReasonLen || len([]rune(reason)) > api.MaxReasonLen:
 			msg = wording.AdminReasonNeeded
 		case action.NewPasscode():
 			msg = chosenPasscodeProblem(first, second, nil, a.st.Rule)
-		default:
+		case action.AsksPasscode():
 			msg = ruleProblem(first, a.st.Rule)
 		}
 		if msg != "" {
@@ -112,6 +114,9 @@ func (a *Agent) SubmitAdminForm(question uint64, identityChecked bool, reason st
 			a.adminUnlock(reason, first)
 		case AdminActionRepair, AdminActionRenew:
 			a.adminRenew(reason, first, action == AdminActionRepair)
+		case AdminActionCancel:
+			clear(first)
+			a.adminCancel(reason)
 		default:
 			clear(first)
 		}
@@ -119,21 +124,28 @@ func (a *Agent) SubmitAdminForm(question uint64, identityChecked bool, reason st
 }
 
 // offeredActions are what the administrator's rights allow with the
-// target card as read: an active card, looked up, whose holder they serve.
+// target card as read: an active card (an RA may also cancel a locked
+// one), looked up, whose holder they serve.
 func (a *Agent) offeredActions() []AdminAction {
 	t := a.target
-	if a.st.Admin == nil || t == nil || t.conn == nil || t.id == nil || !t.view.InScope || t.view.Problem != "" ||
-		t.view.State != string(api.CardActive) {
+	if a.st.Admin == nil || t == nil || t.conn == nil || t.id == nil || !t.view.InScope || t.view.Problem != "" {
 		return nil
 	}
-	switch api.AdminRole(a.st.Admin.Rights) {
+	rights := api.AdminRole(a.st.Admin.Rights)
+	if t.view.State == string(api.CardLocked) && rights == api.AdminRA {
+		return []AdminAction{AdminActionCancel}
+	}
+	if t.view.State != string(api.CardActive) {
+		return nil
+	}
+	switch rights {
 	case api.AdminLSA:
 		return []AdminAction{AdminActionUnlock}
 	case api.AdminRA:
 		if t.view.Blocked { // a renewal needs the holder's passcode
-			return []AdminAction{AdminActionUnlock, AdminActionRepair}
+			return []AdminAction{AdminActionUnlock, AdminActionRepair, AdminActionCancel}
 		}
-		return []AdminAction{AdminActionUnlock, AdminActionRepair, AdminActionRenew}
+		return []AdminAction{AdminActionUnlock, AdminActionRepair, AdminActionRenew, AdminActionCancel}
 	case api.AdminSponsor:
 		if !t.view.Blocked {
 			return []AdminAction{AdminActionRenew}
@@ -455,6 +467,29 @@ func (a *Agent) targetRenewed(t *targetCard, r api.Renewal) time.Time {
 		}
 	}
 	return cert.NotAfter
+}
+
+// adminCancel cancels the target card for good at identityd; the card
+// itself is not touched (a lost one is cancelled the same way, by GUID).
+func (a *Agent) adminCancel(reason string) {
+	ctx := a.newGen()
+	t, ticket := a.target, *a.ticket
+	a.showAdminScreen(ScreenAdminWorking, func(s *State) { s.Working = wording.AdminCancelling })
+	step(a, ctx, func(ctx context.Context) (api.AdminCard, error) {
+		ctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
+		defer cancel()
+		return a.backend.AdminCancel(ctx, ticket, t.id.guid[:], reason)
+	}, func(c api.AdminCard, err error) {
+		if err != nil {
+			a.adminFailed(err)
+			return
+		}
+		if a.target == t {
+			t.view.State = string(c.State)
+		}
+		a.log.Info("card cancelled", "card", t.view.GUID)
+		a.showAdminScreen(ScreenAdminDone, func(s *State) { s.Hint = wording.AdminCancelled })
+	})
 }
 
 // adminFailed says why an admin action did not happen.

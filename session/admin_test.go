@@ -202,7 +202,7 @@ func TestAdminRepairFaceToFace(t *testing.T) {
 	holder := newTestCard(t, "Jo Holder", "555000000009", time.Now().AddDate(0, 0, 20))
 	blockOnCard(t, holder)
 	s := serviceTarget(t, r, ra, holder)
-	want := []session.AdminAction{session.AdminActionUnlock, session.AdminActionRepair} // blocked: no renewal
+	want := []session.AdminAction{session.AdminActionUnlock, session.AdminActionRepair, session.AdminActionCancel} // blocked: no renewal
 	if !slices.Equal(s.Admin.Actions, want) {
 		t.Fatalf("an RA is offered %v for a blocked card", s.Admin.Actions)
 	}
@@ -250,6 +250,32 @@ func TestAdminRepairHalfDone(t *testing.T) {
 	s = r.WaitScreen(session.ScreenAdminFailed)
 	if s.Problem != wording.AdminRepairHalfDone.Problem || !s.Retryable || s.Admin.Target.Blocked {
 		t.Fatalf("half a repair: %q %v %+v", s.Problem, s.Retryable, s.Admin.Target)
+	}
+}
+
+// TestAdminCancelFromTheCard: an RA cancels the card in the other reader
+// after confirming; without the confirmation nothing reaches identityd;
+// once cancelled the card is offered nothing more.
+func TestAdminCancelFromTheCard(t *testing.T) {
+	r := newRig(t, session.Config{}, raRoles)
+	holder := newTestCard(t, "Jo Holder", "555000000009", twoYears)
+	serviceTarget(t, r, newTestCard(t, "Rae Agent", "555000000002", twoYears), holder)
+	r.Agent.StartAdminAction(session.AdminActionCancel)
+	s := r.WaitScreen(session.ScreenAdminForm)
+	if s.Admin.Action.AsksPasscode() {
+		t.Fatal("a cancellation asks for a passcode")
+	}
+	r.Agent.SubmitAdminForm(s.Question, false, "reported stolen", nil, nil)
+	if s = r.answer(s.Question); s.Message != wording.AdminCancelConfirmFirst || r.Backend.Called("admin-cancel") != 0 {
+		t.Fatalf("unconfirmed: %q, %d calls", s.Message, r.Backend.Called("admin-cancel"))
+	}
+	r.Agent.SubmitAdminForm(s.Question, true, "reported stolen", nil, nil)
+	s = r.WaitScreen(session.ScreenAdminDone)
+	if s.Hint != wording.AdminCancelled || s.Admin.Target.State != "cancelled" || len(s.Admin.Actions) != 0 {
+		t.Fatalf("cancelled: %q %+v %v", s.Hint, s.Admin.Target, s.Admin.Actions)
+	}
+	if !slices.Equal(r.Backend.AdminReasons, []string{"reported stolen"}) {
+		t.Fatalf("reasons %q", r.Backend.AdminReasons)
 	}
 }
 

@@ -41,6 +41,7 @@ type Backend interface {
 	AdminCard(ctx context.Context, t client.Ticket, cardGUID []byte) (api.AdminCard, error)
 	AdminUnlock(ctx context.Context, t client.Ticket, cardGUID []byte, reason string) (api.Unlock, error)
 	AdminRenewal(ctx context.Context, t client.Ticket, cardGUID []byte, reason string, repair bool) (api.AdminRenewal, error)
+	AdminCancel(ctx context.Context, t client.Ticket, cardGUID []byte, reason string) (api.AdminCard, error)
 	renewal.Backend
 	unlock.Backend
 }

@@ -205,11 +205,17 @@ const (
 	AdminActionUnlock AdminAction = "unlock" // face to face: the holder's new passcode (LSA, RA)
 	AdminActionRepair AdminAction = "repair" // new passcode, keys and certificates (RA)
 	AdminActionRenew  AdminAction = "renew"  // new keys and certificates, the holder's passcode (RA, sponsor)
+	AdminActionCancel AdminAction = "cancel" // for good, confirmed, no passcode (RA)
 )
 
 // NewPasscode reports whether the holder types a new passcode (twice) for
 // the action; otherwise they type theirs, once.
 func (a AdminAction) NewPasscode() bool { return a == AdminActionUnlock || a == AdminActionRepair }
+
+// AsksPasscode reports whether the holder types a passcode for the action
+// at all; a cancellation asks for the administrator's confirmation instead
+// of the identity check.
+func (a AdminAction) AsksPasscode() bool { return a != AdminActionCancel }
 
 // TargetCard is the card in the other reader, as read from it and as
 // identityd describes it to this administrator.

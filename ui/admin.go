@@ -50,6 +50,7 @@ type adminView struct {
 	unlock     *widget.Button
 	repair     *widget.Button
 	renew      *widget.Button
+	cancelCard *widget.Button
 	send       *widget.Button
 	back       *widget.Button
 	cancel     *widget.Button
@@ -86,7 +87,13 @@ func newAdminView(sess Session) *adminView {
 	v.scope.Importance = widget.WarningImportance
 	v.checked = widget.NewCheck(wording.AdminIdentityLabel, nil)
 	v.reason.PlaceHolder = wording.AdminReasonLabel
-	v.reason.OnSubmitted = func(string) { v.focusNow(v.next) }
+	v.reason.OnSubmitted = func(string) {
+		if v.next.Visible() {
+			v.focusNow(v.next)
+		} else {
+			v.sendForm()
+		}
+	}
 	for _, e := range []*passEntry{v.next, v.again} {
 		e.PlaceHolder = ""
 	}
@@ -105,6 +112,9 @@ func newAdminView(sess Session) *adminView {
 		func() { sess.StartAdminAction(session.AdminActionRepair) })
 	v.renew = widget.NewButtonWithIcon(wording.AdminRenewButton, theme.ViewRefreshIcon(),
 		func() { sess.StartAdminAction(session.AdminActionRenew) })
+	v.cancelCard = widget.NewButtonWithIcon(wording.AdminCancelButton, theme.DeleteIcon(),
+		func() { sess.StartAdminAction(session.AdminActionCancel) })
+	v.cancelCard.Importance = widget.DangerImportance
 	v.send = widget.NewButtonWithIcon(wording.AdminUnlockSend, theme.ConfirmIcon(), v.sendForm)
 	v.send.Importance = widget.HighImportance
 	v.back = widget.NewButtonWithIcon("Back to my session", theme.NavigateBackIcon(), sess.CloseAdmin)
@@ -134,6 +144,7 @@ func newAdminView(sess Session) *adminView {
 		v.result,
 		v.fix,
 		container.NewHBox(v.back, layout.NewSpacer(), v.cancel, v.retry, v.renew, v.repair, v.unlock, v.send),
+		container.NewHBox(layout.NewSpacer(), v.cancelCard),
 	)
 	return v
 }
@@ -178,26 +189,36 @@ func (v *adminView) render(st session.State) {
 	setText(v.scope, scope)
 	v.photo.set(photo)
 	showIf(v.form, asking)
-	newPasscode := a.Action.NewPasscode()
-	explain, send, nextLabel := wording.AdminUnlockExplain, wording.AdminUnlockSend, wording.AdminNewPasscode
+	newPasscode, asksPasscode := a.Action.NewPasscode(), a.Action.AsksPasscode()
+	explain, send, nextLabel, check := wording.AdminUnlockExplain, wording.AdminUnlockSend, wording.AdminNewPasscode, wording.AdminIdentityLabel
+	importance := widget.HighImportance
 	switch a.Action {
 	case session.AdminActionRepair:
 		explain, send = wording.AdminRepairExplain, wording.AdminRepairSend
 	case session.AdminActionRenew:
 		explain, send, nextLabel = wording.AdminRenewExplain, wording.AdminRenewSend, wording.AdminHolderPasscode
+	case session.AdminActionCancel:
+		explain, send, check, importance = wording.AdminCancelExplain, wording.AdminCancelSend, wording.AdminCancelConfirm, widget.DangerImportance
 	}
 	setText(v.explain, explain)
 	setText(v.nextLabel, nextLabel)
-	if v.send.Text != send {
+	if v.send.Text != send || v.send.Importance != importance {
+		v.send.Importance = importance
 		v.send.SetText(send)
 	}
+	if v.checked.Text != check {
+		v.checked.Text = check
+		v.checked.Refresh()
+	}
+	showIf(v.nextLabel, asksPasscode)
+	showIf(v.next, asksPasscode)
 	showIf(v.againLabel, newPasscode)
 	showIf(v.again, newPasscode)
 	rule := ""
 	switch {
 	case asking && newPasscode:
 		rule = wording.NewPasscodeRule(st.Rule.Describe())
-	case asking:
+	case asking && asksPasscode:
 		rule = wording.AttemptsLeft(st.TriesLeft)
 	}
 	setText(v.rule, rule)
@@ -222,6 +243,7 @@ func (v *adminView) render(st session.State) {
 	showIf(v.unlock, offered(session.AdminActionUnlock))
 	showIf(v.repair, offered(session.AdminActionRepair))
 	showIf(v.renew, offered(session.AdminActionRenew))
+	showIf(v.cancelCard, offered(session.AdminActionCancel))
 	showIf(v.send, asking)
 	showIf(v.cancel, asking)
 	showIf(v.back, st.Screen != session.ScreenAdminWorking && !asking)

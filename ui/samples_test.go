@@ -684,6 +684,12 @@ var samples = []struct {
 		r.Agent.StartAdminAction(session.AdminActionRenew)
 		return r.WaitScreen(session.ScreenAdminForm)
 	}},
+	{"admin-cancel", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, raRoles)
+		toAdminTarget(r, true)
+		r.Agent.StartAdminAction(session.AdminActionCancel)
+		return r.WaitScreen(session.ScreenAdminForm)
+	}},
 	{"admin-repaired", func(t testing.TB) session.State {
 		r := run(t, session.Config{}, raRoles)
 		toAdminTarget(r, true)

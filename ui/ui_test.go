@@ -779,7 +779,7 @@ func TestAdminRepairAndRenewScreens(t *testing.T) {
 	u, f := newTestUI(t, normalSize)
 	u.apply(sample(t, "admin-ra"))
 	v := u.admin
-	if !v.unlock.Visible() || !v.repair.Visible() || v.renew.Visible() {
+	if !v.unlock.Visible() || !v.repair.Visible() || v.renew.Visible() || !v.cancelCard.Visible() {
 		t.Fatalf("an RA's buttons for a blocked card: unlock %v repair %v renew %v", v.unlock.Visible(), v.repair.Visible(), v.renew.Visible())
 	}
 	test.Tap(v.repair)
@@ -797,6 +797,11 @@ func TestAdminRepairAndRenewScreens(t *testing.T) {
 	v.next.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if got := f.got(); !slices.Equal(got, []string{"StartAdminAction:repair", "SubmitAdminForm"}) || string(f.passcodes[0]) != "24681357" {
 		t.Fatalf("intents %q", got)
+	}
+	u.apply(sample(t, "admin-cancel"))
+	if v.next.Visible() || v.again.Visible() || v.checked.Text != wording.AdminCancelConfirm || v.send.Text != wording.AdminCancelSend ||
+		v.send.Importance != widget.DangerImportance {
+		t.Fatalf("the cancel form: next %v, %q, %q", v.next.Visible(), v.checked.Text, v.send.Text)
 	}
 	u.apply(sample(t, "admin-repaired"))
 	if !strings.HasPrefix(v.result.Text, "The card is repaired") {

@@ -441,7 +441,7 @@ func (s *Service) finishRenewal(ctx context.Context, tx store.Tx, r *store.Renew
 	}
 	rec.Detail += "; 9a " + prev.Serial + " superseded by " + ca.SerialHex(pair.Authentication)
 	if r.AdminSessionID != "" {
-		rec.Detail += ", renewed" + byAdmin(*r)
+		rec.Detail += "; renewed by " + string(r.Kind) + " " + r.AdminUserID
 	}
 	r.State, r.CompletedAt, r.UpdatedAt = store.RenewalCompleted, now, now
 	return nil

@@ -61,6 +61,8 @@ Usage:
   cardagent admin renew --no-gui --identity-checked --reason TEXT [--role NAME]
                                           log in as an RA or sponsor, renew the certificates of the card in the other
                                           reader (its holder types their passcode), log out
+  cardagent admin cancel --no-gui --confirm --reason TEXT [--role NAME]
+                                          log in as an RA, cancel the card in the other reader for good, log out
   cardagent doctor [--json]               check pcscd, readers and cards, and say how to fix problems
   cardagent version
 
@@ -80,7 +82,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "login", "renew", "passcode", "unlock", "questions":
 		return runTerminal(ctx, args[0], args[1:], os.Stdin, stdout, os.Stderr)
 	case "admin":
-		if len(args) > 1 && (args[1] == "unlock" || args[1] == "repair" || args[1] == "renew") {
+		if len(args) > 1 && (args[1] == "unlock" || args[1] == "repair" || args[1] == "renew" || args[1] == "cancel") {
 			return runTerminal(ctx, "admin "+args[1], args[2:], os.Stdin, stdout, os.Stderr)
 		}
 	case "doctor":

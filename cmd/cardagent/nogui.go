@@ -31,7 +31,10 @@ func runTerminal(ctx context.Context, command string, args []string, stdin *os.F
 		fs.BoolVar(&opts.AcceptTerms, "accept-terms", false, "accept the terms and conditions if asked (needed when stdin is not a terminal)")
 		fs.BoolVar(&opts.Once, "once", false, "log out again right after printing the session")
 		fs.DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "give up when no session is open by then")
-		if opts.Admin != "" {
+		if opts.Admin == session.AdminActionCancel {
+			fs.BoolVar(&opts.Confirmed, "confirm", false, "the card is to be cancelled for good: it can never be used again (required)")
+			fs.StringVar(&opts.Reason, "reason", "", "why, recorded with your name in the audit trail (required)")
+		} else if opts.Admin != "" {
 			fs.BoolVar(&opts.IdentityChecked, "identity-checked", false, "you have seen the holder and their identity document (required)")
 			fs.StringVar(&opts.Reason, "reason", "", "why, recorded with your name in the audit trail (required)")
 		}

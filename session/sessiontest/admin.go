@@ -76,3 +76,23 @@ func (b *Backend) AdminRenewal(ctx context.Context, t client.Ticket, guid []byte
 	}
 	return out, nil
 }
+
+// AdminCancel cancels the card ("admin-cancel"); FailAdmin refuses it.
+func (b *Backend) AdminCancel(ctx context.Context, t client.Ticket, guid []byte, reason string) (api.AdminCard, error) {
+	b.record("admin-cancel")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, err := b.get(t); err != nil {
+		return api.AdminCard{}, err
+	}
+	if b.FailAdmin != nil {
+		return api.AdminCard{}, b.FailAdmin
+	}
+	b.AdminReasons = append(b.AdminReasons, reason)
+	g := api.FormatCardGUID(guid)
+	c := api.AdminCard{GUID: g, State: api.CardCancelled, Holder: &api.User{ID: "555000000009", Name: "Jo Holder"}, InScope: true}
+	if b.AdminCards != nil {
+		b.AdminCards[g] = c
+	}
+	return c, nil
+}

@@ -79,6 +79,9 @@ type Options struct {
 	// their passcode (renew); then it logs out.
 	Admin           session.AdminAction
 	IdentityChecked bool
+	// Confirmed is `admin cancel`'s --confirm: the card is to be
+	// cancelled for good (no identity check, no passcode).
+	Confirmed bool
 	Reason          string
 }
 
@@ -86,7 +89,9 @@ type Options struct {
 // the holder typed a passcode: no identity check, no reason.
 func CheckAdmin(o Options) error {
 	switch n := len([]rune(strings.TrimSpace(o.Reason))); {
-	case !o.IdentityChecked:
+	case o.Admin == session.AdminActionCancel && !o.Confirmed:
+		return errors.New("admin cancel: --confirm is required: a cancelled card can never be used again")
+	case o.Admin != session.AdminActionCancel && !o.IdentityChecked:
 		return fmt.Errorf("admin %s: --identity-checked is required: %s", o.Admin, wording.AdminIdentityFirst)
 	case n < session.MinReasonLen || n > session.MaxReasonLen:
 		return fmt.Errorf("admin %s: --reason must be %d to %d characters: %s", o.Admin, session.MinReasonLen, session.MaxReasonLen, wording.AdminReasonNeeded)
@@ -275,11 +280,15 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			if changed {
 				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleAdmin, adminExplain(opts.Admin))
 			}
-			if s.Message == wording.AdminIdentityFirst || s.Message == wording.AdminReasonNeeded {
+			if s.Message == wording.AdminIdentityFirst || s.Message == wording.AdminReasonNeeded || s.Message == wording.AdminCancelConfirmFirst {
 				return leave(a.CloseAdmin, errors.New(s.Message)) // the command line's to fix, not the holder's
 			}
 			if s.Message != "" {
 				fmt.Fprintln(stderr, s.Message)
+			}
+			if !opts.Admin.AsksPasscode() {
+				a.SubmitAdminForm(s.Question, opts.Confirmed, opts.Reason, nil, nil) // the same question again is dropped
+				break
 			}
 			if !opts.Admin.NewPasscode() {
 				p, err := askPasscode(ctx, stdin, stderr, wording.AdminHolderPasscode+" ("+wording.AttemptsLeft(s.TriesLeft)+"): ", lines, tty)
@@ -663,6 +672,8 @@ func adminExplain(action session.AdminAction) string {
 		return wording.AdminRepairExplain
 	case session.AdminActionRenew:
 		return wording.AdminRenewExplain
+	case session.AdminActionCancel:
+		return wording.AdminCancelExplain
 	}
 	return wording.AdminUnlockExplain
 }

@@ -398,6 +398,38 @@ func TestAdminRenewInTheTerminal(t *testing.T) {
 	}
 }
 
+// `cardagent admin cancel`: no passcode is read; the confirmation and
+// reason go with the form.
+func TestAdminCancelInTheTerminal(t *testing.T) {
+	if err := CheckAdmin(Options{Admin: session.AdminActionCancel, Reason: "reported stolen"}); err == nil {
+		t.Fatal("admin cancel without --confirm")
+	}
+	a, done, _, _ := running(t, Options{Admin: session.AdminActionCancel, Confirmed: true, Reason: "reported stolen"}, "")
+	admin := &session.AdminView{Role: "Registration Authority Agent at RX1", Rights: "ra", Reader: "Reader 0"}
+	active := &session.Active{User: "Rae"}
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active, Admin: admin}
+	<-a.got // open admin
+	withCard := *admin
+	withCard.Target = &session.TargetCard{Reader: "Reader 1", Name: "Jo Holder", UUID: "555000000009", GUID: "00ff", InScope: true}
+	withCard.Actions = []session.AdminAction{session.AdminActionCancel}
+	withCard.Action = session.AdminActionCancel
+	a.states <- session.State{Screen: session.ScreenAdmin, Seq: 2, Active: active, Admin: &withCard}
+	<-a.got // start admin cancel
+	a.states <- session.State{Screen: session.ScreenAdminForm, Seq: 3, Question: 7, Active: active, Admin: &withCard}
+	<-a.got // the form
+	a.states <- session.State{Screen: session.ScreenAdminDone, Seq: 4, Active: active, Admin: &withCard,
+		Prompt: session.Prompt{Hint: wording.AdminCancelled}}
+	<-a.got // close admin
+	<-a.got // logout
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := `open admin,start admin cancel,admin form true "reported stolen"  ,close admin,logout`
+	if got := strings.Join(a.answers, ","); got != want {
+		t.Fatalf("answers %q", got)
+	}
+}
+
 // A clinician's session has no admin mode: the command says so.
 func TestAdminUnlockRefusedForAClinician(t *testing.T) {
 	a, done, _, _ := running(t, Options{Admin: session.AdminActionUnlock, IdentityChecked: true, Reason: "x"}, "")
