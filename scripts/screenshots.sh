@@ -244,4 +244,15 @@ shot admin-repair
 xdotool key Return
 typeln 357913
 wait_screen admin-done && shot admin-repaired
+# The cancellation's form (not sent: Ada keeps her card).
+xdotool key Tab space # Back to my session
+wait_screen active
+xdotool key shift+Tab space # Service a card…
+wait_screen admin
+xdotool key Tab Tab Tab Tab Tab space # Cancel the card, the last button
+wait_screen admin-form
+xdotool key space Tab
+xdotool type --delay 40 "reported stolen by phone"
+sleep 0.5
+shot admin-cancel
 echo "screenshots: written to $out"

@@ -82,7 +82,7 @@ type Options struct {
 	// Confirmed is `admin cancel`'s --confirm: the card is to be
 	// cancelled for good (no identity check, no passcode).
 	Confirmed bool
-	Reason          string
+	Reason    string
 }
 
 // CheckAdmin refuses an `admin` command line that could only fail after
