@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/audit"
 	"github.com/cardagent/cardagent/backend/errs"
 	"github.com/cardagent/cardagent/backend/store"
 )
@@ -88,6 +89,26 @@ func (s *Service) adminTarget(ctx context.Context, r store.Reader, admin adminAc
 	}
 	return card, nil
 }
+
+// authAdminFor authorises session id for one of the rights in may and
+// the card guid it names (adminTarget), in tx, and says so in rec: the
+// administrator and reason in its detail (then withDetail's changes), the
+// holder as its user. Refusals are typed; the caller's commit audits them.
+func (s *Service) authAdminFor(ctx context.Context, tx store.Reader, id string, a Auth, guid, reason string, rec *audit.Record,
+	withDetail func(string) string, may ...api.AdminRole) (adminActor, store.Card, error) {
+	admin, err := s.authAdmin(ctx, tx, id, a, may...)
+	rec.Detail = withDetail("by " + admin.sess.UserID + " (session " + trimID(id) + "): " + clip(reason, api.MaxReasonLen))
+	if err != nil {
+		return admin, store.Card{}, err
+	}
+	rec.Detail = withDetail(adminDetail(admin, reason))
+	card, err := s.adminTarget(ctx, tx, admin, guid)
+	rec.UserID = card.UserID
+	return admin, card, err
+}
+
+// asIs is a detail left as it is.
+func asIs(detail string) string { return detail }
 
 // adminDetail names the administrator in an audit record's detail: who,
 // in which role where, and the reason they typed.

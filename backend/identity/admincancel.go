@@ -20,14 +20,7 @@ func (s *Service) AdminCancel(ctx context.Context, id string, a Auth, req *api.A
 	rec.SessionID, rec.CardGUID = trimID(id), normalGUID(req.CardGUID)
 	var out api.AdminCard
 	err := s.commit(ctx, &rec, func(tx store.Tx) error {
-		admin, err := s.authAdmin(ctx, tx, id, a, api.AdminRA)
-		rec.Detail = "by " + admin.sess.UserID + " (session " + trimID(id) + "): " + clip(req.Reason, api.MaxReasonLen)
-		if err != nil {
-			return err
-		}
-		rec.Detail = adminDetail(admin, req.Reason)
-		card, err := s.adminTarget(ctx, tx, admin, rec.CardGUID)
-		rec.UserID = card.UserID
+		_, card, err := s.authAdminFor(ctx, tx, id, a, rec.CardGUID, req.Reason, &rec, asIs, api.AdminRA)
 		if err != nil {
 			return err
 		}

@@ -49,14 +49,8 @@ func (s *Service) AdminRenewal(ctx context.Context, id string, a Auth, req *api.
 	r := store.Renewal{ID: renewalID, CardGUID: rec.CardGUID, TokenHash: hashToken(token), WorkstationID: a.WorkstationID,
 		State: store.RenewalOpened, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.policy.RenewalOpenTTL)}
 	err = s.commit(ctx, &rec, func(tx store.Tx) error {
-		admin, err := s.authAdmin(ctx, tx, id, a, may...)
-		rec.Detail = withRenewal("by "+admin.sess.UserID+" (session "+trimID(id)+"): "+clip(req.Reason, api.MaxReasonLen), renewalID)
-		if err != nil {
-			return err
-		}
-		rec.Detail = withRenewal(adminDetail(admin, req.Reason), renewalID)
-		card, err := s.adminTarget(ctx, tx, admin, rec.CardGUID)
-		rec.UserID = card.UserID
+		admin, card, err := s.authAdminFor(ctx, tx, id, a, rec.CardGUID, req.Reason, &rec,
+			func(d string) string { return withRenewal(d, renewalID) }, may...)
 		if err != nil {
 			return err
 		}

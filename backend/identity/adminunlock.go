@@ -84,14 +84,7 @@ func (s *Service) AdminUnlock(ctx context.Context, id string, a Auth, req *api.A
 		return nil, s.refuse(ctx, rec, err)
 	}
 	err = s.commit(ctx, &rec, func(tx store.Tx) error {
-		admin, err := s.authAdmin(ctx, tx, id, a, api.AdminLSA, api.AdminRA)
-		rec.Detail = "by " + admin.sess.UserID + " (session " + trimID(id) + "): " + clip(req.Reason, api.MaxReasonLen)
-		if err != nil {
-			return err
-		}
-		rec.Detail = adminDetail(admin, req.Reason)
-		card, err := s.adminTarget(ctx, tx, admin, rec.CardGUID)
-		rec.UserID = card.UserID
+		admin, card, err := s.authAdminFor(ctx, tx, id, a, rec.CardGUID, req.Reason, &rec, asIs, api.AdminLSA, api.AdminRA)
 		if err != nil {
 			return err
 		}
