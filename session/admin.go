@@ -79,8 +79,10 @@ func (a *Agent) StartAdminAction(action AdminAction) {
 // SubmitAdminForm does the form's action with the target card: the
 // administrator has seen the holder (identityChecked) and typed reason;
 // the holder typed their new passcode twice (first, second) or, for a
-// renewal, their passcode once (first). The agent owns both buffers and
-// wipes them; the passcode goes only to the card.
+// renewal, their passcode once (first). For a cancellation identityChecked
+// is the administrator's confirmation that the card goes for good, and no
+// passcode is asked. The agent owns both buffers and wipes them; the
+// passcode goes only to the card.
 func (a *Agent) SubmitAdminForm(question uint64, identityChecked bool, reason string, first, second []byte) {
 	wipe := func() { clear(first); clear(second) }
 	a.post(intent{cancel: wipe, run: func() {
