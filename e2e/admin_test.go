@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,14 +73,8 @@ func adminUnlockTwoReaders(t *testing.T, db string) {
 	assertNotVerified(t, "after the face-to-face unlock")
 
 	named := map[string]bool{}
-	for _, line := range strings.Split(strings.TrimSpace(id.Admin(t, "audit", "tail", "-n", "200")), "\n") {
-		var rec struct {
-			Action, Outcome, Detail string
-			User                    string `json:"user"`
-		}
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("audit line %q: %v", line, err)
-		}
+	for _, rec := range auditTail(t, id, 200) {
+		line := rec.Line
 		if strings.Contains(rec.Detail, "face to face") || rec.Action == "admin.unlock" {
 			if rec.User != testkit.DemoClinician || !strings.Contains(rec.Detail, testkit.DemoRA) || rec.Outcome != "ok" {
 				t.Errorf("a step of the face-to-face unlock does not name both: %s", line)

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
@@ -114,14 +113,8 @@ func adminRenewAndRepair(t *testing.T, db string) {
 	}
 
 	named := map[string]bool{}
-	for _, line := range strings.Split(strings.TrimSpace(id.Admin(t, "audit", "tail", "-n", "400")), "\n") {
-		var rec struct {
-			Action, Outcome, Detail string
-			User                    string `json:"user"`
-		}
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("audit line %q: %v", line, err)
-		}
+	for _, rec := range auditTail(t, id, 400) {
+		line := rec.Line
 		if rec.Action == "admin.renewal" || rec.Action == "admin.repair" || rec.Action == "admin.cancel" || strings.Contains(rec.Detail, "renewed by") {
 			if rec.User != testkit.DemoClinician || !strings.Contains(rec.Detail, testkit.DemoRA) {
 				t.Errorf("a record of the administrator's renewal does not name both: %s", line)

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -71,11 +70,8 @@ func agentChangePasscode(t *testing.T, db string) {
 	}
 
 	var changes []string
-	for _, line := range strings.Split(strings.TrimSpace(id.Admin(t, "audit", "tail", "-n", "200")), "\n") {
-		var rec struct{ Action, Outcome, Card, Detail string }
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("audit tail line %q: %v", line, err)
-		}
+	for _, rec := range auditTail(t, id, 200) {
+		line := rec.Line
 		if holdsSecret(line, demoPasscode) || holdsSecret(line, newDemoPasscode) {
 			t.Errorf("a passcode is in the audit trail: %s", line)
 		}

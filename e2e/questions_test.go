@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -122,11 +121,8 @@ func agentQuestions(t *testing.T, db string) {
 		t.Errorf("%d emails, want the confirmation and one unlock code: %+v", len(msgs), msgs)
 	}
 	actions := map[string]int{}
-	for _, line := range strings.Split(strings.TrimSpace(id.Admin(t, "audit", "tail", "-n", "400")), "\n") {
-		var rec struct{ Action, Outcome string }
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("audit line %q: %v", line, err)
-		}
+	for _, rec := range auditTail(t, id, 400) {
+		line := rec.Line
 		actions[rec.Action+" "+rec.Outcome]++
 		for _, s := range append(secrets, codes...) {
 			if holdsSecret(line, s) || strings.Contains(strings.ToLower(line), strings.ToLower(s)) && len(s) > 6 {

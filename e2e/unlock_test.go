@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -76,11 +75,8 @@ func agentUnlock(t *testing.T, db string) {
 		}
 	}
 	actions := map[string]int{}
-	for _, line := range strings.Split(strings.TrimSpace(id.Admin(t, "audit", "tail", "-n", "400")), "\n") {
-		var rec struct{ Action, Outcome string }
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("audit line %q: %v", line, err)
-		}
+	for _, rec := range auditTail(t, id, 400) {
+		line := rec.Line
 		if strings.HasPrefix(rec.Action, "unlock.") && rec.Outcome == "ok" {
 			actions[rec.Action]++
 		}
