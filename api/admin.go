@@ -44,6 +44,10 @@ type AdminCard struct {
 	// InScope says the holder holds a position in the admin role's
 	// organisation, so this admin may service the card.
 	InScope bool `json:"in_scope"`
+	// Enrolling says the card was assigned by an enrolment that has not
+	// finished: it has no certificates yet, and an RA may go on with it
+	// (AdminEnrolRequest.CardGUID).
+	Enrolling bool `json:"enrolling,omitempty"`
 }
 
 // Sizes of an admin's reason.
@@ -134,4 +138,69 @@ func (r *AdminCancelRequest) Validate() error {
 		return invalid("confirmed", "must be true: a cancelled card can never be used again")
 	}
 	return validateReason(r.Reason)
+}
+
+// ValidUserID reports whether s is a user's UUID: 12 digits.
+func ValidUserID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// AdminEnrolRequest is the body of POST /v1/sessions/{id}/admin/enrolments:
+// an RA issues a factory-fresh card to an existing user whom they have
+// seen. identityd assigns the card a new GUID; CardGUID names instead a
+// card whose enrolment did not finish (AdminCard.Enrolling), to go on with
+// it.
+type AdminEnrolRequest struct {
+	UserID          string `json:"user_id"`
+	CardGUID        string `json:"card_guid,omitempty"`
+	IdentityChecked bool   `json:"identity_checked"`
+	Reason          string `json:"reason"`
+}
+
+// Validate checks the request shape.
+func (r *AdminEnrolRequest) Validate() error {
+	if !ValidUserID(r.UserID) {
+		return invalid("user_id", "must be the holder's 12-digit UUID")
+	}
+	if r.CardGUID != "" {
+		if _, err := ParseCardGUID(r.CardGUID); err != nil {
+			return err
+		}
+	}
+	if !r.IdentityChecked {
+		return invalid("identity_checked", "must be true: see the holder and their identity document first")
+	}
+	return validateReason(r.Reason)
+}
+
+// AdminEnrolment answers POST /v1/sessions/{id}/admin/enrolments: what the
+// agent writes to the card before its keys (docs/admin.md). PIV can load a
+// management key or PUK only in the clear, so both are handed out once,
+// for this card, to go straight to it and be wiped; identityd keeps the
+// PUK sealed and derives the key again whenever the card must prove
+// itself. The renewal (kind ra, with its token) then makes the card's keys
+// and certificates as any renewal does (POST /v1/renewals/{id}/…); its
+// completion makes the card usable.
+type AdminEnrolment struct {
+	CardGUID string `json:"card_guid"` // the card's new GUID, for its CHUID
+	Holder   User   `json:"holder"`
+	// ManagementKey is the card's own AES-128 management key (9B), 16
+	// bytes, standard base64.
+	ManagementKey string `json:"management_key"`
+	// PUK is the card's PUK: 8 digits.
+	PUK string `json:"puk"`
+	// CardExpires is the card's own expiry (CHUID and printed
+	// information), a date; its certificates expire sooner.
+	CardExpires time.Time `json:"card_expires"`
+	// Organisation is the issuing organisation's name, printed on the card.
+	Organisation string  `json:"organisation"`
+	Renewal      Renewal `json:"renewal"`
 }

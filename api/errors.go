@@ -82,6 +82,8 @@ const (
 	CodeAdminNotAuthorised ErrorCode = "admin_not_authorised" // 403: the session's role gives no such right
 	CodeAdminOutOfScope    ErrorCode = "admin_out_of_scope"   // 403: the holder holds no position in the role's organisation
 	CodeAdminOwnCard       ErrorCode = "admin_own_card"       // 403: an admin does not service their own card
+	CodeUserUnknown        ErrorCode = "user_unknown"         // 404: no user with this UUID
+	CodeCardEnrolled       ErrorCode = "card_enrolled"        // 409: the card is enrolled already: renew or repair it
 )
 
 // Server-side errors.
@@ -137,7 +139,7 @@ var AllErrorCodes = []ErrorCode{
 	CodeUnlockNoQuestions, CodeUnlockAnswersWrong, CodeUnlockFaceToFace,
 	CodeQuestionUnknown, CodeAnswersRepeated, CodeQuestionsNotAvailable, CodeQuestionsRateLimited, CodeQuestionsSendFailed,
 	CodeQuestionsCodeWrong, CodeQuestionsCodeExpired, CodeQuestionsClosed,
-	CodeAdminNotAuthorised, CodeAdminOutOfScope, CodeAdminOwnCard,
+	CodeAdminNotAuthorised, CodeAdminOutOfScope, CodeAdminOwnCard, CodeUserUnknown, CodeCardEnrolled,
 }
 
 // Renewal refusals (docs/renewal.md).

@@ -20,6 +20,7 @@ const (
 	RouteAdminUnlock       = "POST /v1/sessions/{id}/admin/unlocks"
 	RouteAdminRenewal      = "POST /v1/sessions/{id}/admin/renewals"
 	RouteAdminCancel       = "POST /v1/sessions/{id}/admin/cancellations"
+	RouteAdminEnrol        = "POST /v1/sessions/{id}/admin/enrolments"
 	RouteOpenRenewal       = "POST /v1/renewals"
 	RouteGetRenewal        = "GET /v1/renewals/{id}"
 	RouteRenewalCardAuth   = "POST /v1/renewals/{id}/card-auth"
@@ -46,7 +47,7 @@ var Routes = []string{
 	RouteCreateChallenge, RouteCreateSession, RouteGetSession, RouteEndSession,
 	RouteAcceptTerms, RouteSelectRole, RouteSuspendSession, RouteResumeSession, RoutePasscodeChange,
 	RouteGetQuestions, RouteRegisterQuestions, RouteConfirmQuestions, RouteAdminCard, RouteAdminUnlock,
-	RouteAdminRenewal, RouteAdminCancel, RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
+	RouteAdminRenewal, RouteAdminCancel, RouteAdminEnrol, RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
 	RouteCompleteRenewal, RouteRequestUnlock, RouteUnlockAnswers, RouteUnlockCode, RouteUnlockWitness, RouteUnlockPUK, RouteCompleteUnlock,
 	RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz,
 }

@@ -39,3 +39,16 @@ func (c *Client) AdminCancel(ctx context.Context, t Ticket, cardGUID []byte, rea
 	req := api.AdminCancelRequest{CardGUID: api.FormatCardGUID(cardGUID), Confirmed: true, Reason: reason}
 	return card, c.do(ctx, api.RouteAdminCancel, &t, req, &card, t.ID)
 }
+
+// AdminEnrol assigns a factory-fresh card to user userID (RA); with a
+// cardGUID, it goes on with that card's unfinished enrolment. The answer's
+// management key and PUK go to the card and are wiped; its renewal's card
+// work goes on with RenewalTicket.
+func (c *Client) AdminEnrol(ctx context.Context, t Ticket, userID string, cardGUID []byte, reason string) (api.AdminEnrolment, error) {
+	var e api.AdminEnrolment
+	req := api.AdminEnrolRequest{UserID: userID, IdentityChecked: true, Reason: reason}
+	if cardGUID != nil {
+		req.CardGUID = api.FormatCardGUID(cardGUID)
+	}
+	return e, c.do(ctx, api.RouteAdminEnrol, &t, req, &e, t.ID)
+}

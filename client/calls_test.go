@@ -66,6 +66,7 @@ func TestCallsFollowRoutes(t *testing.T) {
 		{api.RouteAdminUnlock, func() error { _, err := c.AdminUnlock(ctx, tk, make([]byte, 16), "seen"); return err }},
 		{api.RouteAdminRenewal, func() error { _, err := c.AdminRenewal(ctx, tk, make([]byte, 16), "seen", true); return err }},
 		{api.RouteAdminCancel, func() error { _, err := c.AdminCancel(ctx, tk, make([]byte, 16), "lost"); return err }},
+		{api.RouteAdminEnrol, func() error { _, err := c.AdminEnrol(ctx, tk, "123456789012", nil, "new starter"); return err }},
 		{api.RouteUnlockWitness, func() error {
 			_, _, err := c.UnlockWitness(ctx, tk, make([]byte, 16))
 			return err

@@ -26,4 +26,8 @@ func (h *Handler) adminRoutes() {
 		func(r *http.Request, req *api.AdminCancelRequest) (any, error) {
 			return h.svc.AdminCancel(r.Context(), r.PathValue("id"), auth(r), req, meta(r))
 		}))
+	h.handle(api.RouteAdminEnrol, withBody(h, identity.ActionAdminEnrol, http.StatusCreated,
+		func(r *http.Request, req *api.AdminEnrolRequest) (any, error) {
+			return h.svc.AdminEnrol(r.Context(), r.PathValue("id"), auth(r), req, meta(r))
+		}))
 }

@@ -148,7 +148,9 @@ func FuzzDecodeUnlockPasscodeQuestionsAdmin(f *testing.F) {
 		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"seen with badge"}`,
 		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":false,"reason":"x\ny"}`,
 		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"card faulty, seen with badge","repair":true}`,
-		`{"card_guid":"00112233445566778899aabbccddeeff","confirmed":true,"reason":"reported stolen by phone"}`} {
+		`{"card_guid":"00112233445566778899aabbccddeeff","confirmed":true,"reason":"reported stolen by phone"}`,
+		`{"user_id":"123456789012","identity_checked":true,"reason":"new starter, passport seen"}`,
+		`{"user_id":"123456789012","card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"going on"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -164,6 +166,7 @@ func FuzzDecodeUnlockPasscodeQuestionsAdmin(f *testing.F) {
 		fuzzDecoder[api.AdminUnlockRequest](t, b)
 		fuzzDecoder[api.AdminRenewalRequest](t, b)
 		fuzzDecoder[api.AdminCancelRequest](t, b)
+		fuzzDecoder[api.AdminEnrolRequest](t, b)
 	})
 }
 

@@ -45,6 +45,7 @@ type Service interface {
 	AdminUnlock(ctx context.Context, id string, a identity.Auth, req *api.AdminUnlockRequest, m identity.Meta) (*api.Unlock, error)
 	AdminRenewal(ctx context.Context, id string, a identity.Auth, req *api.AdminRenewalRequest, m identity.Meta) (*api.AdminRenewal, error)
 	AdminCancel(ctx context.Context, id string, a identity.Auth, req *api.AdminCancelRequest, m identity.Meta) (*api.AdminCard, error)
+	AdminEnrol(ctx context.Context, id string, a identity.Auth, req *api.AdminEnrolRequest, m identity.Meta) (*api.AdminEnrolment, error)
 	APIPolicy() *api.Policy
 	// Refused audits a request refused before it reached the service.
 	Refused(ctx context.Context, action string, m identity.Meta, err error) error

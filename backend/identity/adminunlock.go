@@ -59,7 +59,9 @@ func (s *Service) AdminCard(ctx context.Context, id string, a Auth, guidHex stri
 		if cert, err := tx.CurrentCertificate(ctx, card.GUID, store.SlotAuthentication); err == nil {
 			t := cert.NotAfter.UTC()
 			out.CertificateNotAfter = &t
-		} else if !errors.Is(err, store.ErrNotFound) {
+		} else if errors.Is(err, store.ErrNotFound) {
+			out.Enrolling = card.State == store.CardActive
+		} else {
 			return err
 		}
 		return nil

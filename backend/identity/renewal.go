@@ -428,18 +428,23 @@ func (s *Service) finishRenewal(ctx context.Context, tx store.Tx, r *store.Renew
 		return errs.Internal(err)
 	}
 	prev, err := tx.CurrentCertificate(ctx, r.CardGUID, store.SlotAuthentication)
-	if err != nil {
+	first := errors.Is(err, store.ErrNotFound) // an enrolment's: the card's first certificates
+	if err != nil && !first {
 		return err
 	}
 	now := s.now()
 	count := prev.RenewalsSinceRA + 1
 	if r.Kind == store.RenewalByRA {
-		count = 0 // this was the RA's: the count starts again
+		count = 0 // this was the RA's (or the enrolment): the count starts again
 	}
 	if err := insertPair(ctx, tx, r.CardGUID, pair, count, now); err != nil {
 		return err
 	}
-	rec.Detail += "; 9a " + prev.Serial + " superseded by " + ca.SerialHex(pair.Authentication)
+	if first {
+		rec.Detail += "; first certificates, 9a " + ca.SerialHex(pair.Authentication) + ": the card's enrolment is complete"
+	} else {
+		rec.Detail += "; 9a " + prev.Serial + " superseded by " + ca.SerialHex(pair.Authentication)
+	}
 	if r.AdminSessionID != "" {
 		rec.Detail += "; renewed by " + string(r.Kind) + " " + r.AdminUserID
 	}

@@ -62,7 +62,7 @@ func (c *Card) PutCertificate(slot Slot, cert *x509.Certificate) error {
 	if !ok {
 		return fmt.Errorf("%w: slot %s has no certificate object", ErrUnsupported, slot)
 	}
-	return putData(&c.cl, tag, certObject(cert.Raw))
+	return putData(&c.cl, tag, certObject(cert.Raw), false)
 }
 
 // certObject builds 70 {DER} 71 {00} FE {}.

@@ -3,6 +3,8 @@ package piv
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cardagent/cardagent/reader/apdu"
@@ -74,6 +76,45 @@ func parseCHUID(b []byte) (CHUID, error) {
 	return ch, nil
 }
 
+// fascN is the FASC-N yubico-piv-tool writes into a CHUID: agency code
+// 9999, system 9999, credential 999999, organisational category 3
+// (commercial), i.e. a non-federal issuer (part 1 §3.1.2; TIG SCEPACS).
+// Tag 30 is mandatory, and readers that expect a federal card can tell this
+// one is not. The same bytes as reader/vcard's fascN.
+var fascN = []byte{
+	0xD4, 0xE7, 0x39, 0xDA, 0x73, 0x9C, 0xED, 0x39, 0xCE, 0x73, 0x9D, 0x83, 0x68,
+	0x58, 0x21, 0x08, 0x42, 0x10, 0x84, 0x21, 0xC8, 0x42, 0x10, 0xC3, 0xEB,
+}
+
+// EncodeCHUID builds the content of a CHUID object (part 1, table 9) the
+// way yubico-piv-tool does: the non-federal FASC-N, guid, the expiry date
+// (YYYYMMDD, in expiry's own location), an empty issuer signature and the
+// error detection code. It is the value PutData wraps in 53; an unsigned
+// CHUID is all a card that is not issued by a federal agency can have.
+func EncodeCHUID(guid [16]byte, expiry time.Time) []byte {
+	b := apdu.AppendTLV(nil, 0x30, fascN)
+	b = apdu.AppendTLV(b, 0x34, guid[:])
+	b = apdu.AppendTLV(b, 0x35, []byte(expiry.Format("20060102")))
+	b = apdu.AppendTLV(b, 0x3E, nil)
+	return apdu.AppendTLV(b, tagLRC, nil)
+}
+
+// PutCHUID writes a new CHUID with guid and expiry (see EncodeCHUID). The
+// GUID is the card's identity for cardagent, so an all-zero one (which
+// GUID reports as ErrNoGUID) and a zero expiry are refused before anything
+// reaches the card. It needs an authenticated management key
+// (AuthenticateMgmtKey or BeginMgmtAuth/FinishMgmtAuth); without one the
+// card answers ErrSecurityStatus.
+func (c *Card) PutCHUID(guid [16]byte, expiry time.Time) error {
+	if guid == ([16]byte{}) {
+		return fmt.Errorf("piv: writing CHUID: %w: all-zero GUID", ErrInvalidField)
+	}
+	if expiry.IsZero() || len(expiry.Format("20060102")) != 8 {
+		return fmt.Errorf("piv: writing CHUID: %w: expiry %v is not a date YYYYMMDD", ErrInvalidField, expiry)
+	}
+	return putData(&c.cl, ObjCHUID, EncodeCHUID(guid, expiry), false)
+}
+
 // PrintedInfo is the Printed Information object (part 1, §3.1.6, table 14):
 // what is printed on the card. Reading it needs a verified PIN.
 type PrintedInfo struct {
@@ -122,6 +163,78 @@ func parsePrintedInfo(b []byte) (PrintedInfo, error) {
 		}
 	}
 	return p, nil
+}
+
+// printedFields are the fields of the Printed Information object in tag
+// order, with the longest value part 1, table 14 allows, in bytes.
+var printedFields = []struct {
+	tag  apdu.Tag
+	name string
+	max  int
+	get  func(*PrintedInfo) string
+}{
+	{0x01, "name", 125, func(p *PrintedInfo) string { return p.Name }},
+	{0x02, "employee affiliation", 20, func(p *PrintedInfo) string { return p.EmployeeAffiliation }},
+	{0x04, "expiration date", 9, func(p *PrintedInfo) string { return p.Expiration }},
+	{0x05, "agency card serial number", 20, func(p *PrintedInfo) string { return p.CardSerial }},
+	{0x06, "issuer identification", 15, func(p *PrintedInfo) string { return p.IssuerID }},
+	{0x07, "organisation affiliation line 1", 20, func(p *PrintedInfo) string { return p.OrgAffiliation1 }},
+	{0x08, "organisation affiliation line 2", 20, func(p *PrintedInfo) string { return p.OrgAffiliation2 }},
+}
+
+// printedDate is the layout of the printed expiration date, YYYYMMMDD;
+// PrintedExpiration upper-cases the month.
+const printedDate = "2006Jan02"
+
+// PrintedExpiration gives t's date (in t's own location) the way the
+// Printed Information object carries it: YYYYMMMDD with the month in
+// upper-case English, e.g. 2031DEC03. Years outside 0000–9999 do not fit
+// and EncodePrintedInfo refuses them.
+func PrintedExpiration(t time.Time) string {
+	return strings.ToUpper(t.Format(printedDate))
+}
+
+// EncodePrintedInfo builds the content of a Printed Information object
+// (part 1, table 14), the value PutData wraps in 53. Name and Expiration
+// are mandatory, empty optional fields are left out, and nothing longer
+// than the table allows is written: an ErrInvalidField or ErrFieldTooLong
+// error says which field is wrong. Expiration must be in the form
+// PrintedExpiration gives.
+func EncodePrintedInfo(p PrintedInfo) ([]byte, error) {
+	if p.Name == "" {
+		return nil, fmt.Errorf("piv: printed information: %w: name is mandatory", ErrInvalidField)
+	}
+	if p.Expiration == "" {
+		return nil, fmt.Errorf("piv: printed information: %w: expiration date is mandatory", ErrInvalidField)
+	}
+	if d, err := time.Parse(printedDate, p.Expiration); err != nil || PrintedExpiration(d) != p.Expiration {
+		return nil, fmt.Errorf("piv: printed information: %w: expiration date %q is not YYYYMMMDD (e.g. 2031DEC03)", ErrInvalidField, p.Expiration)
+	}
+	var b []byte
+	for _, f := range printedFields {
+		v := f.get(&p)
+		if v == "" {
+			continue
+		}
+		if len(v) > f.max {
+			return nil, fmt.Errorf("piv: printed information: %w: %s is %d bytes, at most %d", ErrFieldTooLong, f.name, len(v), f.max)
+		}
+		b = apdu.AppendTLV(b, f.tag, []byte(v))
+	}
+	return apdu.AppendTLV(b, tagLRC, nil), nil
+}
+
+// PutPrintedInfo writes the Printed Information object (see
+// EncodePrintedInfo). It needs an authenticated management key; without
+// one the card answers ErrSecurityStatus. Like PrintedInfo, its bytes never
+// appear in the trace.
+func (c *Card) PutPrintedInfo(p PrintedInfo) error {
+	b, err := EncodePrintedInfo(p)
+	if err != nil {
+		return err
+	}
+	defer clear(b)
+	return putData(&c.cl, ObjPrintedInfo, b, true)
 }
 
 // FacialImage returns the cardholder's photo (a JPEG or JPEG 2000 file)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,6 +168,161 @@ func TestFacialImage(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) || !bytes.Equal(got, tt.want) {
 				t.Errorf("FacialImage() = %X, %v; want %X, %v", got, err, tt.want, tt.wantErr)
 			}
+		})
+	}
+}
+
+func TestEncodeCHUID(t *testing.T) {
+	var guid [16]byte
+	copy(guid[:], h(guidHex))
+	expiry := time.Date(2031, 12, 3, 0, 0, 0, 0, time.UTC)
+	b := EncodeCHUID(guid, expiry)
+	want := cat(
+		apdu.AppendTLV(nil, 0x30, fascN),
+		apdu.AppendTLV(nil, 0x34, guid[:]),
+		apdu.AppendTLV(nil, 0x35, []byte("20311203")),
+		h("3E 00 FE 00"),
+	)
+	if !bytes.Equal(b, want) {
+		t.Errorf("EncodeCHUID =\n% X\nwant\n% X", b, want)
+	}
+	ch, err := parseCHUID(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.GUID != guid || !ch.Expiry.Equal(expiry) || !bytes.Equal(ch.FASCN, fascN) || len(ch.Signature) != 0 {
+		t.Errorf("round trip: %+v", ch)
+	}
+	// The date is the one in expiry's own location.
+	late := time.Date(2031, 12, 3, 23, 30, 0, 0, time.FixedZone("UTC-5", -5*3600))
+	if v, _, _ := apdu.Find(EncodeCHUID(guid, late), 0x35); string(v) != "20311203" {
+		t.Errorf("expiry in UTC-5 written as %q", v)
+	}
+}
+
+func TestPutCHUID(t *testing.T) {
+	var guid [16]byte
+	copy(guid[:], h(guidHex))
+	expiry := time.Date(2031, 12, 3, 0, 0, 0, 0, time.UTC)
+	obj := EncodeCHUID(guid, expiry)
+	cmd := cat(h("00 DB 3F FF"), []byte{byte(5 + 2 + len(obj))}, h("5C 03 5F C1 02 53"), []byte{byte(len(obj))}, obj)
+	s := newScript(t).add(cmd, h("90 00"))
+	if err := s.card().PutCHUID(guid, expiry); err != nil {
+		t.Fatal(err)
+	}
+	s.done()
+
+	s = newScript(t).add(cmd, h("69 82"))
+	if err := s.card().PutCHUID(guid, expiry); !errors.Is(err, ErrSecurityStatus) {
+		t.Errorf("PutCHUID without management key: %v", err)
+	}
+	s.done()
+
+	// Refused before anything reaches the card.
+	s = newScript(t)
+	if err := s.card().PutCHUID([16]byte{}, expiry); !errors.Is(err, ErrInvalidField) {
+		t.Errorf("PutCHUID with a zero GUID: %v", err)
+	}
+	if err := s.card().PutCHUID(guid, time.Time{}); !errors.Is(err, ErrInvalidField) {
+		t.Errorf("PutCHUID with a zero expiry: %v", err)
+	}
+	s.done()
+}
+
+func TestPrintedExpiration(t *testing.T) {
+	for _, tt := range []struct {
+		t    time.Time
+		want string
+	}{
+		{time.Date(2031, 12, 3, 0, 0, 0, 0, time.UTC), "2031DEC03"},
+		{time.Date(2030, 1, 31, 12, 0, 0, 0, time.UTC), "2030JAN31"},
+		{time.Date(2029, 9, 1, 0, 0, 0, 0, time.UTC), "2029SEP01"},
+	} {
+		if got := PrintedExpiration(tt.t); got != tt.want {
+			t.Errorf("PrintedExpiration(%v) = %q, want %q", tt.t, got, tt.want)
+		}
+	}
+}
+
+func TestEncodePrintedInfo(t *testing.T) {
+	full := PrintedInfo{Name: "DOE, JANE", EmployeeAffiliation: "Nurse", Expiration: "2030DEC31", CardSerial: "SN0001",
+		IssuerID: "NHS", OrgAffiliation1: "Ward 7", OrgAffiliation2: "St Elsewhere"}
+	b, err := EncodePrintedInfo(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, printedInfoObject) {
+		t.Errorf("EncodePrintedInfo =\n% X\nwant\n% X", b, printedInfoObject)
+	}
+	if p, err := parsePrintedInfo(b); err != nil || p != full {
+		t.Errorf("round trip: %+v, %v", p, err)
+	}
+
+	// Optional fields left empty are left out.
+	minimal := PrintedInfo{Name: "DOE, JANE", Expiration: PrintedExpiration(time.Date(2031, 12, 3, 0, 0, 0, 0, time.UTC))}
+	b, err = EncodePrintedInfo(minimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := cat(apdu.AppendTLV(nil, 0x01, []byte("DOE, JANE")), apdu.AppendTLV(nil, 0x04, []byte("2031DEC03")), h("FE 00")); !bytes.Equal(b, want) {
+		t.Errorf("EncodePrintedInfo(minimal) = % X, want % X", b, want)
+	}
+	if p, err := parsePrintedInfo(b); err != nil || p != minimal {
+		t.Errorf("round trip: %+v, %v", p, err)
+	}
+
+	// The longest values the table allows fit.
+	longest := PrintedInfo{Name: strings.Repeat("N", 125), EmployeeAffiliation: strings.Repeat("E", 20), Expiration: "2031DEC03",
+		CardSerial: strings.Repeat("5", 20), IssuerID: strings.Repeat("I", 15),
+		OrgAffiliation1: strings.Repeat("1", 20), OrgAffiliation2: strings.Repeat("2", 20)}
+	b, err = EncodePrintedInfo(longest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := parsePrintedInfo(b); err != nil || p != longest {
+		t.Errorf("round trip of the longest fields: %+v, %v", p, err)
+	}
+}
+
+func TestEncodePrintedInfoErrors(t *testing.T) {
+	ok := PrintedInfo{Name: "DOE, JANE", Expiration: "2031DEC03"}
+	tests := []struct {
+		name    string
+		edit    func(*PrintedInfo)
+		wantErr error
+		field   string
+	}{
+		{"no name", func(p *PrintedInfo) { p.Name = "" }, ErrInvalidField, "name"},
+		{"no expiration", func(p *PrintedInfo) { p.Expiration = "" }, ErrInvalidField, "expiration"},
+		{"lower-case month", func(p *PrintedInfo) { p.Expiration = "2031Dec03" }, ErrInvalidField, "expiration"},
+		{"numeric date", func(p *PrintedInfo) { p.Expiration = "20311203" }, ErrInvalidField, "expiration"},
+		{"no such day", func(p *PrintedInfo) { p.Expiration = "2031FEB30" }, ErrInvalidField, "expiration"},
+		{"long name", func(p *PrintedInfo) { p.Name = strings.Repeat("N", 126) }, ErrFieldTooLong, "name is 126 bytes, at most 125"},
+		{"long affiliation", func(p *PrintedInfo) { p.EmployeeAffiliation = strings.Repeat("E", 21) }, ErrFieldTooLong, "employee affiliation"},
+		{"long serial", func(p *PrintedInfo) { p.CardSerial = strings.Repeat("5", 21) }, ErrFieldTooLong, "serial"},
+		{"long issuer", func(p *PrintedInfo) { p.IssuerID = strings.Repeat("I", 16) }, ErrFieldTooLong, "issuer"},
+		{"long line 1", func(p *PrintedInfo) { p.OrgAffiliation1 = strings.Repeat("1", 21) }, ErrFieldTooLong, "line 1"},
+		{"long line 2", func(p *PrintedInfo) { p.OrgAffiliation2 = strings.Repeat("2", 21) }, ErrFieldTooLong, "line 2"},
+		// Bytes, not characters: 63 two-byte letters are 126 bytes.
+		{"long UTF-8 name", func(p *PrintedInfo) { p.Name = strings.Repeat("é", 63) }, ErrFieldTooLong, "name is 126 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := ok
+			tt.edit(&p)
+			b, err := EncodePrintedInfo(p)
+			if !errors.Is(err, tt.wantErr) || b != nil {
+				t.Fatalf("EncodePrintedInfo: % X, %v; want %v", b, err, tt.wantErr)
+			}
+			if !strings.Contains(err.Error(), tt.field) {
+				t.Errorf("error %q does not name %q", err, tt.field)
+			}
+			// PutPrintedInfo sends nothing.
+			s := newScript(t)
+			if err := s.card().PutPrintedInfo(p); !errors.Is(err, tt.wantErr) {
+				t.Errorf("PutPrintedInfo: %v", err)
+			}
+			s.done()
 		})
 	}
 }

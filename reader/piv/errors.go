@@ -41,6 +41,13 @@ var (
 	ErrMalformed = errors.New("piv: malformed card data")
 	// ErrNoGUID: the CHUID has no usable GUID (absent or all zero).
 	ErrNoGUID = errors.New("piv: CHUID has no GUID")
+	// ErrInvalidField: a field of an object to write is missing or not in
+	// the form SP 800-73-4 prescribes. Checked before anything reaches the
+	// card.
+	ErrInvalidField = errors.New("piv: invalid data object field")
+	// ErrFieldTooLong: a field of an object to write is longer than SP
+	// 800-73-4 allows; the card might accept it but readers would choke.
+	ErrFieldTooLong = errors.New("piv: data object field too long")
 	// ErrBadSignature: the card's signature does not verify with the public
 	// key given to Signer: the slot holds another key than the caller thinks.
 	ErrBadSignature = errors.New("piv: card signature does not match the public key")

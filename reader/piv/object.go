@@ -21,7 +21,7 @@ func (c *Card) GetData(tag apdu.Tag) ([]byte, error) { return getData(&c.cl, tag
 
 // PutData writes a data object (PUT DATA), wrapping value in the 53
 // envelope. It needs an authenticated management key.
-func (c *Card) PutData(tag apdu.Tag, value []byte) error { return putData(&c.cl, tag, value) }
+func (c *Card) PutData(tag apdu.Tag, value []byte) error { return putData(&c.cl, tag, value, false) }
 
 // getData reads one object; personal marks data that must stay out of the
 // trace (printed information, facial image).
@@ -63,10 +63,15 @@ func unwrapObject(b []byte, tag apdu.Tag) ([]byte, error) {
 	return t.Value, nil
 }
 
-func putData(cl *apdu.Client, tag apdu.Tag, value []byte) error {
+// putData writes one object; personal, as for getData, keeps value out of
+// the trace (and wipes our copy of it once sent).
+func putData(cl *apdu.Client, tag apdu.Tag, value []byte, personal bool) error {
 	data := apdu.AppendTLV(nil, tagTagList, tag.Bytes())
 	data = apdu.AppendTLV(data, tagContainer, value)
-	if _, err := cl.Do(apdu.Command{INS: insPutData, P1: 0x3F, P2: 0xFF, Data: data}); err != nil {
+	if personal {
+		defer clear(data)
+	}
+	if _, err := cl.Do(apdu.Command{INS: insPutData, P1: 0x3F, P2: 0xFF, Data: data, Sensitive: personal}); err != nil {
 		return fmt.Errorf("piv: writing object %s: %w", tag, err)
 	}
 	return nil

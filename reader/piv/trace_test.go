@@ -29,6 +29,8 @@ func TestTraceHidesSecrets(t *testing.T) {
 	}
 	s.add(cat(h("00 FF FF FF 13 08 9B 10"), h(v.key)), h("90 00"))
 	s.add(getDataCmd(ObjPrintedInfo), cat(apdu.Encode(0x53, printedInfoObject), h("90 00")))
+	put := cat(h("5C 03 5F C1 09"), apdu.Encode(0x53, printedInfoObject))
+	s.add(cat(h("00 DB 3F FF"), []byte{byte(len(put))}, put), h("90 00"))
 
 	c := New(s, WithTrace(trace))
 	must := func(err error) {
@@ -47,9 +49,11 @@ func TestTraceHidesSecrets(t *testing.T) {
 	must(c.Unblock([]byte("91827364"), []byte("847155")))
 	must(c.AuthenticateMgmtKey(v.alg, h(v.key)))
 	must(c.SetManagementKey(v.alg, h(v.key)))
-	if _, err := c.PrintedInfo(); err != nil {
+	p, err := c.PrintedInfo()
+	if err != nil {
 		t.Fatal(err)
 	}
+	must(c.PutPrintedInfo(p))
 	s.done()
 
 	out := log.String()

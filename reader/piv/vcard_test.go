@@ -275,6 +275,61 @@ func TestVCardObjects(t *testing.T) {
 	}
 }
 
+// TestVCardWriteObjects writes a CHUID and the printed information the way
+// an issuer does and reads them back.
+func TestVCardWriteObjects(t *testing.T) {
+	_, c := newVCard(t)
+	guid := [16]byte{0xCA, 0xFE, 0xBA, 0xBE, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	expiry := time.Date(2031, 12, 3, 0, 0, 0, 0, time.UTC)
+	info := piv.PrintedInfo{Name: "DOE, JANE", EmployeeAffiliation: "Nurse", Expiration: piv.PrintedExpiration(expiry),
+		CardSerial: "SN0001", IssuerID: "NHS", OrgAffiliation1: "Ward 7"}
+
+	// Both need the management key; the card keeps what it had.
+	old, err := c.GUID()
+	must(t, err)
+	if err := c.PutCHUID(guid, expiry); !errors.Is(err, piv.ErrSecurityStatus) {
+		t.Fatalf("PutCHUID without management key: %v", err)
+	}
+	if err := c.PutPrintedInfo(info); !errors.Is(err, piv.ErrSecurityStatus) {
+		t.Fatalf("PutPrintedInfo without management key: %v", err)
+	}
+	if g, err := c.GUID(); err != nil || g != old {
+		t.Fatalf("GUID after a refused PutCHUID = %X, %v; want %X", g, err, old)
+	}
+
+	must(t, c.AuthenticateMgmtKey(piv.Alg3DES, defaultMgmtKey))
+	if err := c.PutCHUID([16]byte{}, expiry); !errors.Is(err, piv.ErrInvalidField) {
+		t.Fatalf("PutCHUID with a zero GUID: %v", err)
+	}
+	must(t, c.PutCHUID(guid, expiry))
+	g, err := c.GUID()
+	must(t, err)
+	if g != guid {
+		t.Fatalf("GUID = %X, want %X", g, guid)
+	}
+	ch, err := c.CHUID()
+	must(t, err)
+	if !ch.Expiry.Equal(expiry) || len(ch.FASCN) != 25 {
+		t.Errorf("CHUID = %+v", ch)
+	}
+
+	long := info
+	long.IssuerID = "National Health Service"
+	if err := c.PutPrintedInfo(long); !errors.Is(err, piv.ErrFieldTooLong) {
+		t.Fatalf("PutPrintedInfo with a long issuer: %v", err)
+	}
+	must(t, c.PutPrintedInfo(info))
+	if _, err := c.PrintedInfo(); !errors.Is(err, piv.ErrSecurityStatus) {
+		t.Fatalf("PrintedInfo without PIN: %v", err)
+	}
+	must(t, c.Verify([]byte("123456")))
+	p, err := c.PrintedInfo()
+	must(t, err)
+	if p != info {
+		t.Errorf("PrintedInfo = %+v, want %+v", p, info)
+	}
+}
+
 // TestVCardAESMgmtKey authenticates with each AES management key size.
 func TestVCardAESMgmtKey(t *testing.T) {
 	for _, tt := range []struct {
