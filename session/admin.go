@@ -134,6 +134,12 @@ func (a *Agent) offeredActions() []AdminAction {
 		return nil
 	}
 	rights := api.AdminRole(a.st.Admin.Rights)
+	if t.view.Blank {
+		if rights == api.AdminRA {
+			return []AdminAction{AdminActionEnrol}
+		}
+		return nil
+	}
 	if t.view.State == string(api.CardLocked) && rights == api.AdminRA {
 		return []AdminAction{AdminActionCancel}
 	}
@@ -253,14 +259,27 @@ func (a *Agent) readTarget() {
 		cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout)
 		id, err := readIdentity(cctx, conn, a.cache, a.trace)
 		cancel()
-		if err != nil {
+		// No login certificate, or no card id at all: a card to issue,
+		// unless identityd says otherwise.
+		blank := errors.Is(err, errNoLoginCert) || errors.Is(err, piv.ErrNoGUID) || errors.Is(err, piv.ErrNotFound)
+		if err != nil && !blank {
 			conn.Close()
 			return openTarget{}, err
+		}
+		if blank && id.guid == ([16]byte{}) {
+			return openTarget{conn: conn, id: id, blank: true}, nil
 		}
 		bctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
 		info, err := a.backend.AdminCard(bctx, ticket, id.guid[:])
 		cancel()
-		return openTarget{conn: conn, id: id, info: info}, err
+		var ae *client.APIError
+		if blank && errors.As(err, &ae) && ae.Code == api.CodeCardUnknown {
+			return openTarget{conn: conn, id: id, blank: true}, nil // a factory GUID
+		}
+		if blank && err == nil && !info.Enrolling {
+			err = errNoLoginCert // issued, yet the card lost its certificate
+		}
+		return openTarget{conn: conn, id: id, info: info, blank: blank}, err
 	}
 	a.goWork(func() {
 		v, err := work(context.Background())
@@ -274,9 +293,10 @@ func (a *Agent) readTarget() {
 
 // openTarget is a target card opened, read and looked up.
 type openTarget struct {
-	conn CardConn
-	id   cardIdentity
-	info api.AdminCard
+	conn  CardConn
+	id    cardIdentity
+	info  api.AdminCard
+	blank bool // no login certificate: a card to issue (info.Enrolling: being issued)
 }
 
 func (a *Agent) targetRead(t *targetCard, v openTarget, err error) {
@@ -287,6 +307,17 @@ func (a *Agent) targetRead(t *targetCard, v openTarget, err error) {
 		return
 	}
 	switch {
+	case err == nil && v.blank:
+		t.conn, t.id = v.conn, &v.id
+		t.view = TargetCard{Reader: t.reader, Blank: true, Enrolling: v.info.Enrolling, InScope: true, Name: wording.AdminBlankCard}
+		if v.info.Enrolling {
+			t.view.GUID, t.view.State, t.view.InScope = v.info.GUID, string(v.info.State), v.info.InScope
+			t.view.Name = wording.AdminEnrollingCard
+			if h := v.info.Holder; h != nil {
+				t.view.UUID = h.ID
+			}
+		}
+		a.log.Info("card to issue", "reader", t.reader, "card", t.view.GUID, "enrolling", v.info.Enrolling)
 	case err == nil:
 		t.conn, t.id = v.conn, &v.id
 		t.view = TargetCard{Reader: t.reader, GUID: v.info.GUID, State: string(v.info.State), Blocked: v.id.blocked,
@@ -303,6 +334,9 @@ func (a *Agent) targetRead(t *targetCard, v openTarget, err error) {
 	case v.conn != nil: // read, but identityd would not say
 		t.conn, t.id = v.conn, &v.id
 		tr, _ := refusal(err)
+		if errors.Is(err, errNoLoginCert) {
+			tr, _ = CardTrouble(err)
+		}
 		t.view = TargetCard{Reader: t.reader, GUID: hex.EncodeToString(v.id.guid[:]), Blocked: v.id.blocked, TriesLeft: v.id.triesLeft,
 			Problem: tr.Problem + " " + tr.Fix}
 	default:

@@ -42,6 +42,7 @@ type Backend interface {
 	AdminUnlock(ctx context.Context, t client.Ticket, cardGUID []byte, reason string) (api.Unlock, error)
 	AdminRenewal(ctx context.Context, t client.Ticket, cardGUID []byte, reason string, repair bool) (api.AdminRenewal, error)
 	AdminCancel(ctx context.Context, t client.Ticket, cardGUID []byte, reason string) (api.AdminCard, error)
+	AdminEnrol(ctx context.Context, t client.Ticket, userID string, cardGUID []byte, reason string) (api.AdminEnrolment, error)
 	renewal.Backend
 	unlock.Backend
 }

@@ -206,11 +206,14 @@ const (
 	AdminActionRepair AdminAction = "repair" // new passcode, keys and certificates (RA)
 	AdminActionRenew  AdminAction = "renew"  // new keys and certificates, the holder's passcode (RA, sponsor)
 	AdminActionCancel AdminAction = "cancel" // for good, confirmed, no passcode (RA)
+	AdminActionEnrol  AdminAction = "enrol"  // a new card: its holder's UUID, identity, keys, certificates, new passcode (RA)
 )
 
 // NewPasscode reports whether the holder types a new passcode (twice) for
 // the action; otherwise they type theirs, once.
-func (a AdminAction) NewPasscode() bool { return a == AdminActionUnlock || a == AdminActionRepair }
+func (a AdminAction) NewPasscode() bool {
+	return a == AdminActionUnlock || a == AdminActionRepair || a == AdminActionEnrol
+}
 
 // AsksPasscode reports whether the holder types a passcode for the action
 // at all; a cancellation asks for the administrator's confirmation instead
@@ -231,6 +234,11 @@ type TargetCard struct {
 	InScope   bool      // this administrator may service it
 	Photo     []byte
 	Problem   string // why the card could not be read or looked up ("" if it was)
+	// Blank says the card has no login certificate and identityd has not
+	// issued it: a factory-fresh card, or one whose issue did not finish
+	// (Enrolling: then its holder is known).
+	Blank     bool
+	Enrolling bool
 }
 
 // SecurityQuestion is one question of identityd's catalogue.

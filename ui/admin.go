@@ -20,8 +20,9 @@ import (
 // done (ScreenAdminDone) or why not (ScreenAdminFailed). What it offers
 // follows what identityd said of the card; identityd decides.
 type adminView struct {
-	sess Session
-	q    question
+	sess   Session
+	q      question
+	action session.AdminAction // what the form is for
 
 	role       *widget.Label
 	readers    *widget.Label
@@ -35,6 +36,8 @@ type adminView struct {
 	explain    *widget.Label
 	checked    *widget.Check
 	reason     *widget.Entry
+	userID     *widget.Entry
+	userLabel  *widget.Label
 	next       *passEntry
 	again      *passEntry
 	nextLabel  *widget.Label
@@ -51,6 +54,7 @@ type adminView struct {
 	repair     *widget.Button
 	renew      *widget.Button
 	cancelCard *widget.Button
+	enrol      *widget.Button
 	send       *widget.Button
 	back       *widget.Button
 	cancel     *widget.Button
@@ -72,6 +76,8 @@ func newAdminView(sess Session) *adminView {
 		scope:      newText(""),
 		explain:    newText(wording.AdminUnlockExplain),
 		reason:     widget.NewEntry(),
+		userID:     widget.NewEntry(),
+		userLabel:  widget.NewLabel("UUID"),
 		next:       newPassEntry(),
 		again:      newPassEntry(),
 		nextLabel:  widget.NewLabel(wording.AdminNewPasscode),
@@ -87,6 +93,8 @@ func newAdminView(sess Session) *adminView {
 	v.scope.Importance = widget.WarningImportance
 	v.checked = widget.NewCheck(wording.AdminIdentityLabel, nil)
 	v.reason.PlaceHolder = wording.AdminReasonLabel
+	v.userID.PlaceHolder = wording.AdminUserIDLabel
+	v.userID.OnSubmitted = func(string) { v.focusNow(v.reason) }
 	v.reason.OnSubmitted = func(string) {
 		if v.next.Visible() {
 			v.focusNow(v.next)
@@ -115,6 +123,9 @@ func newAdminView(sess Session) *adminView {
 	v.cancelCard = widget.NewButtonWithIcon(wording.AdminCancelButton, theme.DeleteIcon(),
 		func() { sess.StartAdminAction(session.AdminActionCancel) })
 	v.cancelCard.Importance = widget.DangerImportance
+	v.enrol = widget.NewButtonWithIcon(wording.AdminEnrolButton, theme.ContentAddIcon(),
+		func() { sess.StartAdminAction(session.AdminActionEnrol) })
+	v.enrol.Importance = widget.HighImportance
 	v.send = widget.NewButtonWithIcon(wording.AdminUnlockSend, theme.ConfirmIcon(), v.sendForm)
 	v.send.Importance = widget.HighImportance
 	v.back = widget.NewButtonWithIcon("Back to my session", theme.NavigateBackIcon(), sess.CloseAdmin)
@@ -124,6 +135,7 @@ func newAdminView(sess Session) *adminView {
 		container.NewVBox(layout.NewSpacer(), v.name, v.details, layout.NewSpacer()))
 	v.form = container.NewVBox(v.explain, v.checked,
 		container.New(layout.NewFormLayout(),
+			v.userLabel, v.userID,
 			widget.NewLabel("Reason"), v.reason,
 			v.nextLabel, v.next,
 			v.againLabel, v.again),
@@ -143,7 +155,7 @@ func newAdminView(sess Session) *adminView {
 		v.working,
 		v.result,
 		v.fix,
-		container.NewHBox(v.back, layout.NewSpacer(), v.cancel, v.retry, v.renew, v.repair, v.unlock, v.send),
+		container.NewHBox(v.back, layout.NewSpacer(), v.cancel, v.retry, v.renew, v.repair, v.unlock, v.enrol, v.send),
 		container.NewHBox(layout.NewSpacer(), v.cancelCard),
 	)
 	return v
@@ -199,7 +211,13 @@ func (v *adminView) render(st session.State) {
 		explain, send, nextLabel = wording.AdminRenewExplain, wording.AdminRenewSend, wording.AdminHolderPasscode
 	case session.AdminActionCancel:
 		explain, send, check, importance = wording.AdminCancelExplain, wording.AdminCancelSend, wording.AdminCancelConfirm, widget.DangerImportance
+	case session.AdminActionEnrol:
+		explain, send = wording.AdminEnrolExplain, wording.AdminEnrolSend
 	}
+	v.action = a.Action
+	asksUser := a.Action == session.AdminActionEnrol && (t == nil || !t.Enrolling)
+	showIf(v.userLabel, asksUser)
+	showIf(v.userID, asksUser)
 	setText(v.explain, explain)
 	setText(v.nextLabel, nextLabel)
 	if v.send.Text != send || v.send.Importance != importance {
@@ -244,6 +262,14 @@ func (v *adminView) render(st session.State) {
 	showIf(v.repair, offered(session.AdminActionRepair))
 	showIf(v.renew, offered(session.AdminActionRenew))
 	showIf(v.cancelCard, offered(session.AdminActionCancel))
+	showIf(v.enrol, offered(session.AdminActionEnrol))
+	enrolText := wording.AdminEnrolButton
+	if t != nil && t.Enrolling {
+		enrolText = wording.AdminEnrolOnButton
+	}
+	if v.enrol.Text != enrolText {
+		v.enrol.SetText(enrolText)
+	}
 	showIf(v.send, asking)
 	showIf(v.cancel, asking)
 	showIf(v.back, st.Screen != session.ScreenAdminWorking && !asking)
@@ -251,14 +277,24 @@ func (v *adminView) render(st session.State) {
 	if newQuestion {
 		v.checked.SetChecked(false)
 		v.reason.SetText("")
+		v.userID.SetText("")
 		v.next.clear()
 		v.again.clear()
 		v.focusOn = v.checked
+		if asksUser {
+			v.focusOn = v.userID
+		}
 	}
 }
 
 // targetDetails is one line of what is known of the target card.
 func targetDetails(t *session.TargetCard) string {
+	switch {
+	case t.Enrolling:
+		return "For UUID " + t.UUID + " · card " + t.GUID
+	case t.Blank:
+		return "Factory-fresh: no identity, keys or certificates yet"
+	}
 	s := "UUID " + t.UUID + " · card " + t.GUID
 	switch {
 	case t.State != "active":
@@ -292,14 +328,19 @@ func (v *adminView) leave() {
 	v.next.clear()
 	v.again.clear()
 	v.reason.SetText("")
+	v.userID.SetText("")
 }
 
 // sendForm sends the form: the identity check, the reason and the
 // holder's passcode, new twice or theirs once (the session wipes them).
 func (v *adminView) sendForm() {
-	checked, reason := v.checked.Checked, v.reason.Text
+	checked, reason, userID := v.checked.Checked, v.reason.Text, v.userID.Text
 	next, again := []byte(v.next.Text), []byte(v.again.Text)
 	v.next.clear()
 	v.again.clear()
+	if v.action == session.AdminActionEnrol {
+		v.q.answer(func(q uint64) { v.sess.SubmitEnrolForm(q, userID, checked, reason, next, again) }, next, again)
+		return
+	}
 	v.q.answer(func(q uint64) { v.sess.SubmitAdminForm(q, checked, reason, next, again) }, next, again)
 }

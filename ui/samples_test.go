@@ -151,6 +151,15 @@ func (f *fakeSession) SubmitAdminForm(q uint64, checked bool, reason string, fir
 	f.record("SubmitAdminForm")
 }
 
+func (f *fakeSession) SubmitEnrolForm(q uint64, userID string, checked bool, reason string, first, second []byte) {
+	f.mu.Lock()
+	f.passcodes = append(f.passcodes, first, second)
+	f.questions = append(f.questions, q)
+	f.answers = append(f.answers, userID, fmt.Sprint(checked), reason)
+	f.mu.Unlock()
+	f.record("SubmitEnrolForm")
+}
+
 func (f *fakeSession) got() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -471,6 +480,21 @@ func adminTarget(r *sampleRun, inScope, blocked bool) session.State {
 	})
 }
 
+// blankTarget logs Amara in as an RA and puts a factory-fresh card in the
+// second reader.
+func blankTarget(r *sampleRun) session.State {
+	r.t.Helper()
+	r.login(amara(r.t, farAway), 0)
+	r.Backend.Set(func(b *sessiontest.Backend) { b.UnknownCards = true })
+	r.Agent.OpenAdmin()
+	r.WaitScreen(session.ScreenAdmin)
+	r.Readers.Add(secondReader)
+	r.Insert(secondReader, sessiontest.NewCard(r.t, sessiontest.Enrolment{Blank: true}))
+	return r.WaitFor("the card to issue", func(s session.State) bool {
+		return s.Screen == session.ScreenAdmin && s.Admin != nil && s.Admin.Target != nil && s.Admin.Target.Name != ""
+	})
+}
+
 func btoi(b bool) int {
 	if b {
 		return 1
@@ -696,6 +720,23 @@ var samples = []struct {
 		r.Agent.StartAdminAction(session.AdminActionRepair)
 		s := r.WaitScreen(session.ScreenAdminForm)
 		r.Agent.SubmitAdminForm(s.Question, true, "cannot log in, seen with staff badge", []byte("24681357"), []byte("24681357"))
+		return r.WaitScreen(session.ScreenAdminDone)
+	}},
+	{"admin-blank", func(t testing.TB) session.State {
+		return blankTarget(run(t, session.Config{}, raRoles))
+	}},
+	{"admin-enrol", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, raRoles)
+		blankTarget(r)
+		r.Agent.StartAdminAction(session.AdminActionEnrol)
+		return r.WaitScreen(session.ScreenAdminForm)
+	}},
+	{"admin-enrolled", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, raRoles)
+		blankTarget(r)
+		r.Agent.StartAdminAction(session.AdminActionEnrol)
+		s := r.WaitScreen(session.ScreenAdminForm)
+		r.Agent.SubmitEnrolForm(s.Question, "555000765432", true, "new starter, passport seen", []byte("24681357"), []byte("24681357"))
 		return r.WaitScreen(session.ScreenAdminDone)
 	}},
 	{"admin-out-of-scope", func(t testing.TB) session.State {

@@ -54,7 +54,8 @@ type Session interface {
 	// Admin mode: the card in the other reader.
 	OpenAdmin()
 	StartAdminAction(action session.AdminAction)
-	SubmitAdminForm(question uint64, identityChecked bool, reason string, first, second []byte) // takes ownership of the passcodes
+	SubmitAdminForm(question uint64, identityChecked bool, reason string, first, second []byte)                // takes ownership of the passcodes
+	SubmitEnrolForm(question uint64, userID string, identityChecked bool, reason string, first, second []byte) // likewise
 	CloseAdmin()
 }
 

@@ -808,3 +808,33 @@ func TestAdminRepairAndRenewScreens(t *testing.T) {
 		t.Errorf("done: %q", v.result.Text)
 	}
 }
+
+// TestAdminEnrolScreens: a factory-fresh card offers an RA to issue it;
+// the form asks the holder's UUID first, then the new passcode twice, and
+// sends them as the issue's intent.
+func TestAdminEnrolScreens(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "admin-blank"))
+	v := u.admin
+	if !v.enrol.Visible() || v.unlock.Visible() || v.repair.Visible() || v.cancelCard.Visible() || v.name.Text != wording.AdminBlankCard {
+		t.Fatalf("a blank card: enrol %v unlock %v, %q", v.enrol.Visible(), v.unlock.Visible(), v.name.Text)
+	}
+	test.Tap(v.enrol)
+	u.apply(sample(t, "admin-enrol"))
+	if !v.form.Visible() || !v.userID.Visible() || !v.again.Visible() || v.explain.Text != wording.AdminEnrolExplain || v.send.Text != wording.AdminEnrolSend {
+		t.Fatalf("the enrol form: user %v again %v, %q, %q", v.userID.Visible(), v.again.Visible(), v.explain.Text, v.send.Text)
+	}
+	test.Type(v.userID, "555000765432")
+	v.checked.SetChecked(true)
+	test.Type(v.reason, "new starter, passport seen")
+	test.Type(v.next, "24681357")
+	test.Type(v.again, "24681357")
+	test.Tap(v.send)
+	if got := f.got(); !slices.Equal(got, []string{"StartAdminAction:enrol", "SubmitEnrolForm"}) || string(f.passcodes[0]) != "24681357" || f.answers[0] != "555000765432" {
+		t.Fatalf("intents %q, answers %q", got, f.answers)
+	}
+	u.apply(sample(t, "admin-enrolled"))
+	if !strings.HasPrefix(v.result.Text, "The card is issued to") {
+		t.Errorf("done: %q", v.result.Text)
+	}
+}

@@ -481,3 +481,30 @@ var (
 		"Keep the card in its reader and repair it again; nothing is lost."}
 	AdminTargetBlocked = Trouble{"The holder's card is locked after too many wrong passcodes.", "Unlock it face to face first, or have a Registration Authority (RA) repair it."}
 )
+
+// Enrolling a factory-fresh card (RA).
+const (
+	AdminBlankCard     = "A new card: not issued to anyone yet"
+	AdminEnrollingCard = "A new card whose issue did not finish"
+	AdminEnrolButton   = "Issue this card"
+	AdminEnrolOnButton = "Finish issuing this card"
+	AdminEnrolExplain  = "Check the holder's identity in person and type their UUID. The card gets its own identity, keys and certificates; the holder, not you, types their new passcode twice. Keep the card in its reader until it is done."
+	AdminUserIDLabel   = "Holder's UUID (12 digits)"
+	AdminUserIDNeeded  = "Type the holder's 12-digit UUID."
+	AdminEnrolSend     = "Issue the card"
+	AdminEnrolling     = "Writing the card's identity…"
+)
+
+// AdminEnrolled says a new card is issued.
+func AdminEnrolled(name, until string) string {
+	return "The card is issued to " + name + ", with certificates until " + until + ". They can log in with the passcode they just chose."
+}
+
+// Why a card could not be issued.
+var (
+	AdminNotFactoryFresh = Trouble{"This card was set up by someone else: it does not take the factory settings.", "Use a new card, or have the card reset to its factory settings first."}
+	AdminPUKUnknown      = Trouble{"This card refused both its factory PUK and the one issued for it.", "Use another card."}
+	AdminUserUnknown     = Trouble{"No user has this UUID.", "Check the UUID on the holder's record; the user must exist before a card is issued."}
+	AdminCardEnrolled    = Trouble{"This card is issued already.", "Renew or repair it instead, or use a new card."}
+	AdminEnrolHalfDone   = Trouble{"The card is assigned to its holder but not finished.", "Keep it in its reader and finish issuing it; nothing is lost."}
+)

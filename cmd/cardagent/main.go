@@ -63,6 +63,9 @@ Usage:
                                           reader (its holder types their passcode), log out
   cardagent admin cancel --no-gui --confirm --reason TEXT [--role NAME]
                                           log in as an RA, cancel the card in the other reader for good, log out
+  cardagent admin enrol --no-gui --user UUID --identity-checked --reason TEXT [--reader NAME] [--role NAME]
+                                          log in as an RA (in reader NAME), issue the factory-fresh card in the other
+                                          reader to user UUID (its holder types the new passcode twice), log out
   cardagent doctor [--json]               check pcscd, readers and cards, and say how to fix problems
   cardagent version
 
@@ -82,7 +85,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "login", "renew", "passcode", "unlock", "questions":
 		return runTerminal(ctx, args[0], args[1:], os.Stdin, stdout, os.Stderr)
 	case "admin":
-		if len(args) > 1 && (args[1] == "unlock" || args[1] == "repair" || args[1] == "renew" || args[1] == "cancel") {
+		if len(args) > 1 && (args[1] == "unlock" || args[1] == "repair" || args[1] == "renew" || args[1] == "cancel" || args[1] == "enrol") {
 			return runTerminal(ctx, "admin "+args[1], args[2:], os.Stdin, stdout, os.Stderr)
 		}
 	case "doctor":

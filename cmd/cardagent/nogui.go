@@ -38,6 +38,9 @@ func runTerminal(ctx context.Context, command string, args []string, stdin *os.F
 			fs.BoolVar(&opts.IdentityChecked, "identity-checked", false, "you have seen the holder and their identity document (required)")
 			fs.StringVar(&opts.Reason, "reason", "", "why, recorded with your name in the audit trail (required)")
 		}
+		if opts.Admin == session.AdminActionEnrol {
+			fs.StringVar(&opts.UserID, "user", "", "the 12-digit UUID of the user the new card is issued to (required)")
+		}
 	})
 	if err != nil {
 		return err

@@ -2,6 +2,8 @@ package sessiontest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -21,6 +23,9 @@ func (b *Backend) AdminCard(ctx context.Context, t client.Ticket, guid []byte) (
 	g := api.FormatCardGUID(guid)
 	if c, ok := b.AdminCards[g]; ok {
 		return c, nil
+	}
+	if b.UnknownCards {
+		return api.AdminCard{}, &client.APIError{Status: 404, Code: api.CodeCardUnknown}
 	}
 	until := time.Now().AddDate(1, 0, 0)
 	return api.AdminCard{GUID: g, State: api.CardActive, Holder: &api.User{ID: "555000000009", Name: "Jo Holder"},
@@ -95,4 +100,40 @@ func (b *Backend) AdminCancel(ctx context.Context, t client.Ticket, guid []byte,
 		b.AdminCards[g] = c
 	}
 	return c, nil
+}
+
+// EnrolPUK is the PUK the fake's enrolments hand out.
+const EnrolPUK = "80412395"
+
+// AdminEnrol assigns a card to userID ("admin-enrol"), as holder "Jo
+// Holder": a new GUID, or with cardGUID the card's again; the card's
+// management key is MgmtKey. The card then shows in AdminCards as being
+// enrolled. FailAdmin refuses it.
+func (b *Backend) AdminEnrol(ctx context.Context, t client.Ticket, userID string, cardGUID []byte, reason string) (api.AdminEnrolment, error) {
+	b.record("admin-enrol")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, err := b.get(t); err != nil {
+		return api.AdminEnrolment{}, err
+	}
+	if b.FailAdmin != nil {
+		return api.AdminEnrolment{}, b.FailAdmin
+	}
+	b.n++
+	b.AdminReasons = append(b.AdminReasons, reason)
+	if cardGUID == nil {
+		cardGUID = make([]byte, 16)
+		rand.Read(cardGUID)
+	}
+	g := api.FormatCardGUID(cardGUID)
+	holder := api.User{ID: userID, Name: "Jo Holder"}
+	if b.AdminCards == nil {
+		b.AdminCards = map[string]api.AdminCard{}
+	}
+	b.AdminCards[g] = api.AdminCard{GUID: g, State: api.CardActive, Holder: &holder, InScope: true, Enrolling: true}
+	r := &fakeRenewal{Renewal: api.Renewal{ID: fmt.Sprintf("rn%d", b.n), Token: fmt.Sprintf("rtoken-%d", b.n),
+		State: api.RenewalStateOpened, CardGUID: g, Kind: api.RenewalByRA}, user: holder, keys: map[string][]byte{}}
+	b.renewals[g] = r
+	return api.AdminEnrolment{CardGUID: g, Holder: holder, ManagementKey: base64.StdEncoding.EncodeToString(MgmtKey), PUK: EnrolPUK,
+		CardExpires: time.Now().AddDate(10, 0, 0), Organisation: "Demo General Hospital NHS Trust", Renewal: r.Renewal}, nil
 }

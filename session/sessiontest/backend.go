@@ -90,8 +90,11 @@ type Backend struct {
 	FailQuestions error // RegisterQuestions answers this
 	// AdminCards is what AdminCard answers per card GUID (hex); FailAdmin
 	// is what AdminUnlock answers; AdminReasons are the reasons it got.
-	AdminCards   map[string]api.AdminCard
-	FailAdmin    error
+	AdminCards map[string]api.AdminCard
+	FailAdmin  error
+	// UnknownCards makes AdminCard answer card_unknown for a card not in
+	// AdminCards (a factory-fresh card's own GUID).
+	UnknownCards bool
 	AdminReasons []string
 	pending      []api.SecurityAnswer
 	answerFails  int

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/wording"
 	"golang.org/x/term"
@@ -48,6 +49,7 @@ type Agent interface {
 	OpenAdmin()
 	StartAdminAction(action session.AdminAction)
 	SubmitAdminForm(question uint64, identityChecked bool, reason string, first, second []byte) // takes ownership of the passcodes
+	SubmitEnrolForm(question uint64, userID string, identityChecked bool, reason string, first, second []byte)
 	CloseAdmin()
 }
 
@@ -83,6 +85,9 @@ type Options struct {
 	// cancelled for good (no identity check, no passcode).
 	Confirmed bool
 	Reason    string
+	// UserID is `admin enrol`'s --user: the UUID of the holder a
+	// factory-fresh card is issued to.
+	UserID string
 }
 
 // CheckAdmin refuses an `admin` command line that could only fail after
@@ -95,6 +100,8 @@ func CheckAdmin(o Options) error {
 		return fmt.Errorf("admin %s: --identity-checked is required: %s", o.Admin, wording.AdminIdentityFirst)
 	case n < session.MinReasonLen || n > session.MaxReasonLen:
 		return fmt.Errorf("admin %s: --reason must be %d to %d characters: %s", o.Admin, session.MinReasonLen, session.MaxReasonLen, wording.AdminReasonNeeded)
+	case o.Admin == session.AdminActionEnrol && !api.ValidUserID(o.UserID):
+		return errors.New("admin enrol: --user is required: " + wording.AdminUserIDNeeded)
 	}
 	return nil
 }
@@ -270,7 +277,11 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				return leave(a.CloseAdmin, errors.New(wording.AdminNotInScope))
 			case !adminStarted:
 				adminStarted = true
-				fmt.Fprintf(stderr, "%s (UUID %s), card %s in %s\n", t.Name, t.UUID, t.GUID, t.Reader)
+				if t.Blank {
+					fmt.Fprintf(stderr, "%s, in %s\n", t.Name, t.Reader)
+				} else {
+					fmt.Fprintf(stderr, "%s (UUID %s), card %s in %s\n", t.Name, t.UUID, t.GUID, t.Reader)
+				}
 				if !slices.Contains(s.Admin.Actions, opts.Admin) {
 					return leave(a.CloseAdmin, fmt.Errorf("%s\n%s", wording.AdminNotOffered(string(opts.Admin)), wording.AdminNotAuthorised.Fix))
 				}
@@ -280,7 +291,8 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			if changed {
 				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleAdmin, adminExplain(opts.Admin))
 			}
-			if s.Message == wording.AdminIdentityFirst || s.Message == wording.AdminReasonNeeded || s.Message == wording.AdminCancelConfirmFirst {
+			if s.Message == wording.AdminIdentityFirst || s.Message == wording.AdminReasonNeeded || s.Message == wording.AdminCancelConfirmFirst ||
+				s.Message == wording.AdminUserIDNeeded {
 				return leave(a.CloseAdmin, errors.New(s.Message)) // the command line's to fix, not the holder's
 			}
 			if s.Message != "" {
@@ -306,6 +318,10 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 			if again == nil {
 				clear(next)
 				return leave(a.CloseAdmin, err)
+			}
+			if opts.Admin == session.AdminActionEnrol {
+				a.SubmitEnrolForm(s.Question, opts.UserID, opts.IdentityChecked, opts.Reason, next, again)
+				break
 			}
 			a.SubmitAdminForm(s.Question, opts.IdentityChecked, opts.Reason, next, again) // the agent wipes them
 		case session.ScreenAdminDone:
@@ -674,6 +690,8 @@ func adminExplain(action session.AdminAction) string {
 		return wording.AdminRenewExplain
 	case session.AdminActionCancel:
 		return wording.AdminCancelExplain
+	case session.AdminActionEnrol:
+		return wording.AdminEnrolExplain
 	}
 	return wording.AdminUnlockExplain
 }

@@ -58,6 +58,9 @@ func (f *fakeAgent) CloseAdmin() { f.record("close admin") }
 func (f *fakeAgent) SubmitAdminForm(q uint64, checked bool, reason string, first, second []byte) {
 	f.record(fmt.Sprintf("admin form %v %q %s %s", checked, reason, first, second))
 }
+func (f *fakeAgent) SubmitEnrolForm(q uint64, userID string, checked bool, reason string, first, second []byte) {
+	f.record(fmt.Sprintf("enrol form %s %v %q %s %s", userID, checked, reason, first, second))
+}
 func (f *fakeAgent) SubmitUnlockCode(q uint64, code []byte) {
 	f.record("code " + string(code))
 }
@@ -395,6 +398,42 @@ func TestAdminRenewInTheTerminal(t *testing.T) {
 	<-a.got // logout
 	if err := <-done; err == nil || !strings.Contains(err.Error(), wording.AdminNotOffered("repair")) {
 		t.Fatalf("a sponsor's repair: %v", err)
+	}
+}
+
+// `cardagent admin enrol`: the UUID from --user goes with the holder's new
+// passcode, typed twice, to the form; without --user nothing starts.
+func TestAdminEnrolInTheTerminal(t *testing.T) {
+	if err := CheckAdmin(Options{Admin: session.AdminActionEnrol, IdentityChecked: true, Reason: "new starter"}); err == nil {
+		t.Fatal("admin enrol without --user")
+	}
+	opts := Options{Admin: session.AdminActionEnrol, IdentityChecked: true, Reason: "new starter", UserID: "555000000009"}
+	if err := CheckAdmin(opts); err != nil {
+		t.Fatal(err)
+	}
+	a, done, _, _ := running(t, opts, "135790\n135790\n")
+	admin := &session.AdminView{Role: "Registration Authority Agent at RX1", Rights: "ra", Reader: "Reader 0"}
+	active := &session.Active{User: "Rae"}
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active, Admin: admin}
+	<-a.got // open admin
+	withCard := *admin
+	withCard.Target = &session.TargetCard{Reader: "Reader 1", Name: wording.AdminBlankCard, Blank: true, InScope: true}
+	withCard.Actions = []session.AdminAction{session.AdminActionEnrol}
+	a.states <- session.State{Screen: session.ScreenAdmin, Seq: 2, Active: active, Admin: &withCard}
+	<-a.got // start admin enrol
+	withCard.Action = session.AdminActionEnrol
+	a.states <- session.State{Screen: session.ScreenAdminForm, Seq: 3, Question: 7, Active: active, Admin: &withCard}
+	<-a.got // the passcodes
+	a.states <- session.State{Screen: session.ScreenAdminDone, Seq: 4, Active: active, Admin: &withCard,
+		Prompt: session.Prompt{Hint: wording.AdminEnrolled("Jo Holder", "2 January 2029")}}
+	<-a.got // close admin
+	<-a.got // logout
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := `open admin,start admin enrol,enrol form 555000000009 true "new starter" 135790 135790,close admin,logout`
+	if got := strings.Join(a.answers, ","); got != want {
+		t.Fatalf("answers %q", got)
 	}
 }
 
