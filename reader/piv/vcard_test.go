@@ -278,7 +278,7 @@ func TestVCardObjects(t *testing.T) {
 // TestVCardWriteObjects writes a CHUID and the printed information the way
 // an issuer does and reads them back.
 func TestVCardWriteObjects(t *testing.T) {
-	_, c := newVCard(t)
+	vc, c := newVCard(t)
 	guid := [16]byte{0xCA, 0xFE, 0xBA, 0xBE, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
 	expiry := time.Date(2031, 12, 3, 0, 0, 0, 0, time.UTC)
 	info := piv.PrintedInfo{Name: "DOE, JANE", EmployeeAffiliation: "Nurse", Expiration: piv.PrintedExpiration(expiry),
@@ -304,8 +304,8 @@ func TestVCardWriteObjects(t *testing.T) {
 	must(t, c.PutCHUID(guid, expiry))
 	g, err := c.GUID()
 	must(t, err)
-	if g != guid {
-		t.Fatalf("GUID = %X, want %X", g, guid)
+	if g != guid || vc.GUID() != guid {
+		t.Fatalf("GUID = %X, the card's own %X, want %X", g, vc.GUID(), guid)
 	}
 	ch, err := c.CHUID()
 	must(t, err)

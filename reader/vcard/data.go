@@ -52,7 +52,26 @@ func (c *Card) putData(cmd apdu.Command) status {
 	} else {
 		c.st.Objects[tagName(tag)] = append(hexBytes(nil), rest...)
 	}
+	if tag == tagCHUID {
+		c.st.GUID = chuidGUID(obj.Value, c.st.GUID)
+	}
 	return c.save()
+}
+
+// chuidGUID is the GUID (tag 34) of CHUID content b: a card issuer that
+// writes a new CHUID gives the card a new identity. Without one it stays
+// old.
+func chuidGUID(b []byte, old hexBytes) hexBytes {
+	tlvs, err := apdu.ParseAll(b)
+	if err != nil {
+		return old
+	}
+	for _, t := range tlvs {
+		if t.Tag == 0x34 && len(t.Value) == 16 {
+			return append(hexBytes(nil), t.Value...)
+		}
+	}
+	return old
 }
 
 // pinProtected: objects whose read access rule is "PIN" (SP 800-73-4 Part 1
