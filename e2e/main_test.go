@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cardagent/cardagent/internal/pcscwait"
 	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/reader/vcard"
@@ -29,25 +30,8 @@ func TestMain(m *testing.M) {
 func insert(t testing.TB, card *vcard.Card, n int) *testkit.Slot {
 	t.Helper()
 	s := rig.Insert(t, card, n)
-	s.AfterPull = func() { waitEmpty(rig.ReaderName(n)) }
+	s.AfterPull = func() { pcscwait.Empty(rig.ReaderName(n), pcscdPoll) }
 	return s
-}
-
-// waitEmpty waits (bounded) until PC/SC reports no card in the reader.
-func waitEmpty(name string) {
-	for end := time.Now().Add(pcscdPoll); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		readers, err := reader.List()
-		if err != nil {
-			return
-		}
-		present := false
-		for _, r := range readers {
-			present = present || r.Name == name && r.Present
-		}
-		if !present {
-			return
-		}
-	}
 }
 
 // waitEvent returns the next event of one of kinds, skipping others.

@@ -30,6 +30,10 @@ export CARDAGENT_RIGS=1
 	echo "## each blocks the card (not timed), then requests a code, sends it back and runs unlock.OnCard (mutual 9B relay,"
 	echo "## RESET RETRY COUNTER, new PUK) and the completion; unlock-p50/p99, apdus/unlock, and the card/identityd/agent split"
 	go test -tags e2e -run '^$' -bench UnlockOnTheCard -benchtime "${renewals}x" -timeout 30m ./cmd/cardagent/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
+	echo "## an administrator's card work through pcscd + two vcards + identityd, the RA's card in reader 0: enrolment issues a"
+	echo "## factory-fresh card each time (inserted, not timed: identityd's enrolment, Personalise, renewal.Run); f2f-unlock"
+	echo "## blocks the clinician's card (not timed) and unlocks it face to face; p50/p99, APDUs and the card/identityd/agent split"
+	go test -tags e2e -run '^$' -bench 'AdminEnrolment|AdminUnlockFaceToFace' -benchtime "$(((renewals + 1) / 2))x" -timeout 30m ./cmd/cardagent/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
 	echo "## the real cardagent binary under Xvfb: cold start, idle CPU, RSS"
 	BENCH_IDLE=$([ "${BENCH_SHORT:-0}" = 1 ] && echo 5 || echo 60) scripts/bench-agent.sh
 	echo "## identityd: logins/s, no-op ratio; the renewal storm over the HTTPS API (software cards driving the whole protocol"

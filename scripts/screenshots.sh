@@ -208,7 +208,8 @@ wait_screen roles
 xdotool key Down Return # his second role, the RA's: it may unlock, repair and renew
 wait_screen active && shot active-admin
 "$bin/vcard" attach --state "$work/ada.json" --port "$((port + 1))" --reconnect >>"$work/vcard.log" 2>&1 &
-rig_pids+=($!)
+ada=$!
+rig_pids+=("$ada")
 xdotool key shift+Tab space # Service a card…, the last button on the screen
 wait_screen admin
 for _ in $(seq 100); do grep -q 'card to service' "$work/agent.log" && break; sleep 0.1; done
@@ -255,4 +256,30 @@ xdotool key space Tab
 xdotool type --delay 40 "reported stolen by phone"
 sleep 0.5
 shot admin-cancel
+# Issuing a factory-fresh card (vcard init) to Ada: the RA types her UUID, she types her new passcode.
+xdotool key Tab space # Cancel, the first button after the reason
+wait_screen active
+kill "$ada"
+wait "$ada" 2>/dev/null || true
+"$bin/vcard" init --state "$work/fresh.json" >>"$work/vcard.log"
+"$bin/vcard" attach --state "$work/fresh.json" --port "$((port + 1))" --reconnect >>"$work/vcard.log" 2>&1 &
+rig_pids+=($!)
+xdotool key shift+Tab space # Service a card…
+wait_screen admin
+for _ in $(seq 100); do grep -q 'card to issue' "$work/agent.log" && break; sleep 0.1; done
+sleep 0.5
+shot admin-blank
+xdotool key Tab Tab space # Issue this card, after Back to my session
+wait_screen admin-form
+xdotool key space Tab # the identity check, then the holder's UUID
+xdotool type --delay 40 555000000001
+xdotool key Return
+xdotool type --delay 40 "new card, passport seen"
+xdotool key Return
+xdotool type --delay 40 468024
+sleep 0.5
+shot admin-enrol
+xdotool key Return
+typeln 468024
+wait_screen admin-done && shot admin-enrolled
 echo "screenshots: written to $out"

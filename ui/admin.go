@@ -281,9 +281,6 @@ func (v *adminView) render(st session.State) {
 		v.next.clear()
 		v.again.clear()
 		v.focusOn = v.checked
-		if asksUser {
-			v.focusOn = v.userID
-		}
 	}
 }
 
