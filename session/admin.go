@@ -135,8 +135,13 @@ func (a *Agent) offeredActions() []AdminAction {
 	}
 	rights := api.AdminRole(a.st.Admin.Rights)
 	if t.view.Blank {
-		if rights == api.AdminRA {
+		switch {
+		case rights != api.AdminRA:
+			return nil
+		case !t.view.Enrolling:
 			return []AdminAction{AdminActionEnrol}
+		case t.view.State == string(api.CardActive): // its issue may be finished, or given up
+			return []AdminAction{AdminActionEnrol, AdminActionCancel}
 		}
 		return nil
 	}
@@ -261,7 +266,9 @@ func (a *Agent) readTarget() {
 		cancel()
 		// No login certificate, or no card id at all: a card to issue,
 		// unless identityd says otherwise.
-		blank := errors.Is(err, errNoLoginCert) || errors.Is(err, piv.ErrNoGUID) || errors.Is(err, piv.ErrNotFound)
+		// (A card without PIV at all is no card to issue.)
+		blank := (errors.Is(err, errNoLoginCert) || errors.Is(err, piv.ErrNoGUID) || errors.Is(err, piv.ErrNotFound)) &&
+			!errors.Is(err, piv.ErrNotPIV)
 		if err != nil && !blank {
 			conn.Close()
 			return openTarget{}, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
+	"github.com/cardagent/cardagent/reader/piv"
 	"github.com/cardagent/cardagent/session/enrolment"
 	"github.com/cardagent/cardagent/session/renewal"
 	"github.com/cardagent/cardagent/wording"
@@ -35,11 +36,15 @@ func (a *Agent) SubmitEnrolForm(question uint64, userID string, identityChecked 
 			return
 		}
 		userID = strings.TrimSpace(userID)
+		msg := ""
 		if t.view.Enrolling && t.view.UUID != "" {
+			if userID != "" && userID != t.view.UUID { // typed for someone else: say so, never swap
+				msg = wording.AdminEnrollingFor(t.view.UUID)
+			}
 			userID = t.view.UUID
 		}
-		msg := ""
 		switch {
+		case msg != "":
 		case !api.ValidUserID(userID):
 			msg = wording.AdminUserIDNeeded
 		case !identityChecked:
@@ -86,6 +91,14 @@ func (a *Agent) adminEnrol(userID, reason string, passcode []byte) {
 	}
 	step(a, ctx, func(ctx context.Context) (issued, error) {
 		defer clear(passcode)
+		if goingOn == nil { // nothing asked of identityd for a card that cannot be issued
+			cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout)
+			err := enrolment.Check(cctx, conn, enrolment.Options{Trace: a.trace})
+			cancel()
+			if err != nil {
+				return issued{}, err
+			}
+		}
 		bctx, cancel := context.WithTimeout(ctx, a.cfg.BackendTimeout)
 		e, err := a.backend.AdminEnrol(bctx, ticket, userID, goingOn, reason)
 		cancel()
@@ -96,6 +109,9 @@ func (a *Agent) adminEnrol(userID, reason string, passcode []byte) {
 		cctx, cancel := context.WithTimeout(ctx, a.cfg.CardTimeout)
 		guid, err := enrolment.Personalise(cctx, conn, &e, slices.Clone(passcode), enrolment.Options{Trace: a.trace})
 		cancel()
+		if errors.Is(err, enrolment.ErrNotFactoryFresh) || errors.Is(err, enrolment.ErrBadEnrolment) || errors.Is(err, piv.ErrNotPIV) {
+			return issued{}, err // the card took nothing: it is not known by the enrolment's GUID
+		}
 		if err != nil {
 			return out, err
 		}
@@ -156,6 +172,8 @@ func (a *Agent) enrolFailed(err error, begun bool) {
 func enrolTrouble(err error) (wording.Trouble, bool) {
 	var ae *client.APIError
 	switch {
+	case errors.Is(err, piv.ErrNotPIV):
+		return wording.AdminNotPIV, false
 	case errors.Is(err, enrolment.ErrNotFactoryFresh):
 		return wording.AdminNotFactoryFresh, false
 	case errors.Is(err, enrolment.ErrPUKUnknown):

@@ -86,11 +86,17 @@ func TestAdminEnrolPulledHalfWay(t *testing.T) {
 	s = r.WaitFor("the card back", func(s session.State) bool {
 		return s.Screen == session.ScreenAdmin && s.Admin.Target != nil && s.Admin.Target.Name != ""
 	})
-	if !s.Admin.Target.Enrolling || s.Admin.Target.UUID != "555000000009" || !slices.Equal(s.Admin.Actions, []session.AdminAction{session.AdminActionEnrol}) {
+	if !s.Admin.Target.Enrolling || s.Admin.Target.UUID != "555000000009" ||
+		!slices.Equal(s.Admin.Actions, []session.AdminAction{session.AdminActionEnrol, session.AdminActionCancel}) {
 		t.Fatalf("the card back: %+v, offered %v", s.Admin.Target, s.Admin.Actions)
 	}
 	r.Agent.StartAdminAction(session.AdminActionEnrol)
 	s = r.WaitScreen(session.ScreenAdminForm)
+	calls := r.Backend.Called("admin-enrol")
+	r.Agent.SubmitEnrolForm(s.Question, "555000000001", true, "going on", []byte("135790"), []byte("135790"))
+	if s = r.answer(s.Question); s.Message != wording.AdminEnrollingFor("555000000009") || r.Backend.Called("admin-enrol") != calls {
+		t.Fatalf("a UUID typed for a card being issued to someone else: %q", s.Message)
+	}
 	r.Agent.SubmitEnrolForm(s.Question, "", true, "going on", []byte("135790"), []byte("135790"))
 	s = r.WaitFor("issued", func(s session.State) bool {
 		return s.Screen == session.ScreenAdminDone || s.Screen == session.ScreenAdminFailed
@@ -103,5 +109,41 @@ func TestAdminEnrolPulledHalfWay(t *testing.T) {
 	r.WaitScreen(session.ScreenLocked)
 	if s = r.loginAs(blank, "135790", 0); s.Active == nil {
 		t.Fatalf("the new card's login: %v %q", s.Screen, s.Problem)
+	}
+}
+
+// TestAdminEnrolNotACardWithoutPIV: a card without PIV in the second
+// reader is no card to issue: the RA is told what it is and identityd is
+// asked nothing.
+func TestAdminEnrolNotACardWithoutPIV(t *testing.T) {
+	r := newRig(t, session.Config{}, raRoles)
+	r.Backend.Set(func(b *sessiontest.Backend) { b.UnknownCards = true })
+	bank := sessiontest.NewCard(t, sessiontest.Enrolment{NoPIV: true})
+	r.loginAs(newTestCard(t, "Rae Agent", "555000000002", twoYears), "123456", 0)
+	r.Agent.OpenAdmin()
+	r.WaitScreen(session.ScreenAdmin)
+	r.Insert("Reader 1", bank)
+	s := r.WaitFor("the card to service", func(s session.State) bool {
+		return s.Screen == session.ScreenAdmin && s.Admin.Target != nil && s.Admin.Target.Problem != ""
+	})
+	if s.Admin.Target.Blank || len(s.Admin.Actions) != 0 || r.Backend.Called("admin-enrol") != 0 || r.Backend.Called("admin-card") != 0 {
+		t.Fatalf("a card without PIV: %+v, offered %v, identityd called %v", s.Admin.Target, s.Admin.Actions, r.Backend.Calls())
+	}
+}
+
+// TestAdminEnrolChecksTheCardFirst: a card someone else personalised is
+// found out before identityd assigns it anything.
+func TestAdminEnrolChecksTheCardFirst(t *testing.T) {
+	r := newRig(t, session.Config{}, raRoles)
+	blank, _ := issueTarget(t, r)
+	if err := blank.SetManagementKey(0x08, sessiontest.MgmtKey); err != nil {
+		t.Fatal(err)
+	}
+	r.Agent.StartAdminAction(session.AdminActionEnrol)
+	s := r.WaitScreen(session.ScreenAdminForm)
+	r.Agent.SubmitEnrolForm(s.Question, "555000000009", true, "new starter, passport seen", []byte("246813"), []byte("246813"))
+	s = r.WaitFor("refused", func(s session.State) bool { return s.Screen == session.ScreenAdminFailed })
+	if s.Problem != wording.AdminNotFactoryFresh.Problem || r.Backend.Called("admin-enrol") != 0 || s.Admin.Target.Enrolling {
+		t.Fatalf("a card set up by someone else: %q, identityd called %v, target %+v", s.Problem, r.Backend.Calls(), s.Admin.Target)
 	}
 }

@@ -500,8 +500,15 @@ func AdminEnrolled(name, until string) string {
 	return "The card is issued to " + name + ", with certificates until " + until + ". They can log in with the passcode they just chose."
 }
 
+// AdminEnrollingFor refuses a UUID typed for a card whose unfinished issue
+// already names its holder.
+func AdminEnrollingFor(uuid string) string {
+	return "This card is being issued to UUID " + uuid + ": finish it for them, or cancel it and issue a new card."
+}
+
 // Why a card could not be issued.
 var (
+	AdminNotPIV          = Trouble{"This card has no PIV application: it cannot be an NHS smartcard.", "Use a new NHS smartcard."}
 	AdminNotFactoryFresh = Trouble{"This card was set up by someone else: it does not take the factory settings.", "Use a new card, or have the card reset to its factory settings first."}
 	AdminPUKUnknown      = Trouble{"This card refused both its factory PUK and the one issued for it.", "Use another card."}
 	AdminUserUnknown     = Trouble{"No user has this UUID.", "Check the UUID on the holder's record; the user must exist before a card is issued."}

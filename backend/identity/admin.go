@@ -33,7 +33,7 @@ func (s *Service) CreateOrganisation(ctx context.Context, actor string, o store.
 
 // CreateUser adds a user.
 func (s *Service) CreateUser(ctx context.Context, actor string, u store.User) error {
-	if len(u.ID) != 12 || u.Name == "" {
+	if !api.ValidUserID(u.ID) || u.Name == "" {
 		return errs.BadRequest(api.CodeInvalidRequest, "a user needs a 12-digit UUID and a name", nil)
 	}
 	rec := s.adminRecord("user.create", actor, u.Name)

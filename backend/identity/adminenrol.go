@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/audit"
 	"github.com/cardagent/cardagent/backend/cardkeys"
 	"github.com/cardagent/cardagent/backend/errs"
 	"github.com/cardagent/cardagent/backend/store"
@@ -70,11 +71,20 @@ func (s *Service) AdminEnrol(ctx context.Context, id string, a Auth, req *api.Ad
 		}
 		if resume {
 			if card, err = s.unfinishedEnrolment(ctx, tx, rec.CardGUID, req.UserID); err != nil {
+				if card.UserID != "" && card.UserID != req.UserID { // the record is the card holder's
+					rec.UserID = card.UserID
+					rec.Detail = "asked for user " + req.UserID + "; " + rec.Detail
+				}
 				return err
 			}
 			rec.Detail += "; going on with the card's enrolment"
-		} else if err := tx.CreateCard(ctx, card); err != nil {
-			return err
+		} else {
+			if err := s.cancelUnfinishedEnrolments(ctx, tx, req.UserID, &rec); err != nil {
+				return err
+			}
+			if err := tx.CreateCard(ctx, card); err != nil {
+				return err
+			}
 		}
 		r.AdminUserID, r.AdminSessionID = admin.sess.UserID, admin.sess.ID
 		took, err := s.takeRenewal(ctx, tx, &r, &rec)
@@ -171,6 +181,30 @@ func (s *Service) unfinishedEnrolment(ctx context.Context, r store.Reader, guid,
 		return card, errs.Conflict(api.CodeCardEnrolled, "this card is enrolled already: renew or repair it instead", nil)
 	}
 	return card, nil
+}
+
+// cancelUnfinishedEnrolments cancels userID's cards whose enrolment never
+// finished: a card is issued afresh when the last one was lost half-way or
+// never took its identity, and a card record whose management key and PUK
+// were handed out must not stay open for another try.
+func (s *Service) cancelUnfinishedEnrolments(ctx context.Context, tx store.Tx, userID string, rec *audit.Record) error {
+	cards, err := tx.Cards(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, c := range cards {
+		unfinished, err := enrolling(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		if unfinished {
+			rec.Detail += "; the unfinished enrolment of card " + c.GUID + " cancelled"
+			if err := s.changeCardState(ctx, tx, c, store.CardCancelled, rec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // enrolling reports whether card's enrolment has not finished: it is

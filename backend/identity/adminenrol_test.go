@@ -103,6 +103,33 @@ func TestAdminEnrol(t *testing.T) {
 		}
 		wantCode(t, errOf(desk.AdminEnrol(ctx, ra, ada, card.card.GUID, "again")), http.StatusConflict, api.CodeCardEnrolled)
 
+		// An enrolment that never finished is not someone else's to go on
+		// with, and a new enrolment of its holder cancels it for good; the
+		// holder's finished card is left alone.
+		lost, err := desk.AdminEnrol(ctx, ra, ada, nil, "second card, never finished")
+		must(t, err)
+		must(t, w.env.Svc.CreateUser(ctx, "test", store.User{ID: "555000000004", Name: "Lee Colleague"}))
+		must(t, errOf(w.env.Svc.GrantRole(ctx, "test", store.Position{UserID: "555000000004", OrganisationID: "RDEMO1", RoleName: "Receptionist"})))
+		lostGUID, _ := api.ParseCardGUID(lost.CardGUID)
+		wantCode(t, errOf(desk.AdminEnrol(ctx, ra, "555000000004", lostGUID, "wrong holder")), http.StatusConflict, api.CodeCardEnrolled)
+		if _, err := desk.AdminEnrol(ctx, ra, ada, nil, "issued afresh"); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := desk.AdminCard(ctx, ra, lostGUID); err != nil || c.State != api.CardCancelled {
+			t.Fatalf("the unfinished card after a new enrolment: %+v, %v", c, err)
+		}
+		wantCode(t, errOf(desk.AdminEnrol(ctx, ra, ada, lostGUID, "going on")), http.StatusForbidden, api.CodeCardCancelled)
+		if c, err := desk.AdminCard(ctx, ra, card.card.GUID); err != nil || c.State != api.CardActive {
+			t.Fatalf("the finished card after a new enrolment: %+v, %v", c, err)
+		}
+		wrongHolder := false
+		for _, r := range auditRecords(t, w.env.Store) {
+			wrongHolder = wrongHolder || r.CardGUID == lost.CardGUID && r.Outcome != "ok" && r.UserID == ada && strings.Contains(r.Detail, "asked for user 555000000004")
+		}
+		if !wrongHolder {
+			t.Error("the refusal to go on with someone else's card is not recorded under the card holder")
+		}
+
 		secrets := []string{e.PUK, e.ManagementKey, hex.EncodeToString(card.mgmt)}
 		enrols, completed := 0, false
 		for _, r := range auditRecords(t, w.env.Store) {

@@ -19,7 +19,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/reader/apdu"
@@ -58,6 +60,26 @@ type Options struct {
 	Trace piv.Option // the card's APDU trace (keys, PUKs and passcodes never appear)
 }
 
+// Check reads, in one transaction that changes nothing, whether the card
+// can be issued, before identityd is asked for an enrolment: a PIV card
+// that takes the factory management key (a factory CHUID, if it has one,
+// is overwritten). An error wrapping piv.ErrNotPIV is a card without PIV;
+// ErrNotFactoryFresh one that someone else personalised.
+func Check(ctx context.Context, card Card, o Options) error {
+	return card.Do(ctx, func(tx apdu.Transmitter) error {
+		p := piv.New(tx, piv.WithATR(card.ATR()), o.Trace)
+		if err := p.Select(); err != nil {
+			return err
+		}
+		p.EndWithReset() // the factory key ends up authenticated
+		fresh, err := factoryKey(p)
+		if err == nil && !fresh {
+			err = ErrNotFactoryFresh
+		}
+		return err
+	})
+}
+
 // Personalise writes enrolment e to the card and sets the holder's
 // passcode, then leaves the card with nothing verified. It returns the
 // card's GUID. e's management key and PUK, and passcode, are wiped.
@@ -76,8 +98,8 @@ func Personalise(ctx context.Context, card Card, e *api.AdminEnrolment, passcode
 		return guid, fmt.Errorf("%w: GUID %q, card expiry %v", ErrBadEnrolment, e.CardGUID, e.CardExpires)
 	}
 	copy(guid[:], g)
-	printed := piv.PrintedInfo{Name: e.Holder.Name, Expiration: piv.PrintedExpiration(e.CardExpires),
-		OrgAffiliation1: clipBytes(e.Organisation, 20)}
+	printed := piv.PrintedInfo{Name: e.Holder.Name, Expiration: piv.PrintedExpiration(e.CardExpires)}
+	printed.OrgAffiliation1, printed.OrgAffiliation2 = printedLines(e.Organisation, 20)
 	if _, err := piv.EncodePrintedInfo(printed); err != nil {
 		return guid, fmt.Errorf("%w: %w", ErrBadEnrolment, err)
 	}
@@ -165,11 +187,24 @@ func setPUK(p *piv.Card, puk []byte) error {
 	return nil
 }
 
-// clipBytes cuts s to at most n bytes on a rune boundary.
-func clipBytes(s string, n int) string {
-	for len(s) > n {
-		r := []rune(s)
-		s = string(r[:len(r)-1])
+// printedLines cuts s into two lines of at most n bytes each (PIV's
+// organisation affiliation lines), at a space where there is one.
+func printedLines(s string, n int) (string, string) {
+	first := cutAt(s, n)
+	return first, cutAt(strings.TrimSpace(s[len(first):]), n)
+}
+
+// cutAt is the longest start of s of at most n bytes that ends at a space
+// (or, if there is none, on a rune boundary), or all of s if it fits.
+func cutAt(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return s
+	if i := strings.LastIndexByte(s[:n+1], ' '); i > 0 {
+		return strings.TrimRight(s[:i], " ")
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -77,7 +77,8 @@ func personalised(t *testing.T, card *vcard.Card, e api.AdminEnrolment, key []by
 	must(t, p.ChangePUK([]byte(e.PUK), []byte(e.PUK))) // wipes what it is given
 	must(t, p.Verify([]byte(passcode)))
 	info, err := p.PrintedInfo()
-	if err != nil || info.Name != "Dr Ada Demo" || info.Expiration != "2036DEC03" || info.OrgAffiliation1 != "Demo General Hospita" {
+	if err != nil || info.Name != "Dr Ada Demo" || info.Expiration != "2036DEC03" || info.OrgAffiliation1 != "Demo General" ||
+		info.OrgAffiliation2 != "Hospital NHS Trust" {
 		t.Fatalf("printed information %+v, %v", info, err)
 	}
 	card.Reset()
@@ -93,6 +94,7 @@ func must(t *testing.T, err error) {
 func TestPersonaliseFactoryFresh(t *testing.T) {
 	card, err := vcard.New(vcard.Options{})
 	must(t, err)
+	must(t, enrolment.Check(context.Background(), &conn{card: card}, enrolment.Options{}))
 	e, key := theEnrolment(t)
 	want := e
 	guid, err := enrolment.Personalise(context.Background(), &conn{card: card}, &e, []byte("246810"), enrolment.Options{})
@@ -136,6 +138,9 @@ func TestPersonaliseRefusesAnotherIssuersCard(t *testing.T) {
 	rand.Read(other)
 	must(t, card.SetManagementKey(vcard.MgmtAlgAES128, other))
 	before := card.GUID()
+	if err := enrolment.Check(context.Background(), &conn{card: card}, enrolment.Options{}); !errors.Is(err, enrolment.ErrNotFactoryFresh) {
+		t.Fatalf("another issuer's card checked: %v", err)
+	}
 	e, _ := theEnrolment(t)
 	if _, err := enrolment.Personalise(context.Background(), &conn{card: card}, &e, []byte("246810"), enrolment.Options{}); !errors.Is(err, enrolment.ErrNotFactoryFresh) {
 		t.Fatalf("another issuer's card: %v", err)
@@ -155,5 +160,50 @@ func TestPersonaliseRefusesABadEnrolment(t *testing.T) {
 	e.PUK = "123"
 	if _, err := enrolment.Personalise(context.Background(), &conn{card: card}, &e, []byte("246810"), enrolment.Options{}); !errors.Is(err, enrolment.ErrBadEnrolment) {
 		t.Fatalf("a short PUK: %v", err)
+	}
+}
+
+// TestCheckRefusesACardWithoutPIV: a card that has no PIV application is
+// not a card to issue.
+func TestCheckRefusesACardWithoutPIV(t *testing.T) {
+	if err := enrolment.Check(context.Background(), notPIV{}, enrolment.Options{}); !errors.Is(err, piv.ErrNotPIV) {
+		t.Fatalf("a card without PIV checked: %v", err)
+	}
+}
+
+// notPIV is a card that knows no application: every SELECT is 6A82.
+type notPIV struct{}
+
+func (notPIV) Transmit([]byte) ([]byte, error) { return []byte{0x6A, 0x82}, nil }
+func (c notPIV) Do(_ context.Context, fn func(apdu.Transmitter) error) error {
+	return fn(c)
+}
+func (notPIV) ATR() []byte { return []byte{0x3B, 0x00} }
+
+// TestPrintedOrganisation: an organisation's name goes on the card's two
+// affiliation lines of 20 bytes, cut at a space where it can be.
+func TestPrintedOrganisation(t *testing.T) {
+	for _, c := range []struct{ org, line1, line2 string }{
+		{"Demo General Hospital NHS Trust", "Demo General", "Hospital NHS Trust"},
+		{"Sheerwater Health", "Sheerwater Health", ""},
+		{"Averyveryverylongsinglewordtrust", "Averyveryverylongsin", "glewordtrust"},
+		{"Ysbyty Gwynedd Bangor Betsi Cadwaladr", "Ysbyty Gwynedd", "Bangor Betsi"},
+		{"Gofal Iechyd Cymreig", "Gofal Iechyd Cymreig", ""},
+		{"Ärztezentrum Süd-Öst München", "Ärztezentrum", "Süd-Öst München"},
+	} {
+		e, _ := theEnrolment(t)
+		e.Organisation = c.org
+		card, err := vcard.New(vcard.Options{})
+		must(t, err)
+		if _, err := enrolment.Personalise(context.Background(), &conn{card: card}, &e, []byte("246810"), enrolment.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		p := piv.New(card)
+		must(t, p.Select())
+		must(t, p.Verify([]byte("246810")))
+		info, err := p.PrintedInfo()
+		if err != nil || info.OrgAffiliation1 != c.line1 || info.OrgAffiliation2 != c.line2 {
+			t.Errorf("%q printed as %q / %q (%v), want %q / %q", c.org, info.OrgAffiliation1, info.OrgAffiliation2, err, c.line1, c.line2)
+		}
 	}
 }

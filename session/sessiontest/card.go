@@ -29,12 +29,15 @@ type Enrolment struct {
 	Options    vcard.Options
 	SelfSigned bool // a card someone made themselves: not issued by the CA
 	Blank      bool // a factory-fresh card: no key, no certificate
+	NoPIV      bool // a card without PIV (a bank card, say): every command is 6A82
 }
 
 // Card is an enrolled software PIV card: a P-256 key and certificate in 9A.
 type Card struct {
 	*vcard.Card
 	Cert *x509.Certificate // slot 9A (nil on a Blank card)
+
+	noPIV bool
 
 	mu   sync.Mutex
 	conn *Conn
@@ -48,7 +51,7 @@ func NewCard(t testing.TB, e Enrolment) *Card {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Card{Card: card}
+	c := &Card{Card: card, noPIV: e.NoPIV}
 	c.conn = &Conn{card: c}
 	if e.GUID != ([16]byte{}) {
 		if err := card.SetGUID(e.GUID); err != nil {
@@ -159,6 +162,9 @@ func (c *Conn) Transmit(cmd []byte) ([]byte, error) {
 		return nil, &reader.Error{Op: "sending to the card", Kind: reader.ErrRemoved}
 	}
 	c.mu.Unlock()
+	if c.card.noPIV {
+		return []byte{0x6A, 0x82}, nil // file or application not found
+	}
 	return c.card.Transmit(cmd)
 }
 
