@@ -84,6 +84,10 @@ const (
 	CodeAdminOwnCard       ErrorCode = "admin_own_card"       // 403: an admin does not service their own card
 	CodeUserUnknown        ErrorCode = "user_unknown"         // 404: no user with this UUID
 	CodeCardEnrolled       ErrorCode = "card_enrolled"        // 409: the card is enrolled already: renew or repair it
+	CodeAdminOwnPosition   ErrorCode = "admin_own_position"   // 403: an admin does not grant or end their own positions
+	CodePositionUnknown    ErrorCode = "position_unknown"     // 404: the user holds no such position
+	CodePositionHeld       ErrorCode = "position_held"        // 409: the user holds this role there already
+	CodePositionEnded      ErrorCode = "position_ended"       // 409: the position has ended already
 )
 
 // Server-side errors.
@@ -140,6 +144,7 @@ var AllErrorCodes = []ErrorCode{
 	CodeQuestionUnknown, CodeAnswersRepeated, CodeQuestionsNotAvailable, CodeQuestionsRateLimited, CodeQuestionsSendFailed,
 	CodeQuestionsCodeWrong, CodeQuestionsCodeExpired, CodeQuestionsClosed,
 	CodeAdminNotAuthorised, CodeAdminOutOfScope, CodeAdminOwnCard, CodeUserUnknown, CodeCardEnrolled,
+	CodeAdminOwnPosition, CodePositionUnknown, CodePositionHeld, CodePositionEnded,
 }
 
 // Renewal refusals (docs/renewal.md).

@@ -21,6 +21,9 @@ const (
 	RouteAdminRenewal      = "POST /v1/sessions/{id}/admin/renewals"
 	RouteAdminCancel       = "POST /v1/sessions/{id}/admin/cancellations"
 	RouteAdminEnrol        = "POST /v1/sessions/{id}/admin/enrolments"
+	RouteAdminPositions    = "GET /v1/sessions/{id}/admin/users/{user}/positions"
+	RouteAdminGrant        = "POST /v1/sessions/{id}/admin/users/{user}/positions"
+	RouteAdminEndPosition  = "POST /v1/sessions/{id}/admin/users/{user}/positions/{position}/end"
 	RouteOpenRenewal       = "POST /v1/renewals"
 	RouteGetRenewal        = "GET /v1/renewals/{id}"
 	RouteRenewalCardAuth   = "POST /v1/renewals/{id}/card-auth"
@@ -47,7 +50,7 @@ var Routes = []string{
 	RouteCreateChallenge, RouteCreateSession, RouteGetSession, RouteEndSession,
 	RouteAcceptTerms, RouteSelectRole, RouteSuspendSession, RouteResumeSession, RoutePasscodeChange,
 	RouteGetQuestions, RouteRegisterQuestions, RouteConfirmQuestions, RouteAdminCard, RouteAdminUnlock,
-	RouteAdminRenewal, RouteAdminCancel, RouteAdminEnrol, RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
+	RouteAdminRenewal, RouteAdminCancel, RouteAdminEnrol, RouteAdminPositions, RouteAdminGrant, RouteAdminEndPosition, RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
 	RouteCompleteRenewal, RouteRequestUnlock, RouteUnlockAnswers, RouteUnlockCode, RouteUnlockWitness, RouteUnlockPUK, RouteCompleteUnlock,
 	RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz,
 }

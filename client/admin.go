@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"time"
 
 	"github.com/cardagent/cardagent/api"
 )
@@ -51,4 +52,31 @@ func (c *Client) AdminEnrol(ctx context.Context, t Ticket, userID string, cardGU
 		req.CardGUID = api.FormatCardGUID(cardGUID)
 	}
 	return e, c.do(ctx, api.RouteAdminEnrol, &t, req, &e, t.ID)
+}
+
+// AdminPositions lists user userID's positions in the administrator's
+// organisation (RA, sponsor).
+func (c *Client) AdminPositions(ctx context.Context, t Ticket, userID string) (api.AdminPositions, error) {
+	var ps api.AdminPositions
+	return ps, c.do(ctx, api.RouteAdminPositions, &t, nil, &ps, t.ID, userID)
+}
+
+// AdminGrant gives user userID a position in role at the administrator's
+// organisation, whom they have seen (RA, or a sponsor for roles without
+// admin rights).
+func (c *Client) AdminGrant(ctx context.Context, t Ticket, userID, role, reason string) (api.AdminPosition, error) {
+	var p api.AdminPosition
+	req := api.AdminGrantRequest{Role: role, IdentityChecked: true, Reason: reason}
+	return p, c.do(ctx, api.RouteAdminGrant, &t, req, &p, t.ID, userID)
+}
+
+// AdminEndPosition end-dates user userID's position positionID: at endsAt,
+// or now when endsAt is zero.
+func (c *Client) AdminEndPosition(ctx context.Context, t Ticket, userID, positionID string, endsAt time.Time, reason string) (api.AdminPosition, error) {
+	var p api.AdminPosition
+	req := api.AdminEndPositionRequest{Reason: reason}
+	if !endsAt.IsZero() {
+		req.EndsAt = &endsAt
+	}
+	return p, c.do(ctx, api.RouteAdminEndPosition, &t, req, &p, t.ID, userID, positionID)
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cardagent/cardagent/api"
 )
@@ -67,6 +68,12 @@ func TestCallsFollowRoutes(t *testing.T) {
 		{api.RouteAdminRenewal, func() error { _, err := c.AdminRenewal(ctx, tk, make([]byte, 16), "seen", true); return err }},
 		{api.RouteAdminCancel, func() error { _, err := c.AdminCancel(ctx, tk, make([]byte, 16), "lost"); return err }},
 		{api.RouteAdminEnrol, func() error { _, err := c.AdminEnrol(ctx, tk, "123456789012", nil, "new starter"); return err }},
+		{api.RouteAdminPositions, func() error { _, err := c.AdminPositions(ctx, tk, "123456789012"); return err }},
+		{api.RouteAdminGrant, func() error { _, err := c.AdminGrant(ctx, tk, "123456789012", "Receptionist", "starter"); return err }},
+		{api.RouteAdminEndPosition, func() error {
+			_, err := c.AdminEndPosition(ctx, tk, "123456789012", "pos-1", time.Time{}, "leaver")
+			return err
+		}},
 		{api.RouteUnlockWitness, func() error {
 			_, _, err := c.UnlockWitness(ctx, tk, make([]byte, 16))
 			return err

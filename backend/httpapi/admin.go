@@ -30,4 +30,16 @@ func (h *Handler) adminRoutes() {
 		func(r *http.Request, req *api.AdminEnrolRequest) (any, error) {
 			return h.svc.AdminEnrol(r.Context(), r.PathValue("id"), auth(r), req, meta(r))
 		}))
+	h.handle(api.RouteAdminPositions, func(w http.ResponseWriter, r *http.Request) {
+		ps, err := h.svc.AdminPositions(r.Context(), r.PathValue("id"), auth(r), r.PathValue("user"), meta(r))
+		h.respond(w, r, http.StatusOK, ps, err)
+	})
+	h.handle(api.RouteAdminGrant, withBody(h, identity.ActionAdminGrant, http.StatusCreated,
+		func(r *http.Request, req *api.AdminGrantRequest) (any, error) {
+			return h.svc.AdminGrant(r.Context(), r.PathValue("id"), auth(r), r.PathValue("user"), req, meta(r))
+		}))
+	h.handle(api.RouteAdminEndPosition, withBody(h, identity.ActionAdminEndPosition, http.StatusOK,
+		func(r *http.Request, req *api.AdminEndPositionRequest) (any, error) {
+			return h.svc.AdminEndPosition(r.Context(), r.PathValue("id"), auth(r), r.PathValue("user"), r.PathValue("position"), req, meta(r))
+		}))
 }

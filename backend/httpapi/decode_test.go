@@ -150,7 +150,10 @@ func FuzzDecodeUnlockPasscodeQuestionsAdmin(f *testing.F) {
 		`{"card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"card faulty, seen with badge","repair":true}`,
 		`{"card_guid":"00112233445566778899aabbccddeeff","confirmed":true,"reason":"reported stolen by phone"}`,
 		`{"user_id":"123456789012","identity_checked":true,"reason":"new starter, passport seen"}`,
-		`{"user_id":"123456789012","card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"going on"}`} {
+		`{"user_id":"123456789012","card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"going on"}`,
+		`{"role":"Ward Clerk","identity_checked":true,"reason":"starts on ward 7"}`, `{"role":" x","identity_checked":true,"reason":"abc"}`,
+		`{"role":"Clerk\u0007","identity_checked":true,"reason":"abc"}`, `{"reason":"left the trust"}`,
+		`{"ends_at":"2027-01-31T17:00:00Z","reason":"fixed-term contract"}`, `{"ends_at":"yesterday","reason":"abc"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -167,6 +170,8 @@ func FuzzDecodeUnlockPasscodeQuestionsAdmin(f *testing.F) {
 		fuzzDecoder[api.AdminRenewalRequest](t, b)
 		fuzzDecoder[api.AdminCancelRequest](t, b)
 		fuzzDecoder[api.AdminEnrolRequest](t, b)
+		fuzzDecoder[api.AdminGrantRequest](t, b)
+		fuzzDecoder[api.AdminEndPositionRequest](t, b)
 	})
 }
 

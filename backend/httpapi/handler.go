@@ -46,6 +46,9 @@ type Service interface {
 	AdminRenewal(ctx context.Context, id string, a identity.Auth, req *api.AdminRenewalRequest, m identity.Meta) (*api.AdminRenewal, error)
 	AdminCancel(ctx context.Context, id string, a identity.Auth, req *api.AdminCancelRequest, m identity.Meta) (*api.AdminCard, error)
 	AdminEnrol(ctx context.Context, id string, a identity.Auth, req *api.AdminEnrolRequest, m identity.Meta) (*api.AdminEnrolment, error)
+	AdminPositions(ctx context.Context, id string, a identity.Auth, userID string, m identity.Meta) (*api.AdminPositions, error)
+	AdminGrant(ctx context.Context, id string, a identity.Auth, userID string, req *api.AdminGrantRequest, m identity.Meta) (*api.AdminPosition, error)
+	AdminEndPosition(ctx context.Context, id string, a identity.Auth, userID, positionID string, req *api.AdminEndPositionRequest, m identity.Meta) (*api.AdminPosition, error)
 	APIPolicy() *api.Policy
 	// Refused audits a request refused before it reached the service.
 	Refused(ctx context.Context, action string, m identity.Meta, err error) error

@@ -98,13 +98,9 @@ func (s *Service) AdminEnrol(ctx context.Context, id string, a Auth, req *api.Ad
 				return err
 			}
 		}
-		org := admin.role.OrganisationName
-		if org == "" {
-			o, err := tx.Organisation(ctx, admin.role.OrganisationID)
-			if err != nil {
-				return err
-			}
-			org = o.Name
+		org, err := orgName(ctx, tx, admin)
+		if err != nil {
+			return err
 		}
 		out = api.AdminEnrolment{CardGUID: card.GUID, Holder: api.User{ID: holder.ID, Name: holder.Name},
 			CardExpires: card.CreatedAt.Add(cardLifetime).UTC().Truncate(24 * time.Hour), Organisation: org}

@@ -116,6 +116,9 @@ type Tx interface {
 	CreateOrganisation(ctx context.Context, o Organisation) error
 	CreateUser(ctx context.Context, u User) error
 	CreatePosition(ctx context.Context, p Position) error
+	// EndPosition sets when position id ends (ErrNotFound if there is no
+	// such position). Positions are end-dated, never deleted.
+	EndPosition(ctx context.Context, id string, endsAt time.Time) error
 	CreateCard(ctx context.Context, c Card) error
 	UpdateCard(ctx context.Context, c Card) error
 	InsertCertificate(ctx context.Context, c Certificate) error

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/cardagent/cardagent/backend/store"
 )
@@ -66,6 +67,11 @@ func (t *tx) CreatePosition(ctx context.Context, p store.Position) error {
 	return t.exec(ctx, "creating position "+p.ID,
 		`INSERT INTO positions (id, user_id, organisation_id, role_name, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		p.ID, p.UserID, p.OrganisationID, p.RoleName, micros(p.StartsAt), nullMicros(p.EndsAt))
+}
+
+func (t *tx) EndPosition(ctx context.Context, id string, endsAt time.Time) error {
+	res, err := t.q.ExecContext(ctx, `UPDATE positions SET ends_at = $2 WHERE id = $1`, id, micros(endsAt))
+	return t.oneRow("ending position "+id, res, err)
 }
 
 func (t *tx) Positions(ctx context.Context, userID string) ([]store.Position, error) {

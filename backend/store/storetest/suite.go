@@ -145,6 +145,19 @@ func testPeopleAndCards(t *testing.T, newDB func(t *testing.T) Opener) {
 		c.State, c.CancelledAt = store.CardCancelled, t0
 		return tx.UpdateCard(ctx, c)
 	}))
+	// A position is end-dated, never deleted.
+	end := t0.Add(3 * time.Hour)
+	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.EndPosition(ctx, "p1", end) }))
+	must(t, s.View(ctx, func(r store.Reader) error {
+		ps, err := r.Positions(ctx, "555000111222")
+		if err != nil || len(ps) != 2 || ps[1].ID != "p1" || !ps[1].EndsAt.Equal(end) || ps[1].ActiveAt(end) || !ps[1].ActiveAt(end.Add(-time.Second)) {
+			return fmt.Errorf("Positions after EndPosition = %+v, %v", ps, err)
+		}
+		return nil
+	}))
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.EndPosition(ctx, "p9", end) }); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("ending a position that does not exist: %v, want ErrNotFound", err)
+	}
 	err := s.Update(ctx, func(tx store.Tx) error {
 		return tx.CreateUser(ctx, store.User{ID: "555000111222", Name: "dup", CreatedAt: t0})
 	})
