@@ -47,6 +47,7 @@ type targetCard struct {
 func (a *Agent) OpenAdmin() {
 	a.do(func() {
 		if a.sess != nil && a.st.Screen == ScreenActive && a.st.Admin != nil {
+			a.positions, a.position = nil, nil
 			a.showAdmin("")
 		}
 	})
@@ -69,6 +70,10 @@ func (a *Agent) CloseAdmin() {
 // this administrator may do it with.
 func (a *Agent) StartAdminAction(action AdminAction) {
 	a.do(func() {
+		if action.AboutPositions() {
+			a.startPositions(action)
+			return
+		}
 		if a.st.Screen == ScreenAdmin && slices.Contains(a.offeredActions(), action) {
 			a.adminAction = action
 			a.showAdminScreen(ScreenAdminForm, func(s *State) { s.TriesLeft = a.target.id.triesLeft })
@@ -201,6 +206,11 @@ func (a *Agent) targetGone(readerName string) {
 		return
 	}
 	a.dropTarget()
+	if a.st.Screen.AdminMode() && a.adminAction.AboutPositions() { // about a user, not the card: go on
+		a.setTargetView(&a.st)
+		a.publish()
+		return
+	}
 	if a.st.Screen.AdminMode() {
 		a.newGen()
 		a.retry = nil
@@ -242,6 +252,7 @@ func (a *Agent) setTargetView(s *State) {
 	}
 	v := *s.Admin
 	v.Target, v.Actions, v.Action = nil, a.offeredActions(), a.adminAction
+	v.Positions, v.Position = a.positions, a.position
 	if a.target != nil {
 		t := a.target.view
 		v.Target = &t
@@ -577,5 +588,6 @@ func adminView(role api.Role, readerName string) *AdminView {
 	if role.Admin == "" {
 		return nil
 	}
-	return &AdminView{Role: role.Name + " at " + role.OrganisationName, Rights: string(role.Admin), Reader: readerName}
+	return &AdminView{Role: role.Name + " at " + role.OrganisationName, Rights: string(role.Admin), Reader: readerName,
+		ManagesPositions: role.Admin == api.AdminRA || role.Admin == api.AdminSponsor}
 }

@@ -73,14 +73,16 @@ type Agent struct {
 	cardIn        string          // the reader whose card we are working with
 	conn          CardConn
 	id            *cardIdentity
-	sess          *api.Session   // the backend session, once logged in
-	ticket        *client.Ticket // its ticket
-	parked        *parkedSession // a suspended session waiting for its card (SLP)
-	unfinished    *api.Renewal   // an interrupted renewal of the card in, to finish before it logs in
-	unlock        *unlockRun     // the self-service unlock under way, if any
-	registering   *questionsRun  // the security questions registration under way, if any
-	target        *targetCard    // admin mode: the card in the other reader, if any
-	adminAction   AdminAction    // admin mode: what the form and the work are about
+	sess          *api.Session     // the backend session, once logged in
+	ticket        *client.Ticket   // its ticket
+	parked        *parkedSession   // a suspended session waiting for its card (SLP)
+	unfinished    *api.Renewal     // an interrupted renewal of the card in, to finish before it logs in
+	unlock        *unlockRun       // the self-service unlock under way, if any
+	registering   *questionsRun    // the security questions registration under way, if any
+	target        *targetCard      // admin mode: the card in the other reader, if any
+	adminAction   AdminAction      // admin mode: what the form and the work are about
+	positions     *HolderPositions // admin mode: the user whose positions are shown, if any
+	position      *HeldPosition    // admin mode: the position the end form is about
 	// reportsTail is closed when the newest report handed to reportInOrder
 	// is done; the step goroutines that hand them in share it.
 	reportsMu   sync.Mutex

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"crypto/x509"
+	"time"
 
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
@@ -43,6 +44,9 @@ type Backend interface {
 	AdminRenewal(ctx context.Context, t client.Ticket, cardGUID []byte, reason string, repair bool) (api.AdminRenewal, error)
 	AdminCancel(ctx context.Context, t client.Ticket, cardGUID []byte, reason string) (api.AdminCard, error)
 	AdminEnrol(ctx context.Context, t client.Ticket, userID string, cardGUID []byte, reason string) (api.AdminEnrolment, error)
+	AdminPositions(ctx context.Context, t client.Ticket, userID string) (api.AdminPositions, error)
+	AdminGrant(ctx context.Context, t client.Ticket, userID, role, reason string) (api.AdminPosition, error)
+	AdminEndPosition(ctx context.Context, t client.Ticket, userID, positionID string, endsAt time.Time, reason string) (api.AdminPosition, error)
 	renewal.Backend
 	unlock.Backend
 }

@@ -57,6 +57,9 @@ const (
 	ScreenAdminWorking // identityd or the card at work: Admin, Working
 	ScreenAdminDone    // done: Admin, Hint says what was done
 	ScreenAdminFailed  // not done: Admin, Problem, Fix, Retryable
+	// ScreenAdminPositions: a user's access positions in the
+	// administrator's organisation: Admin.Positions, Message.
+	ScreenAdminPositions
 )
 
 var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-card", "reading-card", "card-problem",
@@ -65,7 +68,7 @@ var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-car
 	"change-passcode", "changing-passcode", "passcode-changed", "passcode-change-failed",
 	"unlock-questions", "unlock-code", "unlock-passcode", "unlocking", "unlocked", "unlock-failed",
 	"questions", "questions-code", "saving-questions", "questions-saved", "questions-failed",
-	"admin", "admin-form", "admin-working", "admin-done", "admin-failed"}
+	"admin", "admin-form", "admin-working", "admin-done", "admin-failed", "admin-positions"}
 
 // asks reports whether the screen puts a question the user answers with an
 // intent that names it (State.Question).
@@ -84,7 +87,7 @@ func (s Screen) Questions() bool { return s >= ScreenQuestions && s <= ScreenQue
 
 // AdminMode reports whether the screen is part of admin mode, over the
 // administrator's active session.
-func (s Screen) AdminMode() bool { return s >= ScreenAdmin && s <= ScreenAdminFailed }
+func (s Screen) AdminMode() bool { return s >= ScreenAdmin && s <= ScreenAdminPositions }
 
 // PasscodeChange reports whether the screen is the passcode change popup,
 // shown over the active session.
@@ -195,6 +198,32 @@ type AdminView struct {
 	Actions []AdminAction
 	// Action is what the form, the work and its outcome are about.
 	Action AdminAction
+	// ManagesPositions says this administrator's role grants and ends
+	// access positions (RA, sponsor): AdminActionPositions is offered
+	// with or without a card.
+	ManagesPositions bool
+	// Positions is the user whose positions are shown (ScreenAdminPositions)
+	// or changed; Position the one the end form is about.
+	Positions *HolderPositions
+	Position  *HeldPosition
+}
+
+// HolderPositions is a user's access positions as an administrator sees
+// them: those in the administrator's organisation, current and ended.
+type HolderPositions struct {
+	Name, UUID   string
+	Organisation string // the administrator's, where they grant and end
+	Held         []HeldPosition
+	Elsewhere    int      // current positions in other organisations, not shown
+	Roles        []string // role names to offer for a grant
+}
+
+// HeldPosition is one access position.
+type HeldPosition struct {
+	ID, Role string
+	Since    time.Time
+	Until    time.Time // zero: open-ended
+	Active   bool      // held now: it may be ended
 }
 
 // AdminAction is something an administrator does with a holder's card.
@@ -207,7 +236,18 @@ const (
 	AdminActionRenew  AdminAction = "renew"  // new keys and certificates, the holder's passcode (RA, sponsor)
 	AdminActionCancel AdminAction = "cancel" // for good, confirmed, no passcode (RA)
 	AdminActionEnrol  AdminAction = "enrol"  // a new card: its holder's UUID, identity, keys, certificates, new passcode (RA)
+	// Access positions (RA, sponsor), with or without a card: whose (their
+	// UUID, or the card's holder), a role to grant, a position to end.
+	AdminActionPositions   AdminAction = "positions"
+	AdminActionGrant       AdminAction = "grant"
+	AdminActionEndPosition AdminAction = "end-position"
 )
+
+// AboutPositions reports whether the action is about access positions,
+// which concern a user, not the card in the reader.
+func (a AdminAction) AboutPositions() bool {
+	return a == AdminActionPositions || a == AdminActionGrant || a == AdminActionEndPosition
+}
 
 // NewPasscode reports whether the holder types a new passcode (twice) for
 // the action; otherwise they type theirs, once.

@@ -137,3 +137,92 @@ func (b *Backend) AdminEnrol(ctx context.Context, t client.Ticket, userID string
 	return api.AdminEnrolment{CardGUID: g, Holder: holder, ManagementKey: base64.StdEncoding.EncodeToString(MgmtKey), PUK: EnrolPUK,
 		CardExpires: time.Now().AddDate(10, 0, 0), Organisation: "Demo General Hospital NHS Trust", Renewal: r.Renewal}, nil
 }
+
+// positionsOf is userID's positions (b.mu held).
+func (b *Backend) positionsOf(userID string) []api.AdminPosition {
+	if b.Positions == nil {
+		b.Positions = map[string][]api.AdminPosition{}
+	}
+	if _, ok := b.Positions[userID]; !ok {
+		b.Positions[userID] = []api.AdminPosition{{ID: "pos-1", OrganisationID: "RX1", OrganisationName: "Riverside Hospital",
+			Role: "Clinical Practitioner", StartsAt: time.Now().AddDate(-1, 0, 0), Active: true}}
+	}
+	return b.Positions[userID]
+}
+
+// AdminPositions lists userID's positions ("admin-positions"); FailAdmin
+// refuses it, and UnknownUser is user_unknown.
+func (b *Backend) AdminPositions(ctx context.Context, t client.Ticket, userID string) (api.AdminPositions, error) {
+	b.record("admin-positions")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.adminCall(t, userID); err != nil {
+		return api.AdminPositions{}, err
+	}
+	return api.AdminPositions{Holder: api.User{ID: userID, Name: "Jo Holder"}, OrganisationID: "RX1",
+		OrganisationName: "Riverside Hospital", Positions: append([]api.AdminPosition(nil), b.positionsOf(userID)...), Elsewhere: 1}, nil
+}
+
+// AdminGrant adds a position ("admin-grant"): position_held if the user
+// holds the role already.
+func (b *Backend) AdminGrant(ctx context.Context, t client.Ticket, userID, role, reason string) (api.AdminPosition, error) {
+	b.record("admin-grant")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.adminCall(t, userID); err != nil {
+		return api.AdminPosition{}, err
+	}
+	for _, p := range b.positionsOf(userID) {
+		if p.Role == role && p.Active {
+			return api.AdminPosition{}, &client.APIError{Status: 409, Code: api.CodePositionHeld, Message: "held already"}
+		}
+	}
+	b.n++
+	b.AdminReasons = append(b.AdminReasons, reason)
+	p := api.AdminPosition{ID: fmt.Sprintf("pos-%d", b.n+1), OrganisationID: "RX1", OrganisationName: "Riverside Hospital",
+		Role: role, StartsAt: time.Now(), Active: true}
+	b.Positions[userID] = append(b.Positions[userID], p)
+	return p, nil
+}
+
+// AdminEndPosition end-dates a position ("admin-end-position"), now when
+// endsAt is zero.
+func (b *Backend) AdminEndPosition(ctx context.Context, t client.Ticket, userID, positionID string, endsAt time.Time, reason string) (api.AdminPosition, error) {
+	b.record("admin-end-position")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.adminCall(t, userID); err != nil {
+		return api.AdminPosition{}, err
+	}
+	ps := b.positionsOf(userID)
+	for i, p := range ps {
+		if p.ID != positionID {
+			continue
+		}
+		if !p.Active {
+			return api.AdminPosition{}, &client.APIError{Status: 409, Code: api.CodePositionEnded, Message: "ended already"}
+		}
+		if endsAt.IsZero() {
+			endsAt = time.Now()
+		}
+		b.AdminReasons = append(b.AdminReasons, reason)
+		p.EndsAt, p.Active = &endsAt, endsAt.After(time.Now())
+		ps[i] = p
+		return p, nil
+	}
+	return api.AdminPosition{}, &client.APIError{Status: 404, Code: api.CodePositionUnknown, Message: "no such position"}
+}
+
+// adminCall checks a positions call (b.mu held).
+func (b *Backend) adminCall(t client.Ticket, userID string) error {
+	if _, err := b.get(t); err != nil {
+		return err
+	}
+	if b.FailAdmin != nil {
+		return b.FailAdmin
+	}
+	if b.UnknownUser != "" && userID == b.UnknownUser {
+		return &client.APIError{Status: 404, Code: api.CodeUserUnknown, Message: "no user has this UUID"}
+	}
+	return nil
+}

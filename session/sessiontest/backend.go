@@ -96,8 +96,14 @@ type Backend struct {
 	// AdminCards (a factory-fresh card's own GUID).
 	UnknownCards bool
 	AdminReasons []string
-	pending      []api.SecurityAnswer
-	answerFails  int
+	// Positions are the access positions per user that AdminPositions
+	// lists and AdminGrant and AdminEndPosition change; a user with none
+	// holds one, "Clinical Practitioner". Users are "Jo Holder" but for
+	// UnknownUser.
+	Positions   map[string][]api.AdminPosition
+	UnknownUser string
+	pending     []api.SecurityAnswer
+	answerFails int
 
 	policyServed bool
 	nonces       map[string]bool
