@@ -163,8 +163,8 @@ func lastDay(day string, now time.Time) (time.Time, error) {
 }
 
 // loadPositions reads user's positions from identityd and shows them, with
-// msg.
-func (a *Agent) loadPositions(user, msg string) {
+// done (showPositions).
+func (a *Agent) loadPositions(user, done string) {
 	ctx := a.newGen()
 	ticket := *a.ticket
 	a.adminAction = AdminActionPositions
@@ -175,11 +175,11 @@ func (a *Agent) loadPositions(user, msg string) {
 		return a.backend.AdminPositions(bctx, ticket, user)
 	}, func(ps api.AdminPositions, err error) {
 		if err != nil {
-			a.positionsFailed(err, func() { a.loadPositions(user, msg) })
+			a.positionsFailed(err, func() { a.loadPositions(user, done) })
 			return
 		}
 		a.positions = holderPositions(ps, api.AdminRole(a.st.Admin.Rights))
-		a.showPositions(msg)
+		a.showPositions(done)
 	})
 }
 
@@ -204,12 +204,13 @@ func (a *Agent) changePosition(working string, change func(context.Context, clie
 	})
 }
 
-// showPositions shows the positions of the user last read, with msg.
-func (a *Agent) showPositions(msg string) {
+// showPositions shows the positions of the user last read, with done
+// saying what was just done.
+func (a *Agent) showPositions(done string) {
 	a.retry = nil
 	a.adminAction = AdminActionPositions
 	a.position = nil
-	a.showAdminScreen(ScreenAdminPositions, func(s *State) { s.Message = msg })
+	a.showAdminScreen(ScreenAdminPositions, func(s *State) { s.Hint = done })
 }
 
 // positionsFailed says why a positions call did not work; again is what

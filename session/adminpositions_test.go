@@ -51,10 +51,10 @@ func TestAdminPositions(t *testing.T) {
 	}
 	r.Agent.SubmitPositionForm(s.Question, session.PositionForm{Role: " Ward Clerk ", IdentityChecked: true, Reason: "new starter"})
 	s = r.WaitFor("granted", func(s session.State) bool {
-		return s.Screen == session.ScreenAdminPositions && s.Message != ""
+		return s.Screen == session.ScreenAdminPositions && s.Hint != ""
 	})
-	if s.Message != wording.AdminGranted("Ward Clerk") || len(s.Admin.Positions.Held) != 2 {
-		t.Fatalf("after the grant: %q %+v", s.Message, s.Admin.Positions)
+	if s.Hint != wording.AdminGranted("Ward Clerk") || len(s.Admin.Positions.Held) != 2 {
+		t.Fatalf("after the grant: %q %+v", s.Hint, s.Admin.Positions)
 	}
 	r.Agent.StartAdminAction(session.AdminActionGrant)
 	s = r.WaitScreen(session.ScreenAdminForm)
@@ -97,17 +97,17 @@ func TestAdminPositions(t *testing.T) {
 		}
 	}
 	r.Agent.SubmitPositionForm(s.Question, session.PositionForm{IdentityChecked: true, Reason: "left the trust"})
-	s = r.WaitFor("ended", func(s session.State) bool { return s.Screen == session.ScreenAdminPositions && s.Message != "" })
+	s = r.WaitFor("ended", func(s session.State) bool { return s.Screen == session.ScreenAdminPositions && s.Hint != "" })
 	if s.Admin.Positions.Held[0].Active || s.Admin.Position != nil {
-		t.Fatalf("after the end: %q %+v", s.Message, s.Admin.Positions)
+		t.Fatalf("after the end: %q %+v", s.Hint, s.Admin.Positions)
 	}
 	lastDay := time.Now().AddDate(0, 0, 30)
 	r.Agent.EndPosition(s.Admin.Positions.Held[1].ID)
 	s = r.WaitScreen(session.ScreenAdminForm)
 	r.Agent.SubmitPositionForm(s.Question, session.PositionForm{LastDay: lastDay.Format(time.DateOnly), IdentityChecked: true, Reason: "fixed term"})
-	s = r.WaitFor("end-dated", func(s session.State) bool { return s.Screen == session.ScreenAdminPositions && s.Message != "" })
+	s = r.WaitFor("end-dated", func(s session.State) bool { return s.Screen == session.ScreenAdminPositions && s.Hint != "" })
 	if held := s.Admin.Positions.Held[1]; !held.Active || held.Until.Format(time.DateOnly) != lastDay.AddDate(0, 0, 1).Format(time.DateOnly) {
-		t.Fatalf("end-dated in 30 days: %q %+v", s.Message, held)
+		t.Fatalf("end-dated in 30 days: %q %+v", s.Hint, held)
 	}
 
 	// Back to the card; with the holder's card in, their positions at once.

@@ -58,7 +58,7 @@ const (
 	ScreenAdminDone    // done: Admin, Hint says what was done
 	ScreenAdminFailed  // not done: Admin, Problem, Fix, Retryable
 	// ScreenAdminPositions: a user's access positions in the
-	// administrator's organisation: Admin.Positions, Message.
+	// administrator's organisation: Admin.Positions, Hint (what was just done).
 	ScreenAdminPositions
 )
 
@@ -258,7 +258,7 @@ func (a AdminAction) NewPasscode() bool {
 // AsksPasscode reports whether the holder types a passcode for the action
 // at all; a cancellation asks for the administrator's confirmation instead
 // of the identity check.
-func (a AdminAction) AsksPasscode() bool { return a != AdminActionCancel }
+func (a AdminAction) AsksPasscode() bool { return a != AdminActionCancel && !a.AboutPositions() }
 
 // TargetCard is the card in the other reader, as read from it and as
 // identityd describes it to this administrator.

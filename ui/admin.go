@@ -38,6 +38,15 @@ type adminView struct {
 	reason     *widget.Entry
 	userID     *widget.Entry
 	userLabel  *widget.Label
+	grantRole  *widget.SelectEntry
+	roles      []string // the role options set
+	roleLabel  *widget.Label
+	lastDay    *widget.Entry
+	dayLabel   *widget.Label
+	reasonText *widget.Label
+	positions  *positionsPanel
+	toPosition *widget.Button // Access positions
+	backIn     *widget.Button // back within admin mode
 	next       *passEntry
 	again      *passEntry
 	nextLabel  *widget.Label
@@ -78,6 +87,12 @@ func newAdminView(sess Session) *adminView {
 		reason:     widget.NewEntry(),
 		userID:     widget.NewEntry(),
 		userLabel:  widget.NewLabel("UUID"),
+		grantRole:  widget.NewSelectEntry(nil),
+		roleLabel:  widget.NewLabel(wording.AdminRoleLabel),
+		lastDay:    widget.NewEntry(),
+		dayLabel:   widget.NewLabel(wording.AdminLastDayLabel),
+		reasonText: widget.NewLabel("Reason"),
+		positions:  newPositionsPanel(sess),
 		next:       newPassEntry(),
 		again:      newPassEntry(),
 		nextLabel:  widget.NewLabel(wording.AdminNewPasscode),
@@ -94,7 +109,17 @@ func newAdminView(sess Session) *adminView {
 	v.checked = widget.NewCheck(wording.AdminIdentityLabel, nil)
 	v.reason.PlaceHolder = wording.AdminReasonLabel
 	v.userID.PlaceHolder = wording.AdminUserIDLabel
-	v.userID.OnSubmitted = func(string) { v.focusNow(v.reason) }
+	v.userID.OnSubmitted = func(string) {
+		if v.reason.Visible() {
+			v.focusNow(v.reason)
+		} else {
+			v.sendForm()
+		}
+	}
+	v.grantRole.PlaceHolder = wording.AdminRoleLabel
+	v.grantRole.OnSubmitted = func(string) { v.focusNow(v.reason) }
+	v.lastDay.PlaceHolder = wording.AdminLastDayHint
+	v.lastDay.OnSubmitted = func(string) { v.focusNow(v.reason) }
 	v.reason.OnSubmitted = func(string) {
 		if v.next.Visible() {
 			v.focusNow(v.next)
@@ -129,14 +154,25 @@ func newAdminView(sess Session) *adminView {
 	v.send = widget.NewButtonWithIcon(wording.AdminUnlockSend, theme.ConfirmIcon(), v.sendForm)
 	v.send.Importance = widget.HighImportance
 	v.back = widget.NewButtonWithIcon("Back to my session", theme.NavigateBackIcon(), sess.CloseAdmin)
-	v.cancel = widget.NewButton("Cancel", sess.CloseAdmin)
+	v.cancel = widget.NewButton("Cancel", func() {
+		if v.action.AboutPositions() { // a positions form goes back to the positions
+			sess.BackInAdmin()
+		} else {
+			sess.CloseAdmin()
+		}
+	})
+	v.toPosition = widget.NewButtonWithIcon(wording.AdminPositionsButton, theme.AccountIcon(),
+		func() { sess.StartAdminAction(session.AdminActionPositions) })
+	v.backIn = widget.NewButtonWithIcon(wording.AdminPositionsBack, theme.NavigateBackIcon(), sess.BackInAdmin)
 	v.retry = widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), sess.Retry)
 	v.card = container.NewBorder(nil, nil, container.NewCenter(v.photo.box), nil,
 		container.NewVBox(layout.NewSpacer(), v.name, v.details, layout.NewSpacer()))
 	v.form = container.NewVBox(v.explain, v.checked,
 		container.New(layout.NewFormLayout(),
 			v.userLabel, v.userID,
-			widget.NewLabel("Reason"), v.reason,
+			v.roleLabel, v.grantRole,
+			v.dayLabel, v.lastDay,
+			v.reasonText, v.reason,
 			v.nextLabel, v.next,
 			v.againLabel, v.again),
 		v.rule)
@@ -149,14 +185,15 @@ func newAdminView(sess Session) *adminView {
 		v.insert,
 		v.panel,
 		v.scope,
+		v.positions.root,
 		v.form,
 		v.message,
 		v.hint,
 		v.working,
 		v.result,
 		v.fix,
-		container.NewHBox(v.back, layout.NewSpacer(), v.cancel, v.retry, v.renew, v.repair, v.unlock, v.enrol, v.send),
-		container.NewHBox(layout.NewSpacer(), v.cancelCard),
+		container.NewHBox(v.back, v.backIn, layout.NewSpacer(), v.cancel, v.retry, v.renew, v.repair, v.unlock, v.enrol, v.send),
+		container.NewHBox(v.toPosition, layout.NewSpacer(), v.cancelCard),
 	)
 	return v
 }
@@ -172,6 +209,8 @@ func (v *adminView) render(st session.State) {
 		a = &session.AdminView{}
 	}
 	setText(v.role, "Working as "+a.Role)
+	aboutUser := a.Action.AboutPositions() // a user's positions, not the card
+	v.positions.render(st)
 	t := a.Target
 	targetReader := ""
 	if t != nil {
@@ -179,7 +218,7 @@ func (v *adminView) render(st session.State) {
 	}
 	setText(v.readers, wording.AdminReaders(a.Reader, targetReader))
 	showIf(v.insert, t == nil && st.Screen == session.ScreenAdmin)
-	showIf(v.panel, t != nil)
+	showIf(v.panel, t != nil && !aboutUser)
 	name, details, scope := "", "", ""
 	var photo []byte
 	if t != nil {
@@ -198,6 +237,9 @@ func (v *adminView) render(st session.State) {
 	}
 	setText(v.name, name)
 	setText(v.details, details)
+	if aboutUser {
+		scope = ""
+	}
 	setText(v.scope, scope)
 	v.photo.set(photo)
 	showIf(v.form, asking)
@@ -213,11 +255,33 @@ func (v *adminView) render(st session.State) {
 		explain, send, check, importance = wording.AdminCancelExplain, wording.AdminCancelSend, wording.AdminCancelConfirm, widget.DangerImportance
 	case session.AdminActionEnrol:
 		explain, send = wording.AdminEnrolExplain, wording.AdminEnrolSend
+	case session.AdminActionPositions:
+		explain, send = wording.AdminPositionsExplain, wording.AdminPositionsSend
+	case session.AdminActionGrant:
+		explain, send = wording.AdminGrantExplain, wording.AdminGrantSend
+	case session.AdminActionEndPosition:
+		explain, send, check, importance = wording.AdminEndExplain, wording.AdminEndSend, wording.AdminEndConfirm, widget.DangerImportance
+		if a.Position != nil && a.Positions != nil {
+			explain = wording.AdminEndingPosition(a.Position.Role, a.Positions.Name) + " " + explain
+		}
 	}
 	v.action = a.Action
-	asksUser := a.Action == session.AdminActionEnrol && (t == nil || !t.Enrolling)
+	asksUser := a.Action == session.AdminActionEnrol && (t == nil || !t.Enrolling) || a.Action == session.AdminActionPositions
 	showIf(v.userLabel, asksUser)
 	showIf(v.userID, asksUser)
+	asksRole, asksDay := a.Action == session.AdminActionGrant, a.Action == session.AdminActionEndPosition
+	showIf(v.roleLabel, asksRole)
+	showIf(v.grantRole, asksRole)
+	if asksRole && a.Positions != nil && !slices.Equal(v.roles, a.Positions.Roles) {
+		v.roles = slices.Clone(a.Positions.Roles)
+		v.grantRole.SetOptions(v.roles)
+	}
+	showIf(v.dayLabel, asksDay)
+	showIf(v.lastDay, asksDay)
+	asksReason := a.Action != session.AdminActionPositions
+	showIf(v.checked, asksReason)
+	showIf(v.reasonText, asksReason)
+	showIf(v.reason, asksReason)
 	setText(v.explain, explain)
 	setText(v.nextLabel, nextLabel)
 	if v.send.Text != send || v.send.Importance != importance {
@@ -263,6 +327,7 @@ func (v *adminView) render(st session.State) {
 	showIf(v.renew, offered(session.AdminActionRenew))
 	showIf(v.cancelCard, offered(session.AdminActionCancel))
 	showIf(v.enrol, offered(session.AdminActionEnrol))
+	showIf(v.toPosition, st.Screen == session.ScreenAdmin && a.ManagesPositions)
 	enrolText := wording.AdminEnrolButton
 	if t != nil && t.Enrolling {
 		enrolText = wording.AdminEnrolOnButton
@@ -273,14 +338,21 @@ func (v *adminView) render(st session.State) {
 	showIf(v.send, asking)
 	showIf(v.cancel, asking)
 	showIf(v.back, st.Screen != session.ScreenAdminWorking && !asking)
+	showIf(v.backIn, st.Screen == session.ScreenAdminPositions ||
+		aboutUser && (st.Screen == session.ScreenAdminDone || st.Screen == session.ScreenAdminFailed))
 	showIf(v.retry, st.Screen == session.ScreenAdminFailed && st.Retryable)
 	if newQuestion {
 		v.checked.SetChecked(false)
 		v.reason.SetText("")
 		v.userID.SetText("")
+		v.grantRole.SetText("")
+		v.lastDay.SetText("")
 		v.next.clear()
 		v.again.clear()
 		v.focusOn = v.checked
+		if a.Action == session.AdminActionPositions {
+			v.focusOn = v.userID
+		}
 	}
 }
 
@@ -326,6 +398,8 @@ func (v *adminView) leave() {
 	v.again.clear()
 	v.reason.SetText("")
 	v.userID.SetText("")
+	v.grantRole.SetText("")
+	v.lastDay.SetText("")
 }
 
 // sendForm sends the form: the identity check, the reason and the
@@ -335,6 +409,11 @@ func (v *adminView) sendForm() {
 	next, again := []byte(v.next.Text), []byte(v.again.Text)
 	v.next.clear()
 	v.again.clear()
+	if v.action.AboutPositions() {
+		f := session.PositionForm{UserID: userID, Role: v.grantRole.Text, LastDay: v.lastDay.Text, IdentityChecked: checked, Reason: reason}
+		v.q.answer(func(q uint64) { v.sess.SubmitPositionForm(q, f) })
+		return
+	}
 	if v.action == session.AdminActionEnrol {
 		v.q.answer(func(q uint64) { v.sess.SubmitEnrolForm(q, userID, checked, reason, next, again) }, next, again)
 		return

@@ -160,6 +160,16 @@ func (f *fakeSession) SubmitEnrolForm(q uint64, userID string, checked bool, rea
 	f.record("SubmitEnrolForm")
 }
 
+func (f *fakeSession) SubmitPositionForm(q uint64, pf session.PositionForm) {
+	f.mu.Lock()
+	f.questions = append(f.questions, q)
+	f.answers = append(f.answers, pf.UserID, pf.Role, pf.LastDay, fmt.Sprint(pf.IdentityChecked), pf.Reason)
+	f.mu.Unlock()
+	f.record("SubmitPositionForm")
+}
+func (f *fakeSession) EndPosition(id string) { f.record("EndPosition:" + id) }
+func (f *fakeSession) BackInAdmin()          { f.record("BackInAdmin") }
+
 func (f *fakeSession) got() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -495,6 +505,27 @@ func blankTarget(r *sampleRun) session.State {
 	})
 }
 
+// tomsPositions is the RA's look at Tom's positions, from his card in the
+// second reader: two held in the RA's organisation, one ended.
+func tomsPositions(r *sampleRun) session.State {
+	r.t.Helper()
+	ended := loginTime.AddDate(0, -2, 0)
+	r.Backend.Set(func(b *sessiontest.Backend) {
+		b.HolderName = "Mr Tom Patel"
+		b.Positions = map[string][]api.AdminPosition{"555000765432": {
+			{ID: "pos-ward", OrganisationID: "RX1", OrganisationName: "Riverside Hospital", Role: "Clinical Practitioner",
+				StartsAt: loginTime.AddDate(-3, 0, 0), Active: true},
+			{ID: "pos-clerk", OrganisationID: "RX1", OrganisationName: "Riverside Hospital", Role: "Ward Clerk",
+				StartsAt: loginTime.AddDate(-4, 0, 0), EndsAt: &ended},
+			{ID: "pos-lsa", OrganisationID: "RX1", OrganisationName: "Riverside Hospital", Role: "Local Smartcard Administrator",
+				StartsAt: loginTime.AddDate(-1, 0, 0), Active: true},
+		}}
+	})
+	toAdminTarget(r, true)
+	r.Agent.StartAdminAction(session.AdminActionPositions)
+	return r.WaitScreen(session.ScreenAdminPositions)
+}
+
 func btoi(b bool) int {
 	if b {
 		return 1
@@ -738,6 +769,37 @@ var samples = []struct {
 		s := r.WaitScreen(session.ScreenAdminForm)
 		r.Agent.SubmitEnrolForm(s.Question, "555000765432", true, "new starter, passport seen", []byte("24681357"), []byte("24681357"))
 		return r.WaitScreen(session.ScreenAdminDone)
+	}},
+	{"admin-positions", func(t testing.TB) session.State {
+		return tomsPositions(run(t, session.Config{}, raRoles))
+	}},
+	{"admin-positions-user", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, raRoles)
+		r.login(amara(r.t, farAway), 0)
+		r.Agent.OpenAdmin()
+		r.WaitScreen(session.ScreenAdmin)
+		r.Agent.StartAdminAction(session.AdminActionPositions)
+		return r.WaitScreen(session.ScreenAdminForm)
+	}},
+	{"admin-grant", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, raRoles)
+		tomsPositions(r)
+		r.Agent.StartAdminAction(session.AdminActionGrant)
+		return r.WaitScreen(session.ScreenAdminForm)
+	}},
+	{"admin-end-position", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, raRoles)
+		tomsPositions(r)
+		r.Agent.EndPosition("pos-ward")
+		return r.WaitScreen(session.ScreenAdminForm)
+	}},
+	{"admin-position-ended", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, raRoles)
+		tomsPositions(r)
+		r.Agent.EndPosition("pos-ward")
+		s := r.WaitScreen(session.ScreenAdminForm)
+		r.Agent.SubmitPositionForm(s.Question, session.PositionForm{IdentityChecked: true, Reason: "left the trust on Friday"})
+		return r.WaitFor("ended", func(s session.State) bool { return s.Screen == session.ScreenAdminPositions && s.Hint != "" })
 	}},
 	{"admin-out-of-scope", func(t testing.TB) session.State {
 		return toAdminTarget(run(t, session.Config{}, adminRoles), false)

@@ -57,6 +57,10 @@ type Session interface {
 	SubmitAdminForm(question uint64, identityChecked bool, reason string, first, second []byte)                // takes ownership of the passcodes
 	SubmitEnrolForm(question uint64, userID string, identityChecked bool, reason string, first, second []byte) // likewise
 	CloseAdmin()
+	// Admin mode: access positions.
+	SubmitPositionForm(question uint64, f session.PositionForm)
+	EndPosition(id string)
+	BackInAdmin()
 }
 
 // Title is the main window's title.

@@ -838,3 +838,69 @@ func TestAdminEnrolScreens(t *testing.T) {
 		t.Errorf("done: %q", v.result.Text)
 	}
 }
+
+// TestAdminPositionsScreens: the positions of the card's holder, one row
+// each with End on those held; the grant form asks a role (offered or
+// typed), the identity check and a reason; the end form a last day and
+// the confirmation; the look-up form only a UUID; Cancel and Back stay in
+// admin mode.
+func TestAdminPositionsScreens(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "admin"))
+	v := u.admin
+	if v.toPosition.Visible() {
+		t.Fatal("an LSA is offered access positions")
+	}
+	u.apply(sample(t, "admin-ra"))
+	if !v.toPosition.Visible() {
+		t.Fatal("an RA is not offered access positions")
+	}
+	test.Tap(v.toPosition)
+	u.apply(sample(t, "admin-positions"))
+	p := v.positions
+	if !p.root.Visible() || v.panel.Visible() || len(p.rows.Objects) != 3 || len(p.ends) != 2 || !p.grant.Visible() || !v.backIn.Visible() ||
+		p.heading.Text != wording.AdminPositionsOf("Mr Tom Patel", "555000765432", "Riverside Hospital") {
+		t.Fatalf("the positions: shown %v, card %v, %d rows, %d End, %q", p.root.Visible(), v.panel.Visible(), len(p.rows.Objects), len(p.ends), p.heading.Text)
+	}
+	test.Tap(p.ends[0])
+	test.Tap(p.grant)
+	test.Tap(v.backIn)
+
+	u.apply(sample(t, "admin-grant"))
+	if !v.grantRole.Visible() || v.lastDay.Visible() || v.userID.Visible() || v.next.Visible() || !v.checked.Visible() || v.send.Text != wording.AdminGrantSend {
+		t.Fatalf("the grant form: role %v day %v user %v passcode %v", v.grantRole.Visible(), v.lastDay.Visible(), v.userID.Visible(), v.next.Visible())
+	}
+	test.Type(v.grantRole, "Ward Clerk")
+	v.checked.SetChecked(true)
+	test.Type(v.reason, "starts on ward 7")
+	test.Tap(v.send)
+	test.Tap(v.cancel)
+
+	u.apply(sample(t, "admin-end-position"))
+	if !v.lastDay.Visible() || v.grantRole.Visible() || !strings.HasPrefix(v.explain.Text, "End Clinical Practitioner for Mr Tom Patel.") ||
+		v.checked.Text != wording.AdminEndConfirm {
+		t.Fatalf("the end form: day %v role %v, %q", v.lastDay.Visible(), v.grantRole.Visible(), v.explain.Text)
+	}
+	test.Type(v.lastDay, "2027-01-31")
+
+	v.q = question{} // each sample is a run of its own: their question numbers repeat
+	u.apply(sample(t, "admin-positions-user"))
+	if !v.userID.Visible() || v.reason.Visible() || v.checked.Visible() || v.grantRole.Visible() {
+		t.Fatalf("the look-up form: user %v reason %v check %v", v.userID.Visible(), v.reason.Visible(), v.checked.Visible())
+	}
+	test.Type(v.userID, "555000765432")
+	test.Tap(v.send)
+
+	want := []string{"StartAdminAction:positions", "EndPosition:pos-ward", "StartAdminAction:grant", "BackInAdmin",
+		"SubmitPositionForm", "BackInAdmin", "SubmitPositionForm"}
+	if got := f.got(); !slices.Equal(got, want) {
+		t.Fatalf("intents %q, want %q", got, want)
+	}
+	if f.answers[1] != "Ward Clerk" || f.answers[3] != "true" || f.answers[5] != "555000765432" {
+		t.Fatalf("answers %q", f.answers)
+	}
+	u.apply(sample(t, "admin-position-ended"))
+	if v.hint.Text != wording.AdminEnded("Clinical Practitioner", false, "") || v.message.Text != "" || len(p.ends) != 1 {
+		t.Fatalf("after the end: %q, %d End", v.hint.Text, len(p.ends))
+	}
+}

@@ -138,7 +138,7 @@ func (b *Backend) AdminEnrol(ctx context.Context, t client.Ticket, userID string
 		CardExpires: time.Now().AddDate(10, 0, 0), Organisation: "Demo General Hospital NHS Trust", Renewal: r.Renewal}, nil
 }
 
-// positionsOf is userID's positions (b.mu held).
+// positionsOf is userID's positions (b.mu held), in order.
 func (b *Backend) positionsOf(userID string) []api.AdminPosition {
 	if b.Positions == nil {
 		b.Positions = map[string][]api.AdminPosition{}
@@ -159,7 +159,11 @@ func (b *Backend) AdminPositions(ctx context.Context, t client.Ticket, userID st
 	if err := b.adminCall(t, userID); err != nil {
 		return api.AdminPositions{}, err
 	}
-	return api.AdminPositions{Holder: api.User{ID: userID, Name: "Jo Holder"}, OrganisationID: "RX1",
+	name := b.HolderName
+	if name == "" {
+		name = "Jo Holder"
+	}
+	return api.AdminPositions{Holder: api.User{ID: userID, Name: name}, OrganisationID: "RX1",
 		OrganisationName: "Riverside Hospital", Positions: append([]api.AdminPosition(nil), b.positionsOf(userID)...), Elsewhere: 1}, nil
 }
 

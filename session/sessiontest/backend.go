@@ -102,6 +102,7 @@ type Backend struct {
 	// UnknownUser.
 	Positions   map[string][]api.AdminPosition
 	UnknownUser string
+	HolderName  string // the name AdminPositions gives; "" for "Jo Holder"
 	pending     []api.SecurityAnswer
 	answerFails int
 
