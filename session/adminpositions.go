@@ -62,8 +62,8 @@ func (a *Agent) BackInAdmin() {
 	})
 }
 
-// startPositions opens action: the positions of the card's holder (or a
-// form asking whose), or, from the positions shown, the grant form.
+// startPositions opens action's form: whose positions, or, from the
+// positions shown, the grant form.
 func (a *Agent) startPositions(action AdminAction) {
 	if a.st.Admin == nil || !a.st.Admin.ManagesPositions {
 		return
@@ -71,11 +71,7 @@ func (a *Agent) startPositions(action AdminAction) {
 	switch {
 	case action == AdminActionPositions && a.st.Screen == ScreenAdmin:
 		a.position = nil
-		if t := a.target; t != nil && t.view.UUID != "" && !t.view.Blank {
-			a.loadPositions(t.view.UUID, "")
-			return
-		}
-		a.adminAction = action
+		a.adminAction = action // the form offers the card holder's UUID, if there is a card
 		a.showAdminScreen(ScreenAdminForm, nil)
 	case action == AdminActionGrant && a.st.Screen == ScreenAdminPositions && a.positions != nil:
 		a.adminAction = action

@@ -11,9 +11,9 @@ import (
 
 // TestAdminPositions: an RA looks up a user by UUID with no card in, grants
 // a role and ends a position, each checked before identityd; a refusal
-// says why and goes back; the holder of the card in the other reader is
-// looked up at once; pulling a card changes nothing about a user's
-// positions. An LSA manages none.
+// says why and goes back; with a card in, the form is about its holder;
+// pulling a card changes nothing about a user's positions. An LSA manages
+// none.
 func TestAdminPositions(t *testing.T) {
 	r := newRig(t, session.Config{}, raRoles)
 	s := r.loginAs(newTestCard(t, "Rae Agent", "555000000002", twoYears), "123456", 0)
@@ -117,6 +117,11 @@ func TestAdminPositions(t *testing.T) {
 	r.WaitFor("the card read", func(s session.State) bool { return s.Admin.Target != nil && s.Admin.Target.Name != "" })
 	n := r.Backend.Called("admin-positions")
 	r.Agent.StartAdminAction(session.AdminActionPositions)
+	s = r.WaitScreen(session.ScreenAdminForm)
+	if s.Admin.Target == nil || s.Admin.Target.UUID != "555000000009" {
+		t.Fatalf("the form about the card's holder: %+v", s.Admin.Target)
+	}
+	r.Agent.SubmitPositionForm(s.Question, session.PositionForm{UserID: s.Admin.Target.UUID})
 	s = r.WaitScreen(session.ScreenAdminPositions)
 	if s.Admin.Positions.UUID != "555000000009" || r.Backend.Called("admin-positions") != n+1 {
 		t.Fatalf("the holder's positions: %+v", s.Admin.Positions)

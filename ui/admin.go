@@ -218,7 +218,7 @@ func (v *adminView) render(st session.State) {
 	}
 	setText(v.readers, wording.AdminReaders(a.Reader, targetReader))
 	showIf(v.insert, t == nil && st.Screen == session.ScreenAdmin)
-	showIf(v.panel, t != nil && !aboutUser)
+	showIf(v.panel, t != nil && !aboutUser || t != nil && a.Action == session.AdminActionPositions && asking)
 	name, details, scope := "", "", ""
 	var photo []byte
 	if t != nil {
@@ -351,6 +351,9 @@ func (v *adminView) render(st session.State) {
 		v.again.clear()
 		v.focusOn = v.checked
 		if a.Action == session.AdminActionPositions {
+			if t != nil && !t.Blank {
+				v.userID.SetText(t.UUID) // the card's holder, most likely
+			}
 			v.focusOn = v.userID
 		}
 	}

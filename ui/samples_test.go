@@ -523,6 +523,8 @@ func tomsPositions(r *sampleRun) session.State {
 	})
 	toAdminTarget(r, true)
 	r.Agent.StartAdminAction(session.AdminActionPositions)
+	s := r.WaitScreen(session.ScreenAdminForm)
+	r.Agent.SubmitPositionForm(s.Question, session.PositionForm{UserID: "555000765432"})
 	return r.WaitScreen(session.ScreenAdminPositions)
 }
 
@@ -775,9 +777,7 @@ var samples = []struct {
 	}},
 	{"admin-positions-user", func(t testing.TB) session.State {
 		r := run(t, session.Config{}, raRoles)
-		r.login(amara(r.t, farAway), 0)
-		r.Agent.OpenAdmin()
-		r.WaitScreen(session.ScreenAdmin)
+		toAdminTarget(r, true)
 		r.Agent.StartAdminAction(session.AdminActionPositions)
 		return r.WaitScreen(session.ScreenAdminForm)
 	}},

@@ -66,6 +66,10 @@ Usage:
   cardagent admin enrol --no-gui --user UUID --identity-checked --reason TEXT [--reader NAME] [--role NAME]
                                           log in as an RA (in reader NAME), issue the factory-fresh card in the other
                                           reader to user UUID (its holder types the new passcode twice), log out
+  cardagent admin positions --no-gui --user UUID [--grant ROLE | --end POSITION [--last-day YYYY-MM-DD]]
+              [--identity-checked --reason TEXT] [--role NAME]
+                                          log in as an RA or sponsor, list the user's positions in your organisation,
+                                          grant one or end one (no card needed but your own), log out
   cardagent doctor [--json]               check pcscd, readers and cards, and say how to fix problems
   cardagent version
 
@@ -85,7 +89,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "login", "renew", "passcode", "unlock", "questions":
 		return runTerminal(ctx, args[0], args[1:], os.Stdin, stdout, os.Stderr)
 	case "admin":
-		if len(args) > 1 && (args[1] == "unlock" || args[1] == "repair" || args[1] == "renew" || args[1] == "cancel" || args[1] == "enrol") {
+		if len(args) > 1 && (args[1] == "unlock" || args[1] == "repair" || args[1] == "renew" || args[1] == "cancel" || args[1] == "enrol" ||
+			args[1] == "positions") {
 			return runTerminal(ctx, "admin "+args[1], args[2:], os.Stdin, stdout, os.Stderr)
 		}
 	case "doctor":

@@ -35,11 +35,17 @@ func runTerminal(ctx context.Context, command string, args []string, stdin *os.F
 			fs.BoolVar(&opts.Confirmed, "confirm", false, "the card is to be cancelled for good: it can never be used again (required)")
 			fs.StringVar(&opts.Reason, "reason", "", "why, recorded with your name in the audit trail (required)")
 		} else if opts.Admin != "" {
-			fs.BoolVar(&opts.IdentityChecked, "identity-checked", false, "you have seen the holder and their identity document (required)")
+			fs.BoolVar(&opts.IdentityChecked, "identity-checked", false, "you have seen the holder and their identity document (required; for positions, to change one)")
 			fs.StringVar(&opts.Reason, "reason", "", "why, recorded with your name in the audit trail (required)")
 		}
 		if opts.Admin == session.AdminActionEnrol {
 			fs.StringVar(&opts.UserID, "user", "", "the 12-digit UUID of the user the new card is issued to (required)")
+		}
+		if opts.Admin == session.AdminActionPositions {
+			fs.StringVar(&opts.UserID, "user", "", "the 12-digit UUID of the user whose positions these are (required)")
+			fs.StringVar(&opts.Grant, "grant", "", "grant this role in your organisation")
+			fs.StringVar(&opts.End, "end", "", "end the position with this id (as listed)")
+			fs.StringVar(&opts.LastDay, "last-day", "", "with --end: the position's last day, YYYY-MM-DD (default: it ends now)")
 		}
 	})
 	if err != nil {

@@ -51,6 +51,8 @@ type Agent interface {
 	SubmitAdminForm(question uint64, identityChecked bool, reason string, first, second []byte) // takes ownership of the passcodes
 	SubmitEnrolForm(question uint64, userID string, identityChecked bool, reason string, first, second []byte)
 	CloseAdmin()
+	SubmitPositionForm(question uint64, f session.PositionForm)
+	EndPosition(id string)
 }
 
 // Options are the journey's choices, from the command line.
@@ -86,13 +88,19 @@ type Options struct {
 	Confirmed bool
 	Reason    string
 	// UserID is `admin enrol`'s --user: the UUID of the holder a
-	// factory-fresh card is issued to.
+	// factory-fresh card is issued to; `admin positions`'s: whose.
 	UserID string
+	// Grant, End and LastDay are `admin positions`'s --grant ROLE, --end
+	// POSITION and --last-day YYYY-MM-DD (the end of that day; default now).
+	Grant, End, LastDay string
 }
 
 // CheckAdmin refuses an `admin` command line that could only fail after
 // the holder typed a passcode: no identity check, no reason.
 func CheckAdmin(o Options) error {
+	if o.Admin == session.AdminActionPositions {
+		return checkPositions(o)
+	}
 	switch n := len([]rune(strings.TrimSpace(o.Reason))); {
 	case o.Admin == session.AdminActionCancel && !o.Confirmed:
 		return errors.New("admin cancel: --confirm is required: a cancelled card can never be used again")
@@ -102,6 +110,27 @@ func CheckAdmin(o Options) error {
 		return fmt.Errorf("admin %s: --reason must be %d to %d characters: %s", o.Admin, session.MinReasonLen, session.MaxReasonLen, wording.AdminReasonNeeded)
 	case o.Admin == session.AdminActionEnrol && !api.ValidUserID(o.UserID):
 		return errors.New("admin enrol: --user is required: " + wording.AdminUserIDNeeded)
+	}
+	return nil
+}
+
+// checkPositions is CheckAdmin of `admin positions`: a look-up needs only
+// --user; a change the identity check and a reason too, and one change.
+func checkPositions(o Options) error {
+	n := len([]rune(strings.TrimSpace(o.Reason)))
+	switch {
+	case !api.ValidUserID(o.UserID):
+		return errors.New("admin positions: --user is required: " + wording.AdminUserIDNeeded)
+	case o.Grant != "" && o.End != "":
+		return errors.New("admin positions: --grant or --end, not both")
+	case o.LastDay != "" && o.End == "":
+		return errors.New("admin positions: --last-day goes with --end")
+	case o.Grant == "" && o.End == "":
+		return nil
+	case !o.IdentityChecked:
+		return errors.New("admin positions: --identity-checked is required to change a position")
+	case n < session.MinReasonLen || n > session.MaxReasonLen:
+		return fmt.Errorf("admin positions: --reason must be %d to %d characters: %s", session.MinReasonLen, session.MaxReasonLen, wording.AdminReasonNeeded)
 	}
 	return nil
 }
@@ -139,6 +168,10 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 	renewing := false // the card work of a renewal began
 	changeAsked, unlockAsked, questionsAsked, adminAsked, adminStarted := false, false, false, false, false
 	lastWorking := ""
+	var positions *positionsRun
+	if opts.Admin.AboutPositions() {
+		positions = newPositionsRun(opts)
+	}
 	// leave closes the popup or mode the journey is in and logs out: the
 	// command's last word is err.
 	leave := func(close func(), err error) error {
@@ -192,6 +225,12 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				unlockAsked = true
 				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleUnlock, wording.UnlockExplain)
 				a.StartUnlock()
+			}
+			continue
+		}
+		if positions != nil && s.Screen.AdminMode() && s.Screen != session.ScreenAdminWorking {
+			if done, err := positions.step(a, s, stderr); done {
+				return leave(a.CloseAdmin, err)
 			}
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/wording"
@@ -61,6 +62,10 @@ func (f *fakeAgent) SubmitAdminForm(q uint64, checked bool, reason string, first
 func (f *fakeAgent) SubmitEnrolForm(q uint64, userID string, checked bool, reason string, first, second []byte) {
 	f.record(fmt.Sprintf("enrol form %s %v %q %s %s", userID, checked, reason, first, second))
 }
+func (f *fakeAgent) SubmitPositionForm(q uint64, pf session.PositionForm) {
+	f.record(fmt.Sprintf("positions form %s %q %q %v %q", pf.UserID, pf.Role, pf.LastDay, pf.IdentityChecked, pf.Reason))
+}
+func (f *fakeAgent) EndPosition(id string) { f.record("end position " + id) }
 func (f *fakeAgent) SubmitUnlockCode(q uint64, code []byte) {
 	f.record("code " + string(code))
 }
@@ -476,5 +481,58 @@ func TestAdminUnlockRefusedForAClinician(t *testing.T) {
 	<-a.got // logout
 	if err := <-done; err == nil || !strings.Contains(err.Error(), wording.AdminNotAuthorised.Problem) {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// `cardagent admin positions`: the look-up needs only --user; a change
+// the identity check and a reason; the user's positions are looked up,
+// the position ended, then listed again, with no card but the RA's.
+func TestAdminPositionsInTheTerminal(t *testing.T) {
+	for _, bad := range []Options{
+		{Admin: session.AdminActionPositions},
+		{Admin: session.AdminActionPositions, UserID: "555000000009", Grant: "Ward Clerk", Reason: "starts today"},
+		{Admin: session.AdminActionPositions, UserID: "555000000009", Grant: "Ward Clerk", End: "pos-1", IdentityChecked: true, Reason: "both"},
+		{Admin: session.AdminActionPositions, UserID: "555000000009", LastDay: "2027-01-31"},
+	} {
+		if err := CheckAdmin(bad); err == nil {
+			t.Errorf("CheckAdmin(%+v) took it", bad)
+		}
+	}
+	opts := Options{Admin: session.AdminActionPositions, UserID: "555000000009", End: "pos-1", LastDay: "2027-01-31",
+		IdentityChecked: true, Reason: "fixed-term contract"}
+	if err := CheckAdmin(opts); err != nil {
+		t.Fatal(err)
+	}
+	a, done, _, _ := running(t, opts, "")
+	admin := &session.AdminView{Role: "Registration Authority Agent at RX1", Rights: "ra", Reader: "Reader 0", ManagesPositions: true}
+	active := &session.Active{User: "Rae"}
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active, Admin: admin}
+	<-a.got // open admin
+	a.states <- session.State{Screen: session.ScreenAdmin, Seq: 2, Active: active, Admin: admin}
+	<-a.got // start admin positions
+	lookup := *admin
+	lookup.Action = session.AdminActionPositions
+	a.states <- session.State{Screen: session.ScreenAdminForm, Seq: 3, Question: 4, Active: active, Admin: &lookup}
+	<-a.got // the look-up
+	shown := lookup
+	shown.Positions = &session.HolderPositions{Name: "Jo Holder", UUID: "555000000009", Organisation: "Riverside Hospital",
+		Held: []session.HeldPosition{{ID: "pos-1", Role: "Ward Clerk", Since: time.Now().AddDate(-1, 0, 0), Active: true}}}
+	a.states <- session.State{Screen: session.ScreenAdminPositions, Seq: 4, Active: active, Admin: &shown}
+	<-a.got // end position
+	ending := shown
+	ending.Action = session.AdminActionEndPosition
+	a.states <- session.State{Screen: session.ScreenAdminForm, Seq: 5, Question: 6, Active: active, Admin: &ending}
+	<-a.got // the end form
+	a.states <- session.State{Screen: session.ScreenAdminPositions, Seq: 6, Active: active, Admin: &shown,
+		Prompt: session.Prompt{Hint: wording.AdminEnded("Ward Clerk", true, "31 January 2027")}}
+	<-a.got // close admin
+	<-a.got // logout
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := `open admin,start admin positions,positions form 555000000009 "" "2027-01-31" true "fixed-term contract",end position pos-1,` +
+		`positions form 555000000009 "" "2027-01-31" true "fixed-term contract",close admin,logout`
+	if got := strings.Join(a.answers, ","); got != want {
+		t.Fatalf("answers %q", got)
 	}
 }
