@@ -250,7 +250,7 @@ xdotool key Tab space # Back to my session
 wait_screen active
 xdotool key shift+Tab space # Service a card…
 wait_screen admin
-xdotool key Tab Tab Tab Tab Tab space # Cancel the card, the last button
+xdotool key Tab Tab Tab Tab Tab Tab space # Cancel the card, the last button, after Access positions
 wait_screen admin-form
 xdotool key space Tab
 xdotool type --delay 40 "reported stolen by phone"
@@ -282,4 +282,33 @@ shot admin-enrol
 xdotool key Return
 typeln 468024
 wait_screen admin-done && shot admin-enrolled
+# Ada's access positions: the RA grants her a role, then ends her Clinical Practitioner position.
+xdotool key Tab space # Back to my session
+wait_screen active
+xdotool key shift+Tab space # Service a card…
+wait_screen admin
+sleep 0.5
+xdotool key Tab Tab Tab Tab Tab space # Access positions, after Back, Renew, Repair and Unlock
+wait_screen admin-form
+xdotool key Return # her UUID, filled in from the card
+wait_screen admin-positions
+shot admin-positions
+xdotool key Tab Tab space # Grant a role, after her one position's End
+wait_screen admin-form
+xdotool key space Tab # the identity check, then the role
+xdotool type --delay 40 "Ward Clerk"
+xdotool key Return
+xdotool type --delay 40 "covers ward 7 from today"
+sleep 0.5
+shot admin-grant
+xdotool key Return
+wait_screen admin-positions
+xdotool key Tab space # End, on Clinical Practitioner
+wait_screen admin-form
+xdotool key space Tab Tab # the confirmation; the last day left empty: it ends now
+xdotool type --delay 40 "moved to the health centre"
+sleep 0.5
+shot admin-end-position
+xdotool key Return
+wait_screen admin-positions && shot admin-position-ended
 echo "screenshots: written to $out"

@@ -13,9 +13,12 @@ import (
 // Options.UserID are printed, then Options.Grant granted or Options.End
 // ended (after Options.LastDay, if given), and printed again.
 type positionsRun struct {
-	opts            session.PositionForm
-	grant, end      string
-	asked, changing bool // the look-up, the change, were sent
+	opts       session.PositionForm
+	grant, end string
+	// The look-up was asked for, the change asked for, its form sent: the
+	// positions screen may be published again meanwhile (the card in the
+	// other reader read), and only the one after the change ends the run.
+	asked, started, sent bool
 }
 
 func newPositionsRun(o Options) *positionsRun {
@@ -39,23 +42,28 @@ func (p *positionsRun) step(a Agent, s session.State, stderr io.Writer) (done bo
 			return true, errors.New(s.Message)
 		}
 		a.SubmitPositionForm(s.Question, p.opts)
+		p.sent = s.Admin.Action != session.AdminActionPositions
 	case session.ScreenAdminPositions:
-		if s.Hint != "" {
-			fmt.Fprintln(stderr, s.Hint)
+		switch {
+		case p.started && !p.sent: // shown again before the change's form
+			return false, nil
+		case p.sent || p.grant == "" && p.end == "":
+			if s.Hint != "" {
+				fmt.Fprintln(stderr, s.Hint)
+			}
+			printPositions(stderr, s.Admin.Positions)
+			return true, nil
 		}
 		printPositions(stderr, s.Admin.Positions)
-		switch {
-		case p.changing || p.grant == "" && p.end == "":
-			return true, nil
-		case p.grant != "":
+		p.started = true
+		if p.grant != "" {
 			a.StartAdminAction(session.AdminActionGrant)
-		default:
-			if !holds(s.Admin.Positions, p.end) {
-				return true, fmt.Errorf("%s: %s", p.end, wording.AdminPositionEnded.Problem)
-			}
-			a.EndPosition(p.end)
+			break
 		}
-		p.changing = true
+		if !holds(s.Admin.Positions, p.end) {
+			return true, fmt.Errorf("%s: %s", p.end, wording.AdminPositionEnded.Problem)
+		}
+		a.EndPosition(p.end)
 	case session.ScreenAdminFailed:
 		return true, fmt.Errorf("%s\n%s", s.Problem, s.Fix)
 	}

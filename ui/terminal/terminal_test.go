@@ -519,11 +519,13 @@ func TestAdminPositionsInTheTerminal(t *testing.T) {
 		Held: []session.HeldPosition{{ID: "pos-1", Role: "Ward Clerk", Since: time.Now().AddDate(-1, 0, 0), Active: true}}}
 	a.states <- session.State{Screen: session.ScreenAdminPositions, Seq: 4, Active: active, Admin: &shown}
 	<-a.got // end position
+	// The same again, before the end form: the card in the other reader was read.
+	a.states <- session.State{Screen: session.ScreenAdminPositions, Seq: 5, Active: active, Admin: &shown}
 	ending := shown
 	ending.Action = session.AdminActionEndPosition
-	a.states <- session.State{Screen: session.ScreenAdminForm, Seq: 5, Question: 6, Active: active, Admin: &ending}
+	a.states <- session.State{Screen: session.ScreenAdminForm, Seq: 6, Question: 6, Active: active, Admin: &ending}
 	<-a.got // the end form
-	a.states <- session.State{Screen: session.ScreenAdminPositions, Seq: 6, Active: active, Admin: &shown,
+	a.states <- session.State{Screen: session.ScreenAdminPositions, Seq: 7, Active: active, Admin: &shown,
 		Prompt: session.Prompt{Hint: wording.AdminEnded("Ward Clerk", true, "31 January 2027")}}
 	<-a.got // close admin
 	<-a.got // logout
