@@ -75,6 +75,7 @@ func appendAt(ctx context.Context, c Chain, key *Key, h Head, r Record) (Record,
 	r.Seq = h.Seq + 1
 	r.At = r.At.UTC().Truncate(time.Microsecond) // the stores keep microseconds
 	r.PrevHash = h.Hash
+	r.ActorID = ActorOf(r.Detail)
 	r.Hash = key.MAC(&r)
 	if err := c.InsertAudit(ctx, &r); err != nil {
 		return Record{}, fmt.Errorf("writing audit record: %w", err)
@@ -157,6 +158,8 @@ func Verify(ctx context.Context, src Source, key *Key, cps []Checkpoint) (Summar
 				return Summary{}, &BrokenError{Seq: r.Seq, Reason: "content does not match its MAC (rewritten without the key, or another secret)"}
 			case keyedFrom == 0 && (r.ClientAddr != "" || !bytes.Equal(ComputeHash(r), r.Hash)):
 				return Summary{}, &BrokenError{Seq: r.Seq, Reason: "content does not match its (legacy, unkeyed) hash"}
+			case r.ActorID != ActorOf(r.Detail):
+				return Summary{}, &BrokenError{Seq: r.Seq, Reason: "its administrator column does not match its detail"}
 			}
 			for _, cp := range want[r.Seq] {
 				if !bytes.Equal(cp.Head, r.Hash) {

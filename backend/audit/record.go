@@ -46,8 +46,11 @@ type Record struct {
 	SessionID     string
 	ClientAddr    string // the client's IP address as identityd sees it ("" for admin commands)
 	Detail        string // free text without secrets, bounded
-	PrevHash      []byte
-	Hash          []byte // HMAC-SHA-256 (keyed records) or SHA-256 (legacy)
+	// ActorID is ActorOf(Detail): the administrator who acted, kept apart
+	// for searching (not in the MAC: Verify checks it against Detail).
+	ActorID  string
+	PrevHash []byte
+	Hash     []byte // HMAC-SHA-256 (keyed records) or SHA-256 (legacy)
 }
 
 // GenesisHash is the chain head before the first record.

@@ -107,6 +107,25 @@ type Reader interface {
 	// StaleSessions lists up to limit live sessions that expired by now, or
 	// that never chose a role and were last touched before idleSince.
 	StaleSessions(ctx context.Context, now, idleSince time.Time, limit int) ([]Session, error)
+	// AuditSearch reads up to q.Limit records matching q, newest first
+	// (by time, then sequence number).
+	AuditSearch(ctx context.Context, q AuditQuery) ([]audit.Record, error)
+}
+
+// AuditQuery is a search of the audit trail: every filter set must match;
+// From is inclusive, To exclusive. Before, when set, is the last record of
+// the page before (its time and sequence number): the page goes on after it.
+type AuditQuery struct {
+	UserID, CardGUID, ActorID string
+	From, To                  time.Time
+	Before                    AuditCursor
+	Limit                     int
+}
+
+// AuditCursor is where a page of AuditSearch ends.
+type AuditCursor struct {
+	At  time.Time
+	Seq int64
 }
 
 // Tx reads and writes inside one transaction.

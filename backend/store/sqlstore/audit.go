@@ -2,10 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 
 	"github.com/cardagent/cardagent/backend/audit"
+	"github.com/cardagent/cardagent/backend/store"
 )
 
 const auditHeadQuery = `SELECT seq, hash, keyed_from FROM audit_head WHERE id = 1`
@@ -74,14 +76,14 @@ func (t *tx) InsertAudit(ctx context.Context, r *audit.Record) error {
 	return t.insertAudit(ctx, []audit.Record{*r})
 }
 
-const auditColumns = 12
+const auditColumns = 13
 
 // insertAudit writes records in one INSERT per auditInsertMax.
 func (t *tx) insertAudit(ctx context.Context, records []audit.Record) error {
 	for len(records) > 0 {
 		n := min(len(records), auditInsertMax)
 		var q strings.Builder
-		q.WriteString(`INSERT INTO audit (seq, at, action, outcome, user_id, card_guid, workstation_id, session_id, client_addr, detail, prev_hash, hash) VALUES `)
+		q.WriteString(`INSERT INTO audit (seq, at, action, outcome, user_id, card_guid, workstation_id, session_id, client_addr, detail, actor_id, prev_hash, hash) VALUES `)
 		args := make([]any, 0, n*auditColumns)
 		for i, r := range records[:n] {
 			if i > 0 {
@@ -95,7 +97,7 @@ func (t *tx) insertAudit(ctx context.Context, records []audit.Record) error {
 				q.WriteString("$" + strconv.Itoa(i*auditColumns+c+1))
 			}
 			q.WriteByte(')')
-			args = append(args, r.Seq, micros(r.At), r.Action, r.Outcome, r.UserID, r.CardGUID, r.WorkstationID, r.SessionID, r.ClientAddr, r.Detail, r.PrevHash, r.Hash)
+			args = append(args, r.Seq, micros(r.At), r.Action, r.Outcome, r.UserID, r.CardGUID, r.WorkstationID, r.SessionID, r.ClientAddr, r.Detail, r.ActorID, r.PrevHash, r.Hash)
 		}
 		if err := t.exec(ctx, "writing audit records", q.String(), args...); err != nil {
 			return err
@@ -138,23 +140,12 @@ func (t *tx) writeHead(ctx context.Context, h audit.Head) error {
 }
 
 func (t *tx) AuditRecords(ctx context.Context, after int64, limit int) ([]audit.Record, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT seq, at, action, outcome, user_id, card_guid, workstation_id, session_id, client_addr, detail, prev_hash, hash
-		FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	rows, err := t.q.QueryContext(ctx, `SELECT `+auditRecordColumns+` FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, t.wrap("reading audit records", err)
 	}
-	defer rows.Close()
-	var rs []audit.Record
-	for rows.Next() {
-		var r audit.Record
-		var at int64
-		if err := rows.Scan(&r.Seq, &at, &r.Action, &r.Outcome, &r.UserID, &r.CardGUID, &r.WorkstationID, &r.SessionID, &r.ClientAddr, &r.Detail, &r.PrevHash, &r.Hash); err != nil {
-			return nil, t.wrap("reading audit records", err)
-		}
-		r.At = fromMicros(at)
-		rs = append(rs, r)
-	}
-	if err := rows.Err(); err != nil {
+	rs, err := scanAudit(rows)
+	if err != nil {
 		return nil, t.wrap("reading audit records", err)
 	}
 	if t.head != nil {
@@ -164,6 +155,67 @@ func (t *tx) AuditRecords(ctx context.Context, after int64, limit int) ([]audit.
 				rs = append(rs, r)
 			}
 		}
+	}
+	return rs, nil
+}
+
+const auditRecordColumns = `seq, at, action, outcome, user_id, card_guid, workstation_id, session_id, client_addr, detail, actor_id, prev_hash, hash`
+
+// scanAudit reads and closes rows of auditRecordColumns.
+func scanAudit(rows *sql.Rows) ([]audit.Record, error) {
+	defer rows.Close()
+	var rs []audit.Record
+	for rows.Next() {
+		var r audit.Record
+		var at int64
+		if err := rows.Scan(&r.Seq, &at, &r.Action, &r.Outcome, &r.UserID, &r.CardGUID, &r.WorkstationID, &r.SessionID, &r.ClientAddr,
+			&r.Detail, &r.ActorID, &r.PrevHash, &r.Hash); err != nil {
+			return nil, err
+		}
+		r.At = fromMicros(at)
+		rs = append(rs, r)
+	}
+	return rs, rows.Err()
+}
+
+// AuditSearch reads a page of records, newest first: each filter of q is
+// one indexed column (user, card, administrator) and the time range one
+// more, the page going on from q.Before. Every index ends in (at, seq), so
+// each page is one range scan of one index, whatever the table's size.
+func (t *tx) AuditSearch(ctx context.Context, q store.AuditQuery) ([]audit.Record, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	for _, f := range []struct{ column, value string }{{"user_id", q.UserID}, {"card_guid", q.CardGUID}, {"actor_id", q.ActorID}} {
+		if f.value != "" {
+			where = append(where, f.column+" = "+arg(f.value))
+		}
+	}
+	if !q.From.IsZero() {
+		where = append(where, "at >= "+arg(micros(q.From)))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "at < "+arg(micros(q.To)))
+	}
+	if q.Before.Seq != 0 {
+		at, seq := arg(micros(q.Before.At)), arg(q.Before.Seq)
+		where = append(where, "(at < "+at+" OR at = "+at+" AND seq < "+seq+")")
+	}
+	query := `SELECT ` + auditRecordColumns + ` FROM audit`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY at DESC, seq DESC LIMIT " + arg(q.Limit)
+	rows, err := t.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, t.wrap("searching the audit trail", err)
+	}
+	rs, err := scanAudit(rows)
+	if err != nil {
+		return nil, t.wrap("searching the audit trail", err)
 	}
 	return rs, nil
 }

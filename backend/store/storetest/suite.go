@@ -40,6 +40,8 @@ func Run(t *testing.T, open func(t *testing.T) Opener) {
 		{"AuditTruncationCaughtByCheckpoint", testAuditTruncation},
 		{"AuditRelinkedRewriteDetected", testAuditRelinkedRewrite},
 		{"AuditLegacyChainMigrated", testAuditLegacyMigrated},
+		{"AuditSearch", testAuditSearch},
+		{"AuditActorBackfill", testAuditActorBackfill},
 		{"ConcurrentAuditAppendsTwoInstances", testConcurrentAppends},
 		{"GroupCommitConcurrent", testGroupCommitConcurrent},
 		{"GroupCommitOneBatch", testGroupCommitOneBatch},
