@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: every benchmark (lock, prompt and login latency, idle CPU, a renewal on the card, identityd throughput and
 # renewal storms). Results go to stdout and to bench-results.txt. BENCH_PULLS sets the card pulls for the latency run
-# (default 200), BENCH_RENEWALS the renewals of the card (default 200), BENCH_API_STORM the renewals of the storm over
+# (default 200), BENCH_RENEWALS the renewals of the card (default 200), BENCH_AUDIT_RECORDS the audit trail searched
+# (default 1,000,000), BENCH_API_STORM the renewals of the storm over
 # the API (default 20000, 60 s at most a store); BENCH_SHORT=1 makes every run short (a smoke test of the measuring code).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,9 @@ out=bench-results.txt
 pulls=${BENCH_PULLS:-200}
 renewals=${BENCH_RENEWALS:-200}
 short=()
-[ "${BENCH_SHORT:-0}" = 1 ] && { pulls=5; renewals=5; short=(-short); }
+auditn=${BENCH_AUDIT_RECORDS:-1000000}
+auditq=1000
+[ "${BENCH_SHORT:-0}" = 1 ] && { pulls=5; renewals=5; short=(-short); auditn=20000; auditq=50; }
 export CARDAGENT_RIGS=1
 
 {
@@ -43,6 +46,12 @@ export CARDAGENT_RIGS=1
 	echo "## (svc.RenewCard, no HTTP: the CA and store path alone); SQLite and PostgreSQL"
 	rig=$(mktemp -d /tmp/cardagent-bench.XXXXXX)
 	eval "$(scripts/pg-rig.sh start "$rig/pg")"
+	echo "## the audit view's searches over a trail of $auditn records appended as identityd writes them (SQLite, then"
+	echo "## PostgreSQL): a user's, a card's and an administrator's last 50, and one day's first 50; p50/p99 per search"
+	for pkg in sqlite postgres; do
+		CARDAGENT_BENCH_AUDIT=1 CARDAGENT_BENCH_AUDIT_RECORDS=$auditn go test -v -run '^$' -bench AuditSearch -benchtime "${auditq}x" \
+			-timeout 30m ./backend/store/$pkg/ 2>&1 | grep -E '^(Benchmark.*-[0-9]+ |ok|FAIL|---)|records appended'
+	done
 	storm=${BENCH_STORM:-30000}
 	apistorm=${BENCH_API_STORM:-20000}
 	[ "${BENCH_SHORT:-0}" = 1 ] && { storm=1000; apistorm=500; }

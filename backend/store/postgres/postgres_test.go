@@ -26,3 +26,18 @@ func TestStore(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkAuditSearch: the audit view's searches over a million records
+// (storetest.BenchAuditSearch; CARDAGENT_BENCH_AUDIT=1, make bench).
+func BenchmarkAuditSearch(b *testing.B) {
+	storetest.NeedAuditBench(b)
+	db, err := postgres.Open(context.Background(), testkit.Postgres(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchAuditSearch(b, db)
+}

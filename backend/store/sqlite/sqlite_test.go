@@ -61,3 +61,17 @@ func TestFilesPrivate(t *testing.T) {
 		db.Close()
 	}
 }
+
+// BenchmarkAuditSearch: the audit view's searches over a million records
+// (storetest.BenchAuditSearch; CARDAGENT_BENCH_AUDIT=1, make bench).
+func BenchmarkAuditSearch(b *testing.B) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "identityd.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchAuditSearch(b, db)
+}
