@@ -24,6 +24,7 @@ const (
 	RouteAdminPositions    = "GET /v1/sessions/{id}/admin/users/{user}/positions"
 	RouteAdminGrant        = "POST /v1/sessions/{id}/admin/users/{user}/positions"
 	RouteAdminEndPosition  = "POST /v1/sessions/{id}/admin/users/{user}/positions/{position}/end"
+	RouteAdminAudit        = "GET /v1/sessions/{id}/admin/audit"
 	RouteOpenRenewal       = "POST /v1/renewals"
 	RouteGetRenewal        = "GET /v1/renewals/{id}"
 	RouteRenewalCardAuth   = "POST /v1/renewals/{id}/card-auth"
@@ -50,7 +51,7 @@ var Routes = []string{
 	RouteCreateChallenge, RouteCreateSession, RouteGetSession, RouteEndSession,
 	RouteAcceptTerms, RouteSelectRole, RouteSuspendSession, RouteResumeSession, RoutePasscodeChange,
 	RouteGetQuestions, RouteRegisterQuestions, RouteConfirmQuestions, RouteAdminCard, RouteAdminUnlock,
-	RouteAdminRenewal, RouteAdminCancel, RouteAdminEnrol, RouteAdminPositions, RouteAdminGrant, RouteAdminEndPosition, RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
+	RouteAdminRenewal, RouteAdminCancel, RouteAdminEnrol, RouteAdminPositions, RouteAdminGrant, RouteAdminEndPosition, RouteAdminAudit, RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
 	RouteCompleteRenewal, RouteRequestUnlock, RouteUnlockAnswers, RouteUnlockCode, RouteUnlockWitness, RouteUnlockPUK, RouteCompleteUnlock,
 	RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz,
 }

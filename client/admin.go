@@ -80,3 +80,9 @@ func (c *Client) AdminEndPosition(ctx context.Context, t Ticket, userID, positio
 	}
 	return p, c.do(ctx, api.RouteAdminEndPosition, &t, req, &p, t.ID, userID, positionID)
 }
+
+// AdminAudit reads a page of the audit trail for an RA's search.
+func (c *Client) AdminAudit(ctx context.Context, t Ticket, q api.AuditQuery) (api.AdminAuditPage, error) {
+	var page api.AdminAuditPage
+	return page, c.doQuery(ctx, api.RouteAdminAudit, &t, nil, q.Values(), &page, t.ID)
+}

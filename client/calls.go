@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/go-resty/resty/v2"
 
@@ -88,11 +89,16 @@ func (c *Client) End(ctx context.Context, t Ticket) error {
 // a value the route cannot carry (an empty session id) is an error of its
 // own, and nothing is sent.
 func (c *Client) do(ctx context.Context, route string, t *Ticket, body, out any, values ...string) error {
+	return c.doQuery(ctx, route, t, body, nil, out, values...)
+}
+
+// doQuery is do with a query string.
+func (c *Client) doQuery(ctx context.Context, route string, t *Ticket, body any, query url.Values, out any, values ...string) error {
 	method, path, err := api.Request(route, values...)
 	if err != nil {
 		return fmt.Errorf("client: %w", err)
 	}
-	req := c.r.R().SetContext(ctx)
+	req := c.r.R().SetContext(ctx).SetQueryParamsFromValues(query)
 	if t != nil {
 		req.SetAuthToken(t.Token)
 	}

@@ -70,6 +70,10 @@ func TestCallsFollowRoutes(t *testing.T) {
 		{api.RouteAdminEnrol, func() error { _, err := c.AdminEnrol(ctx, tk, "123456789012", nil, "new starter"); return err }},
 		{api.RouteAdminPositions, func() error { _, err := c.AdminPositions(ctx, tk, "123456789012"); return err }},
 		{api.RouteAdminGrant, func() error { _, err := c.AdminGrant(ctx, tk, "123456789012", "Receptionist", "starter"); return err }},
+		{api.RouteAdminAudit, func() error {
+			_, err := c.AdminAudit(ctx, tk, api.AuditQuery{User: "123456789012"})
+			return err
+		}},
 		{api.RouteAdminEndPosition, func() error {
 			_, err := c.AdminEndPosition(ctx, tk, "123456789012", "pos-1", time.Time{}, "leaver")
 			return err

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/backend/errs"
 	"github.com/cardagent/cardagent/backend/identity"
 )
 
@@ -42,4 +43,13 @@ func (h *Handler) adminRoutes() {
 		func(r *http.Request, req *api.AdminEndPositionRequest) (any, error) {
 			return h.svc.AdminEndPosition(r.Context(), r.PathValue("id"), auth(r), r.PathValue("user"), r.PathValue("position"), req, meta(r))
 		}))
+	h.handle(api.RouteAdminAudit, func(w http.ResponseWriter, r *http.Request) {
+		q, err := api.ParseAuditQuery(r.URL.Query())
+		if err != nil {
+			h.fail(w, r, h.svc.Refused(r.Context(), identity.ActionAdminAudit, meta(r), errs.BadRequest(api.CodeInvalidRequest, err.Error(), err)))
+			return
+		}
+		page, err := h.svc.AdminAudit(r.Context(), r.PathValue("id"), auth(r), q, meta(r))
+		h.respond(w, r, http.StatusOK, page, err)
+	})
 }

@@ -49,6 +49,7 @@ type Service interface {
 	AdminPositions(ctx context.Context, id string, a identity.Auth, userID string, m identity.Meta) (*api.AdminPositions, error)
 	AdminGrant(ctx context.Context, id string, a identity.Auth, userID string, req *api.AdminGrantRequest, m identity.Meta) (*api.AdminPosition, error)
 	AdminEndPosition(ctx context.Context, id string, a identity.Auth, userID, positionID string, req *api.AdminEndPositionRequest, m identity.Meta) (*api.AdminPosition, error)
+	AdminAudit(ctx context.Context, id string, a identity.Auth, q api.AuditQuery, m identity.Meta) (*api.AdminAuditPage, error)
 	APIPolicy() *api.Policy
 	// Refused audits a request refused before it reached the service.
 	Refused(ctx context.Context, action string, m identity.Meta, err error) error

@@ -49,6 +49,7 @@ type Service struct {
 	refusals      *refusalLimiter
 	summaryStop   chan struct{}
 	summaryDone   chan struct{}
+	chain         chainCheck // the audit view's last verification of the chain
 }
 
 // Option configures New; an option that cannot apply returns an error.
