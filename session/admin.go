@@ -47,7 +47,7 @@ type targetCard struct {
 func (a *Agent) OpenAdmin() {
 	a.do(func() {
 		if a.sess != nil && a.st.Screen == ScreenActive && a.st.Admin != nil {
-			a.positions, a.position = nil, nil
+			a.positions, a.position, a.audit = nil, nil, auditSearch{}
 			a.showAdmin("")
 		}
 	})
@@ -70,7 +70,11 @@ func (a *Agent) CloseAdmin() {
 // this administrator may do it with.
 func (a *Agent) StartAdminAction(action AdminAction) {
 	a.do(func() {
-		if action.AboutPositions() {
+		if action == AdminActionAudit {
+			a.startAudit()
+			return
+		}
+		if action.Cardless() {
 			a.startPositions(action)
 			return
 		}
@@ -206,7 +210,7 @@ func (a *Agent) targetGone(readerName string) {
 		return
 	}
 	a.dropTarget()
-	if a.st.Screen.AdminMode() && a.adminAction.AboutPositions() { // about a user, not the card: go on
+	if a.st.Screen.AdminMode() && a.adminAction.Cardless() { // about a user, not the card: go on
 		a.setTargetView(&a.st)
 		a.publish()
 		return
@@ -252,7 +256,7 @@ func (a *Agent) setTargetView(s *State) {
 	}
 	v := *s.Admin
 	v.Target, v.Actions, v.Action = nil, a.offeredActions(), a.adminAction
-	v.Positions, v.Position = a.positions, a.position
+	v.Positions, v.Position, v.Audit = a.positions, a.position, a.audit.view
 	if a.target != nil {
 		t := a.target.view
 		v.Target = &t
@@ -589,5 +593,5 @@ func adminView(role api.Role, readerName string) *AdminView {
 		return nil
 	}
 	return &AdminView{Role: role.Name + " at " + role.OrganisationName, Rights: string(role.Admin), Reader: readerName,
-		ManagesPositions: role.Admin == api.AdminRA || role.Admin == api.AdminSponsor}
+		ManagesPositions: role.Admin == api.AdminRA || role.Admin == api.AdminSponsor, SearchesAudit: role.Admin == api.AdminRA}
 }

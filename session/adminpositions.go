@@ -47,12 +47,16 @@ func (a *Agent) EndPosition(id string) {
 }
 
 // BackInAdmin goes back one step within admin mode: from a positions form
-// or its outcome to the positions, from the positions to the card.
+// or its outcome to the positions (an audit search's to its page), from
+// those to the card.
 func (a *Agent) BackInAdmin() {
 	a.do(func() {
 		switch {
 		case !a.st.Screen.AdminMode() || a.st.Screen == ScreenAdminWorking:
-		case a.st.Screen != ScreenAdminPositions && a.adminAction.AboutPositions() && a.positions != nil:
+		case a.adminAction == AdminActionAudit && a.st.Screen != ScreenAdminAudit && a.audit.view != nil:
+			a.retry = nil
+			a.showAdminScreen(ScreenAdminAudit, nil)
+		case a.adminAction.Cardless() && a.adminAction != AdminActionAudit && a.st.Screen != ScreenAdminPositions && a.positions != nil:
 			a.showPositions("")
 		default:
 			a.retry = nil
@@ -82,7 +86,7 @@ func (a *Agent) startPositions(action AdminAction) {
 // SubmitPositionForm does what the positions form is for.
 func (a *Agent) SubmitPositionForm(question uint64, f PositionForm) {
 	a.do(func() {
-		if !a.asking(ScreenAdminForm, question) || !a.adminAction.AboutPositions() || a.ticket == nil {
+		if !a.asking(ScreenAdminForm, question) || !a.adminAction.Cardless() || a.ticket == nil {
 			return
 		}
 		f.UserID, f.Role, f.LastDay, f.Reason = strings.TrimSpace(f.UserID), strings.TrimSpace(f.Role),
@@ -171,7 +175,7 @@ func (a *Agent) loadPositions(user, done string) {
 		return a.backend.AdminPositions(bctx, ticket, user)
 	}, func(ps api.AdminPositions, err error) {
 		if err != nil {
-			a.positionsFailed(err, func() { a.loadPositions(user, done) })
+			a.cardlessFailed(err, func() { a.loadPositions(user, done) })
 			return
 		}
 		a.positions = holderPositions(ps, api.AdminRole(a.st.Admin.Rights))
@@ -191,7 +195,7 @@ func (a *Agent) changePosition(working string, change func(context.Context, clie
 		return change(bctx, ticket, user)
 	}, func(done string, err error) {
 		if err != nil {
-			a.positionsFailed(err, func() { a.showPositions("") })
+			a.cardlessFailed(err, func() { a.showPositions("") })
 			return
 		}
 		a.log.Info("access position changed", "action", string(a.adminAction), "user", user)
@@ -209,9 +213,9 @@ func (a *Agent) showPositions(done string) {
 	a.showAdminScreen(ScreenAdminPositions, func(s *State) { s.Hint = done })
 }
 
-// positionsFailed says why a positions call did not work; again is what
-// Try again does.
-func (a *Agent) positionsFailed(err error, again func()) {
+// cardlessFailed says why a positions or audit call did not work; again
+// is what Try again does.
+func (a *Agent) cardlessFailed(err error, again func()) {
 	a.log.Warn("access positions call did not finish", "action", string(a.adminAction), "err", err)
 	t, retryable := positionsTrouble(err)
 	a.retry = nil

@@ -83,6 +83,7 @@ type Agent struct {
 	adminAction   AdminAction      // admin mode: what the form and the work are about
 	positions     *HolderPositions // admin mode: the user whose positions are shown, if any
 	position      *HeldPosition    // admin mode: the position the end form is about
+	audit         auditSearch      // admin mode: the audit search shown, if any
 	// reportsTail is closed when the newest report handed to reportInOrder
 	// is done; the step goroutines that hand them in share it.
 	reportsMu   sync.Mutex

@@ -47,6 +47,7 @@ type Backend interface {
 	AdminPositions(ctx context.Context, t client.Ticket, userID string) (api.AdminPositions, error)
 	AdminGrant(ctx context.Context, t client.Ticket, userID, role, reason string) (api.AdminPosition, error)
 	AdminEndPosition(ctx context.Context, t client.Ticket, userID, positionID string, endsAt time.Time, reason string) (api.AdminPosition, error)
+	AdminAudit(ctx context.Context, t client.Ticket, q api.AuditQuery) (api.AdminAuditPage, error)
 	renewal.Backend
 	unlock.Backend
 }

@@ -60,6 +60,9 @@ const (
 	// ScreenAdminPositions: a user's access positions in the
 	// administrator's organisation: Admin.Positions, Hint (what was just done).
 	ScreenAdminPositions
+	// ScreenAdminAudit: a page of the audit trail an RA searched:
+	// Admin.Audit.
+	ScreenAdminAudit
 )
 
 var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-card", "reading-card", "card-problem",
@@ -68,7 +71,7 @@ var screenNames = [...]string{"starting", "no-service", "no-reader", "insert-car
 	"change-passcode", "changing-passcode", "passcode-changed", "passcode-change-failed",
 	"unlock-questions", "unlock-code", "unlock-passcode", "unlocking", "unlocked", "unlock-failed",
 	"questions", "questions-code", "saving-questions", "questions-saved", "questions-failed",
-	"admin", "admin-form", "admin-working", "admin-done", "admin-failed", "admin-positions"}
+	"admin", "admin-form", "admin-working", "admin-done", "admin-failed", "admin-positions", "admin-audit"}
 
 // asks reports whether the screen puts a question the user answers with an
 // intent that names it (State.Question).
@@ -87,7 +90,7 @@ func (s Screen) Questions() bool { return s >= ScreenQuestions && s <= ScreenQue
 
 // AdminMode reports whether the screen is part of admin mode, over the
 // administrator's active session.
-func (s Screen) AdminMode() bool { return s >= ScreenAdmin && s <= ScreenAdminPositions }
+func (s Screen) AdminMode() bool { return s >= ScreenAdmin && s <= ScreenAdminAudit }
 
 // PasscodeChange reports whether the screen is the passcode change popup,
 // shown over the active session.
@@ -206,6 +209,35 @@ type AdminView struct {
 	// or changed; Position the one the end form is about.
 	Positions *HolderPositions
 	Position  *HeldPosition
+	// SearchesAudit says this administrator's role searches the audit
+	// trail (RA): AdminActionAudit is offered. Audit is the page shown.
+	SearchesAudit bool
+	Audit         *AuditPage
+}
+
+// AuditPage is a page of an audit search, newest first.
+type AuditPage struct {
+	Search  string // what was searched, in words
+	Records []AuditLine
+	Page    int  // 1 for the newest
+	More    bool // there are older records: AuditOlder
+	Chain   ChainStatus
+}
+
+// AuditLine is one audit record.
+type AuditLine struct {
+	Seq                                                             int64
+	At                                                              time.Time
+	Action, Outcome, UserID, CardGUID, Workstation, AdminID, Detail string
+}
+
+// ChainStatus is how identityd's last verification of the whole chain went.
+type ChainStatus struct {
+	Intact    bool
+	Records   int64
+	CheckedAt time.Time
+	BrokenAt  int64
+	Problem   string
 }
 
 // HolderPositions is a user's access positions as an administrator sees
@@ -241,12 +273,15 @@ const (
 	AdminActionPositions   AdminAction = "positions"
 	AdminActionGrant       AdminAction = "grant"
 	AdminActionEndPosition AdminAction = "end-position"
+	// The audit view (RA): a search by user, card or administrator and
+	// dates, then its pages.
+	AdminActionAudit AdminAction = "audit"
 )
 
-// AboutPositions reports whether the action is about access positions,
-// which concern a user, not the card in the reader.
-func (a AdminAction) AboutPositions() bool {
-	return a == AdminActionPositions || a == AdminActionGrant || a == AdminActionEndPosition
+// Cardless reports whether the action needs no card in the other reader:
+// access positions concern a user, the audit view the trail.
+func (a AdminAction) Cardless() bool {
+	return a == AdminActionPositions || a == AdminActionGrant || a == AdminActionEndPosition || a == AdminActionAudit
 }
 
 // NewPasscode reports whether the holder types a new passcode (twice) for
@@ -258,7 +293,7 @@ func (a AdminAction) NewPasscode() bool {
 // AsksPasscode reports whether the holder types a passcode for the action
 // at all; a cancellation asks for the administrator's confirmation instead
 // of the identity check.
-func (a AdminAction) AsksPasscode() bool { return a != AdminActionCancel && !a.AboutPositions() }
+func (a AdminAction) AsksPasscode() bool { return a != AdminActionCancel && !a.Cardless() }
 
 // TargetCard is the card in the other reader, as read from it and as
 // identityd describes it to this administrator.

@@ -45,6 +45,9 @@ type adminView struct {
 	dayLabel   *widget.Label
 	reasonText *widget.Label
 	positions  *positionsPanel
+	auditForm  *auditForm
+	audit      *auditPanel
+	toAudit    *widget.Button // Audit trail
 	toPosition *widget.Button // Access positions
 	backIn     *widget.Button // back within admin mode
 	next       *passEntry
@@ -93,6 +96,7 @@ func newAdminView(sess Session) *adminView {
 		dayLabel:   widget.NewLabel(wording.AdminLastDayLabel),
 		reasonText: widget.NewLabel("Reason"),
 		positions:  newPositionsPanel(sess),
+		audit:      newAuditPanel(sess),
 		next:       newPassEntry(),
 		again:      newPassEntry(),
 		nextLabel:  widget.NewLabel(wording.AdminNewPasscode),
@@ -155,7 +159,7 @@ func newAdminView(sess Session) *adminView {
 	v.send.Importance = widget.HighImportance
 	v.back = widget.NewButtonWithIcon("Back to my session", theme.NavigateBackIcon(), sess.CloseAdmin)
 	v.cancel = widget.NewButton("Cancel", func() {
-		if v.action.AboutPositions() { // a positions form goes back to the positions
+		if v.action.Cardless() { // a positions form goes back to the positions
 			sess.BackInAdmin()
 		} else {
 			sess.CloseAdmin()
@@ -164,6 +168,8 @@ func newAdminView(sess Session) *adminView {
 	v.toPosition = widget.NewButtonWithIcon(wording.AdminPositionsButton, theme.AccountIcon(),
 		func() { sess.StartAdminAction(session.AdminActionPositions) })
 	v.backIn = widget.NewButtonWithIcon(wording.AdminPositionsBack, theme.NavigateBackIcon(), sess.BackInAdmin)
+	v.toAudit = widget.NewButtonWithIcon(wording.AuditButton, theme.SearchIcon(), func() { sess.StartAdminAction(session.AdminActionAudit) })
+	v.auditForm = newAuditForm(v.sendForm)
 	v.retry = widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), sess.Retry)
 	v.card = container.NewBorder(nil, nil, container.NewCenter(v.photo.box), nil,
 		container.NewVBox(layout.NewSpacer(), v.name, v.details, layout.NewSpacer()))
@@ -186,14 +192,16 @@ func newAdminView(sess Session) *adminView {
 		v.panel,
 		v.scope,
 		v.positions.root,
+		v.audit.root,
 		v.form,
+		v.auditForm.root,
 		v.message,
 		v.hint,
 		v.working,
 		v.result,
 		v.fix,
 		container.NewHBox(v.back, v.backIn, layout.NewSpacer(), v.cancel, v.retry, v.renew, v.repair, v.unlock, v.enrol, v.send),
-		container.NewHBox(v.toPosition, layout.NewSpacer(), v.cancelCard),
+		container.NewHBox(v.toPosition, v.toAudit, layout.NewSpacer(), v.cancelCard),
 	)
 	return v
 }
@@ -209,8 +217,10 @@ func (v *adminView) render(st session.State) {
 		a = &session.AdminView{}
 	}
 	setText(v.role, "Working as "+a.Role)
-	aboutUser := a.Action.AboutPositions() // a user's positions, not the card
+	aboutUser := a.Action.Cardless() // a user's positions, not the card
 	v.positions.render(st)
+	v.audit.render(st)
+	auditing := a.Action == session.AdminActionAudit
 	t := a.Target
 	targetReader := ""
 	if t != nil {
@@ -243,6 +253,7 @@ func (v *adminView) render(st session.State) {
 	setText(v.scope, scope)
 	v.photo.set(photo)
 	showIf(v.form, asking)
+	showIf(v.auditForm.root, asking && auditing)
 	newPasscode, asksPasscode := a.Action.NewPasscode(), a.Action.AsksPasscode()
 	explain, send, nextLabel, check := wording.AdminUnlockExplain, wording.AdminUnlockSend, wording.AdminNewPasscode, wording.AdminIdentityLabel
 	importance := widget.HighImportance
@@ -259,6 +270,8 @@ func (v *adminView) render(st session.State) {
 		explain, send = wording.AdminPositionsExplain, wording.AdminPositionsSend
 	case session.AdminActionGrant:
 		explain, send = wording.AdminGrantExplain, wording.AdminGrantSend
+	case session.AdminActionAudit:
+		explain, send = wording.AuditExplain, wording.AuditSend
 	case session.AdminActionEndPosition:
 		explain, send, check, importance = wording.AdminEndExplain, wording.AdminEndSend, wording.AdminEndConfirm, widget.DangerImportance
 		if a.Position != nil && a.Positions != nil {
@@ -278,7 +291,7 @@ func (v *adminView) render(st session.State) {
 	}
 	showIf(v.dayLabel, asksDay)
 	showIf(v.lastDay, asksDay)
-	asksReason := a.Action != session.AdminActionPositions
+	asksReason := a.Action != session.AdminActionPositions && !auditing
 	showIf(v.checked, asksReason)
 	showIf(v.reasonText, asksReason)
 	showIf(v.reason, asksReason)
@@ -328,6 +341,7 @@ func (v *adminView) render(st session.State) {
 	showIf(v.cancelCard, offered(session.AdminActionCancel))
 	showIf(v.enrol, offered(session.AdminActionEnrol))
 	showIf(v.toPosition, st.Screen == session.ScreenAdmin && a.ManagesPositions)
+	showIf(v.toAudit, st.Screen == session.ScreenAdmin && a.SearchesAudit)
 	enrolText := wording.AdminEnrolButton
 	if t != nil && t.Enrolling {
 		enrolText = wording.AdminEnrolOnButton
@@ -338,7 +352,7 @@ func (v *adminView) render(st session.State) {
 	showIf(v.send, asking)
 	showIf(v.cancel, asking)
 	showIf(v.back, st.Screen != session.ScreenAdminWorking && !asking)
-	showIf(v.backIn, st.Screen == session.ScreenAdminPositions ||
+	showIf(v.backIn, st.Screen == session.ScreenAdminPositions || st.Screen == session.ScreenAdminAudit ||
 		aboutUser && (st.Screen == session.ScreenAdminDone || st.Screen == session.ScreenAdminFailed))
 	showIf(v.retry, st.Screen == session.ScreenAdminFailed && st.Retryable)
 	if newQuestion {
@@ -350,6 +364,13 @@ func (v *adminView) render(st session.State) {
 		v.next.clear()
 		v.again.clear()
 		v.focusOn = v.checked
+		if auditing {
+			v.auditForm.clear()
+			if t != nil && !t.Blank {
+				v.auditForm.user.SetText(t.UUID) // the card's holder, most likely
+			}
+			v.focusOn = v.auditForm.user
+		}
 		if a.Action == session.AdminActionPositions {
 			if t != nil && !t.Blank {
 				v.userID.SetText(t.UUID) // the card's holder, most likely
@@ -412,7 +433,12 @@ func (v *adminView) sendForm() {
 	next, again := []byte(v.next.Text), []byte(v.again.Text)
 	v.next.clear()
 	v.again.clear()
-	if v.action.AboutPositions() {
+	if v.action == session.AdminActionAudit {
+		f := v.auditForm.form()
+		v.q.answer(func(q uint64) { v.sess.SubmitAuditForm(q, f) })
+		return
+	}
+	if v.action.Cardless() {
 		f := session.PositionForm{UserID: userID, Role: v.grantRole.Text, LastDay: v.lastDay.Text, IdentityChecked: checked, Reason: reason}
 		v.q.answer(func(q uint64) { v.sess.SubmitPositionForm(q, f) })
 		return

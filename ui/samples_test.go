@@ -168,7 +168,15 @@ func (f *fakeSession) SubmitPositionForm(q uint64, pf session.PositionForm) {
 	f.record("SubmitPositionForm")
 }
 func (f *fakeSession) EndPosition(id string) { f.record("EndPosition:" + id) }
-func (f *fakeSession) BackInAdmin()          { f.record("BackInAdmin") }
+func (f *fakeSession) SubmitAuditForm(q uint64, af session.AuditForm) {
+	f.mu.Lock()
+	f.questions = append(f.questions, q)
+	f.answers = append(f.answers, af.User, af.Card, af.Admin, af.From, af.To)
+	f.mu.Unlock()
+	f.record("SubmitAuditForm")
+}
+func (f *fakeSession) AuditOlder()  { f.record("AuditOlder") }
+func (f *fakeSession) BackInAdmin() { f.record("BackInAdmin") }
 
 func (f *fakeSession) got() []string {
 	f.mu.Lock()
@@ -528,6 +536,26 @@ func tomsPositions(r *sampleRun) session.State {
 	return r.WaitScreen(session.ScreenAdminPositions)
 }
 
+// sampleTrail is Tom's recent records, newest first.
+func sampleTrail() []api.AuditEntry {
+	at := func(h, m int) time.Time {
+		return loginTime.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+	}
+	card := "7a1c0b9f4e38a6c4d1e2f3a4b5c6d7e8"
+	return []api.AuditEntry{
+		{Seq: 90412, At: at(0, 9), Action: "admin.card", Outcome: "ok", UserID: "555000765432", CardGUID: card, WorkstationID: "ra-desk-1",
+			AdminID: "555000123456", Detail: "by 555000123456 as Registration Authority Agent at RR8 (session 3f9a): looked at the card"},
+		{Seq: 90388, At: at(0, 2), Action: "login", Outcome: "card_locked", UserID: "555000765432", CardGUID: card, WorkstationID: "ward-7-pc-3",
+			Detail: "this card is locked: its sessions have ended"},
+		{Seq: 88120, At: at(-20, -14), Action: "unlock.complete", Outcome: "ok", UserID: "555000765432", CardGUID: card, WorkstationID: "ward-7-pc-3",
+			Detail: "unlocked with the emailed code; PUK rotated"},
+		{Seq: 88117, At: at(-20, -16), Action: "unlock.request", Outcome: "ok", UserID: "555000765432", CardGUID: card, WorkstationID: "ward-7-pc-3",
+			Detail: "code sent to t***@nhs.net, valid 15 minutes"},
+		{Seq: 86001, At: at(-47, -30), Action: "session.role", Outcome: "ok", UserID: "555000765432", CardGUID: card, WorkstationID: "ward-7-pc-3",
+			Detail: "Clinical Practitioner at RR8"},
+	}
+}
+
 func btoi(b bool) int {
 	if b {
 		return 1
@@ -800,6 +828,21 @@ var samples = []struct {
 		s := r.WaitScreen(session.ScreenAdminForm)
 		r.Agent.SubmitPositionForm(s.Question, session.PositionForm{IdentityChecked: true, Reason: "left the trust on Friday"})
 		return r.WaitFor("ended", func(s session.State) bool { return s.Screen == session.ScreenAdminPositions && s.Hint != "" })
+	}},
+	{"admin-audit-search", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, raRoles)
+		toAdminTarget(r, true)
+		r.Agent.StartAdminAction(session.AdminActionAudit)
+		return r.WaitScreen(session.ScreenAdminForm)
+	}},
+	{"admin-audit", func(t testing.TB) session.State {
+		r := run(t, session.Config{}, raRoles)
+		toAdminTarget(r, true)
+		r.Backend.Set(func(b *sessiontest.Backend) { b.AuditRecords = sampleTrail() })
+		r.Agent.StartAdminAction(session.AdminActionAudit)
+		s := r.WaitScreen(session.ScreenAdminForm)
+		r.Agent.SubmitAuditForm(s.Question, session.AuditForm{User: "555000765432"})
+		return r.WaitScreen(session.ScreenAdminAudit)
 	}},
 	{"admin-out-of-scope", func(t testing.TB) session.State {
 		return toAdminTarget(run(t, session.Config{}, adminRoles), false)

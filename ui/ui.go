@@ -61,6 +61,9 @@ type Session interface {
 	SubmitPositionForm(question uint64, f session.PositionForm)
 	EndPosition(id string)
 	BackInAdmin()
+	// Admin mode: the audit view.
+	SubmitAuditForm(question uint64, f session.AuditForm)
+	AuditOlder()
 }
 
 // Title is the main window's title.

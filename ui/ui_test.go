@@ -903,3 +903,40 @@ func TestAdminPositionsScreens(t *testing.T) {
 		t.Fatalf("after the end: %q, %d End", v.hint.Text, len(p.ends))
 	}
 }
+
+// TestAdminAuditScreens: an RA's Audit trail; the search form (the card
+// holder's UUID filled in) sends what was typed; a page shows what was
+// searched, the chain's verification, a row a record, and Older only when
+// there are older records.
+func TestAdminAuditScreens(t *testing.T) {
+	u, f := newTestUI(t, normalSize)
+	u.apply(sample(t, "admin"))
+	v := u.admin
+	if v.toAudit.Visible() {
+		t.Fatal("an LSA is offered the audit trail")
+	}
+	u.apply(sample(t, "admin-ra"))
+	if !v.toAudit.Visible() {
+		t.Fatal("an RA is not offered the audit trail")
+	}
+	test.Tap(v.toAudit)
+	u.apply(sample(t, "admin-audit-search"))
+	af := v.auditForm
+	if !af.root.Visible() || v.checked.Visible() || v.reason.Visible() || af.user.Text != "555000765432" || v.send.Text != wording.AuditSend {
+		t.Fatalf("the search form: shown %v, check %v, user %q", af.root.Visible(), v.checked.Visible(), af.user.Text)
+	}
+	test.Type(af.from, "2025-03-01")
+	test.Tap(v.send)
+	u.apply(sample(t, "admin-audit"))
+	p := v.audit
+	if !p.root.Visible() || af.root.Visible() || len(p.rows.Objects) != 5 || p.older.Visible() || !v.backIn.Visible() ||
+		!strings.HasPrefix(p.chain.Text, "The audit chain is intact: 5 records") || p.search.Text != "Records of user 555000765432" {
+		t.Fatalf("the page: shown %v, %d rows, older %v, %q, %q", p.root.Visible(), len(p.rows.Objects), p.older.Visible(), p.chain.Text, p.search.Text)
+	}
+	test.Tap(p.again)
+	test.Tap(v.backIn)
+	want := []string{"StartAdminAction:audit", "SubmitAuditForm", "StartAdminAction:audit", "BackInAdmin"}
+	if got := f.got(); !slices.Equal(got, want) || f.answers[0] != "555000765432" || f.answers[3] != "2025-03-01" {
+		t.Fatalf("intents %q, answers %q", got, f.answers)
+	}
+}

@@ -1,6 +1,10 @@
 package wording
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Access positions in admin mode (docs/admin.md).
 const (
@@ -82,3 +86,60 @@ var (
 	AdminPositionEnded        = Trouble{"This position has ended already.", "Nothing needs doing; it stays on record."}
 	AdminUserDisabled         = Trouble{"This person's access is disabled.", "No role can be granted until it is enabled again."}
 )
+
+// The audit view (admin mode, RA).
+const (
+	AuditButton        = "Audit trail"
+	AuditExplain       = "Search the audit trail for a user, a card or an administrator; the dates narrow it. Read only, and the search is itself recorded."
+	AuditUserLabel     = "User's UUID"
+	AuditCardLabel     = "Card"
+	AuditAdminLabel    = "Administrator's UUID"
+	AuditFromLabel     = "From"
+	AuditToLabel       = "To"
+	AuditDayHint       = "YYYY-MM-DD"
+	AuditSend          = "Search"
+	AuditSearching     = "Searching the audit trail…"
+	AuditSubjectNeeded = "Type a user's UUID, a card or an administrator's UUID to search for."
+	AuditCardNeeded    = "Type the card's GUID: 32 hexadecimal digits."
+	AuditDayNeeded     = "Type days as YYYY-MM-DD, or leave them empty."
+	AuditDaysOrder     = "The first day must come before the last."
+	AuditOlderButton   = "Older"
+	AuditNewSearch     = "New search"
+	AuditNone          = "No records."
+)
+
+// AuditSearch says what an audit search looked for.
+func AuditSearch(user, card, admin string, from, to time.Time) string {
+	var parts []string
+	for _, p := range []struct{ label, v string }{{"user", user}, {"card", card}, {"administrator", admin}} {
+		if p.v != "" {
+			parts = append(parts, p.label+" "+p.v)
+		}
+	}
+	s := "Records of " + strings.Join(parts, " and ")
+	if !from.IsZero() {
+		s += " from " + from.Local().Format("2 January 2006")
+	}
+	if !to.IsZero() {
+		s += " until " + to.Local().AddDate(0, 0, -1).Format("2 January 2006")
+	}
+	return s
+}
+
+// AuditPageOf numbers a page of results.
+func AuditPageOf(n, records int) string {
+	return fmt.Sprintf("Page %d: %d records, newest first", n, records)
+}
+
+// AuditChainIntact says the chain verified.
+func AuditChainIntact(records int64, at time.Time) string {
+	return fmt.Sprintf("The audit chain is intact: %d records verified at %s.", records, at.Local().Format("15:04 on 2 January"))
+}
+
+// AuditChainBroken says where the chain does not hold.
+func AuditChainBroken(seq int64, problem string) string {
+	return fmt.Sprintf("The audit chain is BROKEN at record %d: %s. Tell your information governance lead.", seq, problem)
+}
+
+// AuditChainUnchecked says the chain could not be verified.
+const AuditChainUnchecked = "The audit chain has not been verified yet."

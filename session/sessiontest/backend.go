@@ -103,8 +103,12 @@ type Backend struct {
 	Positions   map[string][]api.AdminPosition
 	UnknownUser string
 	HolderName  string // the name AdminPositions gives; "" for "Jo Holder"
-	pending     []api.SecurityAnswer
-	answerFails int
+	// AuditRecords are what AdminAudit pages through (newest first, whatever
+	// the search); AuditQueries the searches it got.
+	AuditRecords []api.AuditEntry
+	AuditQueries []api.AuditQuery
+	pending      []api.SecurityAnswer
+	answerFails  int
 
 	policyServed bool
 	nonces       map[string]bool

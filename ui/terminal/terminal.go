@@ -169,7 +169,7 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 	changeAsked, unlockAsked, questionsAsked, adminAsked, adminStarted := false, false, false, false, false
 	lastWorking := ""
 	var positions *positionsRun
-	if opts.Admin.AboutPositions() {
+	if opts.Admin.Cardless() {
 		positions = newPositionsRun(opts)
 	}
 	// leave closes the popup or mode the journey is in and logs out: the
