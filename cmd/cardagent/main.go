@@ -70,6 +70,9 @@ Usage:
               [--identity-checked --reason TEXT] [--role NAME]
                                           log in as an RA or sponsor, list the user's positions in your organisation,
                                           grant one or end one (no card needed but your own), log out
+  cardagent admin audit --no-gui [--user UUID] [--card GUID] [--admin UUID] [--from DAY] [--to DAY] [--pages N]
+                                          log in as an RA, print the audit records of a user, card or administrator
+                                          (a JSON object a line, newest first) and the chain's last verification, log out
   cardagent doctor [--json]               check pcscd, readers and cards, and say how to fix problems
   cardagent version
 
@@ -90,7 +93,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return runTerminal(ctx, args[0], args[1:], os.Stdin, stdout, os.Stderr)
 	case "admin":
 		if len(args) > 1 && (args[1] == "unlock" || args[1] == "repair" || args[1] == "renew" || args[1] == "cancel" || args[1] == "enrol" ||
-			args[1] == "positions") {
+			args[1] == "positions" || args[1] == "audit") {
 			return runTerminal(ctx, "admin "+args[1], args[2:], os.Stdin, stdout, os.Stderr)
 		}
 	case "doctor":

@@ -34,12 +34,20 @@ func runTerminal(ctx context.Context, command string, args []string, stdin *os.F
 		if opts.Admin == session.AdminActionCancel {
 			fs.BoolVar(&opts.Confirmed, "confirm", false, "the card is to be cancelled for good: it can never be used again (required)")
 			fs.StringVar(&opts.Reason, "reason", "", "why, recorded with your name in the audit trail (required)")
-		} else if opts.Admin != "" {
+		} else if opts.Admin != "" && opts.Admin != session.AdminActionAudit {
 			fs.BoolVar(&opts.IdentityChecked, "identity-checked", false, "you have seen the holder and their identity document (required; for positions, to change one)")
 			fs.StringVar(&opts.Reason, "reason", "", "why, recorded with your name in the audit trail (required)")
 		}
 		if opts.Admin == session.AdminActionEnrol {
 			fs.StringVar(&opts.UserID, "user", "", "the 12-digit UUID of the user the new card is issued to (required)")
+		}
+		if opts.Admin == session.AdminActionAudit {
+			fs.StringVar(&opts.UserID, "user", "", "the records about the user with this 12-digit UUID")
+			fs.StringVar(&opts.Card, "card", "", "the records about the card with this GUID")
+			fs.StringVar(&opts.AdminID, "admin", "", "the records of what the administrator with this UUID did")
+			fs.StringVar(&opts.From, "from", "", "from this day, YYYY-MM-DD")
+			fs.StringVar(&opts.To, "to", "", "until the end of this day, YYYY-MM-DD")
+			fs.IntVar(&opts.Pages, "pages", 1, "how many pages of 50 records to print, newest first")
 		}
 		if opts.Admin == session.AdminActionPositions {
 			fs.StringVar(&opts.UserID, "user", "", "the 12-digit UUID of the user whose positions these are (required)")

@@ -53,6 +53,8 @@ type Agent interface {
 	CloseAdmin()
 	SubmitPositionForm(question uint64, f session.PositionForm)
 	EndPosition(id string)
+	SubmitAuditForm(question uint64, f session.AuditForm)
+	AuditOlder()
 }
 
 // Options are the journey's choices, from the command line.
@@ -93,6 +95,11 @@ type Options struct {
 	// Grant, End and LastDay are `admin positions`'s --grant ROLE, --end
 	// POSITION and --last-day YYYY-MM-DD (the end of that day; default now).
 	Grant, End, LastDay string
+	// Card, AdminID, From, To and Pages are `admin audit`'s --card,
+	// --admin, --from and --to (YYYY-MM-DD) and --pages (default 1), with
+	// --user as UserID.
+	Card, AdminID, From, To string
+	Pages                   int
 }
 
 // CheckAdmin refuses an `admin` command line that could only fail after
@@ -100,6 +107,12 @@ type Options struct {
 func CheckAdmin(o Options) error {
 	if o.Admin == session.AdminActionPositions {
 		return checkPositions(o)
+	}
+	if o.Admin == session.AdminActionAudit {
+		if o.UserID == "" && o.Card == "" && o.AdminID == "" {
+			return errors.New("admin audit: --user, --card or --admin is required: " + wording.AuditSubjectNeeded)
+		}
+		return nil
 	}
 	switch n := len([]rune(strings.TrimSpace(o.Reason))); {
 	case o.Admin == session.AdminActionCancel && !o.Confirmed:
@@ -169,7 +182,11 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 	changeAsked, unlockAsked, questionsAsked, adminAsked, adminStarted := false, false, false, false, false
 	lastWorking := ""
 	var positions *positionsRun
-	if opts.Admin.Cardless() {
+	var auditing *auditRun
+	switch {
+	case opts.Admin == session.AdminActionAudit:
+		auditing = newAuditRun(opts)
+	case opts.Admin.Cardless():
 		positions = newPositionsRun(opts)
 	}
 	// leave closes the popup or mode the journey is in and logs out: the
@@ -225,6 +242,12 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				unlockAsked = true
 				fmt.Fprintf(stderr, "%s\n%s\n", wording.TitleUnlock, wording.UnlockExplain)
 				a.StartUnlock()
+			}
+			continue
+		}
+		if auditing != nil && s.Screen.AdminMode() && s.Screen != session.ScreenAdminWorking {
+			if done, err := auditing.step(a, s, stdout, stderr); done {
+				return leave(a.CloseAdmin, err)
 			}
 			continue
 		}

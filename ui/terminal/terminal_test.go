@@ -66,6 +66,10 @@ func (f *fakeAgent) SubmitPositionForm(q uint64, pf session.PositionForm) {
 	f.record(fmt.Sprintf("positions form %s %q %q %v %q", pf.UserID, pf.Role, pf.LastDay, pf.IdentityChecked, pf.Reason))
 }
 func (f *fakeAgent) EndPosition(id string) { f.record("end position " + id) }
+func (f *fakeAgent) SubmitAuditForm(q uint64, af session.AuditForm) {
+	f.record(fmt.Sprintf("audit form %s %s %s %s %s", af.User, af.Card, af.Admin, af.From, af.To))
+}
+func (f *fakeAgent) AuditOlder() { f.record("older") }
 func (f *fakeAgent) SubmitUnlockCode(q uint64, code []byte) {
 	f.record("code " + string(code))
 }
@@ -536,5 +540,55 @@ func TestAdminPositionsInTheTerminal(t *testing.T) {
 		`positions form 555000000009 "" "2027-01-31" true "fixed-term contract",close admin,logout`
 	if got := strings.Join(a.answers, ","); got != want {
 		t.Fatalf("answers %q", got)
+	}
+}
+
+// `cardagent admin audit`: a subject is required; the records are printed a
+// JSON object a line, page after page up to --pages, a page shown again
+// printed once.
+func TestAdminAuditInTheTerminal(t *testing.T) {
+	if err := CheckAdmin(Options{Admin: session.AdminActionAudit}); err == nil {
+		t.Fatal("admin audit without a subject")
+	}
+	opts := Options{Admin: session.AdminActionAudit, UserID: "555000000009", From: "2026-12-01", Pages: 2}
+	if err := CheckAdmin(opts); err != nil {
+		t.Fatal(err)
+	}
+	a, done, out, _ := running(t, opts, "")
+	admin := &session.AdminView{Role: "Registration Authority Agent at RX1", Rights: "ra", Reader: "Reader 0", SearchesAudit: true}
+	active := &session.Active{User: "Rae"}
+	a.states <- session.State{Screen: session.ScreenActive, Seq: 1, Active: active, Admin: admin}
+	<-a.got // open admin
+	a.states <- session.State{Screen: session.ScreenAdmin, Seq: 2, Active: active, Admin: admin}
+	<-a.got // start admin audit
+	form := *admin
+	form.Action = session.AdminActionAudit
+	a.states <- session.State{Screen: session.ScreenAdminForm, Seq: 3, Question: 4, Active: active, Admin: &form}
+	<-a.got // the search
+	chain := session.ChainStatus{Intact: true, Records: 99, CheckedAt: time.Now()}
+	line := func(seq int64) session.AuditLine {
+		return session.AuditLine{Seq: seq, At: time.Now(), Action: "login", Outcome: "ok", UserID: "555000000009", Detail: "d"}
+	}
+	first := form
+	first.Audit = &session.AuditPage{Search: "Records of user 555000000009", Page: 1, More: true, Chain: chain,
+		Records: []session.AuditLine{line(9), line(8)}}
+	a.states <- session.State{Screen: session.ScreenAdminAudit, Seq: 4, Active: active, Admin: &first}
+	<-a.got // older
+	// The same page again: the card in the other reader was read.
+	a.states <- session.State{Screen: session.ScreenAdminAudit, Seq: 5, Active: active, Admin: &first}
+	second := form
+	second.Audit = &session.AuditPage{Search: first.Audit.Search, Page: 2, More: true, Chain: chain, Records: []session.AuditLine{line(7)}}
+	a.states <- session.State{Screen: session.ScreenAdminAudit, Seq: 6, Active: active, Admin: &second}
+	<-a.got // close admin
+	<-a.got // logout
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := "open admin,start admin audit,audit form 555000000009   2026-12-01 ,older,close admin,logout"
+	if got := strings.Join(a.answers, ","); got != want {
+		t.Fatalf("answers %q", got)
+	}
+	if n := strings.Count(out.String(), `"action":"login"`); n != 3 || !strings.Contains(out.String(), `"seq":7`) {
+		t.Fatalf("printed %d records:\n%s", n, out.String())
 	}
 }
