@@ -157,7 +157,7 @@ func (s *Service) VerifyAuditCheckpoints(ctx context.Context, path string) (audi
 
 func (s *Service) verifyAudit(ctx context.Context, cps []audit.Checkpoint) (audit.Summary, error) {
 	var sum audit.Summary
-	err := s.store.View(ctx, func(r store.Reader) (err error) {
+	err := s.store.Snapshot(ctx, func(r store.Reader) (err error) { // appends go on meanwhile
 		sum, err = audit.Verify(ctx, r, s.auditKey, cps)
 		return err
 	})

@@ -35,6 +35,10 @@ type Store interface {
 	// View runs fn against a consistent-enough read view (no transaction
 	// guarantees across calls); fn must not keep r.
 	View(ctx context.Context, fn func(r Reader) error) error
+	// Snapshot runs fn in a read-only transaction whose reads all see the
+	// database as it stood at one moment (verifying the audit chain while
+	// records are appended); fn must not keep r.
+	Snapshot(ctx context.Context, fn func(r Reader) error) error
 	// Update runs fn in one write transaction, committed if fn returns nil.
 	// The transaction may be shared with other callers' functions (group
 	// commit): fn then sees their changes as if they had committed just

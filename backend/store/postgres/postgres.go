@@ -63,6 +63,7 @@ func Open(ctx context.Context, dsn string) (*sqlstore.DB, error) {
 		ForUpdate:     " FOR UPDATE",
 		IsConflict:    isConflict,
 		IsUnavailable: isUnavailable,
+		Snapshot:      &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 	})
 }
 

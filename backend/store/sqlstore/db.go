@@ -31,6 +31,10 @@ type Dialect struct {
 	// CacheStatements prepares each query once per pool (SQLite; pgx
 	// already caches prepared statements per connection).
 	CacheStatements bool
+	// Snapshot is how Snapshot begins its read-only transaction: one
+	// snapshot for every read in it (REPEATABLE READ on PostgreSQL; nil on
+	// SQLite, whose WAL readers keep the snapshot of their first read).
+	Snapshot *sql.TxOptions
 }
 
 // DB is a store.Store. Writes go through write, reads through read; SQLite
@@ -111,6 +115,17 @@ func (db *DB) View(ctx context.Context, fn func(store.Reader) error) error {
 		return fn(&tx{q: cachedPool{db.readStmts}, d: &db.d})
 	}
 	return fn(&tx{q: db.read, d: &db.d})
+}
+
+// Snapshot implements store.Store: fn's reads see the database as it stood
+// at one moment, whatever is written meanwhile.
+func (db *DB) Snapshot(ctx context.Context, fn func(store.Reader) error) error {
+	t, err := db.read.BeginTx(ctx, db.d.Snapshot)
+	if err != nil {
+		return fmt.Errorf("beginning %s snapshot: %w", db.d.Name, db.mapErr(err))
+	}
+	defer t.Rollback() // read only: nothing to commit
+	return fn(&tx{q: t, d: &db.d})
 }
 
 // Update implements store.Store: fn runs on the writer goroutine, in a

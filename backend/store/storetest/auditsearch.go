@@ -127,3 +127,30 @@ func equalSeqs(a, b []int64) bool {
 	}
 	return true
 }
+
+// testSnapshot: reads inside one Snapshot do not see what is committed
+// meanwhile, so the chain verifies while records are appended.
+func testSnapshot(t *testing.T, newDB func(t *testing.T) Opener) {
+	s := newDB(t)(t)
+	appendN(t, s, 3, "u")
+	ctx := context.Background()
+	err := s.Snapshot(ctx, func(r store.Reader) error {
+		h, err := r.AuditHead(ctx)
+		if err != nil {
+			return err
+		}
+		appendN(t, s, 2, "later") // committed by the writer meanwhile
+		rs, err := r.AuditRecords(ctx, 0, 100)
+		if err != nil {
+			return err
+		}
+		if int64(len(rs)) != h.Seq {
+			t.Errorf("the snapshot's head says %d records, it reads %d", h.Seq, len(rs))
+		}
+		_, err = audit.Verify(ctx, r, testKey, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Verify in a snapshot while appending: %v", err)
+	}
+}

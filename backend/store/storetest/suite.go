@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) Opener) {
 		{"AuditLegacyChainMigrated", testAuditLegacyMigrated},
 		{"AuditSearch", testAuditSearch},
 		{"AuditActorBackfill", testAuditActorBackfill},
+		{"Snapshot", testSnapshot},
 		{"ConcurrentAuditAppendsTwoInstances", testConcurrentAppends},
 		{"GroupCommitConcurrent", testGroupCommitConcurrent},
 		{"GroupCommitOneBatch", testGroupCommitOneBatch},
