@@ -84,16 +84,3 @@ type AdminEndPositionRequest struct {
 func (r *AdminEndPositionRequest) Validate() error {
 	return validateReason(r.Reason)
 }
-
-// ValidPositionID reports whether s can be a position's id in a path.
-func ValidPositionID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}

@@ -19,16 +19,3 @@ func TestValidRoleName(t *testing.T) {
 		}
 	}
 }
-
-func TestValidPositionID(t *testing.T) {
-	for _, c := range []struct {
-		id string
-		ok bool
-	}{
-		{"demo-ada-clinician", true}, {"pos-0a1b2c3d4e5f", true}, {"", false}, {"a/b", false}, {"..", false}, {strings.Repeat("p", 65), false},
-	} {
-		if got := ValidPositionID(c.id); got != c.ok {
-			t.Errorf("ValidPositionID(%q) = %v, want %v", c.id, got, c.ok)
-		}
-	}
-}

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/cardagent/cardagent/internal/testkit"
-	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/wording"
 )
 
@@ -25,11 +24,7 @@ func TestAdminUnlockTwoReaders(t *testing.T) { onBothStores(t, adminUnlockTwoRea
 func adminUnlockTwoReaders(t *testing.T, db string) {
 	needRig(t)
 	id := testkit.StartIdentitydOn(t, db)
-	_, ch := startMonitor(t)
-	insert(t, demoCard(t, id, testkit.DemoRA), 0)
-	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
-	insert(t, demoCard(t, id, testkit.DemoClinician), 1)
-	waitCard(t, ch, reader.CardInserted, rig.ReaderName(1))
+	adminDesk(t, id)
 	oldPUK, err := os.ReadFile(filepath.Join(id.CardDir, testkit.DemoClinician+".puk"))
 	if err != nil {
 		t.Fatal(err)

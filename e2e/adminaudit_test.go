@@ -9,9 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cardagent/cardagent/client"
+	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/internal/testkit"
-	"github.com/cardagent/cardagent/reader"
 )
 
 // TestAdminAuditEndToEnd: the RA logged in with card A in reader 0 reads
@@ -24,39 +23,11 @@ func TestAdminAuditEndToEnd(t *testing.T) { onBothStores(t, adminAudit) }
 func adminAudit(t *testing.T, db string) {
 	needRig(t)
 	id := testkit.StartIdentitydOn(t, db)
-	_, ch := startMonitor(t)
-	insert(t, demoCard(t, id, testkit.DemoRA), 0)
-	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
-	insert(t, demoCard(t, id, testkit.DemoClinician), 1)
-	waitCard(t, ch, reader.CardInserted, rig.ReaderName(1))
-	ward, err := client.New(client.Config{BaseURL: id.URL, CAPin: id.Pin, WorkstationID: "ward-7-pc-3"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	card, err := reader.Open(rig.ReaderName(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, guid, _ := testkit.CardLogin(t, ward, card, demoPasscode) // a record about the clinician at her ward
-	card.Close()
+	adminDesk(t, id)
+	_, _, _, guid := loginAt(t, id, "ward-7-pc-3", 1) // a record about the clinician at her ward
 	// The RA looks at her card from their desk: a record of an administrator's work.
-	desk, err := client.New(client.Config{BaseURL: id.URL, CAPin: id.Pin, WorkstationID: "ra-desk"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raCard, err := reader.Open(rig.ReaderName(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, _, _ := testkit.CardLogin(t, desk, raCard, demoPasscode)
-	raCard.Close()
-	ra := client.Ticket{ID: sess.ID, Token: sess.Token}
+	desk, ra, _, _ := loginAt(t, id, "ra-desk", 0)
 	ctx := context.Background()
-	if sess.Terms != nil {
-		if _, err := desk.AcceptTerms(ctx, ra, sess.Terms.Version); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if _, err := desk.SelectRole(ctx, ra, "demo-sam-ra"); err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +35,7 @@ func adminAudit(t *testing.T, db string) {
 		t.Fatal(err)
 	}
 
-	type line struct {
-		Seq                                  int64
-		Action, Outcome, User, Admin, Detail string
-	}
-	search := func(args ...string) ([]line, string) {
+	search := func(args ...string) ([]api.AuditEntry, string) {
 		t.Helper()
 		cmd, logs := agentCmd(t, id, append([]string{"admin", "audit", "--no-gui", "--reader", rig.ReaderName(0),
 			"--role", "Registration Authority Agent", "--accept-terms"}, args...)...)
@@ -81,10 +48,10 @@ func adminAudit(t *testing.T, db string) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { cmd.Process.Kill() })
-		var lines []line
+		var lines []api.AuditEntry
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			var l line
+			var l api.AuditEntry
 			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Seq != 0 {
 				lines = append(lines, l)
 			}
@@ -97,7 +64,7 @@ func adminAudit(t *testing.T, db string) {
 	lines, out := search("--user", testkit.DemoClinician)
 	logins := 0
 	for i, l := range lines {
-		if l.User != testkit.DemoClinician || i > 0 && l.Seq > lines[i-1].Seq {
+		if l.UserID != testkit.DemoClinician || i > 0 && l.Seq > lines[i-1].Seq {
 			t.Fatalf("record %d of the clinician's: %+v", i, l)
 		}
 		if l.Action == "login" && l.Outcome == "ok" {
@@ -110,10 +77,10 @@ func adminAudit(t *testing.T, db string) {
 	lines, _ = search("--admin", testkit.DemoRA)
 	looked := false
 	for _, l := range lines {
-		if l.Admin != testkit.DemoRA {
+		if l.AdminID != testkit.DemoRA {
 			t.Fatalf("a record of the RA's work: %+v", l)
 		}
-		looked = looked || l.Action == "admin.card" && l.User == testkit.DemoClinician
+		looked = looked || l.Action == "admin.card" && l.UserID == testkit.DemoClinician
 	}
 	if !looked {
 		t.Fatalf("the RA's look at the clinician's card is not among %d records", len(lines))

@@ -12,7 +12,6 @@ import (
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/internal/testkit"
-	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/wording"
 )
 
@@ -27,34 +26,15 @@ func TestAdminPositionsEndToEnd(t *testing.T) { onBothStores(t, adminPositions) 
 func adminPositions(t *testing.T, db string) {
 	needRig(t)
 	id := testkit.StartIdentitydOn(t, db)
-	_, ch := startMonitor(t)
-	insert(t, demoCard(t, id, testkit.DemoRA), 0)
-	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
-	insert(t, demoCard(t, id, testkit.DemoClinician), 1)
-	waitCard(t, ch, reader.CardInserted, rig.ReaderName(1))
+	adminDesk(t, id)
 
 	// The clinician at her ward's workstation, in her Clinical Practitioner role.
-	ward, err := client.New(client.Config{BaseURL: id.URL, CAPin: id.Pin, WorkstationID: "ward-7-pc-3"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	adaSession := func() (client.Ticket, api.Session) {
-		card, err := reader.Open(rig.ReaderName(1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer card.Close()
-		sess, _, _ := testkit.CardLogin(t, ward, card, demoPasscode)
-		tk := client.Ticket{ID: sess.ID, Token: sess.Token}
-		if sess.Terms != nil {
-			if _, err := ward.AcceptTerms(ctx, tk, sess.Terms.Version); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return tk, sess
+	adaSession := func() (*client.Client, client.Ticket, api.Session) {
+		cl, tk, sess, _ := loginAt(t, id, "ward-7-pc-3", 1)
+		return cl, tk, sess
 	}
-	ada, _ := adaSession()
+	ward, ada, _ := adaSession()
 	if _, err := ward.SelectRole(ctx, ada, "demo-ada-clinician"); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +68,7 @@ func adminPositions(t *testing.T, db string) {
 	if _, err := ward.Session(ctx, ada); !errors.As(err, &ae) || ae.Status != http.StatusForbidden || ae.Code != api.CodeRoleEnded {
 		t.Fatalf("her session in the ended role: %v", err)
 	}
-	_, again := adaSession()
+	_, _, again := adaSession()
 	held := map[string]bool{}
 	for _, r := range again.Roles {
 		held[r.Name+" at "+r.OrganisationID] = true

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/cardagent/cardagent/internal/testkit"
-	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/wording"
 )
 
@@ -29,11 +28,7 @@ func adminRenewAndRepair(t *testing.T, db string) {
 	needRig(t)
 	id := testkit.StartIdentitydOn(t, db, append([]string{"-sponsor-renewal-window", "17600h"}, renewalFlags...)...)
 	id.Admin(t, "role", "grant", "-user", testkit.DemoRA, "-org", "RDEMO1", "-role", "Sponsor")
-	_, ch := startMonitor(t)
-	insert(t, demoCard(t, id, testkit.DemoRA), 0)
-	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
-	insert(t, demoCard(t, id, testkit.DemoClinician), 1)
-	waitCard(t, ch, reader.CardInserted, rig.ReaderName(1))
+	adminDesk(t, id)
 	serial := func() string {
 		out, err := pkcs15On(1, "--read-certificate", "01")
 		if err != nil {

@@ -311,4 +311,14 @@ sleep 0.5
 shot admin-end-position
 xdotool key Return
 wait_screen admin-positions && shot admin-position-ended
+# The audit view: Ada's records, from the admin screen.
+xdotool key shift+Tab space # Back to the card, the last button
+wait_screen admin
+sleep 0.5
+xdotool key Tab Tab Tab Tab Tab Tab space # Audit trail, after Back, Renew, Repair, Unlock and Access positions
+wait_screen admin-form
+sleep 0.5
+shot admin-audit-search
+xdotool key Return # her UUID, filled in from the card
+wait_screen admin-audit && shot admin-audit
 echo "screenshots: written to $out"

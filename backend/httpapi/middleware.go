@@ -99,18 +99,9 @@ func (r *recorder) Write(b []byte) (int, error) {
 
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// validRequestID accepts a caller's X-Request-Id only if it is short and plain.
-func validRequestID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+// validRequestID accepts a caller's X-Request-Id only if it is short and
+// plain: the shape of the protocol's ids.
+func validRequestID(s string) bool { return api.ValidID(s) }
 
 // middleware gives each request an id, a deadline, panic recovery, a log line
 // on failure and its metrics.

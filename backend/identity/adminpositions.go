@@ -106,7 +106,7 @@ func (s *Service) AdminEndPosition(ctx context.Context, id string, a Auth, userI
 		if err != nil {
 			return err
 		}
-		if !api.ValidPositionID(positionID) {
+		if !api.ValidID(positionID) {
 			return errs.New(http.StatusNotFound, api.CodePositionUnknown, "the user holds no such position", nil)
 		}
 		p, err := heldPosition(ctx, tx, userID, positionID)

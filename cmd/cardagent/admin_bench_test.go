@@ -32,7 +32,6 @@ import (
 	"github.com/cardagent/cardagent/reader/vcard"
 	"github.com/cardagent/cardagent/session/enrolment"
 	"github.com/cardagent/cardagent/session/renewal"
-	"github.com/cardagent/cardagent/session/unlock"
 )
 
 // openReader opens the card in reader n once pcscd has seen it.
@@ -149,15 +148,7 @@ func BenchmarkAdminUnlockFaceToFace(b *testing.B) {
 			b.Fatalf("unlock %d: %v", i, err)
 		}
 		tk := client.UnlockTicket(u)
-		usedPrevious, err := unlock.OnCard(ctx, card, backend, tk, []byte(benchPasscode), unlock.Options{})
-		if err != nil {
-			b.Fatalf("unlock %d: on the card: %v\nidentityd:\n%s", i, err, id.Logs.String())
-		}
-		k := time.Now()
-		if _, err := cl.CompleteUnlock(ctx, tk, usedPrevious); err != nil {
-			b.Fatalf("unlock %d: complete: %v", i, err)
-		}
-		inBackend.Add(int64(time.Since(k)))
+		unlockOnCard(b, i, id, cl, card, backend, tk)
 		d := time.Since(t0)
 		if i < 0 {
 			continue

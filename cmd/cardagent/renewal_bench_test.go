@@ -24,7 +24,6 @@ import (
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/internal/testkit"
-	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/session/renewal"
 )
 
@@ -73,14 +72,7 @@ func BenchmarkRenewalOnTheCard(b *testing.B) {
 		b.Fatal(err)
 	}
 	pcsc.Insert(b, testkit.DemoCard(b, id, testkit.DemoClinician, benchPasscode), 0)
-	var rc *reader.Card
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if rc, err = reader.Open(pcsc.ReaderName(0)); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			b.Fatalf("the card in %s: %v", pcsc.ReaderName(0), err)
-		}
-	}
+	rc := openReader(b, 0)
 	defer rc.Close()
 	var apdus, inCard, inBackend atomic.Int64
 	card := countingConn{rc, &apdus, &inCard}

@@ -45,6 +45,22 @@ type timedUnlock struct {
 
 func (b timedUnlock) add(t0 time.Time) { b.busy.Add(int64(time.Since(t0))) }
 
+// unlockOnCard is unlock i's card part (unlock.OnCard) and its completion,
+// whose time counts as identityd's.
+func unlockOnCard(b *testing.B, i int, id *testkit.Identityd, cl *client.Client, card countingConn, backend timedUnlock, tk client.Ticket) {
+	b.Helper()
+	ctx := context.Background()
+	usedPrevious, err := unlock.OnCard(ctx, card, backend, tk, []byte(benchPasscode), unlock.Options{})
+	if err != nil {
+		b.Fatalf("unlock %d: on the card: %v\nidentityd:\n%s", i, err, id.Logs.String())
+	}
+	t0 := time.Now()
+	if _, err := cl.CompleteUnlock(ctx, tk, usedPrevious); err != nil {
+		b.Fatalf("unlock %d: complete: %v", i, err)
+	}
+	backend.add(t0)
+}
+
 func (b timedUnlock) UnlockWitness(ctx context.Context, t client.Ticket, enc []byte) ([]byte, []byte, error) {
 	defer b.add(time.Now())
 	return b.Backend.UnlockWitness(ctx, t, enc)
@@ -68,14 +84,7 @@ func BenchmarkUnlockOnTheCard(b *testing.B) {
 	}
 	vc := testkit.DemoCard(b, id, testkit.DemoClinician, benchPasscode)
 	pcsc.Insert(b, vc, 0)
-	var rc *reader.Card
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if rc, err = reader.Open(pcsc.ReaderName(0)); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			b.Fatalf("the card in %s: %v", pcsc.ReaderName(0), err)
-		}
-	}
+	rc := openReader(b, 0)
 	defer rc.Close()
 	guid := vc.GUID()
 	var apdus, inCard, inBackend atomic.Int64
@@ -100,15 +109,7 @@ func BenchmarkUnlockOnTheCard(b *testing.B) {
 			b.Fatalf("unlock %d: code: %v", i, err)
 		}
 		inBackend.Add(int64(time.Since(k0)))
-		usedPrevious, err := unlock.OnCard(ctx, card, backend, tk, []byte(benchPasscode), unlock.Options{})
-		if err != nil {
-			b.Fatalf("unlock %d: %v\nidentityd:\n%s", i, err, id.Logs.String())
-		}
-		k1 := time.Now()
-		if _, err := cl.CompleteUnlock(ctx, tk, usedPrevious); err != nil {
-			b.Fatalf("unlock %d: complete: %v", i, err)
-		}
-		inBackend.Add(int64(time.Since(k1)))
+		unlockOnCard(b, i, id, cl, card, backend, tk)
 		d := time.Since(t0)
 		if i < 0 {
 			continue

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
+
+	"github.com/cardagent/cardagent/api"
 
 	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/wording"
@@ -13,7 +14,8 @@ import (
 
 // auditRun is `cardagent admin audit --no-gui`: the search's records, a
 // JSON object a line on stdout, newest first, up to Options.Pages pages;
-// the chain's last verification on stderr.
+// the chain's last verification on stderr. A line is the record as the API
+// gives it (api.AuditEntry).
 type auditRun struct {
 	form    session.AuditForm
 	pages   int
@@ -27,19 +29,6 @@ func newAuditRun(o Options) *auditRun {
 		pages = 1
 	}
 	return &auditRun{form: session.AuditForm{User: o.UserID, Card: o.Card, Admin: o.AdminID, From: o.From, To: o.To}, pages: pages}
-}
-
-// auditLine is one record as printed.
-type auditLine struct {
-	Seq         int64     `json:"seq"`
-	At          time.Time `json:"at"`
-	Action      string    `json:"action"`
-	Outcome     string    `json:"outcome"`
-	User        string    `json:"user,omitempty"`
-	Card        string    `json:"card,omitempty"`
-	Workstation string    `json:"workstation,omitempty"`
-	Admin       string    `json:"admin,omitempty"`
-	Detail      string    `json:"detail"`
 }
 
 // step answers one admin mode State; done says the command is over, with err.
@@ -70,8 +59,8 @@ func (p *auditRun) step(a Agent, s session.State, stdout, stderr io.Writer) (don
 		}
 		enc := json.NewEncoder(stdout)
 		for _, r := range page.Records {
-			if err := enc.Encode(auditLine{Seq: r.Seq, At: r.At, Action: r.Action, Outcome: r.Outcome, User: r.UserID, Card: r.CardGUID,
-				Workstation: r.Workstation, Admin: r.AdminID, Detail: r.Detail}); err != nil {
+			if err := enc.Encode(api.AuditEntry{Seq: r.Seq, At: r.At, Action: r.Action, Outcome: r.Outcome, UserID: r.UserID, CardGUID: r.CardGUID,
+				WorkstationID: r.Workstation, AdminID: r.AdminID, Detail: r.Detail}); err != nil {
 				return true, err
 			}
 		}

@@ -588,7 +588,7 @@ func TestAdminAuditInTheTerminal(t *testing.T) {
 	if got := strings.Join(a.answers, ","); got != want {
 		t.Fatalf("answers %q", got)
 	}
-	if n := strings.Count(out.String(), `"action":"login"`); n != 3 || !strings.Contains(out.String(), `"seq":7`) {
+	if n := strings.Count(out.String(), `"action":"login"`); n != 3 || !strings.Contains(out.String(), `"seq":7,`) {
 		t.Fatalf("printed %d records:\n%s", n, out.String())
 	}
 }
