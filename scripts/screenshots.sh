@@ -250,7 +250,7 @@ xdotool key Tab space # Back to my session
 wait_screen active
 xdotool key shift+Tab space # Service a card…
 wait_screen admin
-xdotool key Tab Tab Tab Tab Tab Tab space # Cancel the card, the last button, after Access positions
+xdotool key Tab Tab Tab Tab Tab Tab Tab space # Cancel the card, the last button, after Access positions and Audit trail
 wait_screen admin-form
 xdotool key space Tab
 xdotool type --delay 40 "reported stolen by phone"
