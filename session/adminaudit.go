@@ -2,10 +2,12 @@ package session
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/cardagent/cardagent/api"
+	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/wording"
 )
 
@@ -113,7 +115,7 @@ func (a *Agent) readAuditPage(before string) {
 		return a.backend.AdminAudit(bctx, ticket, q)
 	}, func(page api.AdminAuditPage, err error) {
 		if err != nil {
-			a.cardlessFailed(err, func() { a.readAuditPage(before) })
+			a.auditFailed(err, func() { a.readAuditPage(before) })
 			return
 		}
 		if before == "" {
@@ -134,7 +136,23 @@ func auditView(q api.AuditQuery, page api.AdminAuditPage, n int) *AuditPage {
 			BrokenAt: page.Chain.BrokenAt, Problem: page.Chain.Problem}}
 	for _, r := range page.Records {
 		v.Records = append(v.Records, AuditLine{Seq: r.Seq, At: r.At, Action: r.Action, Outcome: r.Outcome, UserID: r.UserID,
-			CardGUID: r.CardGUID, Workstation: r.WorkstationID, AdminID: r.AdminID, Detail: r.Detail})
+			CardGUID: r.CardGUID, Workstation: r.WorkstationID, SessionID: r.SessionID, AdminID: r.AdminID, Detail: r.Detail})
 	}
 	return v
+}
+
+// auditFailed says why a search was not answered; again is Try again.
+func (a *Agent) auditFailed(err error, again func()) {
+	var ae *client.APIError
+	switch {
+	case errors.As(err, &ae) && ae.Code == api.CodeAdminOutOfScope:
+		a.log.Warn("audit search refused", "err", err)
+		a.retry = nil
+		a.showAdminScreen(ScreenAdminFailed, func(s *State) { trouble(s, wording.AuditOutOfScope) })
+	case errors.As(err, &ae) && ae.Code == api.CodeCardUnknown:
+		a.retry = nil
+		a.showAdminScreen(ScreenAdminFailed, func(s *State) { trouble(s, wording.AuditCardUnknown) })
+	default:
+		a.cardlessFailed(err, again)
+	}
 }

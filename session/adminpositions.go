@@ -74,8 +74,8 @@ func (a *Agent) startPositions(action AdminAction) {
 	}
 	switch {
 	case action == AdminActionPositions && a.st.Screen == ScreenAdmin:
-		a.position = nil
-		a.adminAction = action // the form offers the card holder's UUID, if there is a card
+		a.positions, a.position = nil, nil // a new look-up: Back goes to the card
+		a.adminAction = action             // the form offers the card holder's UUID, if there is a card
 		a.showAdminScreen(ScreenAdminForm, nil)
 	case action == AdminActionGrant && a.st.Screen == ScreenAdminPositions && a.positions != nil:
 		a.adminAction = action
@@ -137,7 +137,7 @@ func (a *Agent) SubmitPositionForm(question uint64, f PositionForm) {
 				p, err := a.backend.AdminEndPosition(ctx, t, user, id, ends, f.Reason)
 				until := time.Time{}
 				if p.EndsAt != nil {
-					until = *p.EndsAt
+					until = lastDayOf(*p.EndsAt)
 				}
 				return wording.AdminEnded(p.Role, p.Active, until.Local().Format("2 January 2006")), err
 			})
@@ -161,6 +161,10 @@ func lastDay(day string, now time.Time) (time.Time, error) {
 	}
 	return end, nil
 }
+
+// lastDayOf is the last day a position ending at end is held: the day of
+// the instant before it (an end at midnight is held the whole day before).
+func lastDayOf(end time.Time) time.Time { return end.Add(-time.Nanosecond) }
 
 // loadPositions reads user's positions from identityd and shows them, with
 // done (showPositions).
@@ -255,7 +259,7 @@ func holderPositions(ps api.AdminPositions, rights api.AdminRole) *HolderPositio
 	for _, p := range ps.Positions {
 		held := HeldPosition{ID: p.ID, Role: p.Role, Since: p.StartsAt, Active: p.Active}
 		if p.EndsAt != nil {
-			held.Until = *p.EndsAt
+			held.Until, held.LastDay = *p.EndsAt, lastDayOf(*p.EndsAt)
 		}
 		h.Held = append(h.Held, held)
 	}

@@ -106,7 +106,8 @@ func TestAdminPositions(t *testing.T) {
 	s = r.WaitScreen(session.ScreenAdminForm)
 	r.Agent.SubmitPositionForm(s.Question, session.PositionForm{LastDay: lastDay.Format(time.DateOnly), IdentityChecked: true, Reason: "fixed term"})
 	s = r.WaitFor("end-dated", func(s session.State) bool { return s.Screen == session.ScreenAdminPositions && s.Hint != "" })
-	if held := s.Admin.Positions.Held[1]; !held.Active || held.Until.Format(time.DateOnly) != lastDay.AddDate(0, 0, 1).Format(time.DateOnly) {
+	if held := s.Admin.Positions.Held[1]; !held.Active || held.Until.Format(time.DateOnly) != lastDay.AddDate(0, 0, 1).Format(time.DateOnly) ||
+		held.LastDay.Format(time.DateOnly) != lastDay.Format(time.DateOnly) || s.Hint != wording.AdminEnded("Ward Clerk", true, lastDay.Format("2 January 2006")) {
 		t.Fatalf("end-dated in 30 days: %q %+v", s.Hint, held)
 	}
 

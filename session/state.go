@@ -226,9 +226,9 @@ type AuditPage struct {
 
 // AuditLine is one audit record.
 type AuditLine struct {
-	Seq                                                             int64
-	At                                                              time.Time
-	Action, Outcome, UserID, CardGUID, Workstation, AdminID, Detail string
+	Seq                                                                        int64
+	At                                                                         time.Time
+	Action, Outcome, UserID, CardGUID, Workstation, SessionID, AdminID, Detail string
 }
 
 // ChainStatus is how identityd's last verification of the whole chain went.
@@ -255,6 +255,7 @@ type HeldPosition struct {
 	ID, Role string
 	Since    time.Time
 	Until    time.Time // zero: open-ended
+	LastDay  time.Time // the last day it is held (the instant before Until): what to show
 	Active   bool      // held now: it may be ended
 }
 

@@ -91,6 +91,9 @@ func (p *auditPanel) render(st session.State) {
 	case c.Intact:
 		p.chain.Importance = widget.SuccessImportance
 		setText(p.chain, wording.AuditChainIntact(c.Records, c.CheckedAt))
+	case c.BrokenAt == 0:
+		p.chain.Importance = widget.WarningImportance
+		setText(p.chain, wording.AuditChainUnverified(c.Problem))
 	default:
 		p.chain.Importance = widget.DangerImportance
 		setText(p.chain, wording.AuditChainBroken(c.BrokenAt, c.Problem))
@@ -121,6 +124,9 @@ func auditHead(r session.AuditLine) string {
 	}
 	if r.Workstation != "" {
 		s += " · at " + r.Workstation
+	}
+	if r.AdminID != "" {
+		s += " · by administrator " + r.AdminID
 	}
 	return s
 }

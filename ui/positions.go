@@ -83,9 +83,9 @@ func positionLine(p session.HeldPosition) string {
 	case p.Until.IsZero():
 		s += " · " + wording.AdminPositionsOpenEnds
 	case p.Active:
-		s += " · until " + p.Until.Local().Format(day)
+		s += " · until " + p.LastDay.Local().Format(day)
 	default:
-		s += " · ended " + p.Until.Local().Format(day)
+		s += " · ended " + p.LastDay.Local().Format(day)
 	}
 	return s
 }

@@ -141,5 +141,16 @@ func AuditChainBroken(seq int64, problem string) string {
 	return fmt.Sprintf("The audit chain is BROKEN at record %d: %s. Tell your information governance lead.", seq, problem)
 }
 
-// AuditChainUnchecked says the chain could not be verified.
-const AuditChainUnchecked = "The audit chain has not been verified yet."
+// AuditChainUnchecked says the chain has not been verified yet.
+const AuditChainUnchecked = "The audit chain has not been verified yet: its first verification is under way."
+
+// AuditChainUnverified says the last verification could not finish.
+func AuditChainUnverified(problem string) string {
+	return "The audit chain could not be verified (" + problem + "); it is tried again in a few minutes."
+}
+
+// Why an audit search was not answered.
+var (
+	AuditOutOfScope  = Trouble{"This person never held a position in your organisation.", "An RA of their organisation can search their records."}
+	AuditCardUnknown = Trouble{"No card has this GUID.", "Check the GUID, or search by the holder's UUID."}
+)

@@ -1,36 +1,22 @@
 package audit
 
-import "strings"
+import "regexp"
+
+// actorClause is how an administrator's call names them, at the very start
+// of its detail, behind its renewal's id if it has one (identity.adminDetail,
+// withRenewal). Anchored: text a caller typed (a reason, a field name echoed
+// in a refusal) comes later in a detail and cannot pass for it.
+var actorClause = regexp.MustCompile(`^(?:renewal [A-Za-z0-9_?-]{1,64}; )?by ([0-9]{12}) as `)
 
 // ActorOf is the administrator a record's detail names as the one who
-// acted: the UUID of a "by UUID as ROLE" clause at the start of the detail
-// or, failing that, of the first one after "; " (an admin call's detail
-// behind its renewal or unlock id); "" for none. Stores keep it in a column
-// of its own, so that the trail can be searched by administrator; it is not
-// in the MAC, since the detail it comes from is, and Verify checks the
-// column against the detail. Migration 00009 computes the same in SQL for
-// the records before it.
+// acted (the UUID of its actorClause), or "" for none. Stores keep it in a
+// column of its own, so that the trail can be searched by administrator; it
+// is not in the MAC, since the detail it comes from is, and Verify checks
+// the column against the detail. Migration 00009 computes the same in SQL
+// for the records before it.
 func ActorOf(detail string) string {
-	if id, ok := actorAt(detail, "by "); ok {
-		return id
-	}
-	if i := strings.Index(detail, "; by "); i >= 0 {
-		id, _ := actorAt(detail[i:], "; by ")
-		return id
+	if m := actorClause.FindStringSubmatch(detail); m != nil {
+		return m[1]
 	}
 	return ""
-}
-
-// actorAt reads "<prefix>UUID as " at the start of s.
-func actorAt(s, prefix string) (string, bool) {
-	rest, ok := strings.CutPrefix(s, prefix)
-	if !ok || len(rest) < 16 || rest[12:16] != " as " {
-		return "", false
-	}
-	for _, c := range rest[:12] {
-		if c < '0' || c > '9' {
-			return "", false
-		}
-	}
-	return rest[:12], true
 }

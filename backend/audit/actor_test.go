@@ -6,7 +6,13 @@ func TestActorOf(t *testing.T) {
 	for _, c := range []struct{ detail, want string }{
 		{"by 555000000002 as Registration Authority Agent at RDEMO1 (session abc): forgot passcode", "555000000002"},
 		{"renewal epADbtlcKTc; by 555000000002 as Sponsor at RDEMO1 (session x): close to expiry", "555000000002"},
-		{"unlock u1; by 555000000002 as Local Smartcard Administrator at RDEMO1 (session x): reason; by 555000000009 as X", "555000000002"},
+		{"renewal ?; by 555000000002 as Sponsor at RDEMO1 (session x): reason; by 555000000009 as X", "555000000002"},
+		{"unlock u1; by 555000000002 as Local Smartcard Administrator", ""}, // no such prefix is written
+		{"by 555000000001 (session s): forged; by 555000000002 as Registration Authority Agent", ""},
+		{`request refused: unknown field "; by 555000000002 as x"`, ""},
+		{"renewal a b; by 555000000002 as Sponsor", ""},
+		{"renewal ; by 555000000002 as Sponsor", ""},
+		{"Ärzte; by 555000000002 as Sponsor", ""},
 		{"by demo: Dr Ada Demo", ""},
 		{"by 55500000000 as short", ""},
 		{"by 55500000000x as letter", ""},

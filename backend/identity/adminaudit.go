@@ -1,10 +1,10 @@
 package identity
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,8 +26,10 @@ const chainRecheck = 10 * time.Minute
 
 // AdminAudit answers an RA's search of the audit trail (docs/admin.md):
 // records of a user, a card or an administrator who holds or held a
-// position in the RA's organisation, newest first, a page at a time, and
-// how the last verification of the chain went.
+// position in the RA's organisation — only from the times they held one
+// there, and of an administrator only what they did working for it —
+// newest first, a page at a time, and how the last verification of the
+// chain went.
 func (s *Service) AdminAudit(ctx context.Context, id string, a Auth, q api.AuditQuery, m Meta) (*api.AdminAuditPage, error) {
 	rec := s.record(ActionAdminAudit, m, a.WorkstationID)
 	rec.SessionID, rec.UserID, rec.CardGUID = trimID(id), q.User, q.Card
@@ -39,21 +41,34 @@ func (s *Service) AdminAudit(ctx context.Context, id string, a Auth, q api.Audit
 		}
 		sq.Before = store.AuditCursor{At: at, Seq: seq}
 	}
-	var found []audit.Record
 	err := s.commit(ctx, &rec, func(tx store.Tx) error {
 		admin, err := s.authAdmin(ctx, tx, id, a, api.AdminRA)
 		rec.Detail = adminDetail(admin, "searched the audit trail: "+searchDetail(q))
 		if err != nil {
 			return err
 		}
-		if err := s.mayAudit(ctx, tx, admin, q, &rec); err != nil {
-			return err
+		if q.Admin != "" {
+			sq.ActorOrg = admin.role.OrganisationID
+			if rec.UserID == "" {
+				rec.UserID = q.Admin // whose records were looked at
+			}
 		}
-		found, err = tx.AuditSearch(ctx, sq)
-		return err
+		return s.mayAudit(ctx, tx, admin, q, &sq, &rec)
 	})
 	if err != nil {
 		return nil, err
+	}
+	// The search runs after its record is written, outside the write
+	// transaction (on SQLite the one writer is not held by reads).
+	var found []audit.Record
+	if !sq.Empty() {
+		err = s.store.View(ctx, func(r store.Reader) (err error) {
+			found, err = r.AuditSearch(ctx, sq)
+			return err
+		})
+		if err != nil {
+			return nil, errs.Internal(err)
+		}
 	}
 	page := &api.AdminAuditPage{Records: []api.AuditEntry{}, Chain: s.chainStatus(ctx)}
 	if len(found) > q.Limit {
@@ -68,10 +83,12 @@ func (s *Service) AdminAudit(ctx context.Context, id string, a Auth, q api.Audit
 	return page, nil
 }
 
-// mayAudit checks every subject q names is this RA's to look at: a user,
-// or a card's holder, or an administrator, who holds or held a position in
-// the RA's organisation.
-func (s *Service) mayAudit(ctx context.Context, r store.Reader, admin adminActor, q api.AuditQuery, rec *audit.Record) error {
+// mayAudit checks every subject q names is this RA's to look at — a user,
+// a card's holder or an administrator who holds or held a position in the
+// RA's organisation — and narrows sq to the time from the first such
+// position's start to the last one's end (the span of all of them, gaps
+// included).
+func (s *Service) mayAudit(ctx context.Context, r store.Reader, admin adminActor, q api.AuditQuery, sq *store.AuditQuery, rec *audit.Record) error {
 	users := []string{q.User, q.Admin}
 	if q.Card != "" {
 		card, err := r.Card(ctx, q.Card)
@@ -80,7 +97,7 @@ func (s *Service) mayAudit(ctx context.Context, r store.Reader, admin adminActor
 		} else if err != nil {
 			return err
 		}
-		users = append(users, card.UserID)
+		users = append(users, cmp.Or(card.UserID, "?")) // a card of nobody is nobody's to search
 		if rec.UserID == "" {
 			rec.UserID = card.UserID
 		}
@@ -93,9 +110,30 @@ func (s *Service) mayAudit(ctx context.Context, r store.Reader, admin adminActor
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		if !slices.ContainsFunc(ps, func(p store.Position) bool { return p.OrganisationID == admin.role.OrganisationID }) {
+		var from, to time.Time
+		open, held := false, false
+		for _, p := range ps {
+			if p.OrganisationID != admin.role.OrganisationID {
+				continue
+			}
+			if !held || p.StartsAt.Before(from) {
+				from = p.StartsAt
+			}
+			open = open || p.EndsAt.IsZero()
+			if p.EndsAt.After(to) {
+				to = p.EndsAt
+			}
+			held = true
+		}
+		if !held {
 			return errs.Forbidden(api.CodeAdminOutOfScope,
 				"the search names someone who never held a position in your organisation: an RA there can search their records", nil)
+		}
+		if from.After(sq.From) {
+			sq.From = from
+		}
+		if !open && (sq.To.IsZero() || to.Before(sq.To)) {
+			sq.To = to
 		}
 	}
 	return nil
@@ -126,31 +164,62 @@ func searchDetail(q api.AuditQuery) string {
 type chainCheck struct {
 	mu      sync.Mutex
 	last    api.AuditChain
-	running bool
+	running chan struct{} // closed when the verification under way ends; nil if none
+	wg      sync.WaitGroup
+	stop    context.CancelFunc // ends verifications at close
+	base    context.Context
 }
 
-// chainStatus is the last verification's result: the first call waits for
-// one, later ones start a new one in the background when it is stale.
+// chainFirstWait is how long the first search after a start waits for the
+// first verification before it answers "not verified yet".
+const chainFirstWait = 3 * time.Second
+
+// chainTimeout bounds one verification.
+const chainTimeout = 10 * time.Minute
+
+// chainStatus is the last verification's result; when it is stale a new
+// one starts in the background, and the first search waits for it a while.
 func (s *Service) chainStatus(ctx context.Context) api.AuditChain {
-	s.chain.mu.Lock()
-	last, stale := s.chain.last, s.now().Sub(s.chain.last.CheckedAt) >= chainRecheck
-	start := stale && !s.chain.running
-	if start {
-		s.chain.running = true
+	c := &s.chain
+	c.mu.Lock()
+	if c.base == nil {
+		c.base, c.stop = context.WithCancel(context.Background())
 	}
-	s.chain.mu.Unlock()
-	switch {
-	case last.CheckedAt.IsZero() && start:
-		return s.checkChain(ctx)
-	case start:
-		go s.checkChain(context.WithoutCancel(ctx))
+	last, running := c.last, c.running
+	if running == nil && s.now().Sub(last.CheckedAt) >= chainRecheck {
+		running = make(chan struct{})
+		c.running = running
+		c.wg.Add(1)
+		go s.checkChain(running)
+	}
+	c.mu.Unlock()
+	if last.CheckedAt.IsZero() && running != nil {
+		select {
+		case <-running:
+			c.mu.Lock()
+			last = c.last
+			c.mu.Unlock()
+		case <-time.After(chainFirstWait):
+		case <-ctx.Done():
+		}
 	}
 	return last
 }
 
-// checkChain verifies the whole chain (against the checkpoints, if kept)
-// and keeps the result.
-func (s *Service) checkChain(ctx context.Context) api.AuditChain {
+// checkChain verifies the whole chain (against the checkpoints, if kept),
+// keeps the result and closes done.
+func (s *Service) checkChain(done chan struct{}) {
+	c := &s.chain
+	defer c.wg.Done()
+	res := api.AuditChain{Problem: "the verification stopped"}
+	defer func() {
+		c.mu.Lock()
+		c.last, c.running = res, nil
+		c.mu.Unlock()
+		close(done)
+	}()
+	ctx, cancel := context.WithTimeout(c.base, chainTimeout)
+	defer cancel()
 	var sum audit.Summary
 	var err error
 	if s.cfg.AuditCheckpoints != "" {
@@ -158,18 +227,25 @@ func (s *Service) checkChain(ctx context.Context) api.AuditChain {
 	} else {
 		sum, err = s.verifyAudit(ctx, nil)
 	}
-	res := api.AuditChain{Intact: err == nil, Records: sum.Records, CheckedAt: s.now().UTC()}
+	res = api.AuditChain{Intact: err == nil, Records: sum.Records, CheckedAt: s.now().UTC()}
 	var be *audit.BrokenError
 	switch {
 	case errors.As(err, &be):
 		res.BrokenAt, res.Problem = be.Seq, be.Reason
 		s.log.ErrorContext(ctx, "audit chain broken", "seq", be.Seq, "reason", be.Reason)
-	case err != nil:
+	case err != nil: // not broken, not verified either: said as such, tried again later
 		res.Problem = "the chain could not be verified: " + err.Error()
-		res.CheckedAt = time.Time{} // try again at the next search
+		s.log.WarnContext(ctx, "audit chain not verified", "err", err)
 	}
+}
+
+// stopChainChecks ends a verification under way and waits for it.
+func (s *Service) stopChainChecks() {
 	s.chain.mu.Lock()
-	s.chain.last, s.chain.running = res, false
+	stop := s.chain.stop
 	s.chain.mu.Unlock()
-	return res
+	if stop != nil {
+		stop()
+	}
+	s.chain.wg.Wait()
 }

@@ -80,6 +80,28 @@ func TestAdminAudit(t *testing.T) {
 			t.Fatalf("records from an hour on: %+v, %v", later, err)
 		}
 
+		// Someone who left: their records up to their position's end only.
+		must(t, w.env.Svc.CreateUser(ctx, "test", store.User{ID: "555000000004", Name: "Lee Leaver"}))
+		lee, err := w.env.Svc.GrantRole(ctx, "test", store.Position{UserID: "555000000004", OrganisationID: "RDEMO1", RoleName: "Receptionist",
+			StartsAt: w.clock.Now().Add(-time.Hour)})
+		must(t, err)
+		must(t, errOf(desk.AdminPositions(ctx, ra, "555000000004"))) // a record about Lee while they work here
+		left, err := desk.AdminEndPosition(ctx, ra, "555000000004", lee, time.Time{}, "left the trust")
+		must(t, err)
+		w.clock.Advance(time.Minute)
+		must(t, errOf(desk.AdminPositions(ctx, ra, "555000000004"))) // and one after
+		page, err = desk.AdminAudit(ctx, ra, api.AuditQuery{User: "555000000004"})
+		looks := 0
+		for _, r := range page.Records {
+			if !r.At.Before(*left.EndsAt) {
+				t.Errorf("a leaver's record from after they left: %+v", r)
+			}
+			looks += count(r.Action == identity.ActionAdminPositions)
+		}
+		if err != nil || looks != 1 {
+			t.Fatalf("a leaver's records: %+v, %v", page.Records, err)
+		}
+
 		searches := 0
 		for _, r := range auditRecords(t, w.env.Store) {
 			if r.Action == identity.ActionAdminAudit && r.Outcome == "ok" && strings.Contains(r.Detail, "searched the audit trail: user "+ada) {

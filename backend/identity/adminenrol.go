@@ -73,7 +73,7 @@ func (s *Service) AdminEnrol(ctx context.Context, id string, a Auth, req *api.Ad
 			if card, err = s.unfinishedEnrolment(ctx, tx, rec.CardGUID, req.UserID); err != nil {
 				if card.UserID != "" && card.UserID != req.UserID { // the record is the card holder's
 					rec.UserID = card.UserID
-					rec.Detail = "asked for user " + req.UserID + "; " + rec.Detail
+					rec.Detail = withRenewal(adminDetail(admin, "asked for user "+req.UserID+": "+req.Reason), renewalID)
 				}
 				return err
 			}

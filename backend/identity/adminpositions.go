@@ -135,7 +135,9 @@ func (s *Service) AdminEndPosition(ctx context.Context, id string, a Auth, userI
 		case ends.Before(p.StartsAt):
 			ends = p.StartsAt // a position not begun yet ends before it begins
 		}
-		if err := tx.EndPosition(ctx, p.ID, ends); err != nil {
+		if err := tx.EndPosition(ctx, p.ID, ends); errors.Is(err, store.ErrNotFound) {
+			return errs.Conflict(api.CodePositionEnded, "this position was ended at the same time", err)
+		} else if err != nil {
 			return err
 		}
 		p.EndsAt = ends

@@ -124,6 +124,7 @@ func (s *Service) FlushAudit(ctx context.Context) error {
 }
 
 func (s *Service) closeAudit() error {
+	s.stopChainChecks()
 	if s.summaryStop != nil {
 		close(s.summaryStop)
 		<-s.summaryDone

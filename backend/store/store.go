@@ -121,10 +121,16 @@ type Reader interface {
 // the page before (its time and sequence number): the page goes on after it.
 type AuditQuery struct {
 	UserID, CardGUID, ActorID string
-	From, To                  time.Time
-	Before                    AuditCursor
-	Limit                     int
+	// ActorOrg keeps, of an administrator's records, those of their work
+	// for this organisation (the "at ORG (session" of their detail).
+	ActorOrg string
+	From, To time.Time
+	Before   AuditCursor
+	Limit    int
 }
+
+// Empty reports whether q can match nothing: its time range is empty.
+func (q AuditQuery) Empty() bool { return !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) }
 
 // AuditCursor is where a page of AuditSearch ends.
 type AuditCursor struct {
@@ -139,8 +145,9 @@ type Tx interface {
 	CreateOrganisation(ctx context.Context, o Organisation) error
 	CreateUser(ctx context.Context, u User) error
 	CreatePosition(ctx context.Context, p Position) error
-	// EndPosition sets when position id ends (ErrNotFound if there is no
-	// such position). Positions are end-dated, never deleted.
+	// EndPosition sets when position id ends, only ever bringing an end
+	// forward (ErrNotFound if there is no such position, or it ends by
+	// then already). Positions are end-dated, never deleted.
 	EndPosition(ctx context.Context, id string, endsAt time.Time) error
 	CreateCard(ctx context.Context, c Card) error
 	UpdateCard(ctx context.Context, c Card) error

@@ -60,7 +60,7 @@ func (p *auditRun) step(a Agent, s session.State, stdout, stderr io.Writer) (don
 		enc := json.NewEncoder(stdout)
 		for _, r := range page.Records {
 			if err := enc.Encode(api.AuditEntry{Seq: r.Seq, At: r.At, Action: r.Action, Outcome: r.Outcome, UserID: r.UserID, CardGUID: r.CardGUID,
-				WorkstationID: r.Workstation, AdminID: r.AdminID, Detail: r.Detail}); err != nil {
+				WorkstationID: r.Workstation, SessionID: r.SessionID, AdminID: r.AdminID, Detail: r.Detail}); err != nil {
 				return true, err
 			}
 		}
@@ -68,7 +68,7 @@ func (p *auditRun) step(a Agent, s session.State, stdout, stderr io.Writer) (don
 			if page.More {
 				fmt.Fprintf(stderr, "older records follow: --pages %d shows more\n", p.pages+1)
 			}
-			if !page.Chain.Intact && !page.Chain.CheckedAt.IsZero() {
+			if !page.Chain.Intact && page.Chain.BrokenAt != 0 {
 				return true, errors.New(chainLine(page.Chain))
 			}
 			return true, nil
@@ -87,6 +87,8 @@ func chainLine(c session.ChainStatus) string {
 		return wording.AuditChainUnchecked
 	case c.Intact:
 		return wording.AuditChainIntact(c.Records, c.CheckedAt)
+	case c.BrokenAt == 0:
+		return wording.AuditChainUnverified(c.Problem)
 	}
 	return wording.AuditChainBroken(c.BrokenAt, c.Problem)
 }

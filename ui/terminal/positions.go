@@ -93,9 +93,9 @@ func printPositions(w io.Writer, h *session.HolderPositions) {
 		case p.Until.IsZero():
 			when += ", " + wording.AdminPositionsOpenEnds
 		case p.Active:
-			when += ", until " + p.Until.Local().Format(day)
+			when += ", until " + p.LastDay.Local().Format(day)
 		default:
-			when += ", ended " + p.Until.Local().Format(day)
+			when += ", ended " + p.LastDay.Local().Format(day)
 		}
 		fmt.Fprintf(w, "  %s  %s (%s)\n", p.ID, p.Role, when)
 	}

@@ -70,7 +70,8 @@ func (t *tx) CreatePosition(ctx context.Context, p store.Position) error {
 }
 
 func (t *tx) EndPosition(ctx context.Context, id string, endsAt time.Time) error {
-	res, err := t.q.ExecContext(ctx, `UPDATE positions SET ends_at = $2 WHERE id = $1`, id, micros(endsAt))
+	// Only ever brought forward: two ends at once cannot move it later.
+	res, err := t.q.ExecContext(ctx, `UPDATE positions SET ends_at = $2 WHERE id = $1 AND (ends_at IS NULL OR ends_at > $2)`, id, micros(endsAt))
 	return t.oneRow("ending position "+id, res, err)
 }
 

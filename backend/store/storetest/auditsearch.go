@@ -74,6 +74,18 @@ func testAuditSearch(t *testing.T, newDB func(t *testing.T) Opener) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
+	// An administrator's work for one organisation, not another's.
+	must(t, s.Update(context.Background(), func(tx store.Tx) error {
+		_, err := audit.Append(context.Background(), tx, testKey, audit.Record{At: t0.Add(10 * time.Minute), Action: "a", Outcome: audit.OutcomeOK,
+			UserID: "555000000005", Detail: "by 555000000009 as Registration Authority Agent at RX2 (session s9): elsewhere"})
+		return err
+	}))
+	if got := search(t, s, store.AuditQuery{ActorID: "555000000009", ActorOrg: "RX1", Limit: 10}); !equalSeqs(got, []int64{5, 4}) {
+		t.Errorf("an administrator's work for RX1: %v", got)
+	}
+	if got := search(t, s, store.AuditQuery{ActorID: "555000000009", ActorOrg: "RX_", Limit: 10}); len(got) != 0 {
+		t.Errorf("a LIKE wildcard in an organisation's id matched %v", got)
+	}
 	if _, err := verify(t, s); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -91,6 +103,27 @@ func testAuditSearch(t *testing.T, newDB func(t *testing.T) Opener) {
 func testAuditActorBackfill(t *testing.T, newDB func(t *testing.T) Opener) {
 	s := newDB(t)(t)
 	searchTrail(t, s)
+	ctx := context.Background()
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		for _, d := range []string{
+			"renewal ?; by 555000000009 as Sponsor at RX1 (session s): ok",
+			"renewal Ünïcode; by 555000000009 as Sponsor",
+			"Ärztin; by 555000000009 as Sponsor",
+			"by 555000000001 (session s): typed; by 555000000009 as Registration Authority Agent",
+			`unknown field "; by 555000000009 as x"`,
+			"renewal a b; by 555000000009 as Sponsor",
+			"renewal " + strings.Repeat("x", 64) + "; by 555000000009 as Sponsor",
+			"renewal " + strings.Repeat("x", 65) + "; by 555000000009 as Sponsor",
+			"by 555000000009 as",
+			"by 555000000009 as ",
+			"by", "",
+		} {
+			if _, err := audit.Append(ctx, tx, testKey, audit.Record{At: t0, Action: "a", Outcome: audit.OutcomeOK, Detail: d}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 	if _, err := s.Raw().Exec(`UPDATE audit SET actor_id = ''`); err != nil {
 		t.Fatal(err)
 	}

@@ -158,6 +158,9 @@ func testPeopleAndCards(t *testing.T, newDB func(t *testing.T) Opener) {
 		}
 		return nil
 	}))
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.EndPosition(ctx, "p1", end.Add(time.Hour)) }); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("moving an end later: %v, want ErrNotFound", err)
+	}
 	if err := s.Update(ctx, func(tx store.Tx) error { return tx.EndPosition(ctx, "p9", end) }); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("ending a position that does not exist: %v, want ErrNotFound", err)
 	}

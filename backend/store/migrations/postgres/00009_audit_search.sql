@@ -1,15 +1,14 @@
 -- +goose Up
 -- The audit trail is searched by user, card, administrator and time
 -- (docs/admin.md): actor_id holds the administrator a record names (the
--- UUID of its "by UUID as ROLE" clause, audit.ActorOf), filled in here for
--- the records before this with the same rule; and every search is one range
+-- UUID of the "by UUID as ROLE" clause its detail starts with, behind its
+-- renewal's id if any: audit.ActorOf), filled in here for the records
+-- before this with the same rule; and every search is one range
 -- scan of one of these indexes, which all end in (at, seq), the order pages
 -- are read in.
 ALTER TABLE audit ADD COLUMN actor_id TEXT NOT NULL DEFAULT '';
-UPDATE audit SET actor_id = CASE
-    WHEN detail ~ '^by [0-9]{12} as ' THEN substr(detail, 4, 12)
-    WHEN strpos(detail, '; by ') > 0 AND substr(detail, strpos(detail, '; by ') + 5, 16) ~ '^[0-9]{12} as $' THEN substr(detail, strpos(detail, '; by ') + 5, 12)
-    ELSE '' END;
+UPDATE audit SET actor_id = COALESCE(substring(detail from '^(?:renewal [A-Za-z0-9_?-]{1,64}; )?by ([0-9]{12}) as '), '')
+WHERE detail LIKE 'by %' OR detail LIKE 'renewal %';
 CREATE INDEX audit_user_at ON audit (user_id, at, seq);
 CREATE INDEX audit_card_at ON audit (card_guid, at, seq);
 CREATE INDEX audit_actor_at ON audit (actor_id, at, seq);
