@@ -31,6 +31,12 @@ func TestAdminAudit(t *testing.T) {
 
 		lsa := inRole(t, desk, w.sam, "demo-sam-lsa")
 		wantCode(t, errOf(desk.AdminAudit(ctx, lsa, api.AuditQuery{User: ada})), http.StatusForbidden, api.CodeAdminNotAuthorised)
+		sponsorRole, err := w.env.Svc.GrantRole(ctx, "test", store.Position{UserID: sam, OrganisationID: "RDEMO1", RoleName: "Sponsor"})
+		must(t, err)
+		sponsor := inRole(t, desk, w.sam, sponsorRole)
+		wantCode(t, errOf(desk.AdminAudit(ctx, sponsor, api.AuditQuery{User: ada})), http.StatusForbidden, api.CodeAdminNotAuthorised)
+		clinician := inRole(t, w.env.Client("ward-7-pc-4"), w.ada, "demo-ada-clinician")
+		wantCode(t, errOf(w.env.Client("ward-7-pc-4").AdminAudit(ctx, clinician, api.AuditQuery{User: ada})), http.StatusForbidden, api.CodeAdminNotAuthorised)
 		wantCode(t, errOf(desk.AdminAudit(ctx, ra, api.AuditQuery{})), http.StatusBadRequest, api.CodeInvalidRequest)
 		wantCode(t, errOf(desk.AdminAudit(ctx, ra, api.AuditQuery{User: ada, Limit: 1000})), http.StatusBadRequest, api.CodeInvalidRequest)
 		wantCode(t, errOf(desk.AdminAudit(ctx, ra, api.AuditQuery{User: ada, Before: "soon"})), http.StatusBadRequest, api.CodeInvalidRequest)
