@@ -45,6 +45,7 @@ const (
 	CodeTermsNotAccepted    ErrorCode = "terms_not_accepted"    // 403
 	CodeTermsVersion        ErrorCode = "terms_version_mismatch"
 	CodeRoleNotHeld         ErrorCode = "role_not_held"       // 403
+	CodeRoleNotChosen       ErrorCode = "role_not_chosen"     // 409: an assertion needs the session's role: choose one first
 	CodeRoleEnded           ErrorCode = "role_ended"          // 403: the selected role's position ended: choose another
 	CodeSessionConflict     ErrorCode = "session_conflict"    // 409: changed by a concurrent call: read it again
 	CodeSuspendNotAllowed   ErrorCode = "suspend_not_allowed" // 403: the policy ends sessions on removal
@@ -144,7 +145,7 @@ var AllErrorCodes = []ErrorCode{
 	CodeQuestionUnknown, CodeAnswersRepeated, CodeQuestionsNotAvailable, CodeQuestionsRateLimited, CodeQuestionsSendFailed,
 	CodeQuestionsCodeWrong, CodeQuestionsCodeExpired, CodeQuestionsClosed,
 	CodeAdminNotAuthorised, CodeAdminOutOfScope, CodeAdminOwnCard, CodeUserUnknown, CodeCardEnrolled,
-	CodeAdminOwnPosition, CodePositionUnknown, CodePositionHeld, CodePositionEnded,
+	CodeAdminOwnPosition, CodePositionUnknown, CodePositionHeld, CodePositionEnded, CodeRoleNotChosen,
 }
 
 // Renewal refusals (docs/renewal.md).

@@ -25,6 +25,9 @@ const (
 	RouteAdminGrant        = "POST /v1/sessions/{id}/admin/users/{user}/positions"
 	RouteAdminEndPosition  = "POST /v1/sessions/{id}/admin/users/{user}/positions/{position}/end"
 	RouteAdminAudit        = "GET /v1/sessions/{id}/admin/audit"
+	RouteIssueAssertion    = "POST /v1/sessions/{id}/assertions"
+	RouteIntrospect        = "POST /v1/introspect"
+	RouteJWKS              = "GET /.well-known/jwks.json"
 	RouteOpenRenewal       = "POST /v1/renewals"
 	RouteGetRenewal        = "GET /v1/renewals/{id}"
 	RouteRenewalCardAuth   = "POST /v1/renewals/{id}/card-auth"
@@ -51,7 +54,7 @@ var Routes = []string{
 	RouteCreateChallenge, RouteCreateSession, RouteGetSession, RouteEndSession,
 	RouteAcceptTerms, RouteSelectRole, RouteSuspendSession, RouteResumeSession, RoutePasscodeChange,
 	RouteGetQuestions, RouteRegisterQuestions, RouteConfirmQuestions, RouteAdminCard, RouteAdminUnlock,
-	RouteAdminRenewal, RouteAdminCancel, RouteAdminEnrol, RouteAdminPositions, RouteAdminGrant, RouteAdminEndPosition, RouteAdminAudit, RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
+	RouteAdminRenewal, RouteAdminCancel, RouteAdminEnrol, RouteAdminPositions, RouteAdminGrant, RouteAdminEndPosition, RouteAdminAudit, RouteIssueAssertion, RouteIntrospect, RouteJWKS, RouteOpenRenewal, RouteGetRenewal, RouteRenewalCardAuth, RouteRecordKey, RouteIssueRenewal,
 	RouteCompleteRenewal, RouteRequestUnlock, RouteUnlockAnswers, RouteUnlockCode, RouteUnlockWitness, RouteUnlockPUK, RouteCompleteUnlock,
 	RouteGetPolicy, RoutePing, RouteHealthz, RouteReadyz,
 }

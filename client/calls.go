@@ -92,6 +92,25 @@ func (c *Client) do(ctx context.Context, route string, t *Ticket, body, out any,
 	return c.doQuery(ctx, route, t, body, nil, out, values...)
 }
 
+// doForm posts form, form-encoded (RFC 7662's introspection).
+func (c *Client) doForm(ctx context.Context, route string, form url.Values, out any) error {
+	method, path, err := api.Request(route)
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	resp, err := c.r.R().SetContext(ctx).SetFormDataFromValues(form).SetResult(out).Execute(method, path)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %v", ErrUnreachable, ctx.Err())
+		}
+		return fmt.Errorf("%w: %s %s: %v", ErrUnreachable, method, path, err)
+	}
+	if resp.IsError() {
+		return apiError(resp)
+	}
+	return nil
+}
+
 // doQuery is do with a query string.
 func (c *Client) doQuery(ctx context.Context, route string, t *Ticket, body any, query url.Values, out any, values ...string) error {
 	method, path, err := api.Request(route, values...)

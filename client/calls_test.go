@@ -70,6 +70,9 @@ func TestCallsFollowRoutes(t *testing.T) {
 		{api.RouteAdminEnrol, func() error { _, err := c.AdminEnrol(ctx, tk, "123456789012", nil, "new starter"); return err }},
 		{api.RouteAdminPositions, func() error { _, err := c.AdminPositions(ctx, tk, "123456789012"); return err }},
 		{api.RouteAdminGrant, func() error { _, err := c.AdminGrant(ctx, tk, "123456789012", "Receptionist", "starter"); return err }},
+		{api.RouteIssueAssertion, func() error { _, err := c.IssueAssertion(ctx, tk, "ward-app"); return err }},
+		{api.RouteIntrospect, func() error { _, err := c.Introspect(ctx, "a.b.c"); return err }},
+		{api.RouteJWKS, func() error { _, err := c.JWKS(ctx); return err }},
 		{api.RouteAdminAudit, func() error {
 			_, err := c.AdminAudit(ctx, tk, api.AuditQuery{User: "123456789012"})
 			return err

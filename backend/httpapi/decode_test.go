@@ -153,7 +153,8 @@ func FuzzDecodeUnlockPasscodeQuestionsAdmin(f *testing.F) {
 		`{"user_id":"123456789012","card_guid":"00112233445566778899aabbccddeeff","identity_checked":true,"reason":"going on"}`,
 		`{"role":"Ward Clerk","identity_checked":true,"reason":"starts on ward 7"}`, `{"role":" x","identity_checked":true,"reason":"abc"}`,
 		`{"role":"Clerk\u0007","identity_checked":true,"reason":"abc"}`, `{"reason":"left the trust"}`,
-		`{"ends_at":"2027-01-31T17:00:00Z","reason":"fixed-term contract"}`, `{"ends_at":"yesterday","reason":"abc"}`} {
+		`{"ends_at":"2027-01-31T17:00:00Z","reason":"fixed-term contract"}`, `{"ends_at":"yesterday","reason":"abc"}`,
+		`{"audience":"ward-app"}`, `{"audience":"https://ward.example/app"}`, `{"audience":"a b"}`, `{"audience":""}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -172,6 +173,7 @@ func FuzzDecodeUnlockPasscodeQuestionsAdmin(f *testing.F) {
 		fuzzDecoder[api.AdminEnrolRequest](t, b)
 		fuzzDecoder[api.AdminGrantRequest](t, b)
 		fuzzDecoder[api.AdminEndPositionRequest](t, b)
+		fuzzDecoder[api.AssertionRequest](t, b)
 	})
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
 	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/backend/identity"
 )
@@ -50,6 +52,9 @@ type Service interface {
 	AdminGrant(ctx context.Context, id string, a identity.Auth, userID string, req *api.AdminGrantRequest, m identity.Meta) (*api.AdminPosition, error)
 	AdminEndPosition(ctx context.Context, id string, a identity.Auth, userID, positionID string, req *api.AdminEndPositionRequest, m identity.Meta) (*api.AdminPosition, error)
 	AdminAudit(ctx context.Context, id string, a identity.Auth, q api.AuditQuery, m identity.Meta) (*api.AdminAuditPage, error)
+	IssueAssertion(ctx context.Context, id string, a identity.Auth, req *api.AssertionRequest, m identity.Meta) (*api.Assertion, error)
+	Introspect(ctx context.Context, token string) (*api.Introspection, error)
+	JWKS() jose.JSONWebKeySet
 	APIPolicy() *api.Policy
 	// Refused audits a request refused before it reached the service.
 	Refused(ctx context.Context, action string, m identity.Meta, err error) error
@@ -116,6 +121,7 @@ func New(svc Service, opts ...Option) *Handler {
 	h.unlockRoutes()
 	h.questionRoutes()
 	h.adminRoutes()
+	h.assertionRoutes()
 	h.handle(api.RouteGetPolicy, h.getPolicy)
 	h.handle(api.RoutePing, h.ping)
 	h.handle(api.RouteHealthz, h.healthz)

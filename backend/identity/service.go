@@ -49,7 +49,8 @@ type Service struct {
 	refusals      *refusalLimiter
 	summaryStop   chan struct{}
 	summaryDone   chan struct{}
-	chain         chainCheck // the audit view's last verification of the chain
+	chain         chainCheck     // the audit view's last verification of the chain
+	assertions    *assertionKeys // signs local applications' assertions
 }
 
 // Option configures New; an option that cannot apply returns an error.
@@ -183,6 +184,11 @@ func (s *Service) open(ctx context.Context) error {
 		s.root = root
 	}
 	s.challengeKey = s.root.Derive(secret.PurposeChallengeMAC)
+	assertions, err := newAssertionKeys(s.root)
+	if err != nil {
+		return err
+	}
+	s.assertions = assertions
 	s.pukWrap = s.root.Derive(secret.PurposePUKWrap)
 	s.unlockKey = s.root.Derive(secret.PurposeUnlockCode)
 	if s.codes == nil && !s.readOnly {

@@ -34,6 +34,9 @@ const (
 	// PurposeAuditCheckpoint is the seed of the Ed25519 key that signs
 	// audit head checkpoints.
 	PurposeAuditCheckpoint = "cardagent audit checkpoint ed25519 v1"
+	// PurposeAssertionKey is the seed of the P-256 key that signs the
+	// assertions local applications get (ES256).
+	PurposeAssertionKey = "cardagent app assertion es256 v1"
 )
 
 // Root is the root secret. Its String hides it.
