@@ -13,7 +13,8 @@ import (
 // likes, whether the session behind it is still active (POST /v1/introspect,
 // RFC 7662): not from the moment the card is pulled.
 
-// AssertionLifetime is how long an assertion is valid.
+// AssertionLifetime is how long an assertion is valid at most (identityd's
+// policy may make it shorter).
 const AssertionLifetime = 5 * time.Minute
 
 // AssertionIssuer is the assertions' iss.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cardagent/cardagent/internal/testkit"
 	"github.com/cardagent/cardagent/reader"
+	"github.com/cardagent/cardagent/reader/vcard"
 )
 
 // xvfb starts a private X server for the test and returns its DISPLAY.
@@ -137,6 +138,54 @@ func lockShown(t *testing.T, path string) bool {
 	return widestHole < blob.Dx()/3
 }
 
+// guiAgent is the real agent's window in an X server of the test's own.
+type guiAgent struct {
+	t       *testing.T
+	display string
+	cmd     *exec.Cmd
+	logs    *testkit.SyncBuffer
+	screens *screenLog
+}
+
+// startGUI starts the window and waits for it to ask for a card.
+func startGUI(t *testing.T, id *testkit.Identityd, display string) *guiAgent {
+	t.Helper()
+	cmd, logs := agentCmd(t, id)
+	cmd.Env = append(cmd.Env, "DISPLAY="+display, "LANG=C.UTF-8")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	g := &guiAgent{t: t, display: display, cmd: cmd, logs: logs, screens: &screenLog{t: t, logs: logs}}
+	g.screens.wait("insert-card")
+	return g
+}
+
+// typeIn types s and Return into the window.
+func (g *guiAgent) typeIn(s string) {
+	g.t.Helper()
+	if err := xdo(g.display, "type", "--delay", "30", s); err != nil {
+		g.t.Fatal(err)
+	}
+	xdo(g.display, "key", "Return")
+}
+
+// login inserts card in reader 0 and logs in as the demo clinician would:
+// the passcode, the terms accepted, the second role.
+func (g *guiAgent) login(card *vcard.Card, ch <-chan reader.Event) *testkit.Slot {
+	g.t.Helper()
+	s := insert(g.t, card, 0)
+	waitCard(g.t, ch, reader.CardInserted, rig.ReaderName(0))
+	g.screens.wait("passcode")
+	g.typeIn(demoPasscode)
+	g.screens.wait("terms")
+	xdo(g.display, "key", "space") // Accept has the focus
+	g.screens.wait("roles")
+	xdo(g.display, "key", "Down", "Return")
+	g.screens.wait("active")
+	return s
+}
+
 // TestGUIJourney: the real binary in a real X server, driven by keystrokes:
 // login, terms, role, the card pulled (a screenshot must show the lock),
 // the same card resumes the session (Session Lock Persistence). The keyring
@@ -149,31 +198,9 @@ func TestGUIJourney(t *testing.T) {
 	id := testkit.StartIdentityd(t, "-session-lock-persistence")
 	_, ch := startMonitor(t)
 	card := demoCard(t, id, testkit.DemoClinician)
-
-	cmd, logs := agentCmd(t, id)
-	cmd.Env = append(cmd.Env, "DISPLAY="+display, "LANG=C.UTF-8")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	screens := &screenLog{t: t, logs: logs}
-	screens.wait("insert-card")
-	typeIn := func(s string) {
-		if err := xdo(display, "type", "--delay", "30", s); err != nil {
-			t.Fatal(err)
-		}
-		xdo(display, "key", "Return")
-	}
-
-	s := insert(t, card, 0)
-	waitCard(t, ch, reader.CardInserted, rig.ReaderName(0))
-	screens.wait("passcode")
-	typeIn(demoPasscode)
-	screens.wait("terms")
-	xdo(display, "key", "space") // Accept has the focus
-	screens.wait("roles")
-	xdo(display, "key", "Down", "Return")
-	screens.wait("active")
+	g := startGUI(t, id, display)
+	logs, screens, typeIn := g.logs, g.screens, g.typeIn
+	s := g.login(card, ch)
 	assertNotVerified(t, "after a login in the window")
 	var first string
 	for end := time.Now().Add(5 * time.Second); first == "" && time.Now().Before(end); time.Sleep(20 * time.Millisecond) {

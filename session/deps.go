@@ -48,6 +48,9 @@ type Backend interface {
 	AdminGrant(ctx context.Context, t client.Ticket, userID, role, reason string) (api.AdminPosition, error)
 	AdminEndPosition(ctx context.Context, t client.Ticket, userID, positionID string, endsAt time.Time, reason string) (api.AdminPosition, error)
 	AdminAudit(ctx context.Context, t client.Ticket, q api.AuditQuery) (api.AdminAuditPage, error)
+	// IssueAssertion signs an assertion of the session for a local
+	// application (docs/tickets.md).
+	IssueAssertion(ctx context.Context, t client.Ticket, audience string) (api.Assertion, error)
 	renewal.Backend
 	unlock.Backend
 }

@@ -77,6 +77,7 @@ func (a *Agent) post(in intent) {
 // publish makes a.st the new published State.
 func (a *Agent) publish() {
 	a.st.Seq++
+	a.st.Local = a.localState()
 	a.pubMu.Lock()
 	a.pub = a.st
 	for s := range a.subs {

@@ -148,6 +148,7 @@ type State struct {
 	Admin *AdminView
 
 	Active *Active       // ScreenActive and ScreenLocked (the session behind the lock)
+	Local  LocalState    // what local applications are told (localapps.go)
 	Expiry *ExpiryNotice // certificate expiry alert, when one is due at this login
 
 	// Prompt is what the current screen says and asks. Everything above

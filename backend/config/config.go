@@ -143,6 +143,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&p.RoleIdleLimit, "role-idle-limit", p.RoleIdleLimit, "a session that chose no role ends after this long unused")
 	fs.BoolVar(&p.SessionLockPersistence, "session-lock-persistence", p.SessionLockPersistence, "suspend instead of end sessions on card removal")
 	fs.DurationVar(&p.ChallengeLifetime, "challenge-lifetime", p.ChallengeLifetime, "login challenge lifetime")
+	fs.DurationVar(&p.AssertionLifetime, "assertion-lifetime", p.AssertionLifetime, "lifetime of an assertion for a local application (at most 5m)")
 }
 
 // Load builds the configuration: defaults, then environment, then args.

@@ -95,7 +95,7 @@ func (s *Service) IssueAssertion(ctx context.Context, id string, a Auth, req *ap
 		jti := make([]byte, 12)
 		rand.Read(jti) // never fails (crypto/rand)
 		std := jwt.Claims{Issuer: api.AssertionIssuer, Subject: sess.UserID, Audience: jwt.Audience{req.Audience},
-			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(api.AssertionLifetime)),
+			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(s.policy.AssertionLifetime)),
 			ID: base64.RawURLEncoding.EncodeToString(jti)}
 		claims := api.AssertionClaims{Name: user.Name, Role: sa.Role.RoleName, RoleID: sa.Role.ID, Organisation: sa.Role.OrganisationID,
 			OrgName: sa.Role.OrganisationName, SessionID: sess.ID, Workstation: sess.WorkstationID}
@@ -104,7 +104,7 @@ func (s *Service) IssueAssertion(ctx context.Context, id string, a Auth, req *ap
 			return errs.Internal(err)
 		}
 		rec.Detail += " (" + std.ID + ")"
-		out = api.Assertion{Assertion: token, Audience: req.Audience, ExpiresAt: now.Add(api.AssertionLifetime).UTC().Truncate(1e9)}
+		out = api.Assertion{Assertion: token, Audience: req.Audience, ExpiresAt: now.Add(s.policy.AssertionLifetime).UTC().Truncate(1e9)}
 		return nil
 	})
 	if err != nil {

@@ -49,6 +49,7 @@ type Policy struct {
 	RoleIdleLimit           time.Duration // a session that chose no role ends after this long unused
 	SessionLockPersistence  bool
 	ChallengeLifetime       time.Duration
+	AssertionLifetime       time.Duration // an assertion for a local application; at most api.AssertionLifetime
 }
 
 const day = 24 * time.Hour
@@ -82,6 +83,7 @@ func Default() Policy {
 		SessionLifetime:         12 * time.Hour,
 		RoleIdleLimit:           5 * time.Minute,
 		ChallengeLifetime:       60 * time.Second,
+		AssertionLifetime:       api.AssertionLifetime,
 	}
 }
 
@@ -118,6 +120,8 @@ func (p *Policy) Validate() error {
 		return errors.New("policy: role idle limit must be 10 s or more and within the session lifetime")
 	case p.ChallengeLifetime < 5*time.Second || p.ChallengeLifetime > 10*time.Minute:
 		return errors.New("policy: challenge lifetime must be 5 s – 10 min")
+	case p.AssertionLifetime < time.Second || p.AssertionLifetime > api.AssertionLifetime:
+		return errors.New("policy: assertion lifetime must be 1 s – 5 min")
 	}
 	return nil
 }

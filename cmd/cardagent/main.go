@@ -32,7 +32,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
+	var exit *exitError
 	switch {
+	case errors.As(err, &exit):
+		fmt.Fprintln(os.Stderr, "cardagent:", err)
+		os.Exit(exit.code)
 	case errors.Is(err, errUnusable):
 		os.Exit(1)
 	case errors.Is(err, flag.ErrHelp):
@@ -73,6 +77,9 @@ Usage:
   cardagent admin audit --no-gui [--user UUID] [--card GUID] [--admin UUID] [--from DAY] [--to DAY] [--pages N]
                                           log in as an RA, print the audit records of a user, card or administrator
                                           (a JSON object a line, newest first) and the chain's last verification, log out
+  cardagent ticket --audience NAME [--json]
+                                          print the running agent's ticket (a signed assertion, 5 minutes) for
+                                          application NAME; exit status 3 locked, 4 no session, 5 no agent
   cardagent doctor [--json]               check pcscd, readers and cards, and say how to fix problems
   cardagent version
 
@@ -98,6 +105,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	case "doctor":
 		return runDoctor(ctx, args[1:], stdout)
+	case "ticket":
+		return runTicket(ctx, args[1:], stdout)
 	case "version":
 		_, err := fmt.Fprintln(stdout, version)
 		return err

@@ -55,11 +55,15 @@ func Binary(t testing.TB, name string) string {
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
+	pkg := "./cmd/" + name
+	if strings.Contains(name, "/") { // a path in the repository, such as examples/wardnotes
+		pkg, name = "./"+name, filepath.Base(name)
+	}
 	path := filepath.Join(binDir, name)
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
-	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", path, "./cmd/"+name)
+	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", path, pkg)
 	cmd.Dir = RepoRoot()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", name, err, out)

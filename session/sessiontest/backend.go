@@ -107,8 +107,11 @@ type Backend struct {
 	// the search); AuditQueries the searches it got.
 	AuditRecords []api.AuditEntry
 	AuditQueries []api.AuditQuery
-	pending      []api.SecurityAnswer
-	answerFails  int
+	// AssertionGate holds IssueAssertion; FailAssertion is its answer.
+	AssertionGate *Gate
+	FailAssertion error
+	pending       []api.SecurityAnswer
+	answerFails   int
 
 	policyServed bool
 	nonces       map[string]bool

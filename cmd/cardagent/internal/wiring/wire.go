@@ -69,7 +69,8 @@ func Wire(ctx context.Context, c Config) (*Parts, error) {
 	return p, nil
 }
 
-// Start runs the monitor and the agent beside the caller's UI. stop ends
+// Start runs the monitor, the agent and its local API (tickets for the
+// desktop's applications) beside the caller's UI. stop ends
 // them and waits: the agent ends the session and clears the keyring, then
 // the demo rig stops. The agent also stops by itself on Quit.
 func (p *Parts) Start(ctx context.Context) (stop func() error) {
@@ -78,8 +79,11 @@ func (p *Parts) Start(ctx context.Context) (stop func() error) {
 	go func() {
 		mctx, stopMonitor := context.WithCancel(ctx)
 		go p.monitor.Run(mctx)
+		served := make(chan struct{})
+		go func() { defer close(served); serveLocalAPI(mctx, p.Agent, p.log) }()
 		err := p.Agent.Run(ctx)
 		stopMonitor()
+		<-served // it said "no-session" and gave its name up
 		if p.demo != nil {
 			p.demo.Stop()
 		}
