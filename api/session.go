@@ -138,6 +138,11 @@ type Policy struct {
 	SessionLockPersistence   bool   `json:"session_lock_persistence"` // suspend instead of end on removal
 	ChallengeLifetimeSecs    int    `json:"challenge_lifetime_seconds"`
 	RenewalOpenTTLSecs       int    `json:"renewal_open_ttl_seconds"` // an opened renewal nobody touched expires after this long
+	// What pulling the card does to the desktop ("" is lock-agent); an
+	// agent's own configuration may override it.
+	RemovalAction RemovalAction `json:"removal_action,omitempty"`
+	// The programs logout closes, by exact executable name.
+	CloseApplications []string `json:"close_applications,omitempty"`
 }
 
 // Pong is the body of GET /v1/ping, a no-op used to measure the server.

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,17 +72,25 @@ var screenLine = regexp.MustCompile(`screen=([a-z-]+) `)
 // wait returns once a new line announces screen (or fails after 15 s).
 func (s *screenLog) wait(screen string) {
 	s.t.Helper()
+	s.waitAny(screen)
+}
+
+// waitAny returns the first of screens a new line announces (or fails
+// after 15 s).
+func (s *screenLog) waitAny(screens ...string) string {
+	s.t.Helper()
 	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(30 * time.Millisecond) {
 		lines := strings.Split(s.logs.String(), "\n")
 		for i := s.seen; i < len(lines); i++ {
-			if m := screenLine.FindStringSubmatch(lines[i]); m != nil && m[1] == screen {
+			if m := screenLine.FindStringSubmatch(lines[i]); m != nil && slices.Contains(screens, m[1]) {
 				s.seen = i + 1
 				time.Sleep(300 * time.Millisecond) // let Fyne paint
-				return
+				return m[1]
 			}
 		}
 	}
-	s.t.Fatalf("no %q screen within 15 s; agent log tail:\n%s", screen, tail(s.logs.String(), 15))
+	s.t.Fatalf("no %q screen within 15 s; agent log tail:\n%s", screens, tail(s.logs.String(), 15))
+	return ""
 }
 
 func tail(s string, n int) string {
@@ -147,10 +156,10 @@ type guiAgent struct {
 	screens *screenLog
 }
 
-// startGUI starts the window and waits for it to ask for a card.
-func startGUI(t *testing.T, id *testkit.Identityd, display string) *guiAgent {
+// startGUI starts the window (with args) and waits for it to ask for a card.
+func startGUI(t *testing.T, id *testkit.Identityd, display string, args ...string) *guiAgent {
 	t.Helper()
-	cmd, logs := agentCmd(t, id)
+	cmd, logs := agentCmd(t, id, args...)
 	cmd.Env = append(cmd.Env, "DISPLAY="+display, "LANG=C.UTF-8")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -171,16 +180,18 @@ func (g *guiAgent) typeIn(s string) {
 }
 
 // login inserts card in reader 0 and logs in as the demo clinician would:
-// the passcode, the terms accepted, the second role.
+// the passcode, the terms accepted if asked (once per user), the second
+// role.
 func (g *guiAgent) login(card *vcard.Card, ch <-chan reader.Event) *testkit.Slot {
 	g.t.Helper()
 	s := insert(g.t, card, 0)
 	waitCard(g.t, ch, reader.CardInserted, rig.ReaderName(0))
 	g.screens.wait("passcode")
 	g.typeIn(demoPasscode)
-	g.screens.wait("terms")
-	xdo(g.display, "key", "space") // Accept has the focus
-	g.screens.wait("roles")
+	if g.screens.waitAny("terms", "roles") == "terms" {
+		xdo(g.display, "key", "space") // Accept has the focus
+		g.screens.wait("roles")
+	}
 	xdo(g.display, "key", "Down", "Return")
 	g.screens.wait("active")
 	return s

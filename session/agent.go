@@ -37,6 +37,12 @@ type Config struct {
 	TraceAPDUs     bool             // log APDUs at debug level (never passcodes)
 	Now            func() time.Time // the clock behind the times a State reports (Active.Since); default time.Now
 	Reminders      Reminders        // the renewal reminder's days; default: in memory
+	// RemovalAction and CloseApplications override the backend policy's
+	// (removal.go); "" and nil take it. Desktop carries them out; nil
+	// leaves the desktop alone.
+	RemovalAction     api.RemovalAction
+	CloseApplications []string
+	Desktop           Desktop
 }
 
 // Agent is the state machine. Intents are methods; States come out of

@@ -100,6 +100,8 @@ func (a *Agent) liveTicket(ctx context.Context) (client.Ticket, error) {
 	select {
 	case r := <-ch:
 		return r.t, r.err
+	case <-a.stopped: // the intent may sit in the queue after Run stopped
+		return client.Ticket{}, ErrNoSession
 	case <-ctx.Done():
 		return client.Ticket{}, ctx.Err()
 	}

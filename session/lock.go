@@ -30,7 +30,15 @@ func (a *Agent) cardGone() {
 		a.show(ScreenInsertCard, func(s *State) { s.Card, s.Message, s.Active, s.Expiry = nil, "", nil, nil })
 		return
 	}
-	a.lockSession()
+	action, inRole := a.removalAction(), a.sess.RoleID != ""
+	if action == api.RemovalLogout {
+		a.logOutOnRemoval()
+	} else {
+		a.lockSession()
+	}
+	if inRole {
+		a.removeFromDesktop(action) // after the agent's own lock, never waited for
+	}
 }
 
 // lockSession locks the screen at once and then ends or parks the session.

@@ -66,7 +66,9 @@ const (
 	LoggedOut     = "You have logged out."
 	ResumeEnded   = "Your previous session has ended. Enter your passcode to log in again."
 	SessionLocked = "Your session is locked. Enter your passcode to continue."
-	SessionKept   = "Your session is kept open for this card."
+	// LoggedOutOnRemoval: the removal action "logout" ended the session.
+	LoggedOutOnRemoval = "You were logged out because your card was removed."
+	SessionKept        = "Your session is kept open for this card."
 	// UnverifiedCard stands where the holder's name would, with why.
 	UnverifiedCard    = "Unverified card"
 	UnverifiedCardWhy = "Whose card this is cannot be checked until the identity service answers."

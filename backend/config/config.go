@@ -143,6 +143,14 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&p.RoleIdleLimit, "role-idle-limit", p.RoleIdleLimit, "a session that chose no role ends after this long unused")
 	fs.BoolVar(&p.SessionLockPersistence, "session-lock-persistence", p.SessionLockPersistence, "suspend instead of end sessions on card removal")
 	fs.DurationVar(&p.ChallengeLifetime, "challenge-lifetime", p.ChallengeLifetime, "login challenge lifetime")
+	fs.Func("removal-action", "what pulling the card does to the desktop: lock-agent (default), lock-desktop or logout", func(v string) error {
+		p.RemovalAction = api.RemovalAction(v)
+		return nil // Validate says what is wrong with it
+	})
+	fs.Func("close-applications", "with logout: comma-separated executable names of the programs to close (exact names)", func(v string) error {
+		p.CloseApplications = splitList(v)
+		return nil
+	})
 	fs.DurationVar(&p.AssertionLifetime, "assertion-lifetime", p.AssertionLifetime, "lifetime of an assertion for a local application (at most 5m)")
 }
 

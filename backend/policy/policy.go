@@ -50,6 +50,8 @@ type Policy struct {
 	SessionLockPersistence  bool
 	ChallengeLifetime       time.Duration
 	AssertionLifetime       time.Duration // an assertion for a local application; at most api.AssertionLifetime
+	RemovalAction           api.RemovalAction
+	CloseApplications       []string // logout closes these programs, by exact executable name
 }
 
 const day = 24 * time.Hour
@@ -84,6 +86,7 @@ func Default() Policy {
 		RoleIdleLimit:           5 * time.Minute,
 		ChallengeLifetime:       60 * time.Second,
 		AssertionLifetime:       api.AssertionLifetime,
+		RemovalAction:           api.RemovalLockAgent,
 	}
 }
 
@@ -122,6 +125,15 @@ func (p *Policy) Validate() error {
 		return errors.New("policy: challenge lifetime must be 5 s – 10 min")
 	case p.AssertionLifetime < time.Second || p.AssertionLifetime > api.AssertionLifetime:
 		return errors.New("policy: assertion lifetime must be 1 s – 5 min")
+	case !p.RemovalAction.Valid():
+		return fmt.Errorf("policy: removal action %q is not lock-agent, lock-desktop or logout", p.RemovalAction)
+	case len(p.CloseApplications) > api.MaxCloseApplications:
+		return fmt.Errorf("policy: at most %d applications to close", api.MaxCloseApplications)
+	}
+	for _, name := range p.CloseApplications {
+		if !api.ValidExecutableName(name) {
+			return fmt.Errorf("policy: %q is not an executable name (no directory, no pattern)", name)
+		}
 	}
 	return nil
 }
@@ -143,6 +155,8 @@ func (p *Policy) API() api.Policy {
 		UnlockCodeLifetimeSecs:   int(p.UnlockCodeLifetime / time.Second),
 		UnlockAttempts:           p.UnlockAttempts,
 		SessionLockPersistence:   p.SessionLockPersistence,
+		RemovalAction:            p.RemovalAction,
+		CloseApplications:        p.CloseApplications,
 		ChallengeLifetimeSecs:    int(p.ChallengeLifetime / time.Second),
 		RenewalOpenTTLSecs:       int(p.RenewalOpenTTL / time.Second),
 	}

@@ -22,6 +22,19 @@ type SessionBus struct {
 // own caller check.
 func StartSessionBus(t testing.TB, open bool) *SessionBus {
 	t.Helper()
+	return startBus(t, open, "DBUS_SESSION_BUS_ADDRESS")
+}
+
+// StartSystemBus starts a dbus-daemon that stands for the system bus (anyone
+// may connect and own names: a test service plays logind there) and points
+// this process's system bus at it for the test.
+func StartSystemBus(t testing.TB) *SessionBus {
+	t.Helper()
+	return startBus(t, true, "DBUS_SYSTEM_BUS_ADDRESS")
+}
+
+func startBus(t testing.TB, open bool, envVar string) *SessionBus {
+	t.Helper()
 	if _, err := exec.LookPath("dbus-daemon"); err != nil {
 		if Required() {
 			t.Fatalf("dbus-daemon missing: make deps installs it")
@@ -59,7 +72,7 @@ func StartSessionBus(t testing.TB, open bool) *SessionBus {
 		t.Fatalf("dbus-daemon did not start: %v\n%s", err, logs.String())
 	}
 	b := &SessionBus{Address: strings.TrimSpace(addr), Dir: dir}
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", b.Address)
+	t.Setenv(envVar, b.Address)
 	return b
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/cardagent/cardagent/api"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -30,7 +31,12 @@ type Config struct {
 	TraceAPDUs    bool     `json:"trace_apdus"`    // log APDUs at debug level (never passcodes)
 	NoDemoCard    bool     `json:"no_demo_card"`   // demo mode without the virtual card
 	CardTimeout   Duration `json:"card_timeout"`   // bound on one card exchange, e.g. "10s"
-	file          string
+	// What pulling the card does to the desktop: lock-agent, lock-desktop
+	// or logout ("": the backend policy's), and the programs logout closes
+	// (exact executable names; absent: the policy's).
+	RemovalAction     string   `json:"removal_action"`
+	CloseApplications []string `json:"close_applications"`
+	file              string
 }
 
 // Duration is a time.Duration written as text in the file ("10s").
@@ -100,6 +106,16 @@ func LoadConfig(fsName string, args []string, extra ...func(*flag.FlagSet)) (Con
 	fset.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (default info)")
 	fset.BoolVar(&c.TraceAPDUs, "trace-apdus", c.TraceAPDUs, "log every APDU at debug level (passcodes never appear)")
 	fset.BoolVar(&c.NoDemoCard, "no-demo-card", c.NoDemoCard, "demo mode: do not insert the virtual demo card")
+	fset.StringVar(&c.RemovalAction, "removal-action", c.RemovalAction, "what pulling the card does to the desktop: lock-agent, lock-desktop or logout (default: backend policy)")
+	fset.Func("close-applications", "with logout: comma-separated executable names of the programs to close (default: backend policy)", func(v string) error {
+		c.CloseApplications = []string{}
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				c.CloseApplications = append(c.CloseApplications, n)
+			}
+		}
+		return nil
+	})
 	fset.DurationVar(&c.CardTimeout.Duration, "card-timeout", c.CardTimeout.Duration, "give up on a card that does not answer within this (default 10s)")
 	for _, add := range extra {
 		add(fset)
@@ -114,6 +130,14 @@ func LoadConfig(fsName string, args []string, extra ...func(*flag.FlagSet)) (Con
 	case session.ModeFromPolicy, session.ModeNormal, session.ModeSLP:
 	default:
 		return c, fset, fmt.Errorf(`mode %q: want "normal" or "persist"`, c.Mode)
+	}
+	if c.RemovalAction != "" && !api.RemovalAction(c.RemovalAction).Valid() {
+		return c, fset, fmt.Errorf(`removal action %q: want "lock-agent", "lock-desktop" or "logout"`, c.RemovalAction)
+	}
+	for _, n := range c.CloseApplications {
+		if !api.ValidExecutableName(n) {
+			return c, fset, fmt.Errorf("close applications: %q is not an executable name (no directory, no pattern)", n)
+		}
 	}
 	if c.BackendURL != "" && c.CAPin == "" {
 		return c, fset, errors.New("--backend needs --ca-pin: the SHA-256 fingerprint identityd prints at start")

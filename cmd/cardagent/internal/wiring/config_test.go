@@ -46,3 +46,23 @@ func TestCommandFlags(t *testing.T) {
 		t.Fatalf("role %q once %v config %+v", role, once, c)
 	}
 }
+
+// The removal action and the programs logout closes: from the file, a flag
+// over it, and names that are patterns or paths refused.
+func TestRemovalConfig(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.json")
+	os.WriteFile(file, []byte(`{"removal_action":"logout","close_applications":["wardnotes","pacs"]}`), 0o600)
+	c, _, err := LoadConfig("t", []string{"--config", file})
+	if err != nil || c.RemovalAction != "logout" || len(c.CloseApplications) != 2 {
+		t.Fatalf("%+v %v", c, err)
+	}
+	c, _, err = LoadConfig("t", []string{"--config", file, "--removal-action", "lock-desktop", "--close-applications", "ice, epr"})
+	if err != nil || c.RemovalAction != "lock-desktop" || len(c.CloseApplications) != 2 || c.CloseApplications[0] != "ice" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	for _, bad := range [][]string{{"--removal-action", "shutdown"}, {"--close-applications", "ward*"}, {"--close-applications", "/usr/bin/x"}} {
+		if _, _, err := LoadConfig("t", append([]string{"--config", ""}, bad...)); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

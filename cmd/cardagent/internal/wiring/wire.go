@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cardagent/cardagent/api"
 	"github.com/cardagent/cardagent/client"
 	"github.com/cardagent/cardagent/demo"
 	"github.com/cardagent/cardagent/reader"
 	"github.com/cardagent/cardagent/session"
+	"github.com/cardagent/cardagent/session/osdesktop"
 	"github.com/cardagent/cardagent/session/osstore"
 )
 
@@ -65,6 +67,7 @@ func Wire(ctx context.Context, c Config) (*Parts, error) {
 		DemoMailHint: mailHint,
 		ReaderPrefer: c.Reader, BackendURL: c.BackendURL,
 		Logger: log, TraceAPDUs: c.TraceAPDUs, CardTimeout: c.CardTimeout.Duration, Reminders: reminders,
+		RemovalAction: api.RemovalAction(c.RemovalAction), CloseApplications: c.CloseApplications, Desktop: osdesktop.Desktop{},
 	}, backend, events, open, osstore.Keyring{}, prefs)
 	return p, nil
 }
