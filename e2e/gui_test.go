@@ -288,3 +288,49 @@ func TestLockShownDetector(t *testing.T) {
 		}
 	}
 }
+
+// windowShown reports whether the agent's window is mapped on display.
+func windowShown(display string) bool {
+	return xdo(display, "search", "--onlyvisible", "--name", "NHS Smartcard") == nil
+}
+
+// waitWindow waits up to 10 s for the window to be shown (or hidden).
+func (g *guiAgent) waitWindow(shown bool) {
+	g.t.Helper()
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if windowShown(g.display) == shown {
+			return
+		}
+	}
+	g.t.Fatalf("the window is not %s; agent log tail:\n%s", map[bool]string{true: "shown", false: "hidden"}[shown], tail(g.logs.String(), 15))
+}
+
+// TestTrayResidentWindow: with --tray-resident on (and a session bus for
+// the tray), the real window is not mapped while the agent waits for a
+// card, appears when the card is inserted, hides once a role is chosen,
+// stays hidden on the lock and appears again for the passcode.
+func TestTrayResidentWindow(t *testing.T) {
+	needRig(t)
+	display := xvfb(t)
+	testkit.StartSessionBus(t, false)
+	id := testkit.StartIdentityd(t, "-session-lock-persistence")
+	_, ch := startMonitor(t)
+	card := demoCard(t, id, testkit.DemoClinician)
+	g := startGUI(t, id, display, "--tray-resident", "on")
+	if windowShown(display) {
+		t.Fatal("the window is shown while waiting for a card")
+	}
+	s := g.login(card, ch) // the window appears for the passcode: typing reaches it
+	g.waitWindow(false)
+	s.Pull()
+	g.screens.wait("locked")
+	if windowShown(display) {
+		t.Fatal("the window is shown on the lock")
+	}
+	insert(t, card, 0)
+	g.screens.wait("passcode")
+	g.waitWindow(true)
+	g.typeIn(demoPasscode)
+	g.screens.wait("active")
+	g.waitWindow(false)
+}

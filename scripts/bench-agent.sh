@@ -45,6 +45,31 @@ xdotool search --sync --onlyvisible --name "fynefloor" >/dev/null
 sleep 2
 measure "empty Fyne window (the floor)" "$fp"
 kill "$fp"
+# Where a hidden window's time goes: the same app, its window never shown.
+"$bin/fynefloor" -hidden >/dev/null 2>&1 &
+fp=$!
+rig_pids+=("$fp")
+sleep 2
+measure "empty Fyne app, its window never shown" "$fp"
+kill "$fp"
+
+# Tray-resident (the tray lives on a session bus): hidden while waiting for a card.
+bus=$(dbus-daemon --session --fork --print-address=1 --print-pid=1)
+rig_pids+=("$(echo "$bus" | sed -n 2p)")
+export DBUS_SESSION_BUS_ADDRESS=$(echo "$bus" | sed -n 1p)
+agent --tray-resident on --log-level debug 2>"$work/agent.log" &
+ap=$!
+rig_pids+=("$ap")
+wait_screen insert-card
+sleep 2
+if xdotool search --onlyvisible --name "NHS Smartcard" >/dev/null 2>&1; then
+	echo "tray-resident: the window is shown while waiting for a card" >&2
+	exit 1
+fi
+measure "tray-resident agent, window hidden, waiting for a card" "$ap"
+kill "$ap"; wait "$ap" 2>/dev/null || true
+mark=0
+unset DBUS_SESSION_BUS_ADDRESS
 
 agent --log-level debug 2>"$work/agent.log" &
 ap=$!

@@ -98,6 +98,13 @@ func (s Screen) PasscodeChange() bool {
 	return s >= ScreenChangePasscode && s <= ScreenPasscodeChangeFailed
 }
 
+// Unattended reports whether the agent waits on the screen and needs nobody:
+// starting, waiting for a card, the active session, the lock (waiting for
+// the card). A tray-resident window hides on these and shows on the rest.
+func (s Screen) Unattended() bool {
+	return s == ScreenStarting || s == ScreenInsertCard || s == ScreenActive || s == ScreenLocked
+}
+
 // OverSession reports whether the screen is a popup over the active
 // session (renewal, passcode change, security questions): the session is
 // live behind it.

@@ -113,9 +113,10 @@ type UI struct {
 	questions                    *questionsView
 	admin                        *adminView
 
-	current view
-	state   session.State
-	hidden  bool // the user closed the window to the tray
+	current  view
+	state    session.State
+	hidden   bool // the window is not shown: closed to the tray, or resident
+	resident bool // tray-resident: shown only while someone is needed (SetResident)
 
 	onApplied func(session.State) // tests: called after each State is applied
 	notified  uint64              // the login whose expiry alert was last notified
@@ -171,11 +172,15 @@ func (u *UI) OnApplied(f func(session.State)) { u.onApplied = f }
 // loop (for a driver that runs its own, such as fyne's test driver).
 func (u *UI) Follow() (stop func()) { return u.start() }
 
-// Run shows the window, follows the session's States and runs the Fyne
-// event loop until the app quits.
+// Run shows the window (unless it is tray-resident), follows the session's
+// States and runs the Fyne event loop until the app quits.
 func (u *UI) Run() {
 	stop := u.start()
 	defer stop()
+	if u.resident {
+		u.app.Run() // the window shows when a card needs its holder
+		return
+	}
 	u.win.ShowAndRun()
 }
 
@@ -246,10 +251,9 @@ func (u *UI) apply(st session.State) {
 		u.current = v
 		u.body.Objects = []fyne.CanvasObject{v.content()}
 		u.body.Refresh()
-		if u.hidden && st.Screen != session.ScreenActive {
-			u.hidden = false
-			u.win.Show()
-		}
+	}
+	if st.Screen != prev.Screen {
+		u.showOrHide(st.Screen)
 	}
 	// Under a popup (renewal, passcode change) the view keeps off the keyboard.
 	if f, ok := v.(focuser); ok && (!st.Screen.OverSession() || st.Screen.Questions() || st.Screen.AdminMode()) {
@@ -272,6 +276,32 @@ func (u *UI) apply(st session.State) {
 	if u.onApplied != nil {
 		u.onApplied(st)
 	}
+}
+
+// showOrHide shows or hides the window for a new screen. A window closed to
+// the tray comes back for anything but the active session; a tray-resident
+// one also goes away again on the screens that need nobody.
+func (u *UI) showOrHide(s session.Screen) {
+	switch {
+	case u.resident && s.Unattended():
+		if !u.hidden {
+			u.hidden = true
+			u.win.Hide()
+		}
+	case u.hidden && (u.resident || s != session.ScreenActive):
+		u.hidden = false
+		u.win.Show()
+		u.win.RequestFocus()
+	}
+}
+
+// SetResident makes the window tray-resident (call before Run): hidden
+// while the agent waits for a card or the session is active, shown when a
+// card needs its holder (the passcode, a role, a problem) and hidden again
+// once a role is chosen. It has no effect where there is no tray.
+func (u *UI) SetResident(on bool) {
+	u.resident = on && u.tray.desk != nil
+	u.hidden = u.resident
 }
 
 // tick updates what changes with time (the session clock).

@@ -940,3 +940,32 @@ func TestAdminAuditScreens(t *testing.T) {
 		t.Fatalf("intents %q, answers %q", got, f.answers)
 	}
 }
+
+// Tray-resident: hidden while waiting for a card, shown when the card
+// needs its holder, hidden again once a role is chosen and on the lock.
+// Closed to the tray (not resident): back for anything but the session.
+func TestWindowShownOnlyWhenNeeded(t *testing.T) {
+	u, _ := newTestUI(t, normalSize)
+	u.resident, u.hidden = true, true // SetResident, where a tray exists
+	for _, step := range []struct {
+		screen string
+		hidden bool
+	}{{"insert-card", true}, {"passcode", false}, {"roles", false}, {"active", true}, {"locked", true}, {"passcode", false}, {"active", true}} {
+		u.apply(sample(t, step.screen))
+		if u.hidden != step.hidden {
+			t.Fatalf("resident on %s: hidden %v, want %v", step.screen, u.hidden, step.hidden)
+		}
+	}
+
+	u2, _ := newTestUI(t, normalSize)
+	u2.apply(sample(t, "active"))
+	u2.hidden = true // closed to the tray
+	u2.apply(sample(t, "locked"))
+	if u2.hidden {
+		t.Fatal("a window closed to the tray stayed hidden on the lock")
+	}
+	u2.apply(sample(t, "active"))
+	if u2.hidden {
+		t.Fatal("not resident: the window hid on its own")
+	}
+}

@@ -22,6 +22,8 @@ func runGUI(ctx context.Context, args []string) error {
 		return err
 	}
 	stop := parts.Start(ctx)
-	ui.New(app.NewWithID("uk.nhs.cardagent"), parts.Agent).Run() // until the window closes or Quit
+	u := ui.New(app.NewWithID("uk.nhs.cardagent"), parts.Agent)
+	u.SetResident(c.Resident())
+	u.Run() // until the window closes or Quit
 	return stop()
 }

@@ -34,7 +34,10 @@ type Config struct {
 	// What pulling the card does to the desktop: lock-agent, lock-desktop
 	// or logout ("": the backend policy's), and the programs logout closes
 	// (exact executable names; absent: the policy's).
-	RemovalAction     string   `json:"removal_action"`
+	RemovalAction string `json:"removal_action"`
+	// TrayResident: "auto" (the default: when a system tray exists), "on"
+	// or "off" — the window hides while no one is needed (Resident).
+	TrayResident      string   `json:"tray_resident"`
 	CloseApplications []string `json:"close_applications"`
 	file              string
 }
@@ -106,6 +109,7 @@ func LoadConfig(fsName string, args []string, extra ...func(*flag.FlagSet)) (Con
 	fset.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (default info)")
 	fset.BoolVar(&c.TraceAPDUs, "trace-apdus", c.TraceAPDUs, "log every APDU at debug level (passcodes never appear)")
 	fset.BoolVar(&c.NoDemoCard, "no-demo-card", c.NoDemoCard, "demo mode: do not insert the virtual demo card")
+	fset.StringVar(&c.TrayResident, "tray-resident", c.TrayResident, "auto (default: when a system tray exists), on or off: hide the window while waiting for a card and once a role is chosen")
 	fset.StringVar(&c.RemovalAction, "removal-action", c.RemovalAction, "what pulling the card does to the desktop: lock-agent, lock-desktop or logout (default: backend policy)")
 	fset.Func("close-applications", "with logout: comma-separated executable names of the programs to close (default: backend policy)", func(v string) error {
 		c.CloseApplications = []string{}
@@ -130,6 +134,11 @@ func LoadConfig(fsName string, args []string, extra ...func(*flag.FlagSet)) (Con
 	case session.ModeFromPolicy, session.ModeNormal, session.ModeSLP:
 	default:
 		return c, fset, fmt.Errorf(`mode %q: want "normal" or "persist"`, c.Mode)
+	}
+	switch c.TrayResident {
+	case "", "auto", "on", "off":
+	default:
+		return c, fset, fmt.Errorf(`tray-resident %q: want "auto", "on" or "off"`, c.TrayResident)
 	}
 	if c.RemovalAction != "" && !api.RemovalAction(c.RemovalAction).Valid() {
 		return c, fset, fmt.Errorf(`removal action %q: want "lock-agent", "lock-desktop" or "logout"`, c.RemovalAction)
