@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"syscall"
 
 	"github.com/cardagent/cardagent/backend/identity"
 	"github.com/cardagent/cardagent/reader/vcard"
@@ -30,7 +29,7 @@ func VPCDAddr() string {
 // it out or puts it back, as a hand would. It returns the stop func.
 func toggleCard(card *vcard.Card, addr string, log *slog.Logger) func() {
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGUSR1)
+	notifyToggle(sig)
 	quit := make(chan struct{})
 	done := make(chan struct{})
 	go func() {

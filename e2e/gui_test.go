@@ -170,9 +170,12 @@ func startGUI(t *testing.T, id *testkit.Identityd, display string, args ...strin
 	return g
 }
 
-// typeIn types s and Return into the window.
+// typeIn types s and Return into the window, once it is shown and has the
+// keyboard (a tray-resident window maps only when the card needs its holder).
 func (g *guiAgent) typeIn(s string) {
 	g.t.Helper()
+	g.waitWindow(true)
+	xdo(g.display, "search", "--onlyvisible", "--name", "NHS Smartcard", "windowfocus")
 	if err := xdo(g.display, "type", "--delay", "30", s); err != nil {
 		g.t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ packages=(
 	postgresql                            # the PostgreSQL store is tested for real
 	python3-aiosmtpd                      # a real SMTP server for the mail tests (internal/testkit/smtp.go)
 	chromium                              # the sample clinical web app is tested in a real browser
+	gcc-mingw-w64-x86-64                  # the Windows build (cgo for Fyne) and its vet
 )
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm) # drives it (playwright-core)
 

@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/cardagent/cardagent/demo"
@@ -180,7 +179,7 @@ func runAttach(ctx context.Context, args []string) error {
 	}
 	addr := net.JoinHostPort(*host, strconv.Itoa(*port))
 	sig := make(chan os.Signal, 4)
-	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGUSR2)
+	notifyPullInsert(sig)
 	defer signal.Stop(sig)
 	return attach(ctx, c, addr, *reconnect, sig)
 }
@@ -201,7 +200,7 @@ func attach(ctx context.Context, c *vcard.Card, addr string, reconnect bool, sig
 				pull()
 				return err // ctx ended (nil) or vpcd failed without --reconnect
 			case s := <-sig:
-				if s == syscall.SIGUSR1 {
+				if s == sigPull {
 					pulled = true
 				}
 			}
@@ -216,7 +215,7 @@ func attach(ctx context.Context, c *vcard.Card, addr string, reconnect bool, sig
 			case <-ctx.Done():
 				return nil
 			case s := <-sig:
-				waiting = s != syscall.SIGUSR2
+				waiting = s != sigInsert
 			}
 		}
 	}
