@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +47,19 @@ func lookPath(name string) bool   { _, err := exec.LookPath(name); return err ==
 func fileExists(path string) bool { _, err := os.Stat(path); return err == nil }
 
 var appListenRE = regexp.MustCompile(`listening on (http://\S+)`)
+
+var lockedLine = regexp.MustCompile(`time=(\S+) level=DEBUG msg=state screen=locked `)
+
+// lockedAfter is how long after pulled the agent logged the locked screen:
+// the part of the pull-to-page time that is pcscd and the agent.
+func lockedAfter(agentLog string, pulled time.Time) string {
+	for _, m := range lockedLine.FindAllStringSubmatch(agentLog, -1) {
+		if at, err := time.Parse(time.RFC3339Nano, m[1]); err == nil && at.After(pulled) {
+			return at.Sub(pulled).Round(time.Millisecond).String()
+		}
+	}
+	return "?"
+}
 
 // TestClinicalAppInBrowser: the sample clinical web app (examples/wardnotes)
 // in headless Chromium against the real agent's window, identityd and a
@@ -96,6 +111,8 @@ func TestClinicalAppInBrowser(t *testing.T) {
 	}
 
 	agentBin := testkit.Binary(t, "cardagent")
+	var pulledAt atomic.Int64 // UnixNano, set by the control server's goroutine
+	var slotMu sync.Mutex     // the handlers run on goroutines of their own
 	control := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/ticket": // through the command scripts use
@@ -106,8 +123,13 @@ func TestClinicalAppInBrowser(t *testing.T) {
 			}
 			w.Write(out)
 		case "/pull":
+			slotMu.Lock()
+			defer slotMu.Unlock()
+			pulledAt.Store(time.Now().UnixNano())
 			slot.PullNow() // as a hand pulls it: nothing waits for pcscd
 		case "/resume":
+			slotMu.Lock()
+			defer slotMu.Unlock()
 			g.screens.wait("locked")
 			slot = insert(t, card, 0)
 			g.screens.wait("passcode")
@@ -138,7 +160,7 @@ func TestClinicalAppInBrowser(t *testing.T) {
 	if results.PullToLockedMS <= 0 {
 		t.Fatalf("no pull-to-locked time in %q", out)
 	}
-	t.Logf("pull-to-locked-page: %d ms", results.PullToLockedMS)
+	t.Logf("pull-to-locked-page: %d ms (the agent locked %s after the pull)", results.PullToLockedMS, lockedAfter(g.logs.String(), time.Unix(0, pulledAt.Load())))
 	if p := os.Getenv("CARDAGENT_PULL_TIMES"); p != "" { // make bench collects them
 		if f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			f.WriteString(strings.TrimSpace(line) + "\n")
