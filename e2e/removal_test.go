@@ -35,14 +35,9 @@ func TestRemovalActions(t *testing.T) {
 	id := testkit.StartIdentityd(t, "-session-lock-persistence", "-removal-action", "lock-desktop")
 	_, ch := startMonitor(t)
 	card := demoCard(t, id, testkit.DemoClinician)
-	buses := func(t *testing.T) {
-		testkit.StartSystemBus(t)
-		testkit.StartSessionBus(t, false)
-		t.Setenv("XDG_SESSION_ID", "")
-	}
 
 	t.Run("lock-desktop-by-policy-logind", func(t *testing.T) {
-		buses(t)
+		testkit.StartDesktopBuses(t)
 		l := testkit.StartLogind(t, testkit.LogindOptions{})
 		saver := testkit.StartScreenSaver(t)
 		g := startGUI(t, id, display)
@@ -55,7 +50,7 @@ func TestRemovalActions(t *testing.T) {
 	})
 
 	t.Run("lock-desktop-screensaver-fallback", func(t *testing.T) {
-		buses(t)
+		testkit.StartDesktopBuses(t)
 		l := testkit.StartLogind(t, testkit.LogindOptions{Refuse: true})
 		saver := testkit.StartScreenSaver(t)
 		g := startGUI(t, id, display)
@@ -68,7 +63,7 @@ func TestRemovalActions(t *testing.T) {
 	})
 
 	t.Run("logout-by-local-override", func(t *testing.T) {
-		buses(t)
+		testkit.StartDesktopBuses(t)
 		l := testkit.StartLogind(t, testkit.LogindOptions{})
 		start := func(name string) *exec.Cmd {
 			cmd := exec.Command(testkit.NamedProgram(t, "sleep", name), "300")

@@ -37,6 +37,14 @@ export CARDAGENT_RIGS=1
 	echo "## factory-fresh card each time (inserted, not timed: identityd's enrolment, Personalise, renewal.Run); f2f-unlock"
 	echo "## blocks the clinician's card (not timed) and unlocks it face to face; p50/p99, APDUs and the card/identityd/agent split"
 	go test -tags e2e -run '^$' -bench 'AdminEnrolment|AdminUnlockFaceToFace' -benchtime "$(((renewals + 1) / 2))x" -timeout 30m ./cmd/cardagent/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)'
+	echo "## a clinical web app locked by a card pull: examples/wardnotes in headless Chromium beside the real agent's window,"
+	echo "## from the card leaving vpcd to the browser showing the app's locked page ($((pulls / 20 + 1)) runs of the e2e test), ms"
+	times=$(mktemp)
+	CARDAGENT_PULL_TIMES=$times dbus-run-session -- go test -tags e2e -run 'TestClinicalAppInBrowser$' -count "$((pulls / 20 + 1))" \
+		-timeout 30m ./e2e/ 2>&1 | grep -E '^(ok|FAIL|---)'
+	python3 -c 'import json,sys; t=sorted(json.loads(l)["pull_to_locked_ms"] for l in open(sys.argv[1]) if l.strip())
+print("pull-to-locked-page ms: n=%d p50=%d max=%d (all: %s)" % (len(t), t[len(t)//2], t[-1], " ".join(map(str, t))) if t else "no runs")' "$times"
+	rm -f "$times"
 	echo "## the real cardagent binary under Xvfb: cold start, idle CPU, RSS"
 	BENCH_IDLE=$([ "${BENCH_SHORT:-0}" = 1 ] && echo 5 || echo 60) scripts/bench-agent.sh
 	echo "## identityd: logins/s, no-op ratio; the renewal storm over the HTTPS API (software cards driving the whole protocol"

@@ -143,3 +143,13 @@ func NamedProgram(t testing.TB, from, name string) string {
 	}
 	return path
 }
+
+// StartDesktopBuses gives the test a system bus and a session bus of its
+// own, for the desktop's test services, and no XDG_SESSION_ID: a desktop
+// session as logind alone knows it.
+func StartDesktopBuses(t *testing.T) {
+	t.Helper()
+	StartSystemBus(t)
+	StartSessionBus(t, false)
+	t.Setenv("XDG_SESSION_ID", "")
+}

@@ -14,13 +14,8 @@ import (
 // (testkit.StartLogind, testkit.StartScreenSaver).
 func TestLockScreen(t *testing.T) {
 	ctx := context.Background()
-	buses := func(t *testing.T) {
-		testkit.StartSystemBus(t)
-		testkit.StartSessionBus(t, false)
-		t.Setenv("XDG_SESSION_ID", "")
-	}
 	t.Run("logind", func(t *testing.T) {
-		buses(t)
+		testkit.StartDesktopBuses(t)
 		l := testkit.StartLogind(t, testkit.LogindOptions{})
 		saver := testkit.StartScreenSaver(t)
 		how, err := osdesktop.Desktop{}.LockScreen(ctx)
@@ -29,7 +24,7 @@ func TestLockScreen(t *testing.T) {
 		}
 	})
 	t.Run("logind-by-session-id", func(t *testing.T) {
-		buses(t)
+		testkit.StartDesktopBuses(t)
 		l := testkit.StartLogind(t, testkit.LogindOptions{OnlyByID: true}) // the agent outside the session
 		t.Setenv("XDG_SESSION_ID", "c2")
 		if how, err := (osdesktop.Desktop{}).LockScreen(ctx); err != nil || how != "logind" || l.Calls.String() != "GetSessionByPID GetSession:c2 Session.Lock" {
@@ -37,14 +32,14 @@ func TestLockScreen(t *testing.T) {
 		}
 	})
 	t.Run("screensaver-without-logind", func(t *testing.T) {
-		buses(t)
+		testkit.StartDesktopBuses(t)
 		saver := testkit.StartScreenSaver(t)
 		if how, err := (osdesktop.Desktop{}).LockScreen(ctx); err != nil || how != "screensaver" || saver.String() != "ScreenSaver.Lock" {
 			t.Fatalf("locked by %q (%v): %s", how, err, saver)
 		}
 	})
 	t.Run("screensaver-when-logind-refuses", func(t *testing.T) {
-		buses(t)
+		testkit.StartDesktopBuses(t)
 		l := testkit.StartLogind(t, testkit.LogindOptions{Refuse: true})
 		saver := testkit.StartScreenSaver(t)
 		if how, err := (osdesktop.Desktop{}).LockScreen(ctx); err != nil || how != "screensaver" || l.Calls.String() != "GetSessionByPID Session.Lock refused" {
@@ -52,7 +47,7 @@ func TestLockScreen(t *testing.T) {
 		}
 	})
 	t.Run("nothing-to-lock-with", func(t *testing.T) {
-		buses(t)
+		testkit.StartDesktopBuses(t)
 		_, err := osdesktop.Desktop{}.LockScreen(ctx)
 		if err == nil || !strings.Contains(err.Error(), "logind") || !strings.Contains(err.Error(), "ScreenSaver") {
 			t.Fatalf("with neither: %v", err)
