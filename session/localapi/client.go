@@ -7,6 +7,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/cardagent/cardagent/internal/sessionbus"
 	"github.com/cardagent/cardagent/session"
 )
 
@@ -35,16 +36,8 @@ type Ticket struct {
 
 // Dial connects to the desktop user's session bus (a connection of its own).
 func Dial() (*Client, error) {
-	conn, err := dbus.SessionBusPrivate()
+	conn, err := sessionbus.Connect()
 	if err != nil {
-		return nil, err
-	}
-	if err := conn.Auth(nil); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	if err := conn.Hello(); err != nil {
-		conn.Close()
 		return nil, err
 	}
 	return &Client{conn: conn, obj: conn.Object(BusName, Path)}, nil

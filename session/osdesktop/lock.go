@@ -12,6 +12,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/cardagent/cardagent/internal/sessionbus"
 	"github.com/cardagent/cardagent/session"
 )
 
@@ -66,7 +67,7 @@ func lockLogind(ctx context.Context) error {
 // lockScreenSaver calls org.freedesktop.ScreenSaver.Lock on the session
 // bus (KDE Plasma, and other desktops' screen savers).
 func lockScreenSaver(ctx context.Context) error {
-	conn, err := dbus.ConnectSessionBus(dbus.WithContext(ctx))
+	conn, err := sessionbus.Connect()
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,7 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/godbus/dbus/v5"
-
+	"github.com/cardagent/cardagent/internal/sessionbus"
 	"github.com/cardagent/cardagent/session"
 	"github.com/cardagent/cardagent/session/localapi"
 )
@@ -14,14 +13,9 @@ import (
 // session bus until ctx ends or the agent stops. Without a session bus, or
 // with another agent on it, the agent runs on without: said once.
 func serveLocalAPI(ctx context.Context, agent *session.Agent, log *slog.Logger) {
-	conn, err := dbus.SessionBusPrivate()
+	conn, err := sessionbus.Connect()
 	if err == nil {
-		if err = conn.Auth(nil); err == nil {
-			err = conn.Hello()
-		}
 		defer conn.Close()
-	}
-	if err == nil {
 		err = localapi.Serve(ctx, conn, agent, log)
 	}
 	if err != nil {

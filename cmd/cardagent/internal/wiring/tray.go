@@ -1,8 +1,6 @@
 package wiring
 
-import (
-	"github.com/godbus/dbus/v5"
-)
+import "github.com/cardagent/cardagent/internal/sessionbus"
 
 // Resident says whether the window is tray-resident: "on", "off", or by
 // default ("auto") when a system tray is there to bring it back.
@@ -20,7 +18,7 @@ func (c Config) Resident() bool {
 // KDE, GNOME with the AppIndicator extension, XFCE, …) runs on the session
 // bus: the name org.kde.StatusNotifierWatcher has an owner.
 func trayPresent() bool {
-	conn, err := dbus.ConnectSessionBus()
+	conn, err := sessionbus.Connect()
 	if err != nil {
 		return false
 	}
