@@ -265,6 +265,9 @@ func Run(ctx context.Context, a Agent, opts Options, stdin *os.File, stdout, std
 				return fmt.Errorf("%s\n%s", wording.UnlockInterrupted.Problem, wording.UnlockInterrupted.Fix)
 			}
 			if changed {
+				if s.Message != "" { // logged out on removal
+					fmt.Fprintln(stderr, s.Message)
+				}
 				fmt.Fprintln(stderr, wording.InsertCard(s.Reader))
 			}
 		case session.ScreenPasscode:
