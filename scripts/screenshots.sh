@@ -46,7 +46,8 @@ printf '{"555000000001":"%s","555000000002":"%s"}' "$(date +%F)" "$(date +%F)" >
 export PCSCLITE_CSOCK_NAME="$work/pcsc/run/pcscd/pcscd.comm" CARDAGENT_VPCD_PORT=$port
 HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" "$bin/cardagent" --backend "$url" --ca-pin "$pin" \
 	--config "" --log-level debug 2>"$work/agent.log" &
-rig_pids+=($!)
+agentpid=$!
+rig_pids+=("$agentpid")
 
 win=""
 shot() { # shot NAME
@@ -263,7 +264,8 @@ kill "$ada"
 wait "$ada" 2>/dev/null || true
 "$bin/vcard" init --state "$work/fresh.json" >>"$work/vcard.log"
 "$bin/vcard" attach --state "$work/fresh.json" --port "$((port + 1))" --reconnect >>"$work/vcard.log" 2>&1 &
-rig_pids+=($!)
+second=$! # the card in reader 1 from now on
+rig_pids+=("$second")
 xdotool key shift+Tab space # Service a card…
 wait_screen admin
 for _ in $(seq 100); do grep -q 'card to issue' "$work/agent.log" && break; sleep 0.1; done
@@ -321,4 +323,24 @@ sleep 0.5
 shot admin-audit-search
 xdotool key Return # her UUID, filled in from the card
 wait_screen admin-audit && shot admin-audit
+# Removal action logout: an agent configured so, Sam logs in again and pulls his card.
+kill "$second"
+pull
+wait_screen locked # pcscd has seen both cards go
+kill "$agentpid"
+wait "$agentpid" 2>/dev/null || true
+HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" "$bin/cardagent" --backend "$url" --ca-pin "$pin" \
+	--config "" --log-level debug --removal-action logout 2>"$work/agent.log" &
+agentpid=$!
+rig_pids+=("$agentpid")
+mark=0 win=""
+wait_screen insert-card
+insert "$work/sam.json"
+wait_screen passcode card=verified
+typeln 123456
+wait_screen roles
+xdotool key Return # the role used last
+wait_screen active
+pull
+wait_screen insert-card && shot logged-out-on-removal
 echo "screenshots: written to $out"
